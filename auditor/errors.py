@@ -1,0 +1,77 @@
+"""One error root, the diagnostics it carries, and the exit codes the CLI maps it to."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes; documented in the README and stable for CI."""
+
+    OK = 0  # no finding at or above --fail-on
+    FINDINGS = 1  # findings at or above --fail-on
+    USAGE = 2  # bad command-line usage (click's own code)
+    INVALID_INPUT = 3  # inventory, policy, waiver or baseline file is invalid
+    INVALID_RULES = 4  # knowledge base or rule file is invalid
+    ENVIRONMENT = 5  # the machine: unwritable output, missing system library
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A problem in a file, with where it is and how to fix it."""
+
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    hint: str | None = None
+
+    def location(self) -> str:
+        """``path:line:col`` (as much of it as is known)."""
+        if self.line is None:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column or 1}"
+
+    def __str__(self) -> str:
+        text = f"{self.location()}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class AuditorError(Exception):
+    """An anticipated failure; its message and diagnostics are shown to the user as they are."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.ENVIRONMENT
+
+    def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(set(diagnostics)))
+
+
+class InputError(AuditorError):
+    """The inventory (or a policy, waiver or baseline file) is invalid."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+
+class KnowledgeBaseError(AuditorError):
+    """The knowledge base or a rule file is invalid."""
+
+    exit_code = ExitCode.INVALID_RULES
+
+
+class UsageError(AuditorError):
+    """The command was called wrongly (contradictory options, unknown id)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class EnvironmentFault(AuditorError):
+    """The machine cannot do what was asked (unwritable output, missing library)."""
+
+    exit_code = ExitCode.ENVIRONMENT

@@ -1,0 +1,185 @@
+"""Look-ups over a validated knowledge base (the only way later layers read it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from auditor.model.common import Classification, Provenance
+from auditor.model.findings import Sensitivity
+from auditor.model.inventory import DataAsset
+from auditor.model.kb import (
+    CatalogueEntity,
+    Jurisdiction,
+    KnowledgeBase,
+    Law,
+    Region,
+    RegionCatalogue,
+    Vendor,
+)
+
+EEA_BLOC = "EEA"
+EU_BLOC = "EU"
+ADEQUATE_BLOC = "adequate"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One dated, sourced fact of the knowledge base, for staleness and confidence checks."""
+
+    subject: str  # e.g. "law us-cloud-act", "vendor azure-openai deployment DataZoneStandard"
+    provenance: Provenance
+    where: str  # file:line
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Known data-category keys and how sensitive each is."""
+
+    categories: frozenset[str]
+    special: tuple[str, ...]
+    personal: tuple[str, ...]
+    confidential: tuple[str, ...]
+
+    @staticmethod
+    def _under(key: str, prefixes: tuple[str, ...]) -> bool:
+        return any(key == p or key.startswith(p + ".") for p in prefixes)
+
+    def sensitivity_of_category(self, key: str) -> Sensitivity:
+        """Sensitivity of one category key."""
+        if self._under(key, self.special):
+            return Sensitivity.SPECIAL_CATEGORY
+        if self._under(key, self.confidential):
+            return Sensitivity.CONFIDENTIAL
+        if self._under(key, self.personal):
+            return Sensitivity.PERSONAL
+        return Sensitivity.INTERNAL
+
+    def is_personal(self, asset: DataAsset) -> bool:
+        """The asset holds personal data (GDPR Art. 4(1))."""
+        return any(
+            self._under(c, self.personal) or self._under(c, self.special) for c in asset.categories
+        )
+
+    def is_special(self, asset: DataAsset) -> bool:
+        """The asset holds special-category (Art. 9) or criminal-offence (Art. 10) data."""
+        return any(self._under(c, self.special) for c in asset.categories)
+
+    def sensitivity(self, asset: DataAsset) -> Sensitivity:
+        """The highest sensitivity among the asset's categories and its classification."""
+        levels = [self.sensitivity_of_category(c) for c in asset.categories]
+        if asset.classification in (Classification.CONFIDENTIAL, Classification.SECRET):
+            levels.append(Sensitivity.CONFIDENTIAL)
+        elif asset.classification is Classification.PUBLIC and not levels:
+            levels.append(Sensitivity.PUBLIC)
+        return max(levels, key=lambda s: s.rank) if levels else Sensitivity.INTERNAL
+
+
+class KnowledgeIndex:
+    """A validated knowledge base with the look-ups the engine needs."""
+
+    def __init__(self, kb: KnowledgeBase, taxonomy: Taxonomy, files: dict[str, str]) -> None:
+        self.kb = kb
+        self.taxonomy = taxonomy
+        self.files = files  # path -> sha256, for the report's control block
+        self.laws: dict[str, Law] = {law.id: law for law in kb.laws}
+        self.jurisdictions: dict[str, Jurisdiction] = {j.code: j for j in kb.jurisdictions}
+        self.entities: dict[str, CatalogueEntity] = {e.id: e for e in kb.entities}
+        self.vendors: dict[str, Vendor] = {v.id: v for v in kb.vendors}
+        self.region_catalogues: dict[str, RegionCatalogue] = {r.provider: r for r in kb.regions}
+        self.regions: dict[tuple[str, str], Region] = {
+            (cat.provider, region.code): region for cat in kb.regions for region in cat.regions
+        }
+        self.laws_by_jurisdiction: dict[str, list[Law]] = {}
+        for law in sorted(kb.laws, key=lambda item: item.id):
+            self.laws_by_jurisdiction.setdefault(law.jurisdiction, []).append(law)
+
+    @property
+    def version(self) -> str:
+        """The knowledge-base version every report prints."""
+        return self.kb.meta.version
+
+    def blocs_of(self, code: str) -> frozenset[str]:
+        """Blocs a jurisdiction belongs to, with ``adequate`` computed from EEA and adequacy."""
+        jurisdiction = self.jurisdictions.get(code)
+        if jurisdiction is None:
+            return frozenset()
+        blocs = set(jurisdiction.blocs)
+        if EEA_BLOC in blocs or jurisdiction.adequacy is not None:
+            blocs.add(ADEQUATE_BLOC)
+        return frozenset(blocs)
+
+    def in_area(self, code: str, allowed: list[str] | tuple[str, ...] | frozenset[str]) -> bool:
+        """Is country ``code`` inside any of ``allowed`` (country codes or blocs)?"""
+        return code in allowed or bool(self.blocs_of(code) & set(allowed))
+
+    def is_eea(self, code: str) -> bool:
+        """The country is in the European Economic Area."""
+        return EEA_BLOC in self.blocs_of(code)
+
+    def country_name(self, code: str) -> str:
+        """Display name of a country code (the code itself if unknown)."""
+        jurisdiction = self.jurisdictions.get(code)
+        return jurisdiction.name if jurisdiction else code
+
+    def resolve_region(self, provider: str, code: str) -> Region | None:
+        """The region a ``provider:code`` reference names, or None (never guessed)."""
+        return self.regions.get((provider, code))
+
+    def facts(self) -> Iterator[Fact]:
+        """Every provenance record of the knowledge base."""
+
+        def where(obj: object) -> str:
+            span = getattr(obj, "span", None)
+            return str(span) if span else "rules/"
+
+        for law in self.kb.laws:
+            yield Fact(f"law {law.id}", law.provenance, where(law))
+            for index, trigger in enumerate(law.triggers):
+                if trigger.provenance:
+                    yield Fact(f"law {law.id} trigger {index + 1}", trigger.provenance, where(law))
+        for jurisdiction in self.kb.jurisdictions:
+            yield Fact(
+                f"jurisdiction {jurisdiction.code}", jurisdiction.provenance, where(jurisdiction)
+            )
+            if jurisdiction.adequacy:
+                yield Fact(
+                    f"adequacy {jurisdiction.code}",
+                    jurisdiction.adequacy.provenance,
+                    where(jurisdiction),
+                )
+        for framework in self.kb.transfer_frameworks:
+            yield Fact(f"transfer framework {framework.id}", framework.provenance, where(framework))
+        for entity in self.kb.entities:
+            yield Fact(f"entity {entity.id}", entity.provenance, where(entity))
+        for vendor in self.kb.vendors:
+            yield Fact(f"vendor {vendor.id}", vendor.provenance, where(vendor))
+            for option in vendor.deployment_options:
+                yield Fact(
+                    f"vendor {vendor.id} deployment {option.id}", option.provenance, where(vendor)
+                )
+            for cert in vendor.certifications:
+                yield Fact(
+                    f"vendor {vendor.id} certification {cert.scheme}",
+                    cert.provenance,
+                    where(vendor),
+                )
+            if vendor.defaults:
+                yield Fact(
+                    f"vendor {vendor.id} defaults", vendor.defaults.provenance, where(vendor)
+                )
+        for catalogue in self.kb.regions:
+            yield Fact(f"regions {catalogue.provider}", catalogue.provenance, where(catalogue))
+            for region in catalogue.regions:
+                if region.provenance:
+                    yield Fact(
+                        f"region {catalogue.provider}:{region.code}",
+                        region.provenance,
+                        where(catalogue),
+                    )
+
+    def oldest_fact(self) -> dt.date | None:
+        """Date of the oldest fact in the knowledge base."""
+        dates = [fact.provenance.as_of for fact in self.facts()]
+        return min(dates) if dates else None

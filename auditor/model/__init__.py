@@ -1,0 +1,1 @@
+"""Pure data types: inventory, knowledge base, findings. No I/O, no YAML."""

@@ -1,0 +1,128 @@
+"""Base classes and small value types shared by every model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+
+
+class SourceSpan(BaseModel):
+    """Where a value stands in a user or knowledge-base file (1-based line and column)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+class StrictModel(BaseModel):
+    """Frozen, closed model: unknown keys are errors, values never change after load."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        use_enum_values=False,
+        str_strip_whitespace=True,
+    )
+
+
+class Located(StrictModel):
+    """A model loaded from a file: remembers the span of itself and of each of its keys.
+
+    The spans are private attributes, so they are not part of the file format,
+    the JSON Schema or equality; the loader fills them in after validation.
+    """
+
+    _span: SourceSpan | None = PrivateAttr(default=None)
+    _field_spans: dict[str, SourceSpan] = PrivateAttr(default_factory=dict)
+
+    @property
+    def span(self) -> SourceSpan | None:
+        """Where this object starts in its file, if it was loaded from one."""
+        return self._span
+
+    def span_of(self, field: str) -> SourceSpan | None:
+        """Where the value of ``field`` stands, falling back to the object itself."""
+        return self._field_spans.get(field, self._span)
+
+    def attach_spans(self, span: SourceSpan | None, field_spans: dict[str, SourceSpan]) -> None:
+        """Record source positions (called once by the loader)."""
+        self._span = span
+        self._field_spans = field_spans
+
+
+class Confidence(enum.StrEnum):
+    """How well a knowledge-base fact is supported by its sources."""
+
+    CONFIRMED = "confirmed"  # read in a primary or official source
+    SECONDARY = "secondary"  # read only in secondary material (law firms, press)
+    UNCONFIRMED = "unconfirmed"  # could not be confirmed; reports must say so
+
+
+def _as_tuple(value: Any) -> Any:
+    if isinstance(value, str):
+        return (value,)
+    return value
+
+
+Sources = Annotated[
+    tuple[Annotated[str, Field(min_length=1)], ...],
+    BeforeValidator(_as_tuple),
+    Field(min_length=1),
+]
+
+
+class Provenance(StrictModel):
+    """Source, date and confidence of a fact, as the knowledge base records it."""
+
+    source: Sources = Field(description="URL(s) or citation(s) the fact was read in.")
+    as_of: dt.date = Field(description="Date the source states, or the date it was read.")
+    confidence: Confidence = Field(description="confirmed / secondary / unconfirmed")
+    note: str | None = Field(default=None, description="What is uncertain, in words.")
+
+
+CountryCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166-1 alpha-2 country code, upper case (e.g. DE, US, CN).",
+    ),
+]
+
+Identifier = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9._-]*$",
+        max_length=120,
+        description="Lower-case identifier: letters, digits, '.', '_' and '-'.",
+    ),
+]
+
+
+DataCategory = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$",
+        description=(
+            "A fideslang data-category key (user.health_and_medical, user.contact.email, "
+            "system.operations, ...) or one of the extra keys in rules/taxonomy/."
+        ),
+    ),
+]
+
+
+class Classification(enum.StrEnum):
+    """Information classification of a data asset (ascending sensitivity)."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    SECRET = "secret"

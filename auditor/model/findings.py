@@ -1,0 +1,228 @@
+"""What an audit produces: exposures, transfers, findings, scores, and the result around them."""
+
+from __future__ import annotations
+
+import enum
+
+from pydantic import Field
+
+from auditor.model.common import StrictModel
+from auditor.model.kb import Access
+from auditor.model.policy import Severity
+
+SCHEMA_VERSION = "1.0"
+
+
+class Sensitivity(enum.StrEnum):
+    """How sensitive a data asset is, for the severity matrix."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    PERSONAL = "personal"
+    CONFIDENTIAL = "confidential"
+    SPECIAL_CATEGORY = "special_category"
+
+    @property
+    def rank(self) -> int:
+        """Ascending order of sensitivity."""
+        return _SENSITIVITY_ORDER.index(self)
+
+
+_SENSITIVITY_ORDER = [
+    Sensitivity.PUBLIC,
+    Sensitivity.INTERNAL,
+    Sensitivity.PERSONAL,
+    Sensitivity.CONFIDENTIAL,
+    Sensitivity.SPECIAL_CATEGORY,
+]
+
+
+class MitigationState(enum.StrEnum):
+    """How far measures stop a law from reaching data (DESIGN.md 3.4)."""
+
+    NONE = "none"
+    PARTIAL = "partial"
+    MITIGATED = "mitigated"
+
+
+class Hop(StrictModel):
+    """One step of an evidence path, with where it is declared."""
+
+    node: str = Field(description="What this step is, in words.")
+    kind: str = Field(
+        description="data, flow, component, entity, parent, location, jurisdiction, law"
+    )
+    file: str | None = None
+    line: int | None = None
+
+
+class Exposure(StrictModel):
+    """A law that can reach a data asset through a party at a component."""
+
+    data_asset: str
+    system: str
+    component: str
+    party: str = Field(description="Entity id of the access party.")
+    party_name: str
+    party_role: str = Field(description="operator, hosting, model_provider, subprocessor, support")
+    law: str
+    law_name: str
+    jurisdiction: str
+    trigger: str = Field(description="incorporated, control, presence or territorial")
+    access: list[Access]
+    mitigation: MitigationState
+    mitigation_reasons: list[str]
+    sensitivity: Sensitivity
+    confidence: str = Field(description="Weakest confidence of the facts this exposure rests on.")
+    path: list[Hop]
+
+
+class TransferConclusion(enum.StrEnum):
+    """Outcome of a GDPR Chapter V check for one transfer."""
+
+    ADEQUACY = "adequacy"  # covered by an adequacy decision
+    SAFEGUARDS = "safeguards"  # Art. 46 tool with TIA and supplementary measures recorded
+    SAFEGUARDS_INCOMPLETE = (
+        "safeguards_incomplete"  # Art. 46 tool but no TIA / no effective measure
+    )
+    DEROGATION = "derogation"  # relies on Art. 49
+    NO_VALID_TOOL = "no_valid_tool"
+    UNKNOWN = "unknown"  # destination unknown: cannot be assessed
+
+
+class Transfer(StrictModel):
+    """Personal data going to a country outside the EEA (GDPR Chapter V)."""
+
+    data_asset: str
+    system: str
+    component: str
+    exporter: str
+    importer: str
+    importer_name: str
+    country: str
+    country_name: str
+    role: str = Field(description="Why data goes there: storage, processing, support, ...")
+    adequacy: str | None = Field(description="The adequacy decision relied on, if any.")
+    tools: list[str]
+    supplementary_measures: list[str]
+    conclusion: TransferConclusion
+    explanation: str
+    path: list[Hop]
+
+
+class FrameworkRef(StrictModel):
+    """A reference from a check into a framework (GDPR article, SecNumCloud, SOV-n, C5, DORA)."""
+
+    framework: str
+    reference: str
+
+
+class Waiver(StrictModel):
+    """How a waiver applied to a finding."""
+
+    reason: str
+    approved_by: str
+    expires: str
+    expired: bool
+
+
+class Finding(StrictModel):
+    """A problem worth a line in an audit report."""
+
+    rule_id: str
+    severity: Severity
+    title: str
+    fingerprint: str
+    subject: dict[str, str] = Field(description="system / component / data_asset / party ids.")
+    condition: str
+    cause: str
+    effect: str
+    law: str | None = None
+    citation: str | None = None
+    evidence: list[Hop]
+    remediation: str
+    frameworks: list[FrameworkRef]
+    confidence: str
+    location_file: str | None = None
+    location_line: int | None = None
+    waived: bool = False
+    waiver: Waiver | None = None
+
+
+class ObjectiveScore(StrictModel):
+    """One EU Cloud Sovereignty Framework objective on the SEAL scale."""
+
+    objective: str
+    name: str
+    weight: float
+    seal: int | None = Field(description="0-4, or None when not assessed.")
+    minimum: int | None = None
+    reasons: list[str]
+
+
+class Scorecard(StrictModel):
+    """SOV-1..SOV-8 for one system or provider."""
+
+    subject: str
+    kind: str = Field(description="system or provider")
+    objectives: list[ObjectiveScore]
+    score: float | None = Field(description="Weighted score over assessed objectives, 0-100.")
+    assessed_weight: float
+
+
+class RuleInfo(StrictModel):
+    """A check's metadata, as reports show it."""
+
+    id: str
+    title: str
+    severity: str
+    description: str
+    rationale: str
+    remediation: str
+    references: list[str]
+    frameworks: list[FrameworkRef]
+
+
+class InputFile(StrictModel):
+    """An input file and its SHA-256."""
+
+    path: str
+    sha256: str
+
+
+class KbInfo(StrictModel):
+    """Knowledge-base version and dates for the control block."""
+
+    version: str
+    as_of: str
+    oldest_fact: str | None
+    unconfirmed_facts_used: int
+
+
+class Summary(StrictModel):
+    """Counts for the executive summary and the exit policy."""
+
+    findings_by_severity: dict[str, int]
+    exposures: int
+    exposures_unmitigated: int
+    transfers: int
+    transfers_without_valid_tool: int
+    systems: int
+    data_assets: int
+    waived: int
+
+
+class AuditResult(StrictModel):
+    """Everything an audit found; what every report writer renders."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool: dict[str, str]
+    organisation: dict[str, str]
+    inputs: list[InputFile]
+    kb: KbInfo
+    exposures: list[Exposure]
+    transfers: list[Transfer]
+    findings: list[Finding]
+    scores: list[Scorecard]
+    rules: list[RuleInfo]
+    summary: Summary

@@ -1,0 +1,369 @@
+"""The inventory format: what an organisation declares about its AI systems.
+
+One file or many; each file is an :class:`InventoryFragment` (every section
+optional) and the loader merges them into one :class:`Inventory`. The
+semantics are those of DESIGN.md section 3.1.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from auditor.model.common import (
+    Classification,
+    CountryCode,
+    DataCategory,
+    Identifier,
+    Located,
+    StrictModel,
+)
+from auditor.model.policy import Policy
+
+# A place: ``provider:region`` (``aws:eu-central-1``), an ISO country code
+# (``DE``), a bloc (``EU``, ``EEA``) or ``global`` (anywhere: not bounded).
+LocationRef = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9-]+:[A-Za-z0-9._-]+|[A-Z]{2}|EU|EEA|global)$",
+        description=(
+            "A place: 'provider:region' (aws:eu-central-1, azure:swedencentral, ovh:GRA), "
+            "an ISO country code (DE), a bloc (EU, EEA) or 'global' (may be anywhere)."
+        ),
+        examples=["aws:eu-central-1", "DE", "EU", "global"],
+    ),
+]
+
+# ``component`` (same system) or ``system/component`` (another system).
+ComponentRef = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*$",
+        description="A component id of the same system, or 'system-id/component-id'.",
+    ),
+]
+
+
+class ComponentKind(enum.StrEnum):
+    """What a component of an AI system is."""
+
+    MODEL_API = "model_api"  # hosted model reached by API
+    MODEL_WEIGHTS = "model_weights"  # open-weights model the organisation runs
+    INFERENCE_ENDPOINT = "inference_endpoint"
+    VECTOR_STORE = "vector_store"
+    DATABASE = "database"
+    OBJECT_STORAGE = "object_storage"
+    FINE_TUNING = "fine_tuning"
+    LOGGING = "logging"
+    APPLICATION = "application"
+    IDENTITY = "identity"
+    SUPPORT = "support"  # a human-access channel
+
+
+class KeyCustody(enum.StrEnum):
+    """Who holds the keys that protect data at rest (EDPB Recommendations 01/2020)."""
+
+    PROVIDER_MANAGED = "provider_managed"
+    CUSTOMER_MANAGED_IN_PROVIDER_KMS = "customer_managed_in_provider_kms"
+    CUSTOMER_HELD_EXTERNAL = "customer_held_external"  # HYOK / external key manager
+    NONE = "none"  # not encrypted at rest
+
+
+class TransitProtection(enum.StrEnum):
+    """How a flow is protected in transit."""
+
+    TLS = "tls"
+    E2E = "e2e"  # end-to-end, keys held by the organisation
+    NONE = "none"
+
+
+class TransferTool(enum.StrEnum):
+    """GDPR Chapter V transfer tools a contract may rely on."""
+
+    ADEQUACY = "adequacy"  # Art. 45
+    DPF = "dpf"  # EU-US Data Privacy Framework certification of the importer
+    SCCS = "sccs"  # Art. 46(2)(c), Commission SCCs 2021/914
+    BCRS = "bcrs"  # Art. 47
+    DEROGATION = "derogation"  # Art. 49
+
+
+class Criticality(enum.StrEnum):
+    """How much the organisation depends on a system."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class AiActRisk(enum.StrEnum):
+    """EU AI Act risk class of a system (Regulation (EU) 2024/1689)."""
+
+    PROHIBITED = "prohibited"
+    HIGH = "high"
+    LIMITED = "limited"
+    MINIMAL = "minimal"
+    GPAI = "gpai"
+    UNKNOWN = "unknown"
+
+
+class Ownership(Located):
+    """One parent of an entity, with the facts the control tests need."""
+
+    entity: Identifier = Field(description="Id of the parent entity.")
+    share_pct: float | None = Field(default=None, ge=0, le=100, description="Capital held, %.")
+    voting_pct: float | None = Field(default=None, ge=0, le=100, description="Votes held, %.")
+    veto: bool = Field(default=False, description="The parent holds a veto over decisions.")
+    appoints_board_majority: bool = Field(
+        default=False, description="The parent appoints the majority of the board."
+    )
+
+
+class Entity(Located):
+    """A legal entity: an operator, a parent company, a subprocessor, the organisation."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    country: CountryCode | None = Field(
+        default=None, description="Country of the registered office; omit only if unknown."
+    )
+    headquarters: CountryCode | None = Field(
+        default=None,
+        description="Country of the head office where it differs from the registered office.",
+    )
+    parents: list[Ownership] | None = Field(
+        default=None,
+        description=(
+            "Direct shareholders that matter for control. [] means independent / no "
+            "controlling parent; omitting the key means ownership is unknown (an evidence gap)."
+        ),
+    )
+    presence: list[CountryCode] = Field(
+        default_factory=list, description="Countries where the entity does business."
+    )
+    dpf_certified: bool | None = Field(
+        default=None, description="Certified under the EU-US Data Privacy Framework."
+    )
+    provider_categories: list[str] = Field(
+        default_factory=list,
+        description="Statutory provider kinds this entity is, e.g. ecs, rcs (FISA 702, CLOUD Act).",
+    )
+
+
+class ResidencyRequirement(StrictModel):
+    """Where the organisation requires a data asset to stay."""
+
+    allowed: list[str] = Field(
+        min_length=1,
+        description="Countries (DE) or blocs (EU, EEA, adequate) where the data may be.",
+    )
+    reason: str | None = None
+
+
+class DataAsset(Located):
+    """A set of data fed into AI systems."""
+
+    id: Identifier
+    name: str | None = None
+    description: str | None = None
+    categories: list[DataCategory] = Field(min_length=1)
+    subjects: list[str] = Field(default_factory=list, description="e.g. patient, customer.")
+    classification: Classification = Classification.INTERNAL
+    residency: ResidencyRequirement | None = None
+    volume: str | None = Field(default=None, description="Rough size, e.g. '40k records/year'.")
+
+
+class Location(StrictModel):
+    """Per-role locations where they differ from the component's placement."""
+
+    storage: LocationRef | None = None
+    processing: LocationRef | None = None
+    admin: LocationRef | None = None
+    support: LocationRef | None = None
+    telemetry: LocationRef | None = None
+    backup: LocationRef | None = None
+    key_custody: LocationRef | None = None
+
+
+class OnPrem(StrictModel):
+    """The component runs in the organisation's own premises."""
+
+    country: CountryCode
+    site: str | None = None
+
+
+class Retention(StrictModel):
+    """Whether prompts and outputs are kept by the provider, how long, where and why."""
+
+    prompts_retained: bool = Field(description="Prompts/inputs or outputs are stored.")
+    days: int | None = Field(default=None, ge=0)
+    location: LocationRef | None = None
+    purpose: str | None = Field(default=None, description="e.g. abuse_monitoring, training.")
+
+
+class Controls(StrictModel):
+    """Technical and contractual measures on a component."""
+
+    keys: KeyCustody | None = Field(default=None, description="Key custody for data at rest.")
+    key_holder: Identifier | None = Field(
+        default=None, description="Entity holding external keys (customer_held_external)."
+    )
+    processes_in_clear: bool | None = Field(
+        default=None,
+        description=(
+            "The component sees data in clear (inference, fine-tuning, indexing). "
+            "Defaults to true for model, inference and fine-tuning components."
+        ),
+    )
+    confidential_computing: bool = Field(
+        default=False, description="Runs in an attested trusted execution environment."
+    )
+    pseudonymised_before: bool = Field(
+        default=False,
+        description="Data is pseudonymised before it reaches the component; keys kept at home.",
+    )
+    retention: Retention | None = None
+    training_use: bool | None = Field(
+        default=None, description="The provider may use the data to train models."
+    )
+    zero_data_retention: bool | None = Field(
+        default=None, description="A zero-data-retention agreement is in force."
+    )
+    transfer_tools: list[TransferTool] = Field(default_factory=list)
+    tia_done: bool = Field(default=False, description="A transfer impact assessment exists.")
+    notification_commitment: bool = Field(
+        default=False, description="Provider contractually commits to notify/challenge orders."
+    )
+
+
+class ModelInfo(StrictModel):
+    """The model behind a model component."""
+
+    name: str
+    open_weights: bool | None = None
+    licence: str | None = None
+    vendor: Identifier | None = Field(default=None, description="Catalogue vendor of the model.")
+
+
+class Component(Located):
+    """A part of an AI system, placed somewhere and reachable by some parties."""
+
+    id: Identifier
+    kind: ComponentKind
+    name: str | None = None
+    vendor: Identifier | None = Field(
+        default=None, description="Catalogue vendor id (rules/vendors/); fields here override it."
+    )
+    deployment: str | None = Field(
+        default=None,
+        description="Vendor deployment option that fixes processing geography (e.g. DataZoneStandard).",
+    )
+    region: LocationRef | None = None
+    country: CountryCode | None = None
+    on_prem: OnPrem | None = None
+    locations: Location = Field(default_factory=Location)
+    operator: Identifier | None = Field(default=None, description="Entity that runs it.")
+    hosting: Identifier | None = Field(
+        default=None, description="Infrastructure provider under it."
+    )
+    model_provider: Identifier | None = None
+    subprocessors: list[Identifier] = Field(default_factory=list)
+    support: Identifier | None = Field(default=None, description="Entity with support access.")
+    model: ModelInfo | None = None
+    holds: list[Identifier] = Field(
+        default_factory=list, description="Data assets stored here without a flow."
+    )
+    controls: Controls = Field(default_factory=Controls)
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _one_placement(self) -> Component:
+        given = [name for name in ("region", "country", "on_prem") if getattr(self, name)]
+        if len(given) > 1:
+            raise ValueError(
+                f"give one placement, not {' and '.join(given)}: region, country or on_prem"
+            )
+        return self
+
+
+class Flow(Located):
+    """Data moving from one component to another."""
+
+    source: ComponentRef = Field(alias="from")
+    target: ComponentRef = Field(alias="to")
+    data: list[Identifier] = Field(min_length=1)
+    purpose: str | None = None
+    in_transit: TransitProtection = TransitProtection.TLS
+
+
+class System(Located):
+    """An AI system: purpose, owner, components and the flows between them."""
+
+    id: Identifier
+    name: str | None = None
+    purpose: str = Field(min_length=1)
+    owner: str | None = None
+    criticality: Criticality = Criticality.MEDIUM
+    ai_act_risk: AiActRisk = AiActRisk.UNKNOWN
+    components: list[Component] = Field(min_length=1)
+    flows: list[Flow] = Field(default_factory=list)
+
+
+class Organisation(Located):
+    """The organisation whose inventory this is."""
+
+    name: str = Field(min_length=1)
+    country: CountryCode
+    entity: Identifier | None = Field(default=None, description="Its own entity id, if declared.")
+    policy: str | None = Field(default=None, description="Path to a policy file, relative.")
+    sector: str | None = None
+
+
+class InventoryFragment(StrictModel):
+    """One inventory file. Every section is optional; the loader merges files."""
+
+    organisation: Organisation | None = None
+    entities: list[Entity] = Field(default_factory=list)
+    data: list[DataAsset] = Field(default_factory=list)
+    systems: list[System] = Field(default_factory=list)
+    policy: Policy | None = Field(default=None, description="Inline organisation policy.")
+
+
+class Inventory(StrictModel):
+    """A whole inventory: all files merged, references not yet checked."""
+
+    organisation: Organisation
+    entities: tuple[Entity, ...] = ()
+    data: tuple[DataAsset, ...] = ()
+    systems: tuple[System, ...] = ()
+    policy: Policy | None = None
+    files: tuple[str, ...] = Field(default=(), description="The files it was read from.")
+
+
+__all__ = [
+    "AiActRisk",
+    "Classification",
+    "Component",
+    "ComponentKind",
+    "Controls",
+    "Criticality",
+    "DataAsset",
+    "Entity",
+    "Flow",
+    "Inventory",
+    "InventoryFragment",
+    "KeyCustody",
+    "Location",
+    "LocationRef",
+    "ModelInfo",
+    "OnPrem",
+    "Organisation",
+    "Ownership",
+    "ResidencyRequirement",
+    "Retention",
+    "System",
+    "TransferTool",
+    "TransitProtection",
+]

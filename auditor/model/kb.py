@@ -1,0 +1,336 @@
+"""Types of the knowledge base under ``rules/``: laws, jurisdictions, entities, vendors, regions.
+
+Every fact carries its provenance (:class:`~auditor.model.common.Provenance`):
+the source it was read in, the date, and how sure the sources are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from pydantic import Field
+
+from auditor.model.common import (
+    CountryCode,
+    Identifier,
+    Located,
+    Provenance,
+    StrictModel,
+)
+from auditor.model.inventory import ComponentKind, LocationRef, Ownership, Retention
+
+
+class TriggerKind(enum.StrEnum):
+    """What makes a law reach a party (DESIGN.md 3.2)."""
+
+    INCORPORATED = "incorporated"  # the access party itself is incorporated there
+    CONTROL = "control"  # an entity controlling the party (control test) is incorporated there
+    PRESENCE = "presence"  # the party (or a controller) does business there
+    TERRITORIAL = "territorial"  # the data is stored/processed/administered/supported there
+
+
+class LocationRole(enum.StrEnum):
+    """Why a component touches a place."""
+
+    STORAGE = "storage"
+    PROCESSING = "processing"
+    ADMIN = "admin"
+    SUPPORT = "support"
+    TELEMETRY = "telemetry"
+    BACKUP = "backup"
+    KEY_CUSTODY = "key_custody"
+
+
+class Access(enum.StrEnum):
+    """What kind of access a law gives to data (DESIGN.md 3.2 ``reaches``)."""
+
+    STORED = "stored"  # data at rest held by the party
+    PROCESSING = "processing"  # data the party handles in clear
+    TRANSIT = "transit"  # interception in transit
+    METADATA = "metadata"  # non-content records
+    COMPELLED_ASSISTANCE = "compelled_assistance"  # technical assistance, decryption capability
+    SECRECY = "secrecy"  # gag orders forbid telling the customer
+
+
+class Mitigation(enum.StrEnum):
+    """Measures a law entry can name as effective or ineffective against it."""
+
+    CUSTOMER_HELD_KEYS = "customer_held_keys"  # HYOK outside the law's reach, ciphertext only
+    CONFIDENTIAL_COMPUTING = "confidential_computing"
+    PSEUDONYMISATION = "pseudonymisation"
+    E2E_TRANSIT_ENCRYPTION = "e2e_transit_encryption"
+    SOVEREIGN_OPERATOR = "sovereign_operator"  # no entity under the law in the chain
+    OPEN_WEIGHTS_SELF_HOSTED = "open_weights_self_hosted"
+    REGION_CHOICE = "region_choice"
+    PROVIDER_MANAGED_KEYS = "provider_managed_keys"
+    CONTRACTUAL_COMMITMENTS = "contractual_commitments"
+    ADEQUACY_OR_DPF = "adequacy_or_dpf"
+
+
+class LawStatus(enum.StrEnum):
+    """Whether a law is operative."""
+
+    IN_FORCE = "in_force"
+    LAPSED_OPERATIVE = "lapsed_operative"  # statute lapsed but orders/certifications still run
+    PENDING = "pending"
+    REPEALED = "repealed"
+    UNKNOWN = "unknown"
+
+
+class Trigger(StrictModel):
+    """One way a law attaches to a party or a place."""
+
+    kind: TriggerKind
+    roles: list[LocationRole] = Field(
+        default_factory=list,
+        description="For territorial triggers: the location roles that count (empty: all).",
+    )
+    provider_categories: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Narrows the trigger to parties of these statutory kinds (e.g. ecs, rcs). "
+            "A party whose kind is not declared is treated as in scope, conservatively."
+        ),
+    )
+    note: str | None = None
+    provenance: Provenance | None = None
+
+
+class Law(Located):
+    """A law that can compel access to data, with its triggers and reach."""
+
+    id: Identifier
+    name: str
+    short_name: str = Field(description="Name used in findings, e.g. 'US CLOUD Act'.")
+    jurisdiction: CountryCode
+    citation: str
+    summary: str
+    enacted: str | None = None
+    status: LawStatus
+    status_note: str | None = None
+    triggers: list[Trigger] = Field(min_length=1)
+    reaches: list[Access] = Field(min_length=1)
+    secrecy: bool = Field(description="The law lets authorities forbid telling the customer.")
+    mitigated_by: list[Mitigation] = Field(default_factory=list)
+    not_mitigated_by: list[Mitigation] = Field(default_factory=list)
+    mitigation_notes: str | None = None
+    provenance: Provenance
+
+
+class AdequacyScope(enum.StrEnum):
+    """How far an EU adequacy decision reaches."""
+
+    FULL = "full"
+    COMMERCIAL = "commercial"  # e.g. Canada: organisations under PIPEDA
+    DPF_CERTIFIED = "dpf_certified"  # United States: DPF-certified organisations only
+    PARTIAL = "partial"  # other limits, see the note
+
+
+class Adequacy(StrictModel):
+    """An EU adequacy decision (GDPR Art. 45) in force."""
+
+    decision: str
+    date: dt.date
+    scope: AdequacyScope
+    scope_note: str | None = None
+    valid_until: dt.date | None = None
+    provenance: Provenance
+
+
+class Jurisdiction(Located):
+    """A country or territory (or international organisation) and its EU data-protection status."""
+
+    code: str = Field(
+        pattern=r"^([A-Z]{2}|[A-Z]{2,6}-[A-Z0-9]+)$",
+        description="ISO 3166-1 alpha-2, or an id such as INT-EPO for an international body.",
+    )
+    name: str
+    blocs: list[str] = Field(default_factory=list, description="EU, EEA, EFTA, ...")
+    adequacy: Adequacy | None = None
+    notes: str | None = None
+    provenance: Provenance
+
+
+class Bloc(Located):
+    """A named group of jurisdictions usable in policies (EU, EEA, adequate)."""
+
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    name: str
+    description: str
+    provenance: Provenance
+
+
+class CatalogueEntity(Located):
+    """A legal entity in the catalogue, with the ownership chain the sources give."""
+
+    id: Identifier
+    name: str
+    country: CountryCode | None = Field(description="Country of the registered office.")
+    headquarters: CountryCode | None = Field(
+        default=None,
+        description="Head-office country where it differs (e.g. Cayman holding, PRC seat).",
+    )
+    parents: list[Ownership] | None = Field(
+        default=None, description="[] = independent; omitted = ownership unknown."
+    )
+    presence: list[CountryCode] = Field(default_factory=list)
+    dpf_certified: bool | None = None
+    provider_categories: list[str] = Field(default_factory=list)
+    listed: str | None = Field(default=None, description="Stock listing, if any.")
+    notes: str | None = None
+    provenance: Provenance
+
+
+class ProcessingScope(enum.StrEnum):
+    """Where a deployment option processes data, relative to the chosen region."""
+
+    REGION = "region"  # in the region itself
+    GEOGRAPHY = "geography"  # in the region's country / geography
+    DATA_ZONE = "data_zone"  # in a vendor-defined zone (e.g. EU member states)
+    GLOBAL = "global"  # anywhere the vendor operates
+    FIXED = "fixed"  # at a fixed place named in ``location``
+
+
+class DeploymentOption(StrictModel):
+    """A vendor option that decides where data is processed and stored."""
+
+    id: str = Field(min_length=1)
+    description: str
+    processing: ProcessingScope
+    storage: ProcessingScope = ProcessingScope.REGION
+    location: LocationRef | None = Field(
+        default=None, description="For FIXED scope, or the zone (EU) for DATA_ZONE."
+    )
+    provenance: Provenance
+
+
+class Certification(StrictModel):
+    """A certification or qualification (SecNumCloud, C5, ISO 27001, ...)."""
+
+    scheme: str
+    scope: str | None = None
+    date: dt.date | None = None
+    provenance: Provenance
+
+
+class VendorKind(enum.StrEnum):
+    """What a vendor offers."""
+
+    MODEL_API = "model_api"
+    CLOUD = "cloud"
+    SOVEREIGN_CLOUD = "sovereign_cloud"
+    OPEN_WEIGHTS = "open_weights"  # a model publisher whose weights the customer runs
+    SAAS = "saas"
+    MODEL_HUB = "model_hub"
+
+
+class VendorDefaults(StrictModel):
+    """Defaults a component inherits when it names this vendor, each with its source."""
+
+    retention: Retention | None = None
+    training_use: bool | None = None
+    processes_in_clear: bool | None = None
+    support_location: LocationRef | None = None
+    admin_location: LocationRef | None = None
+    provenance: Provenance
+
+
+class Vendor(Located):
+    """A catalogue vendor a component can name with ``vendor: <id>``."""
+
+    id: Identifier
+    name: str
+    kind: VendorKind
+    component_kinds: list[ComponentKind] = Field(
+        default_factory=list, description="Component kinds this vendor usually provides."
+    )
+    operator: Identifier | None = Field(
+        default=None, description="Catalogue entity that contracts with and serves EU customers."
+    )
+    hosting: Identifier | None = Field(default=None, description="Entity hosting the service.")
+    model_provider: Identifier | None = None
+    subprocessors: list[Identifier] = Field(default_factory=list)
+    support: Identifier | None = None
+    region_provider: str | None = Field(
+        default=None, description="Region namespace (rules/regions/<provider>.yaml), e.g. azure."
+    )
+    default_location: LocationRef | None = Field(
+        default=None, description="Where the service runs when no region is given, if known."
+    )
+    deployment_options: list[DeploymentOption] = Field(default_factory=list)
+    default_deployment: str | None = None
+    open_weights: bool = Field(description="Weights are published for self-hosting.")
+    api_only: bool = Field(description="The models are reachable only through the vendor's API.")
+    open_weights_alternatives: list[str] = Field(
+        default_factory=list, description="Open-weights models that could replace it."
+    )
+    residency_options: list[str] = Field(
+        default_factory=list, description="EU residency options and their limits, in words."
+    )
+    certifications: list[Certification] = Field(default_factory=list)
+    defaults: VendorDefaults | None = None
+    questions: list[str] = Field(
+        default_factory=list, description="What to ask the vendor where the facts are unconfirmed."
+    )
+    notes: str | None = None
+    provenance: Provenance
+
+
+class Region(StrictModel):
+    """One region code of a provider."""
+
+    code: str
+    country: CountryCode
+    city: str | None = None
+    partition: str | None = None
+    description: str | None = None
+    provenance: Provenance | None = Field(
+        default=None, description="Overrides the file's provenance for this region."
+    )
+
+
+class RegionCatalogue(Located):
+    """All region codes of one provider (rules/regions/<provider>.yaml)."""
+
+    provider: str = Field(pattern=r"^[a-z0-9-]+$")
+    name: str
+    operator_vendor: Identifier | None = None
+    regions: list[Region] = Field(min_length=1)
+    provenance: Provenance
+
+
+class KbMeta(StrictModel):
+    """Version and date of the knowledge base (rules/kb.yaml)."""
+
+    version: str
+    as_of: dt.date
+    description: str
+    attribution: list[str] = Field(default_factory=list)
+
+
+class TransferFramework(Located):
+    """A transfer framework whose status matters (e.g. the EU-US Data Privacy Framework)."""
+
+    id: Identifier
+    name: str
+    jurisdiction: CountryCode
+    status: str = Field(description="In words: in force, challenged, invalidated ...")
+    adopted: dt.date | None = None
+    challenges: list[str] = Field(
+        default_factory=list, description="Pending cases and reviews, each in words with dates."
+    )
+    provenance: Provenance
+
+
+class KnowledgeBase(StrictModel):
+    """Everything under rules/ except the checks, validated and cross-referenced."""
+
+    meta: KbMeta
+    laws: tuple[Law, ...]
+    jurisdictions: tuple[Jurisdiction, ...]
+    blocs: tuple[Bloc, ...]
+    transfer_frameworks: tuple[TransferFramework, ...]
+    entities: tuple[CatalogueEntity, ...]
+    vendors: tuple[Vendor, ...]
+    regions: tuple[RegionCatalogue, ...]

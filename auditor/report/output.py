@@ -1,0 +1,47 @@
+"""Write outputs so that nothing already there is lost or half-overwritten.
+
+Each file is written to a temporary file in the same folder, flushed to disk
+and renamed over the target in one step: an interrupted run (Ctrl-C, SIGTERM,
+a full disk) leaves the previous report intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from auditor.errors import EnvironmentFault
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Atomically replace ``path`` with ``data``; ``-`` writes to stdout."""
+    if str(path) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp_name: str | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "wb", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        ) as handle:
+            tmp_name = handle.name
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as exc:
+        raise EnvironmentFault(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Atomically write UTF-8 text (see :func:`write_bytes`)."""
+    write_bytes(path, text.encode("utf-8"))
