@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import InputError
+from auditor import __version__
+from auditor.errors import ExitCode, InputError
+from auditor.exposure import ExposureEngine
+from auditor.graph import ResidencyGraph, build_graph
 from auditor.kb import KnowledgeIndex, load_knowledge_base
 from auditor.kb.index import Fact
-from auditor.kb.resolve import check_inventory
-from auditor.loader.inventory import load_inventory
+from auditor.kb.resolve import check_inventory, check_policy
+from auditor.loader.inventory import load_inventory, load_policy
 from auditor.model.common import Confidence
+from auditor.model.findings import (
+    AuditResult,
+    InputFile,
+    KbInfo,
+    MitigationState,
+    RuleInfo,
+    Summary,
+    TransferConclusion,
+)
 from auditor.model.inventory import Inventory, InventoryFragment
+from auditor.model.policy import SEVERITY_RANK, Severity
+from auditor.rules.engine import RowBuilder, evaluate
+from auditor.rules.load import load_rules
+from auditor.rules.schema import Over, RuleSpec
+from auditor.rules.scores import Scorer
 
 
 def load_checked_inventory(
@@ -88,3 +106,127 @@ def knowledge_report(
         limit = today - dt.timedelta(days=max_age_days)
         stale = [f for f in facts if f.provenance.as_of < limit]
     return KnowledgeReport(kb, unconfirmed, stale, max_age_days, today)
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """What an audit run needs besides the inventory paths; the clock is passed in."""
+
+    rule_dirs: tuple[Path, ...] = ()
+    policy_file: Path | None = None
+    today: dt.date | None = None
+
+
+def _hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _display_input(path_text: str) -> str:
+    path = Path(path_text)
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> AuditResult:
+    """Load, check, build the graph, compute exposure, match the rules, score: the whole audit."""
+    today = options.today or dt.date.today()
+    inventory, kb = load_checked_inventory(paths, options.rule_dirs)
+    policy = inventory.policy
+    if options.policy_file is not None:
+        policy = load_policy(options.policy_file)
+        problems = check_policy(policy, kb)
+        if problems:
+            raise InputError("the policy file has problems", problems)
+    rules = load_rules(options.rule_dirs)
+    graph = build_graph(inventory, kb)
+    engine = ExposureEngine(graph, policy)
+    exposure = engine.run()
+    scores = Scorer(engine, policy).all_cards()
+    builder = RowBuilder(exposure, kb, scores, policy, today, inventory)
+    findings = evaluate(rules, builder, kb, policy)
+    counts = {s.value: 0 for s in Severity}
+    for finding in findings:
+        counts[finding.severity.value] += 1
+    unconfirmed_used = sum(
+        1 for row in builder.rows(Over.KB_FACT) if row["confidence"] == Confidence.UNCONFIRMED.value
+    )
+    oldest = kb.oldest_fact()
+    inputs = [InputFile(path=_display_input(f), sha256=_hash(Path(f))) for f in inventory.files]
+    if options.policy_file is not None:
+        inputs.append(
+            InputFile(
+                path=_display_input(str(options.policy_file)), sha256=_hash(options.policy_file)
+            )
+        )
+    return AuditResult(
+        tool={"name": "residency-auditor", "version": __version__},
+        organisation={
+            "name": inventory.organisation.name,
+            "country": inventory.organisation.country,
+        },
+        inputs=sorted(inputs, key=lambda i: i.path),
+        kb=KbInfo(
+            version=kb.version,
+            as_of=kb.kb.meta.as_of.isoformat(),
+            oldest_fact=oldest.isoformat() if oldest else None,
+            unconfirmed_facts_used=unconfirmed_used,
+        ),
+        exposures=exposure.exposures,
+        transfers=exposure.transfers,
+        findings=findings,
+        scores=scores,
+        rules=[
+            RuleInfo(
+                id=r.id,
+                title=r.title,
+                severity=r.severity.value,
+                description=r.description,
+                rationale=r.rationale,
+                remediation=r.remediation,
+                references=r.references,
+                frameworks=r.frameworks,
+            )
+            for r in rules
+        ],
+        summary=Summary(
+            findings_by_severity=counts,
+            exposures=len(exposure.exposures),
+            exposures_unmitigated=sum(
+                1 for e in exposure.exposures if e.mitigation is not MitigationState.MITIGATED
+            ),
+            transfers=len(exposure.transfers),
+            transfers_without_valid_tool=sum(
+                1
+                for t in exposure.transfers
+                if t.conclusion in (TransferConclusion.NO_VALID_TOOL, TransferConclusion.UNKNOWN)
+            ),
+            systems=len(inventory.systems),
+            data_assets=len(inventory.data),
+            waived=sum(1 for f in findings if f.waived),
+        ),
+    )
+
+
+def exit_code_for(result: AuditResult, fail_on: str) -> ExitCode:
+    """0 when no unwaived finding is at or above ``fail_on``; 1 otherwise (``never``: always 0)."""
+    if fail_on == "never":
+        return ExitCode.OK
+    threshold = SEVERITY_RANK[Severity(fail_on)]
+    failing = [
+        f for f in result.findings if not f.waived and SEVERITY_RANK[f.severity] >= threshold
+    ]
+    return ExitCode.FINDINGS if failing else ExitCode.OK
+
+
+def list_rules(rule_dirs: Sequence[Path] = ()) -> list[RuleSpec]:
+    """Every check, validated."""
+    load_knowledge_base(rule_dirs)
+    return load_rules(rule_dirs)
+
+
+def graph_of(paths: Sequence[Path], rule_dirs: Sequence[Path] = ()) -> ResidencyGraph:
+    """The dependency graph of an inventory."""
+    inventory, kb = load_checked_inventory(paths, rule_dirs)
+    return build_graph(inventory, kb)

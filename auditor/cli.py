@@ -111,6 +111,163 @@ def kb_check(obj: Context, max_age: int | None, today: dt.datetime | None) -> No
     click.echo(report.render())
 
 
+SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"])
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=PathArg)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=PathArg,
+    default=None,
+    help="Policy file (overrides the inventory's).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=PathArg,
+    default=None,
+    help="Write the JSON result to FILE (- for stdout).",
+)
+@click.option(
+    "--fail-on",
+    type=SEVERITY_CHOICES,
+    default="high",
+    show_default=True,
+    help="Exit 1 when a finding is at or above this severity.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Audit date (default: today); fixes fact ages for reproducible reports.",
+)
+@click.option("--quiet", is_flag=True, help="No terminal summary.")
+@click.pass_obj
+def audit(
+    obj: Context,
+    paths: tuple[Path, ...],
+    policy_file: Path | None,
+    json_out: Path | None,
+    fail_on: str,
+    today: dt.datetime | None,
+    quiet: bool,
+) -> None:
+    """Audit inventory files or folders: exposures, transfers, findings, scores."""
+    from auditor.audit import AuditOptions, exit_code_for, run_audit
+    from auditor.report.json_report import render_json
+    from auditor.report.output import write_text
+    from auditor.report.terminal import render_summary
+
+    outputs = [json_out] if json_out is not None else []
+    _refuse_overwriting_inputs(outputs, paths, policy_file)
+    result = run_audit(
+        paths,
+        AuditOptions(
+            rule_dirs=obj.rule_dirs, policy_file=policy_file, today=today.date() if today else None
+        ),
+    )
+    if json_out is not None:
+        write_text(json_out, render_json(result))
+    if not quiet and not (json_out is not None and str(json_out) == "-"):
+        click.echo(render_summary(result), nl=False)
+    sys.exit(int(exit_code_for(result, fail_on)))
+
+
+def _refuse_overwriting_inputs(
+    outputs: list[Path], paths: tuple[Path, ...], policy: Path | None
+) -> None:
+    from auditor.errors import UsageError
+
+    inputs = {p.resolve() for p in paths if p.is_file()}
+    folders = [p.resolve() for p in paths if p.is_dir()]
+    if policy is not None:
+        inputs.add(policy.resolve())
+    for out in outputs:
+        if str(out) == "-":
+            continue
+        target = out.resolve()
+        if target in inputs or (
+            target.suffix in (".yaml", ".yml") and any(target.is_relative_to(f) for f in folders)
+        ):
+            raise UsageError(f"refusing to write {out}: it is an input of this run")
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """The checks the audit runs."""
+
+
+@rules_group.command("list")
+@click.pass_obj
+def rules_list(obj: Context) -> None:
+    """List every check with its default severity."""
+    from auditor.audit import list_rules
+
+    for rule in list_rules(obj.rule_dirs):
+        click.echo(f"{rule.id:<40} {rule.severity.value:<8} {rule.title}")
+
+
+@cli.command()
+@click.argument("ident")
+@click.pass_obj
+def explain(obj: Context, ident: str) -> None:
+    """Explain a rule id in words."""
+    from auditor.audit import list_rules
+    from auditor.errors import UsageError
+    from auditor.loader.validate import suggest
+
+    rules = {r.id: r for r in list_rules(obj.rule_dirs)}
+    rule = rules.get(ident)
+    if rule is None:
+        raise UsageError(
+            f"no rule {ident!r}" + (f"; {suggest(ident, rules)}" if suggest(ident, rules) else "")
+        )
+    lines = [
+        f"{rule.id} ({rule.severity.value}): {rule.title}",
+        "",
+        rule.description.strip(),
+        "",
+        "Legal basis: " + rule.rationale.strip(),
+        "",
+        "Remediation: " + rule.remediation.strip(),
+    ]
+    if rule.frameworks:
+        lines += [
+            "",
+            "Frameworks: " + "; ".join(f"{f.framework} {f.reference}" for f in rule.frameworks),
+        ]
+    if rule.references:
+        lines += ["", "References:"] + [f"  {r}" for r in rule.references]
+    click.echo("\n".join(lines))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=PathArg)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dot", "graphml", "json"]),
+    default="dot",
+    show_default=True,
+)
+@click.option("-o", "--output", type=PathArg, default=None, help="Write to FILE instead of stdout.")
+@click.pass_obj
+def graph(obj: Context, paths: tuple[Path, ...], fmt: str, output: Path | None) -> None:
+    """Export the dependency graph (data -> components -> operators -> parents -> countries -> laws)."""
+    from auditor.audit import graph_of
+    from auditor.report.output import write_text
+
+    built = graph_of(paths, obj.rule_dirs)
+    text = {"dot": built.to_dot, "graphml": built.to_graphml, "json": built.to_json}[fmt]()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _refuse_overwriting_inputs([output], paths, None)
+        write_text(output, text)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point of the ``auditor`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -119,6 +119,13 @@ class Ownership(Located):
     appoints_board_majority: bool = Field(
         default=False, description="The parent appoints the majority of the board."
     )
+    controlling: bool = Field(
+        default=False,
+        description=(
+            "The sources state that this parent controls the entity (e.g. a subsidiary) "
+            "but give no percentage."
+        ),
+    )
 
 
 class Entity(Located):

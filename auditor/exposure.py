@@ -1,0 +1,864 @@
+"""Who can reach what: exposures, GDPR Chapter V transfers and evidence gaps (DESIGN.md 3.4, 3.5).
+
+Exposure is computed once per (component, party, law) and shared by every
+data asset that reaches the component, so the cost grows with the estate,
+not with the number of paths. Unknown facts never silently mean "safe": they
+become evidence gaps that the rules turn into findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from auditor.graph import ControlLink, ResidencyGraph, controllers
+from auditor.graph.build import Arrival
+from auditor.graph.resolve import (
+    Party,
+    Place,
+    PlaceKind,
+    ResolvedComponent,
+    ResolvedEntity,
+    Resolver,
+    weakest,
+)
+from auditor.model.common import Classification, Confidence, SourceSpan
+from auditor.model.findings import (
+    Exposure,
+    Hop,
+    MitigationState,
+    Sensitivity,
+    Transfer,
+    TransferConclusion,
+)
+from auditor.model.inventory import DataAsset, KeyCustody, TransferTool, TransitProtection
+from auditor.model.kb import Access, Law, LawStatus, LocationRole, Mitigation, TriggerKind
+from auditor.model.policy import ControlTest, Policy
+
+TRIGGER_ORDER = [
+    TriggerKind.INCORPORATED,
+    TriggerKind.CONTROL,
+    TriggerKind.TERRITORIAL,
+    TriggerKind.PRESENCE,
+]
+# A pending or repealed law reaches nothing yet (or any more); "unknown" still counts.
+NOT_OPERATIVE = frozenset({LawStatus.PENDING, LawStatus.REPEALED})
+TRANSFER_ROLES = (
+    LocationRole.STORAGE,
+    LocationRole.PROCESSING,
+    LocationRole.BACKUP,
+    LocationRole.ADMIN,
+    LocationRole.SUPPORT,
+)
+
+
+def hop(node: str, kind: str, span: SourceSpan | None) -> Hop:
+    """An evidence-path step."""
+    return Hop(
+        node=node, kind=kind, file=span.path if span else None, line=span.line if span else None
+    )
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something the audit needed to know and does not: an evidence gap."""
+
+    kind: str  # unknown_location, unbounded_processing, unknown_owner, unknown_operator, ...
+    system: str
+    component: str
+    entity: str
+    detail: str
+    data_assets: tuple[str, ...]
+    sensitivity: Sensitivity
+    span: SourceSpan | None
+
+
+@dataclass(frozen=True)
+class ResidencyBreach:
+    """Data outside where the policy allows it, or reachable by a law the policy does not allow."""
+
+    data_asset: str
+    system: str
+    component: str
+    kind: str  # location or reach
+    role: str
+    where: str
+    allowed: str
+    law: str
+    mitigation: str
+    origin: str  # which policy rule or asset requirement
+    sensitivity: Sensitivity
+    span: SourceSpan | None
+
+
+@dataclass
+class ExposureResult:
+    """Everything the rules match over."""
+
+    exposures: list[Exposure] = field(default_factory=list)
+    transfers: list[Transfer] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    components: list[dict[str, object]] = field(default_factory=list)
+    residency: list[ResidencyBreach] = field(default_factory=list)
+    laws_used: set[str] = field(default_factory=set)
+    vendors_used: set[str] = field(default_factory=set)
+    # component key -> list of (law id, mitigation) for scoring
+    by_component: dict[str, list[Exposure]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _PartyExposure:
+    """Exposure of one (component, party, law), before it is fanned out to data assets."""
+
+    party: Party
+    entity: ResolvedEntity | None
+    law: Law
+    trigger: TriggerKind
+    tail: list[Hop]  # from the party to the law
+    mitigation: MitigationState
+    reasons: list[str]
+    access: list[Access]
+    confidence: Confidence
+
+
+class ExposureEngine:
+    """Computes exposures, transfers, gaps and component facts for one graph."""
+
+    def __init__(self, graph: ResidencyGraph, policy: Policy | None) -> None:
+        self.graph = graph
+        self.kb = graph.kb
+        self.policy = policy
+        self.test = policy.control_test if policy else ControlTest.STANDARD
+        self.org = graph.inventory.organisation
+        self.home: frozenset[str] = (
+            graph.eea if self.kb.is_eea(self.org.country) else frozenset({self.org.country})
+        )
+        self.resolver = Resolver(graph.inventory, graph.kb)
+        self._chains: dict[str, tuple[list[list[ControlLink]], list[str]]] = {}
+        self.assets: dict[str, DataAsset] = {a.id: a for a in graph.inventory.data}
+        self.sensitivity: dict[str, Sensitivity] = {
+            a.id: self.kb.taxonomy.sensitivity(a) for a in graph.inventory.data
+        }
+
+    # -- control ------------------------------------------------------------------
+    def chains(self, entity_id: str) -> tuple[list[list[ControlLink]], list[str]]:
+        """Control chains above an entity (cached)."""
+        if entity_id not in self._chains:
+            self._chains[entity_id] = controllers(
+                entity_id, self.graph.entities, self.test, self.graph.eu
+            )
+        return self._chains[entity_id]
+
+    def controller_seats(self, entity_id: str) -> set[str]:
+        """Countries of the entity and of everyone who controls it."""
+        entity = self.graph.entities.get(entity_id)
+        seats = set(entity.seats) if entity else set()
+        for chain in self.chains(entity_id)[0]:
+            parent = self.graph.entities.get(chain[-1].parent)
+            if parent:
+                seats |= parent.seats
+        return seats
+
+    def _entity_label(self, entity: ResolvedEntity | None, ident: str) -> str:
+        if entity is None:
+            return ident
+        return f"{entity.name} ({entity.country or 'country unknown'})"
+
+    # -- triggers -----------------------------------------------------------------
+    def _party_triggers(
+        self, rc: ResolvedComponent, party: Party, law: Law
+    ) -> tuple[TriggerKind, list[Hop], Confidence] | None:
+        entity = self.graph.entities.get(party.entity)
+        jurisdiction = law.jurisdiction
+        law_conf = law.provenance.confidence
+        for kind in TRIGGER_ORDER:
+            for trigger in law.triggers:
+                if trigger.kind is not kind:
+                    continue
+                if (
+                    trigger.provider_categories
+                    and entity
+                    and entity.provider_categories
+                    and not set(trigger.provider_categories) & set(entity.provider_categories)
+                ):
+                    continue
+                # A trigger with its own provenance is as sure as its own sources say.
+                conf = trigger.provenance.confidence if trigger.provenance else law_conf
+                if kind is TriggerKind.INCORPORATED and entity and jurisdiction in entity.seats:
+                    return kind, [], weakest(conf, entity.confidence)
+                if kind is TriggerKind.CONTROL and entity:
+                    for chain in self.chains(entity.id)[0]:
+                        top = self.graph.entities.get(chain[-1].parent)
+                        if top is not None and jurisdiction in top.seats:
+                            hops = []
+                            confs = [conf, entity.confidence]
+                            for link in chain:
+                                parent = self.graph.entities.get(link.parent)
+                                confs.append(
+                                    parent.confidence if parent else Confidence.UNCONFIRMED
+                                )
+                                hops.append(
+                                    hop(
+                                        f"parent {self._entity_label(parent, link.parent)}: {link.reason}",
+                                        "parent",
+                                        link.ownership.span,
+                                    )
+                                )
+                            return kind, hops, weakest(*confs)
+                if kind is TriggerKind.TERRITORIAL and party.role == "operator":
+                    roles = trigger.roles or list(LocationRole)
+                    for role in roles:
+                        place = rc.places.get(role)
+                        if (
+                            place is not None
+                            and place.kind is PlaceKind.COUNTRY
+                            and jurisdiction in place.countries
+                        ):
+                            return (
+                                kind,
+                                [
+                                    hop(
+                                        f"{role.value} in {place.label}: {place.reason}",
+                                        "location",
+                                        place.span,
+                                    )
+                                ],
+                                conf,
+                            )
+                if kind is TriggerKind.PRESENCE and entity and jurisdiction in entity.presence:
+                    return (
+                        kind,
+                        [hop(f"does business in {jurisdiction}", "presence", entity.span)],
+                        weakest(conf, entity.confidence),
+                    )
+        return None
+
+    # -- mitigation ---------------------------------------------------------------
+    def _reachable(self, entity_id: str | None, law: Law) -> bool:
+        if entity_id is None:
+            return True
+        return law.jurisdiction in self.controller_seats(entity_id)
+
+    def mitigation(self, rc: ResolvedComponent, law: Law) -> tuple[MitigationState, list[str]]:
+        """DESIGN.md 3.4: key custody and processing in clear decide."""
+        reasons: list[str] = []
+        controls = rc.component.controls
+        if rc.processes_in_clear:
+            reasons.append(f"processes data in clear: {rc.in_clear_reason}")
+            if controls.confidential_computing:
+                return MitigationState.PARTIAL, [
+                    *reasons,
+                    "attested confidential computing narrows provider access (not an EDPB-endorsed measure)",
+                ]
+            state = MitigationState.NONE
+        else:
+            custody = rc.places.get(LocationRole.KEY_CUSTODY)
+            if rc.keys is KeyCustody.CUSTOMER_HELD_EXTERNAL:
+                holder_ok = not self._reachable(rc.key_holder or self.org.entity, law)
+                place_ok = (
+                    custody is not None
+                    and custody.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE)
+                    and law.jurisdiction not in custody.countries
+                )
+                if (
+                    holder_ok
+                    and place_ok
+                    and Mitigation.CUSTOMER_HELD_KEYS not in law.not_mitigated_by
+                ):
+                    reasons.append(
+                        f"the provider holds only ciphertext; keys held by {rc.key_holder or 'the organisation'} in {custody.label if custody else '?'}, outside {law.jurisdiction} (EDPB use cases 1-3)"
+                    )
+                    if Access.METADATA in law.reaches:
+                        reasons.append("metadata (accounts, sizes, timing) remains reachable")
+                    return MitigationState.MITIGATED, reasons
+                if not place_ok:
+                    reasons.append(
+                        "external keys, but where they are held is unknown or inside the law's reach"
+                    )
+                else:
+                    reasons.append("external keys, but their holder is reachable by the law")
+            elif rc.keys in (
+                KeyCustody.PROVIDER_MANAGED,
+                KeyCustody.CUSTOMER_MANAGED_IN_PROVIDER_KMS,
+            ):
+                reasons.append(
+                    f"keys in the provider's custody ({rc.keys.value}): the provider can decrypt"
+                )
+            elif rc.keys is KeyCustody.NONE:
+                reasons.append("data at rest is not encrypted")
+            else:
+                reasons.append("key custody not declared")
+            state = MitigationState.NONE
+        if controls.pseudonymised_before:
+            reasons.append(
+                "data is pseudonymised before it arrives; the re-identification key stays at home"
+            )
+            state = MitigationState.PARTIAL
+        if controls.notification_commitment and not law.secrecy:
+            reasons.append("provider commits to notify and challenge orders")
+            state = MitigationState.PARTIAL
+        elif controls.notification_commitment:
+            reasons.append(
+                "a contractual commitment to notify is overridden by the law's secrecy orders"
+            )
+        reasons.append("the region choice alone does not change who can be compelled")
+        return state, reasons
+
+    def _access(
+        self, rc: ResolvedComponent, law: Law, arrival_flows: Iterable[Arrival]
+    ) -> list[Access]:
+        wanted: list[Access] = []
+        for access in law.reaches:
+            if access is Access.STORED and not rc.stores:
+                continue
+            if access is Access.PROCESSING and not rc.processes_in_clear:
+                continue
+            if access is Access.TRANSIT and all(
+                a.flow is None or a.flow.in_transit is TransitProtection.E2E for a in arrival_flows
+            ):
+                continue
+            wanted.append(access)
+        return sorted(wanted, key=lambda a: a.value) or sorted(law.reaches, key=lambda a: a.value)
+
+    # -- main ---------------------------------------------------------------------
+    def run(self) -> ExposureResult:
+        """Compute everything, sorted for deterministic output."""
+        result = ExposureResult()
+        arrivals = self.graph.arrivals()
+        by_component: dict[str, list[tuple[str, Arrival]]] = {}
+        for asset_id, items in arrivals.items():
+            for arrival in items:
+                by_component.setdefault(arrival.component, []).append((asset_id, arrival))
+        foreign_laws = [
+            law
+            for law in sorted(self.kb.laws.values(), key=lambda x: x.id)
+            if law.jurisdiction != self.org.country and law.status not in NOT_OPERATIVE
+        ]
+        for key in sorted(self.graph.components):
+            rc = self.graph.components[key]
+            reached = by_component.get(key, [])
+            if rc.vendor:
+                result.vendors_used.add(rc.vendor.id)
+            party_exposures = self._component_exposures(rc, foreign_laws, [a for _, a in reached])
+            for asset_id, arrival in reached:
+                for pe in party_exposures:
+                    exposure = self._exposure(asset_id, arrival, rc, pe)
+                    result.exposures.append(exposure)
+                    result.by_component.setdefault(key, []).append(exposure)
+                    result.laws_used.add(pe.law.id)
+            result.gaps.extend(self._gaps(rc, [a for a, _ in reached]))
+            result.transfers.extend(self._transfers(rc, reached))
+            result.components.append(self._facts(rc, [a for a, _ in reached], party_exposures))
+        result.residency = self._residency(result, arrivals)
+        result.exposures.sort(
+            key=lambda e: (e.data_asset, e.system, e.component, e.law, e.party_role, e.party)
+        )
+        result.transfers.sort(
+            key=lambda t: (t.data_asset, t.system, t.component, t.country, t.importer)
+        )
+        result.gaps.sort(key=lambda g: (g.kind, g.system, g.component, g.entity, g.detail))
+        return result
+
+    def _component_exposures(
+        self, rc: ResolvedComponent, laws: list[Law], arrivals: list[Arrival]
+    ) -> list[_PartyExposure]:
+        found: list[_PartyExposure] = []
+        for party in rc.parties:
+            entity = self.graph.entities.get(party.entity)
+            for law in laws:
+                fired = self._party_triggers(rc, party, law)
+                if fired is None:
+                    continue
+                trigger, hops, confidence = fired
+                state, reasons = self.mitigation(rc, law)
+                jurisdiction = self.kb.jurisdictions.get(law.jurisdiction)
+                tail = [
+                    hop(
+                        f"{party.role} {self._entity_label(entity, party.entity)} ({party.reason})",
+                        "entity",
+                        party.span,
+                    ),
+                    *hops,
+                    hop(
+                        self.kb.country_name(law.jurisdiction),
+                        "jurisdiction",
+                        jurisdiction.span if jurisdiction else None,
+                    ),
+                    hop(f"{law.short_name}, {law.citation}", "law", law.span),
+                ]
+                found.append(
+                    _PartyExposure(
+                        party,
+                        entity,
+                        law,
+                        trigger,
+                        tail,
+                        state,
+                        reasons,
+                        self._access(rc, law, arrivals),
+                        weakest(confidence, rc.facts_confidence),
+                    )
+                )
+        return found
+
+    def _exposure(
+        self, asset_id: str, arrival: Arrival, rc: ResolvedComponent, pe: _PartyExposure
+    ) -> Exposure:
+        asset = self.assets[asset_id]
+        head = [hop(asset.name or asset.id, "data", asset.span)]
+        if arrival.flow is not None:
+            src, dst = self.graph.flow_ends(rc.system.id, arrival.flow)
+            head.append(hop(f"flow {src} -> {dst}", "flow", arrival.flow.span))
+        else:
+            head.append(hop(f"held at {rc.key}", "holds", rc.component.span_of("holds")))
+        processing = rc.places[LocationRole.PROCESSING]
+        head.append(
+            hop(
+                f"{rc.key} ({rc.kind.value}, processing: {processing.label})",
+                "component",
+                rc.component.span,
+            )
+        )
+        return Exposure(
+            data_asset=asset_id,
+            system=rc.system.id,
+            component=rc.component.id,
+            party=pe.party.entity,
+            party_name=pe.entity.name if pe.entity else pe.party.entity,
+            party_role=pe.party.role,
+            law=pe.law.id,
+            law_name=pe.law.short_name,
+            jurisdiction=pe.law.jurisdiction,
+            trigger=pe.trigger.value,
+            access=pe.access,
+            mitigation=pe.mitigation,
+            mitigation_reasons=pe.reasons,
+            sensitivity=self.sensitivity[asset_id],
+            confidence=pe.confidence.value,
+            path=[*head, *pe.tail],
+        )
+
+    # -- gaps ---------------------------------------------------------------------
+    def _gaps(self, rc: ResolvedComponent, assets: list[str]) -> list[Gap]:
+        if not assets:
+            return []
+        gaps: list[Gap] = []
+        sens = max((self.sensitivity[a] for a in assets), key=lambda s: s.rank)
+
+        def gap(kind: str, entity: str, detail: str, span: SourceSpan | None) -> None:
+            gaps.append(
+                Gap(
+                    kind,
+                    rc.system.id,
+                    rc.component.id,
+                    entity,
+                    detail,
+                    tuple(sorted(set(assets))),
+                    sens,
+                    span,
+                )
+            )
+
+        for role in (LocationRole.STORAGE, LocationRole.PROCESSING):
+            place = rc.places[role]
+            if place.kind is PlaceKind.UNKNOWN:
+                gap(
+                    "unknown_location",
+                    "",
+                    f"{role.value} location unknown ({place.reason})",
+                    place.span or rc.component.span,
+                )
+            elif place.kind is PlaceKind.GLOBAL:
+                gap(
+                    "unbounded_processing",
+                    "",
+                    f"{role.value} may happen anywhere: {place.reason}",
+                    place.span or rc.component.span,
+                )
+        third_party = self._third_party(rc)
+        if third_party:
+            for role in (LocationRole.SUPPORT, LocationRole.ADMIN):
+                if rc.places[role].kind is PlaceKind.UNKNOWN:
+                    gap(
+                        "unknown_access_location",
+                        "",
+                        f"{role.value} access location unknown",
+                        rc.component.span,
+                    )
+        if not any(p.role == "operator" for p in rc.parties):
+            gap(
+                "unknown_operator",
+                "",
+                "no operator is declared and none follows from a vendor",
+                rc.component.span,
+            )
+        if (
+            rc.keys is KeyCustody.CUSTOMER_HELD_EXTERNAL
+            and rc.places[LocationRole.KEY_CUSTODY].kind is PlaceKind.UNKNOWN
+        ):
+            gap(
+                "unknown_key_custody",
+                "",
+                "external keys, but locations.key_custody is not declared",
+                rc.component.span_of("controls"),
+            )
+        for party in rc.parties:
+            entity = self.graph.entities.get(party.entity)
+            if entity is None:
+                continue
+            if entity.country is None:
+                gap(
+                    "unknown_country",
+                    entity.id,
+                    f"{party.role} {entity.name}: country of registration unknown",
+                    entity.span,
+                )
+            for unknown in self.chains(entity.id)[1]:
+                owner = self.graph.entities.get(unknown)
+                name = owner.name if owner else unknown
+                gap(
+                    "unknown_owner",
+                    unknown,
+                    f"{party.role} chain: ownership of {name} unknown",
+                    owner.span if owner else party.span,
+                )
+        return gaps
+
+    def _third_party(self, rc: ResolvedComponent) -> bool:
+        operators = [p.entity for p in rc.parties if p.role == "operator"]
+        return bool(operators) and any(op != self.org.entity for op in operators)
+
+    # -- transfers ----------------------------------------------------------------
+    def _transfers(
+        self, rc: ResolvedComponent, reached: list[tuple[str, Arrival]]
+    ) -> list[Transfer]:
+        personal = [a for a, _ in reached if self.kb.taxonomy.is_personal(self.assets[a])]
+        if not personal or not self.kb.is_eea(self.org.country):
+            return []
+        places: dict[tuple[str, str], list[LocationRole]] = {}
+        for role in TRANSFER_ROLES:
+            place = rc.places[role]
+            importer = self._importer(rc, role)
+            if (
+                place.kind is PlaceKind.COUNTRY
+                and place.country
+                and not self.kb.is_eea(place.country)
+            ):
+                places.setdefault((place.country, importer), []).append(role)
+            elif place.kind is PlaceKind.GLOBAL and role in (
+                LocationRole.STORAGE,
+                LocationRole.PROCESSING,
+            ):
+                places.setdefault(("global", importer), []).append(role)
+        transfers: list[Transfer] = []
+        for (country, importer), roles in sorted(places.items()):
+            for asset_id in sorted(set(personal)):
+                transfers.append(self._transfer(rc, asset_id, country, importer, roles))
+        return transfers
+
+    def _importer(self, rc: ResolvedComponent, role: LocationRole) -> str:
+        wanted = "support" if role is LocationRole.SUPPORT else "operator"
+        for party in rc.parties:
+            if party.role == wanted:
+                return party.entity
+        for party in rc.parties:
+            if party.role == "operator":
+                return party.entity
+        return "unknown"
+
+    def _transfer(
+        self,
+        rc: ResolvedComponent,
+        asset_id: str,
+        country: str,
+        importer: str,
+        roles: list[LocationRole],
+    ) -> Transfer:
+        controls = rc.component.controls
+        tools = sorted(t.value for t in controls.transfer_tools)
+        entity = self.graph.entities.get(importer)
+        measures: list[str] = []
+        if rc.keys is KeyCustody.CUSTOMER_HELD_EXTERNAL and not rc.processes_in_clear:
+            measures.append("encryption with keys held by the exporter")
+        if controls.pseudonymised_before:
+            measures.append("pseudonymisation before transfer")
+        if controls.confidential_computing:
+            measures.append("confidential computing")
+        adequacy_text: str | None = None
+        if country == "global":
+            conclusion = TransferConclusion.UNKNOWN
+            explanation = "processing may happen in any country; the destination cannot be assessed"
+            country_name = "anywhere (global)"
+        else:
+            country_name = self.kb.country_name(country)
+            jurisdiction = self.kb.jurisdictions.get(country)
+            adequacy = jurisdiction.adequacy if jurisdiction else None
+            dpf = (
+                entity is not None and entity.dpf_certified is True
+            ) or TransferTool.DPF.value in tools
+            if adequacy is not None and adequacy.scope.value != "dpf_certified":
+                conclusion = TransferConclusion.ADEQUACY
+                adequacy_text = f"{adequacy.decision} of {adequacy.date} ({adequacy.scope.value})"
+                explanation = f"adequacy decision for {country_name} (GDPR Art. 45)"
+                if adequacy.scope.value != "full":
+                    explanation += f"; scope limited: {adequacy.scope_note or adequacy.scope.value}: confirm the importer is covered"
+            elif adequacy is not None and dpf:
+                conclusion = TransferConclusion.ADEQUACY
+                adequacy_text = (
+                    f"{adequacy.decision} of {adequacy.date} (DPF-certified importers only)"
+                )
+                explanation = "importer certified under the EU-US Data Privacy Framework (Art. 45); the framework's pending court challenge is a continuity risk"
+            elif TransferTool.SCCS.value in tools or TransferTool.BCRS.value in tools:
+                effective = bool(measures) and not rc.processes_in_clear
+                if controls.tia_done and effective:
+                    conclusion = TransferConclusion.SAFEGUARDS
+                    explanation = "Art. 46 safeguards with a transfer impact assessment and effective supplementary measures"
+                else:
+                    conclusion = TransferConclusion.SAFEGUARDS_INCOMPLETE
+                    missing = []
+                    if not controls.tia_done:
+                        missing.append("no transfer impact assessment is recorded")
+                    if not effective:
+                        missing.append(
+                            "no effective supplementary measure: the importer processes data in clear (EDPB Recs 01/2020 use case 6)"
+                        )
+                    explanation = "Art. 46 tool in place, but " + "; ".join(missing)
+            elif TransferTool.DEROGATION.value in tools:
+                conclusion = TransferConclusion.DEROGATION
+                explanation = (
+                    "relies on an Art. 49 derogation: only for occasional, non-repetitive transfers"
+                )
+            else:
+                conclusion = TransferConclusion.NO_VALID_TOOL
+                if adequacy is not None:
+                    explanation = f"{country_name} is adequate only for DPF-certified organisations, and the importer is not shown as certified; no Art. 46 tool is recorded"
+                else:
+                    explanation = f"no adequacy decision for {country_name} and no Art. 46 tool or Art. 49 derogation is recorded"
+        asset = self.assets[asset_id]
+        place = rc.places[roles[0]]
+        path = [
+            hop(asset.name or asset.id, "data", asset.span),
+            hop(
+                f"{rc.key} ({', '.join(r.value for r in roles)} in {place.label})",
+                "component",
+                place.span or rc.component.span,
+            ),
+            hop(
+                f"importer {entity.name if entity else importer}",
+                "entity",
+                entity.span if entity else None,
+            ),
+        ]
+        return Transfer(
+            data_asset=asset_id,
+            system=rc.system.id,
+            component=rc.component.id,
+            exporter=self.org.entity or self.org.name,
+            importer=importer,
+            importer_name=entity.name if entity else importer,
+            country=country,
+            country_name=country_name,
+            role=", ".join(r.value for r in roles),
+            adequacy=adequacy_text,
+            tools=tools,
+            supplementary_measures=measures,
+            conclusion=conclusion,
+            explanation=explanation,
+            path=path,
+        )
+
+    # -- component facts for the rules -------------------------------------------
+    def _country_of(self, place: Place) -> str:
+        if place.kind is PlaceKind.COUNTRY and place.country:
+            return place.country
+        return place.kind.value if place.kind is not PlaceKind.ZONE else "zone"
+
+    def _abroad(self, place: Place) -> bool:
+        if place.kind is PlaceKind.COUNTRY:
+            return not place.countries <= self.home
+        if place.kind is PlaceKind.ZONE:
+            return not place.countries <= self.home
+        return place.kind is PlaceKind.GLOBAL
+
+    def _facts(
+        self, rc: ResolvedComponent, assets: list[str], exposures: list[_PartyExposure]
+    ) -> dict[str, object]:
+        operator = next((p.entity for p in rc.parties if p.role == "operator"), "")
+        seats: set[str] = set()
+        for party in rc.parties:
+            if party.role in ("operator", "model_provider"):
+                seats |= self.controller_seats(party.entity)
+        foreign = sorted(s for s in seats if s not in self.home)
+        sens = (
+            max((self.sensitivity[a] for a in assets), key=lambda s: s.rank)
+            if assets
+            else Sensitivity.PUBLIC
+        )
+        retention = rc.retention
+        retention_place = (
+            self._place_for_retention(rc) if retention and retention.prompts_retained else None
+        )
+        support = rc.places[LocationRole.SUPPORT]
+        admin = rc.places[LocationRole.ADMIN]
+        vendor = rc.vendor
+        entity = self.graph.entities.get(operator)
+        return {
+            "system": rc.system.id,
+            "component": rc.component.id,
+            "kind": rc.kind.value,
+            "criticality": rc.system.criticality.value,
+            "vendor": vendor.id if vendor else "",
+            "vendor_name": vendor.name if vendor else "",
+            "operator": operator,
+            "operator_name": entity.name if entity else operator,
+            "foreign_control": bool(foreign),
+            "controller_jurisdictions": foreign,
+            "controller_jurisdictions_text": ", ".join(foreign) or "none",
+            "api_only": rc.api_only,
+            "open_weights": bool(rc.open_weights),
+            "open_weights_alternatives": "; ".join(vendor.open_weights_alternatives)
+            if vendor
+            else "",
+            "retains_prompts": bool(retention and retention.prompts_retained),
+            "retention_days": retention.days if retention and retention.days is not None else -1,
+            "retention_purpose": (retention.purpose or "unspecified") if retention else "",
+            "retention_where": retention_place.label if retention_place else "",
+            "retention_abroad": bool(retention_place and self._abroad(retention_place)),
+            "retention_unknown": bool(
+                retention_place and retention_place.kind is PlaceKind.UNKNOWN
+            ),
+            "retention_reason": rc.retention_reason,
+            "training_use": rc.training_use is True,
+            "training_reason": rc.training_reason,
+            "support_where": support.label,
+            "support_abroad": self._abroad(support),
+            "admin_where": admin.label,
+            "admin_abroad": self._abroad(admin),
+            "keys": rc.keys.value if rc.keys else "undeclared",
+            "provider_can_decrypt": rc.keys
+            in (KeyCustody.PROVIDER_MANAGED, KeyCustody.CUSTOMER_MANAGED_IN_PROVIDER_KMS, None),
+            "processes_in_clear": rc.processes_in_clear,
+            "third_party": self._third_party(rc),
+            "exposed": any(e.mitigation is not MitigationState.MITIGATED for e in exposures),
+            "reached": bool(assets),
+            "data_assets": sorted(set(assets)),
+            "data_assets_text": ", ".join(sorted(set(assets))),
+            "sensitivity": sens.value,
+            "confidence": rc.facts_confidence.value,
+            "_span_file": rc.component.span.path if rc.component.span else "",
+            "_span_line": rc.component.span.line if rc.component.span else 0,
+        }
+
+    def _place_for_retention(self, rc: ResolvedComponent) -> Place:
+        retention = rc.retention
+        if retention is not None and retention.location:
+            return self._resolver_place(retention.location)
+        return rc.places[LocationRole.STORAGE]
+
+    def _resolver_place(self, ref: str) -> Place:
+        return self.resolver.place_of(ref, "retention location", None)
+
+    # -- residency ----------------------------------------------------------------
+    def _residency(
+        self, result: ExposureResult, arrivals: dict[str, list[Arrival]]
+    ) -> list[ResidencyBreach]:
+        breaches: list[ResidencyBreach] = []
+        exposures_by_asset: dict[str, list[Exposure]] = {}
+        for exposure in result.exposures:
+            exposures_by_asset.setdefault(exposure.data_asset, []).append(exposure)
+        for asset_id, items in arrivals.items():
+            asset = self.assets[asset_id]
+            requirements: list[tuple[str, list[str], list[str], SourceSpan | None]] = []
+            if asset.residency is not None:
+                requirements.append(
+                    (
+                        f"residency of {asset_id}",
+                        asset.residency.allowed,
+                        asset.residency.allowed,
+                        asset.span_of("residency"),
+                    )
+                )
+            if self.policy is not None:
+                for index, rule in enumerate(self.policy.residency):
+                    if self._rule_applies(rule.categories, rule.classification, asset):
+                        requirements.append(
+                            (
+                                f"policy residency rule {index + 1}",
+                                rule.allowed,
+                                rule.reach_allowed or rule.allowed,
+                                rule.span,
+                            )
+                        )
+            for origin, allowed, reach_allowed, span in requirements:
+                for arrival in items:
+                    rc = self.graph.components[arrival.component]
+                    for role in (
+                        LocationRole.STORAGE,
+                        LocationRole.PROCESSING,
+                        LocationRole.BACKUP,
+                    ):
+                        place = rc.places[role]
+                        inside = place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE) and all(
+                            self.kb.in_area(c, allowed) for c in place.countries
+                        )
+                        if not inside:
+                            breaches.append(
+                                ResidencyBreach(
+                                    asset_id,
+                                    rc.system.id,
+                                    rc.component.id,
+                                    "location",
+                                    role.value,
+                                    place.label,
+                                    ", ".join(allowed),
+                                    "",
+                                    "",
+                                    origin,
+                                    self.sensitivity[asset_id],
+                                    span,
+                                )
+                            )
+                for exposure in exposures_by_asset.get(asset_id, []):
+                    if exposure.mitigation is MitigationState.MITIGATED or self.kb.in_area(
+                        exposure.jurisdiction, reach_allowed
+                    ):
+                        continue
+                    breaches.append(
+                        ResidencyBreach(
+                            asset_id,
+                            exposure.system,
+                            exposure.component,
+                            "reach",
+                            exposure.party_role,
+                            exposure.jurisdiction,
+                            ", ".join(reach_allowed),
+                            exposure.law,
+                            exposure.mitigation.value,
+                            origin,
+                            self.sensitivity[asset_id],
+                            span,
+                        )
+                    )
+        unique = {
+            (b.data_asset, b.system, b.component, b.kind, b.role, b.where, b.law, b.origin): b
+            for b in breaches
+        }
+        return [unique[k] for k in sorted(unique)]
+
+    def _rule_applies(
+        self, categories: list[str], classification: object, asset: DataAsset
+    ) -> bool:
+
+        order = list(Classification)
+        if (
+            classification is not None
+            and isinstance(classification, Classification)
+            and order.index(asset.classification) >= order.index(classification)
+        ):
+            return True
+        return any(c == k or c.startswith(k + ".") for c in asset.categories for k in categories)
+
+
+def compute_exposure(graph: ResidencyGraph, policy: Policy | None) -> ExposureResult:
+    """Exposures, transfers, gaps, residency breaches and component facts of one graph."""
+    return ExposureEngine(graph, policy).run()

@@ -1,0 +1,257 @@
+"""Build the dependency graph from a checked inventory and the knowledge base."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+import networkx as nx
+
+from auditor.graph.resolve import (
+    PlaceKind,
+    ResolvedComponent,
+    ResolvedEntity,
+    Resolver,
+    resolve_entities,
+)
+from auditor.kb.index import KnowledgeIndex
+from auditor.model.common import SourceSpan
+from auditor.model.inventory import Flow, Inventory
+
+PARTY_EDGE = {
+    "operator": "operated_by",
+    "hosting": "hosted_by",
+    "model_provider": "provided_by",
+    "subprocessor": "subprocessor_of",
+    "support": "supported_by",
+}
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """How a data asset reaches a component: by a flow, or held there."""
+
+    component: str
+    flow: Flow | None  # None when the component holds the data
+    source: str | None  # the other end of the flow
+
+
+def _where(span: SourceSpan | None) -> dict[str, Any]:
+    return {"file": span.path, "line": span.line} if span else {}
+
+
+class ResidencyGraph:
+    """The graph plus the resolved components and entities it was built from."""
+
+    def __init__(self, inventory: Inventory, kb: KnowledgeIndex) -> None:
+        self.inventory = inventory
+        self.kb = kb
+        self.g: Any = nx.MultiDiGraph()
+        self.entities: dict[str, ResolvedEntity] = resolve_entities(inventory, kb)
+        resolver = Resolver(inventory, kb)
+        self.eu = resolver.zone("EU")
+        self.eea = resolver.zone("EEA")
+        org_entity = inventory.organisation.entity
+        self.components: dict[str, ResolvedComponent] = {}
+        for system in inventory.systems:
+            for comp in system.components:
+                resolved = resolver.resolve(system, comp, org_entity)
+                self.components[resolved.key] = resolved
+        self._build()
+
+    # -- construction -------------------------------------------------------------
+    def _build(self) -> None:
+        g = self.g
+        for asset in self.inventory.data:
+            g.add_node(
+                f"data:{asset.id}", type="data", label=asset.name or asset.id, **_where(asset.span)
+            )
+        for system in self.inventory.systems:
+            g.add_node(
+                f"system:{system.id}",
+                type="system",
+                label=system.name or system.id,
+                **_where(system.span),
+            )
+        for key, rc in self.components.items():
+            node = f"component:{key}"
+            g.add_node(
+                node,
+                type="component",
+                label=f"{rc.component.id} ({rc.kind.value})",
+                **_where(rc.component.span),
+            )
+            g.add_edge(node, f"system:{rc.system.id}", type="part_of", **_where(rc.component.span))
+            for held in rc.component.holds:
+                g.add_edge(
+                    node, f"data:{held}", type="holds", **_where(rc.component.span_of("holds"))
+                )
+            for party in rc.parties:
+                self._add_entity(party.entity)
+                g.add_edge(
+                    node,
+                    f"entity:{party.entity}",
+                    type=PARTY_EDGE[party.role],
+                    **_where(party.span),
+                )
+            for role, place in sorted(rc.places.items()):
+                if place.kind is PlaceKind.COUNTRY and place.country:
+                    self._add_country(place.country)
+                    g.add_edge(
+                        node,
+                        f"country:{place.country}",
+                        type="located_in",
+                        role=role.value,
+                        **_where(place.span),
+                    )
+        for system in self.inventory.systems:
+            for flow in system.flows:
+                src, dst = self.flow_ends(system.id, flow)
+                g.add_edge(
+                    f"component:{src}",
+                    f"component:{dst}",
+                    type="flows_to",
+                    data=",".join(flow.data),
+                    **_where(flow.span),
+                )
+
+    def _add_country(self, code: str) -> None:
+        node = f"country:{code}"
+        if node in self.g:
+            return
+        jurisdiction = self.kb.jurisdictions.get(code)
+        self.g.add_node(
+            node,
+            type="country",
+            label=self.kb.country_name(code),
+            **_where(jurisdiction.span if jurisdiction else None),
+        )
+        for law in self.kb.laws_by_jurisdiction.get(code, []):
+            law_node = f"law:{law.id}"
+            if law_node not in self.g:
+                self.g.add_node(law_node, type="law", label=law.short_name, **_where(law.span))
+            self.g.add_edge(node, law_node, type="subject_to", **_where(law.span))
+
+    def _add_entity(self, ident: str) -> None:
+        node = f"entity:{ident}"
+        if node in self.g:
+            return
+        entity = self.entities.get(ident)
+        if entity is None:
+            self.g.add_node(node, type="entity", label=ident)
+            return
+        self.g.add_node(
+            node, type="entity", label=entity.name, origin=entity.origin, **_where(entity.span)
+        )
+        for seat in sorted(entity.seats):
+            self._add_country(seat)
+            self.g.add_edge(node, f"country:{seat}", type="incorporated_in", **_where(entity.span))
+        for ownership in entity.parents or ():
+            self._add_entity(ownership.entity)
+            attrs = {
+                k: v
+                for k, v in {
+                    "share_pct": ownership.share_pct,
+                    "voting_pct": ownership.voting_pct,
+                    "veto": ownership.veto,
+                    "appoints_board_majority": ownership.appoints_board_majority,
+                }.items()
+                if v is not None
+            }
+            self.g.add_edge(
+                node,
+                f"entity:{ownership.entity}",
+                type="controlled_by",
+                **attrs,
+                **_where(ownership.span),
+            )
+
+    # -- queries ------------------------------------------------------------------
+    @staticmethod
+    def flow_ends(system_id: str, flow: Flow) -> tuple[str, str]:
+        """Qualified ``system/component`` keys of a flow's two ends."""
+
+        def qualify(ref: str) -> str:
+            return ref if "/" in ref else f"{system_id}/{ref}"
+
+        return qualify(flow.source), qualify(flow.target)
+
+    def arrivals(self) -> dict[str, list[Arrival]]:
+        """For each data asset, every component it reaches and how (sorted, deterministic)."""
+        reach: dict[str, dict[str, Arrival]] = {asset.id: {} for asset in self.inventory.data}
+        for key, rc in sorted(self.components.items()):
+            for asset in rc.component.holds:
+                reach[asset].setdefault(key, Arrival(key, None, None))
+        for system in self.inventory.systems:
+            for flow in system.flows:
+                src, dst = self.flow_ends(system.id, flow)
+                for asset in flow.data:
+                    reach[asset].setdefault(src, Arrival(src, flow, dst))
+                    reach[asset].setdefault(dst, Arrival(dst, flow, src))
+        return {asset: [reach[asset][k] for k in sorted(reach[asset])] for asset in sorted(reach)}
+
+    def edges_of_type(self, kind: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Edges of one type."""
+        for src, dst, attrs in self.g.edges(data=True):
+            if attrs.get("type") == kind:
+                yield src, dst, attrs
+
+    # -- export -------------------------------------------------------------------
+    def to_json(self) -> str:
+        """Node-link JSON, sorted for byte-identical output."""
+        nodes = [{"id": n, **self.g.nodes[n]} for n in sorted(self.g.nodes)]
+        edges = sorted(
+            ({"source": s, "target": t, **a} for s, t, a in self.g.edges(data=True)),
+            key=lambda e: json.dumps(e, sort_keys=True),
+        )
+        return json.dumps({"nodes": nodes, "edges": edges}, indent=2, sort_keys=True) + "\n"
+
+    def to_graphml(self) -> str:
+        """GraphML for yEd, Gephi and networkx."""
+        buffer = BytesIO()
+        ordered: Any = nx.MultiDiGraph()
+        for node in sorted(self.g.nodes):
+            ordered.add_node(node, **self.g.nodes[node])
+        for s, t, a in sorted(
+            self.g.edges(data=True), key=lambda e: (e[0], e[1], json.dumps(e[2], sort_keys=True))
+        ):
+            ordered.add_edge(s, t, **a)
+        nx.write_graphml(ordered, buffer)
+        return buffer.getvalue().decode("utf-8")
+
+    def to_dot(self) -> str:
+        """Graphviz DOT, layered left to right."""
+        lines = [
+            "digraph residency {",
+            "  rankdir=LR;",
+            '  node [shape=box, fontname="Helvetica"];',
+        ]
+        for node in sorted(self.g.nodes):
+            attrs = self.g.nodes[node]
+            label = str(attrs.get("label", node)).replace('"', "'")
+            lines.append(f'  "{node}" [label="{label}", group="{attrs.get("type", "")}"];')
+        for s, t, a in sorted(
+            self.g.edges(data=True), key=lambda e: (e[0], e[1], str(e[2].get("type")))
+        ):
+            lines.append(f'  "{s}" -> "{t}" [label="{a.get("type", "")}"];')
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def nodes(self) -> list[tuple[str, dict[str, Any]]]:
+        """All nodes with their attributes, sorted."""
+        return [(n, dict(self.g.nodes[n])) for n in sorted(self.g.nodes)]
+
+    def edges(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """All edges with their attributes, sorted."""
+        return sorted(
+            ((s, t, dict(a)) for s, t, a in self.g.edges(data=True)),
+            key=lambda e: (e[0], e[1], str(e[2].get("type"))),
+        )
+
+
+def build_graph(inventory: Inventory, kb: KnowledgeIndex) -> ResidencyGraph:
+    """Resolve every component and build the graph."""
+    return ResidencyGraph(inventory, kb)

@@ -1,0 +1,468 @@
+"""Resolve each component against the catalogue: who can reach it, and where it really is.
+
+A component may name a vendor and override any field. Resolution merges the
+two, turns region codes and deployment options into places, and keeps for
+every value the reason it has it, so the evidence path can say "processing in
+the EU data zone because deployment DataZoneStandard (rules/vendors/azure-openai.yaml)".
+Nothing is guessed: what neither the inventory nor the catalogue says stays unknown.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from auditor.kb.index import KnowledgeIndex
+from auditor.model.common import Confidence, SourceSpan
+from auditor.model.inventory import (
+    Component,
+    ComponentKind,
+    Entity,
+    Inventory,
+    KeyCustody,
+    Ownership,
+    Retention,
+    System,
+)
+from auditor.model.kb import DeploymentOption, LocationRole, ProcessingScope, Vendor
+
+# Hosted inference, fine-tuning and RAG indexing see data in clear
+# (EDPB Recommendations 01/2020, use case 6): no key arrangement changes that.
+ALWAYS_IN_CLEAR = frozenset(
+    {
+        ComponentKind.MODEL_API,
+        ComponentKind.MODEL_WEIGHTS,
+        ComponentKind.INFERENCE_ENDPOINT,
+        ComponentKind.FINE_TUNING,
+        ComponentKind.APPLICATION,
+        ComponentKind.SUPPORT,
+    }
+)
+STORES_DATA = frozenset(
+    {
+        ComponentKind.VECTOR_STORE,
+        ComponentKind.DATABASE,
+        ComponentKind.OBJECT_STORAGE,
+        ComponentKind.FINE_TUNING,
+        ComponentKind.LOGGING,
+    }
+)
+
+
+class PlaceKind(enum.StrEnum):
+    """How precisely a place is known."""
+
+    COUNTRY = "country"
+    ZONE = "zone"  # one of several countries (e.g. the EU data zone)
+    GLOBAL = "global"  # anywhere the provider operates: not bounded
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a component does something, and why we believe it."""
+
+    kind: PlaceKind
+    countries: frozenset[str]
+    label: str
+    reason: str
+    span: SourceSpan | None = None
+
+    @property
+    def country(self) -> str | None:
+        """The single country, when the place is one."""
+        return next(iter(self.countries)) if self.kind is PlaceKind.COUNTRY else None
+
+
+UNKNOWN_PLACE = Place(PlaceKind.UNKNOWN, frozenset(), "unknown", "not declared")
+
+
+@dataclass(frozen=True)
+class Party:
+    """An entity that can reach a component's data, and in which role."""
+
+    role: str  # operator, hosting, model_provider, subprocessor, support
+    entity: str
+    reason: str
+    span: SourceSpan | None
+
+
+@dataclass(frozen=True)
+class ResolvedEntity:
+    """An entity with its origin (inventory or catalogue)."""
+
+    id: str
+    name: str
+    country: str | None
+    headquarters: str | None
+    parents: tuple[Ownership, ...] | None
+    presence: tuple[str, ...]
+    dpf_certified: bool | None
+    provider_categories: tuple[str, ...]
+    confidence: Confidence
+    origin: str  # "inventory" or "catalogue"
+    span: SourceSpan | None
+
+    @property
+    def seats(self) -> frozenset[str]:
+        """Countries of registered office and head office."""
+        return frozenset(c for c in (self.country, self.headquarters) if c)
+
+
+@dataclass(frozen=True)
+class ResolvedComponent:
+    """A component with vendor defaults merged, places and parties resolved."""
+
+    key: str  # system/component
+    system: System
+    component: Component
+    vendor: Vendor | None
+    deployment: DeploymentOption | None
+    places: dict[LocationRole, Place]
+    parties: tuple[Party, ...]
+    processes_in_clear: bool
+    in_clear_reason: str
+    keys: KeyCustody | None
+    key_holder: str | None
+    retention: Retention | None
+    retention_reason: str
+    training_use: bool | None
+    training_reason: str
+    open_weights: bool | None
+    api_only: bool
+    facts_confidence: Confidence
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def kind(self) -> ComponentKind:
+        """The component kind."""
+        return self.component.kind
+
+    @property
+    def stores(self) -> bool:
+        """Whether the component keeps data at rest (kind or retention says so)."""
+        return self.kind in STORES_DATA or bool(self.retention and self.retention.prompts_retained)
+
+
+def resolve_entities(inventory: Inventory, kb: KnowledgeIndex) -> dict[str, ResolvedEntity]:
+    """Catalogue entities, overridden or extended by the inventory's own."""
+    resolved: dict[str, ResolvedEntity] = {}
+    for cat in kb.kb.entities:
+        resolved[cat.id] = ResolvedEntity(
+            cat.id,
+            cat.name,
+            cat.country,
+            cat.headquarters,
+            tuple(cat.parents) if cat.parents is not None else None,
+            tuple(cat.presence),
+            cat.dpf_certified,
+            tuple(cat.provider_categories),
+            cat.provenance.confidence,
+            "catalogue",
+            cat.span,
+        )
+    for ent in inventory.entities:
+        resolved[ent.id] = _from_inventory(ent)
+    return resolved
+
+
+def _from_inventory(ent: Entity) -> ResolvedEntity:
+    return ResolvedEntity(
+        ent.id,
+        ent.name,
+        ent.country,
+        ent.headquarters,
+        tuple(ent.parents) if ent.parents is not None else None,
+        tuple(ent.presence),
+        ent.dpf_certified,
+        tuple(ent.provider_categories),
+        Confidence.CONFIRMED,  # the organisation's own declaration
+        "inventory",
+        ent.span,
+    )
+
+
+class Resolver:
+    """Turns inventory components into :class:`ResolvedComponent` objects."""
+
+    def __init__(self, inventory: Inventory, kb: KnowledgeIndex) -> None:
+        self.inventory = inventory
+        self.kb = kb
+        self._zone_cache: dict[str, frozenset[str]] = {}
+
+    def zone(self, name: str) -> frozenset[str]:
+        """Countries of a bloc (EU, EEA)."""
+        if name not in self._zone_cache:
+            self._zone_cache[name] = frozenset(
+                code for code in self.kb.jurisdictions if name in self.kb.blocs_of(code)
+            )
+        return self._zone_cache[name]
+
+    def place_of(self, ref: str, reason: str, span: SourceSpan | None) -> Place:
+        """A location reference as a place."""
+        if ref == "global":
+            return Place(PlaceKind.GLOBAL, frozenset(), "anywhere (global)", reason, span)
+        if ref in ("EU", "EEA"):
+            return Place(PlaceKind.ZONE, self.zone(ref), f"{ref} (some member state)", reason, span)
+        if ":" in ref:
+            provider, code = ref.split(":", 1)
+            region = self.kb.resolve_region(provider, code)
+            if region is None:
+                return Place(
+                    PlaceKind.UNKNOWN, frozenset(), ref, f"{reason}; region not in catalogue", span
+                )
+            city = f", {region.city}" if region.city else ""
+            return Place(
+                PlaceKind.COUNTRY,
+                frozenset({region.country}),
+                f"{ref} ({region.country}{city})",
+                reason,
+                span,
+            )
+        return Place(PlaceKind.COUNTRY, frozenset({ref}), ref, reason, span)
+
+    def _base(self, comp: Component, vendor: Vendor | None) -> Place:
+        if comp.region:
+            return self.place_of(comp.region, f"region {comp.region}", comp.span_of("region"))
+        if comp.country:
+            return self.place_of(comp.country, f"country {comp.country}", comp.span_of("country"))
+        if comp.on_prem:
+            return self.place_of(
+                comp.on_prem.country,
+                f"on premises in {comp.on_prem.country}",
+                comp.span_of("on_prem"),
+            )
+        if vendor is not None and vendor.default_location:
+            return self.place_of(
+                vendor.default_location,
+                f"default location of vendor {vendor.id}",
+                vendor.span_of("default_location"),
+            )
+        return UNKNOWN_PLACE
+
+    def _processing(
+        self, base: Place, option: DeploymentOption | None, vendor: Vendor | None
+    ) -> Place:
+        if option is None:
+            return base
+        where = f"deployment {option.id} of {vendor.id if vendor else 'vendor'}"
+        span = vendor.span_of("deployment_options") if vendor else None
+        scope = option.processing
+        if scope in (ProcessingScope.REGION, ProcessingScope.GEOGRAPHY):
+            return Place(
+                base.kind, base.countries, base.label, f"{base.reason}; {where}", base.span
+            )
+        if scope is ProcessingScope.GLOBAL:
+            return Place(
+                PlaceKind.GLOBAL,
+                frozenset(),
+                "anywhere (global)",
+                f"{where}: may be processed in any region",
+                span,
+            )
+        if scope is ProcessingScope.DATA_ZONE:
+            zone = option.location or "EU"
+            countries = self.zone(zone) if zone in ("EU", "EEA") else frozenset()
+            if base.kind is PlaceKind.COUNTRY and base.countries <= countries:
+                return Place(
+                    PlaceKind.ZONE,
+                    countries,
+                    f"{zone} data zone",
+                    f"{where}: processed within the {zone} data zone",
+                    span,
+                )
+            return Place(
+                PlaceKind.UNKNOWN,
+                frozenset(),
+                "data zone of the region",
+                f"{where}: zone not determined for {base.label}",
+                span,
+            )
+        if option.location:  # FIXED
+            return self.place_of(option.location, where, span)
+        return UNKNOWN_PLACE
+
+    def resolve(self, system: System, comp: Component, org_entity: str | None) -> ResolvedComponent:
+        """Resolve one component of ``system``."""
+        vendor = self.kb.vendors.get(comp.vendor) if comp.vendor else None
+        option = None
+        if vendor is not None:
+            wanted = comp.deployment or vendor.default_deployment
+            option = next((o for o in vendor.deployment_options if o.id == wanted), None)
+        base = self._base(comp, vendor)
+        places: dict[LocationRole, Place] = {}
+        explicit = comp.locations
+        span_loc = comp.span_of("locations")
+        for role in LocationRole:
+            ref = getattr(explicit, role.value)
+            if ref is not None:
+                places[role] = self.place_of(ref, f"declared {role.value} location", span_loc)
+        if option is not None and option.storage is ProcessingScope.FIXED and option.location:
+            storage = self.place_of(
+                option.location,
+                f"deployment {option.id}: data stored at {option.location}",
+                vendor.span_of("deployment_options") if vendor else None,
+            )
+            places.setdefault(
+                LocationRole.STORAGE, storage if base.kind is PlaceKind.UNKNOWN else base
+            )
+        places.setdefault(LocationRole.STORAGE, base)
+        places.setdefault(LocationRole.PROCESSING, self._processing(base, option, vendor))
+        places.setdefault(LocationRole.BACKUP, places[LocationRole.STORAGE])
+        places.setdefault(LocationRole.TELEMETRY, places[LocationRole.STORAGE])
+        defaults = vendor.defaults if vendor else None
+        self_operated = comp.on_prem is not None and not comp.operator and vendor is None
+        for role, default in (
+            (LocationRole.SUPPORT, "support_location"),
+            (LocationRole.ADMIN, "admin_location"),
+        ):
+            if role in places:
+                continue
+            ref = getattr(defaults, default) if defaults else None
+            if ref:
+                places[role] = self.place_of(
+                    ref,
+                    f"vendor {vendor.id if vendor else ''} default",
+                    vendor.span_of("defaults") if vendor else None,
+                )
+            elif self_operated or (comp.operator is not None and comp.operator == org_entity):
+                places[role] = Place(
+                    base.kind,
+                    base.countries,
+                    base.label,
+                    "operated by the organisation itself",
+                    base.span,
+                )
+            else:
+                places[role] = UNKNOWN_PLACE
+        keys = comp.controls.keys
+        if LocationRole.KEY_CUSTODY not in places:
+            if keys is KeyCustody.CUSTOMER_HELD_EXTERNAL:
+                places[LocationRole.KEY_CUSTODY] = UNKNOWN_PLACE
+            else:
+                places[LocationRole.KEY_CUSTODY] = places[LocationRole.STORAGE]
+        parties = self._parties(comp, vendor, org_entity)
+        in_clear, in_clear_reason = self._in_clear(comp)
+        retention = comp.controls.retention
+        retention_reason = "declared in the inventory"
+        if retention is None and defaults is not None and defaults.retention is not None:
+            retention, retention_reason = (
+                defaults.retention,
+                f"default of vendor {vendor.id if vendor else ''}",
+            )
+        if comp.controls.zero_data_retention:
+            retention = Retention(prompts_retained=False)
+            retention_reason = "zero-data-retention agreement"
+        training = comp.controls.training_use
+        training_reason = "declared in the inventory"
+        if training is None and defaults is not None:
+            training, training_reason = (
+                defaults.training_use,
+                f"default of vendor {vendor.id if vendor else ''}",
+            )
+        model = comp.model
+        open_weights = model.open_weights if model and model.open_weights is not None else None
+        model_vendor = self.kb.vendors.get(model.vendor) if model and model.vendor else None
+        if open_weights is None and model_vendor is not None:
+            open_weights = model_vendor.open_weights
+        api_only = comp.kind is ComponentKind.MODEL_API and (
+            vendor.api_only if vendor else open_weights is not True
+        )
+        confidence = Confidence.CONFIRMED
+        if vendor is not None:
+            confidence = vendor.provenance.confidence
+            if option is not None and _rank(option.provenance.confidence) > _rank(confidence):
+                confidence = option.provenance.confidence
+        return ResolvedComponent(
+            key=f"{system.id}/{comp.id}",
+            system=system,
+            component=comp,
+            vendor=vendor,
+            deployment=option,
+            places=places,
+            parties=parties,
+            processes_in_clear=in_clear,
+            in_clear_reason=in_clear_reason,
+            keys=keys,
+            key_holder=comp.controls.key_holder,
+            retention=retention,
+            retention_reason=retention_reason,
+            training_use=training,
+            training_reason=training_reason,
+            open_weights=open_weights,
+            api_only=bool(api_only),
+            facts_confidence=confidence,
+        )
+
+    @staticmethod
+    def _in_clear(comp: Component) -> tuple[bool, str]:
+        declared = comp.controls.processes_in_clear
+        if comp.kind in ALWAYS_IN_CLEAR:
+            return (
+                True,
+                f"a {comp.kind.value} component sees data in clear (EDPB Recs 01/2020, use case 6)",
+            )
+        if declared is not None:
+            return declared, "declared in the inventory"
+        if comp.controls.keys is KeyCustody.CUSTOMER_HELD_EXTERNAL:
+            return False, "keys held outside the provider; the provider stores ciphertext"
+        return True, "not declared otherwise: assumed to handle data in clear"
+
+    def _parties(
+        self, comp: Component, vendor: Vendor | None, org_entity: str | None
+    ) -> tuple[Party, ...]:
+        parties: list[Party] = []
+
+        def add(role: str, ident: str | None, from_vendor: str | None, field_name: str) -> None:
+            if ident:
+                parties.append(
+                    Party(role, ident, "declared in the inventory", comp.span_of(field_name))
+                )
+            elif from_vendor:
+                parties.append(
+                    Party(
+                        role,
+                        from_vendor,
+                        f"catalogue vendor {vendor.id if vendor else ''}",
+                        comp.span_of("vendor"),
+                    )
+                )
+
+        operator = comp.operator
+        if operator is None and vendor is None and comp.on_prem is not None and org_entity:
+            operator = org_entity
+        add("operator", operator, vendor.operator if vendor else None, "operator")
+        add("hosting", comp.hosting, vendor.hosting if vendor else None, "hosting")
+        add(
+            "model_provider",
+            comp.model_provider,
+            vendor.model_provider if vendor else None,
+            "model_provider",
+        )
+        add("support", comp.support, vendor.support if vendor else None, "support")
+        subs = comp.subprocessors or (vendor.subprocessors if vendor else [])
+        for ident in subs:
+            reason = (
+                "declared in the inventory"
+                if comp.subprocessors
+                else f"catalogue vendor {vendor.id if vendor else ''}"
+            )
+            parties.append(
+                Party("subprocessor", ident, reason, comp.span_of("subprocessors") or comp.span)
+            )
+        unique: dict[tuple[str, str], Party] = {}
+        for party in parties:
+            unique.setdefault((party.role, party.entity), party)
+        return tuple(unique.values())
+
+
+_CONF_ORDER = [Confidence.CONFIRMED, Confidence.SECONDARY, Confidence.UNCONFIRMED]
+
+
+def _rank(confidence: Confidence) -> int:
+    return _CONF_ORDER.index(confidence)
+
+
+def weakest(*levels: Confidence) -> Confidence:
+    """The least certain of several confidence levels."""
+    return max(levels, key=_rank) if levels else Confidence.CONFIRMED

@@ -1,0 +1,1 @@
+"""The rules engine: declarative checks under rules/checks/ matched over exposures, transfers and facts."""

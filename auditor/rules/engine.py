@@ -1,0 +1,341 @@
+"""Match checks over the exposure result and turn matches into findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from typing import assert_never
+
+from auditor.exposure import ExposureResult, Gap, ResidencyBreach
+from auditor.kb.index import KnowledgeIndex
+from auditor.model.findings import (
+    Exposure,
+    Finding,
+    Hop,
+    ObjectiveScore,
+    Scorecard,
+    Transfer,
+)
+from auditor.model.inventory import Inventory
+from auditor.model.policy import SEVERITY_RANK, Policy, Severity
+from auditor.rules.schema import Condition, Op, Over, RuleSpec, Scalar, fill
+
+Row = dict[str, object]
+
+
+def fingerprint(rule_id: str, subject: dict[str, str]) -> str:
+    """Stable id of a finding: rule and subject ids (including the law), never line numbers."""
+    text = rule_id + "|" + "|".join(f"{k}={v}" for k, v in sorted(subject.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _compare(op: Op, actual: object, expected: Scalar | list[Scalar] | None) -> bool:
+    if op is Op.EQ:
+        return actual == expected
+    if op is Op.NE:
+        return actual != expected
+    if op is Op.IN:
+        return isinstance(expected, list) and actual in expected
+    if op is Op.NOT_IN:
+        return isinstance(expected, list) and actual not in expected
+    if op is Op.CONTAINS:
+        return isinstance(actual, str | list | tuple) and expected in actual
+    if op in (Op.GT, Op.GTE, Op.LT, Op.LTE):
+        if (
+            not isinstance(actual, int | float)
+            or not isinstance(expected, int | float)
+            or isinstance(expected, bool)
+        ):
+            return False
+        if op is Op.GT:
+            return actual > expected
+        if op is Op.GTE:
+            return actual >= expected
+        if op is Op.LT:
+            return actual < expected
+        return actual <= expected
+    if op is Op.IS_TRUE:
+        return actual is True
+    if op is Op.IS_FALSE:
+        return actual is False
+    if op is Op.NOT_EMPTY:
+        return bool(actual)
+    assert_never(op)
+
+
+def matches(conditions: Iterable[Condition], row: Row) -> bool:
+    """All conditions hold for the row."""
+    return all(_compare(c.op, row.get(c.field), c.value) for c in conditions)
+
+
+def _equal_or_in(actual: object, wanted: Scalar | list[Scalar]) -> bool:
+    return actual in wanted if isinstance(wanted, list) else actual == wanted
+
+
+class RowBuilder:
+    """Flat rows of each subject kind, with evidence attached under private keys."""
+
+    def __init__(
+        self,
+        result: ExposureResult,
+        kb: KnowledgeIndex,
+        scores: list[Scorecard],
+        policy: Policy | None,
+        today: dt.date,
+        inventory: Inventory,
+    ) -> None:
+        self.result = result
+        self.kb = kb
+        self.scores = scores
+        self.policy = policy
+        self.today = today
+        self.criticality = {s.id: s.criticality.value for s in inventory.systems}
+        self.kinds = {
+            f"{s.id}/{c.id}": c.kind.value for s in inventory.systems for c in s.components
+        }
+        self.sensitivity = {a.id: kb.taxonomy.sensitivity(a).value for a in inventory.data}
+
+    def rows(self, over: Over) -> list[Row]:
+        if over is Over.EXPOSURE:
+            return [self._exposure(e) for e in self.result.exposures]
+        if over is Over.TRANSFER:
+            return [self._transfer(t) for t in self.result.transfers]
+        if over is Over.GAP:
+            return [self._gap(g) for g in self.result.gaps]
+        if over is Over.COMPONENT:
+            return [self._component(c) for c in self.result.components]
+        if over is Over.RESIDENCY:
+            return [self._residency(b) for b in self.result.residency]
+        if over is Over.KB_FACT:
+            return self._facts()
+        if over is Over.SEAL:
+            return self._seals()
+        assert_never(over)
+
+    def _exposure(self, e: Exposure) -> Row:
+        law = self.kb.laws[e.law]
+        return {
+            **e.model_dump(mode="json", exclude={"path", "access", "mitigation_reasons"}),
+            "jurisdiction_name": self.kb.country_name(e.jurisdiction),
+            "access_text": ", ".join(a.value for a in e.access),
+            "mitigation_text": "; ".join(e.mitigation_reasons),
+            "citation": law.citation,
+            "law_status": law.status.value,
+            "secrecy": law.secrecy,
+            "component_kind": self.kinds.get(f"{e.system}/{e.component}", ""),
+            "criticality": self.criticality.get(e.system, ""),
+            "_path": e.path,
+            "_law": e.law,
+        }
+
+    def _transfer(self, t: Transfer) -> Row:
+        return {
+            **t.model_dump(mode="json", exclude={"path", "tools", "supplementary_measures"}),
+            "tools_text": ", ".join(t.tools) or "none",
+            "measures_text": ", ".join(t.supplementary_measures) or "none",
+            "sensitivity": self.sensitivity[t.data_asset],
+            "_path": t.path,
+        }
+
+    def _gap(self, g: Gap) -> Row:
+        return {
+            "kind": g.kind,
+            "system": g.system,
+            "component": g.component,
+            "entity": g.entity,
+            "detail": g.detail,
+            "data_assets_text": ", ".join(g.data_assets),
+            "sensitivity": g.sensitivity.value,
+            "_path": [
+                Hop(
+                    node=g.detail,
+                    kind="gap",
+                    file=g.span.path if g.span else None,
+                    line=g.span.line if g.span else None,
+                )
+            ],
+        }
+
+    @staticmethod
+    def _component(c: Row) -> Row:
+        row = dict(c)
+        row["_path"] = [
+            Hop(
+                node=f"{c['system']}/{c['component']}",
+                kind="component",
+                file=str(c["_span_file"]) or None,
+                line=int(str(c["_span_line"])) or None,
+            )
+        ]
+        return row
+
+    @staticmethod
+    def _residency(b: ResidencyBreach) -> Row:
+        return {
+            "data_asset": b.data_asset,
+            "system": b.system,
+            "component": b.component,
+            "kind": b.kind,
+            "role": b.role,
+            "where": b.where,
+            "allowed": b.allowed,
+            "law": b.law,
+            "mitigation": b.mitigation,
+            "origin": b.origin,
+            "sensitivity": b.sensitivity.value,
+            "_path": [
+                Hop(
+                    node=f"{b.origin}: {b.allowed}",
+                    kind="policy",
+                    file=b.span.path if b.span else None,
+                    line=b.span.line if b.span else None,
+                )
+            ],
+            "_law": b.law or None,
+        }
+
+    def _facts(self) -> list[Row]:
+        max_age = self.policy.max_fact_age_days if self.policy else 730
+        used_subjects = {f"law {law}" for law in self.result.laws_used} | {
+            f"vendor {v}" for v in self.result.vendors_used
+        }
+        prefixes = tuple(s + " " for s in used_subjects)
+        rows: list[Row] = []
+        for fact in self.kb.facts():
+            if fact.subject not in used_subjects and not fact.subject.startswith(prefixes):
+                continue
+            age = (self.today - fact.provenance.as_of).days
+            path, _, line = fact.where.partition(":")
+            rows.append(
+                {
+                    "fact": fact.subject,
+                    "kind": fact.subject.split(" ")[0],
+                    "confidence": fact.provenance.confidence.value,
+                    "as_of": fact.provenance.as_of.isoformat(),
+                    "age_days": age,
+                    "stale": age > max_age,
+                    "note": fact.provenance.note or "",
+                    "where": fact.where,
+                    "_path": [
+                        Hop(
+                            node=f"{fact.subject} (as of {fact.provenance.as_of}, {fact.provenance.confidence.value})",
+                            kind="kb",
+                            file=path or None,
+                            line=int(line.split(":")[0]) if line else None,
+                        )
+                    ],
+                }
+            )
+        return rows
+
+    def _seals(self) -> list[Row]:
+        rows: list[Row] = []
+        for card in self.scores:
+            for objective in card.objectives:
+                if (
+                    objective.minimum is None
+                    or objective.seal is None
+                    or objective.seal >= objective.minimum
+                ):
+                    continue
+                rows.append(_seal_row(card, objective))
+        return rows
+
+
+def _seal_row(card: Scorecard, objective: ObjectiveScore) -> Row:
+    return {
+        "subject": card.subject,
+        "subject_kind": card.kind,
+        "objective": objective.objective,
+        "objective_name": objective.name,
+        "seal": objective.seal,
+        "minimum": objective.minimum,
+        "reasons_text": "; ".join(objective.reasons),
+        "_path": [
+            Hop(
+                node=f"{card.subject}: {objective.objective} SEAL-{objective.seal} < SEAL-{objective.minimum}",
+                kind="score",
+            )
+        ],
+    }
+
+
+def _severity(rule: RuleSpec, row: Row, policy: Policy | None) -> Severity:
+    if policy is not None and rule.id in policy.severity_overrides:
+        return policy.severity_overrides[rule.id]
+    for case in rule.severity_when:
+        if all(_equal_or_in(row.get(k), v) for k, v in case.when.items()):
+            return case.severity
+    return rule.severity
+
+
+def _location(path: list[Hop]) -> tuple[str | None, int | None]:
+    """The inventory line a finding points at: its component, else the first inventory hop."""
+    inventory = [h for h in path if h.file and not h.file.startswith("rules/")]
+    for kind in ("component", "flow", "data", "policy", "gap"):
+        for item in inventory:
+            if item.kind == kind:
+                return item.file, item.line
+    if inventory:
+        return inventory[0].file, inventory[0].line
+    return (path[0].file, path[0].line) if path and path[0].file else (None, None)
+
+
+def evaluate(
+    rules: list[RuleSpec], builder: RowBuilder, kb: KnowledgeIndex, policy: Policy | None
+) -> list[Finding]:
+    """Every finding, one per rule and subject, worst match first, sorted deterministically."""
+    disabled = set(policy.disabled_rules) if policy else set()
+    cache: dict[Over, list[Row]] = {}
+    findings: list[Finding] = []
+    for rule in rules:
+        if rule.id in disabled:
+            continue
+        over = rule.match.over
+        if over not in cache:
+            cache[over] = builder.rows(over)
+        groups: dict[tuple[str, ...], list[tuple[Severity, Row]]] = {}
+        for row in cache[over]:
+            if matches(rule.match.where, row):
+                key = tuple(str(row.get(name, "")) for name in rule.subject)
+                groups.setdefault(key, []).append((_severity(rule, row, policy), row))
+        for key, items in sorted(groups.items()):
+            items.sort(
+                key=lambda item: (
+                    -SEVERITY_RANK[item[0]],
+                    str(sorted((k, str(v)) for k, v in item[1].items() if not k.startswith("_"))),
+                )
+            )
+            severity, row = items[0]
+            subject = dict(zip(rule.subject, key, strict=True))
+            path = row.get("_path")
+            evidence = list(path) if isinstance(path, list) else []
+            file, line = _location(evidence)
+            law_id = row.get("_law")
+            law = kb.laws.get(str(law_id)) if law_id else None
+            condition = fill(rule.messages.condition, row)
+            if len(items) > 1:
+                condition += f" ({len(items)} matching paths; the most severe is shown)"
+            findings.append(
+                Finding(
+                    rule_id=rule.id,
+                    severity=severity,
+                    title=fill(rule.title, row),
+                    fingerprint=fingerprint(rule.id, subject),
+                    subject=subject,
+                    condition=condition,
+                    cause=fill(rule.messages.cause, row),
+                    effect=fill(rule.messages.effect, row),
+                    law=law.id if law else None,
+                    citation=law.citation if law else None,
+                    evidence=evidence,
+                    remediation=fill(rule.remediation, row),
+                    frameworks=list(rule.frameworks),
+                    confidence=str(row.get("confidence", "confirmed")),
+                    location_file=file,
+                    location_line=line,
+                )
+            )
+    findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id, f.fingerprint))
+    return findings

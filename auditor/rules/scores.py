@@ -1,0 +1,236 @@
+"""EU Cloud Sovereignty Framework (v1.2.1) scorecards: SOV-1..SOV-8 on SEAL levels 0-4.
+
+Only the objectives the inventory can support are scored (SOV-2 legal, SOV-3
+data, SOV-4 operational, SOV-6 technology); the others are "not assessed",
+never zero. An objective's level is its weakest component's (the framework's
+weakest-link rule); one component that cannot be assessed makes the objective
+not assessed rather than optimistic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from auditor.exposure import ExposureEngine
+from auditor.graph.resolve import PlaceKind, ResolvedComponent
+from auditor.model.findings import ObjectiveScore, Scorecard
+from auditor.model.inventory import ComponentKind, KeyCustody
+from auditor.model.kb import LocationRole
+from auditor.model.policy import Policy
+
+OBJECTIVES: list[tuple[str, str, float]] = [
+    ("SOV-1", "Strategic", 15.0),
+    ("SOV-2", "Legal and jurisdictional", 10.0),
+    ("SOV-3", "Data and AI", 10.0),
+    ("SOV-4", "Operational", 15.0),
+    ("SOV-5", "Supply chain", 20.0),
+    ("SOV-6", "Technology", 15.0),
+    ("SOV-7", "Security and compliance", 10.0),
+    ("SOV-8", "Environmental", 5.0),
+]
+NOT_DESCRIBED = {
+    "SOV-1": "the inventory does not describe decision-making bodies, financing or change-of-control assurances",
+    "SOV-5": "the inventory does not describe hardware, firmware or software supply chains",
+    "SOV-7": "certifications and security operations are not assessed from the inventory",
+    "SOV-8": "environmental data is not part of the inventory",
+}
+
+Level = tuple[int | None, str]
+
+
+class Scorer:
+    """Scores components, then systems and providers by weakest link."""
+
+    def __init__(self, engine: ExposureEngine, policy: Policy | None) -> None:
+        self.engine = engine
+        self.graph = engine.graph
+        self.policy = policy
+        self.eea = self.graph.eea
+
+    def _parties(self, rc: ResolvedComponent) -> list[str]:
+        return [p.entity for p in rc.parties]
+
+    def sov2(self, rc: ResolvedComponent) -> Level:
+        """Legal: who can be compelled (party seats and controllers)."""
+        worst: Level = (4, "every party and its controllers are in the EEA")
+        for ident in self._parties(rc):
+            entity = self.graph.entities.get(ident)
+            if entity is None or entity.country is None:
+                return None, f"country of {ident} unknown"
+            if not entity.seats <= self.eea:
+                return (
+                    0,
+                    f"{entity.name} is itself under non-EU law ({', '.join(sorted(entity.seats))})",
+                )
+            chains, unknown = self.engine.chains(ident)
+            if unknown:
+                return None, f"ownership of {', '.join(unknown)} unknown"
+            foreign = sorted(self.engine.controller_seats(ident) - self.eea)
+            if foreign:
+                if worst[0] is not None and worst[0] > 1:
+                    worst = (1, f"{entity.name} is controlled from {', '.join(foreign)}")
+                continue
+            minority = self._non_eu_holders(ident)
+            if minority and worst[0] is not None and worst[0] > 2:
+                worst = (2, f"{entity.name} has non-EU shareholders ({', '.join(minority)})")
+            del chains
+        return worst
+
+    def _non_eu_holders(self, ident: str) -> list[str]:
+        entity = self.graph.entities.get(ident)
+        found: list[str] = []
+        for ownership in (entity.parents or ()) if entity else ():
+            parent = self.graph.entities.get(ownership.entity)
+            if parent is not None and not parent.seats <= self.eea:
+                found.append(parent.name)
+        return sorted(found)
+
+    def sov3(self, rc: ResolvedComponent) -> Level:
+        """Data: storage and processing strictly in the EU, and who holds the keys."""
+        for role in (LocationRole.STORAGE, LocationRole.PROCESSING):
+            place = rc.places[role]
+            if place.kind is PlaceKind.UNKNOWN:
+                return None, f"{role.value} location unknown"
+            if place.kind is PlaceKind.GLOBAL or not place.countries <= self.eea:
+                return 0, f"{role.value} outside the EEA ({place.label})"
+        operators = [p.entity for p in rc.parties if p.role == "operator"]
+        own = bool(operators) and all(o == self.engine.org.entity for o in operators)
+        if own or (rc.keys is KeyCustody.CUSTOMER_HELD_EXTERNAL and not rc.processes_in_clear):
+            return 4, "in the EEA; only the organisation has cryptographic control"
+        if any(self.engine.controller_seats(p.entity) - self.eea for p in rc.parties):
+            return (
+                1,
+                "in the EEA, but a non-EU-controlled party can access the data in clear or holds the keys",
+            )
+        return 3, "in the EEA with EU-controlled parties; the provider holds the keys"
+
+    def sov4(self, rc: ResolvedComponent) -> Level:
+        """Operational: support and administration delivered from the EU."""
+        operators = [p.entity for p in rc.parties if p.role == "operator"]
+        if operators and all(o == self.engine.org.entity for o in operators):
+            return 4, "operated by the organisation itself"
+        for role in (LocationRole.SUPPORT, LocationRole.ADMIN):
+            place = rc.places[role]
+            if place.kind is PlaceKind.UNKNOWN:
+                return None, f"{role.value} location unknown"
+            if place.kind is PlaceKind.GLOBAL or not place.countries <= self.eea:
+                return 1, f"{role.value} from outside the EEA ({place.label})"
+        if any(self.engine.controller_seats(o) - self.eea for o in operators):
+            return 2, "support from the EEA, but the operator is non-EU controlled"
+        return 3, "support and administration from the EEA by an EU operator"
+
+    def sov6(self, rc: ResolvedComponent) -> Level:
+        """Technology: open weights versus a closed model API."""
+        if rc.kind not in (
+            ComponentKind.MODEL_API,
+            ComponentKind.MODEL_WEIGHTS,
+            ComponentKind.INFERENCE_ENDPOINT,
+            ComponentKind.FINE_TUNING,
+        ):
+            return None, "not a model component"
+        if rc.open_weights:
+            return 4, "open-weights model"
+        if rc.api_only:
+            foreign = any(
+                self.engine.controller_seats(p.entity) - self.eea
+                for p in rc.parties
+                if p.role in ("operator", "model_provider")
+            )
+            return (
+                (1, "closed model behind a non-EU-controlled API")
+                if foreign
+                else (2, "closed model behind an EU provider's API")
+            )
+        return None, "whether the model's weights are open is not declared"
+
+    def card(self, subject: str, kind: str, components: list[ResolvedComponent]) -> Scorecard:
+        """Scorecard of a set of components (weakest link per objective)."""
+        scorers: dict[str, Callable[[ResolvedComponent], Level]] = {
+            "SOV-2": self.sov2,
+            "SOV-3": self.sov3,
+            "SOV-4": self.sov4,
+            "SOV-6": self.sov6,
+        }
+        minimums = self.policy.minimum_seal if self.policy else {}
+        objectives: list[ObjectiveScore] = []
+        for code, name, weight in OBJECTIVES:
+            minimum = minimums.get(code)
+            if code in NOT_DESCRIBED:
+                objectives.append(
+                    ObjectiveScore(
+                        objective=code,
+                        name=name,
+                        weight=weight,
+                        seal=None,
+                        minimum=minimum,
+                        reasons=[NOT_DESCRIBED[code]],
+                    )
+                )
+                continue
+            levels = [(rc.key, *scorers[code](rc)) for rc in components]
+            if code == "SOV-6":
+                levels = [lv for lv in levels if lv[2] != "not a model component"]
+            if not levels:
+                objectives.append(
+                    ObjectiveScore(
+                        objective=code,
+                        name=name,
+                        weight=weight,
+                        seal=None,
+                        minimum=minimum,
+                        reasons=["no component to assess"],
+                    )
+                )
+                continue
+            unknown = [f"{key}: {why}" for key, level, why in levels if level is None]
+            if unknown:
+                objectives.append(
+                    ObjectiveScore(
+                        objective=code,
+                        name=name,
+                        weight=weight,
+                        seal=None,
+                        minimum=minimum,
+                        reasons=unknown,
+                    )
+                )
+                continue
+            lowest = min(level for _, level, _ in levels if level is not None)
+            reasons = [f"{key}: {why}" for key, level, why in levels if level == lowest]
+            objectives.append(
+                ObjectiveScore(
+                    objective=code,
+                    name=name,
+                    weight=weight,
+                    seal=lowest,
+                    minimum=minimum,
+                    reasons=reasons,
+                )
+            )
+        assessed = [o for o in objectives if o.seal is not None]
+        assessed_weight = sum(o.weight for o in assessed)
+        score = (
+            round(sum(o.weight * (o.seal or 0) / 4 for o in assessed) / assessed_weight * 100, 1)
+            if assessed_weight
+            else None
+        )
+        return Scorecard(
+            subject=subject,
+            kind=kind,
+            objectives=objectives,
+            score=score,
+            assessed_weight=assessed_weight,
+        )
+
+    def all_cards(self) -> list[Scorecard]:
+        """One card per system, then one per catalogue vendor used."""
+        by_system: dict[str, list[ResolvedComponent]] = {}
+        by_vendor: dict[str, list[ResolvedComponent]] = {}
+        for key in sorted(self.graph.components):
+            rc = self.graph.components[key]
+            by_system.setdefault(rc.system.id, []).append(rc)
+            if rc.vendor is not None:
+                by_vendor.setdefault(rc.vendor.id, []).append(rc)
+        cards = [self.card(s, "system", comps) for s, comps in sorted(by_system.items())]
+        cards += [self.card(v, "provider", comps) for v, comps in sorted(by_vendor.items())]
+        return cards
