@@ -230,3 +230,116 @@ def graph_of(paths: Sequence[Path], rule_dirs: Sequence[Path] = ()) -> Residency
     """The dependency graph of an inventory."""
     inventory, kb = load_checked_inventory(paths, rule_dirs)
     return build_graph(inventory, kb)
+
+
+def vendor_rows(rule_dirs: Sequence[Path] = ()) -> list[tuple[str, str, str, str]]:
+    """(id, kind, operator name, operator country) for every catalogue vendor."""
+    kb = load_knowledge_base(rule_dirs)
+    rows = []
+    for vendor in kb.kb.vendors:
+        entity = kb.entities.get(vendor.operator or "")
+        rows.append(
+            (
+                vendor.id,
+                vendor.kind.value,
+                entity.name if entity else "-",
+                entity.country or "?" if entity else "-",
+            )
+        )
+    return rows
+
+
+def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
+    """A plain-text due-diligence sheet, computed with the audit engine itself.
+
+    The vendor is placed in a one-component inventory of an EU organisation and
+    audited, so the laws listed are exactly those the audit would report.
+    """
+    from auditor.errors import UsageError
+    from auditor.exposure import ExposureEngine as Engine
+    from auditor.loader.validate import suggest
+    from auditor.model.inventory import Component, DataAsset, Organisation, System
+
+    kb = load_knowledge_base(rule_dirs)
+    vendor = kb.vendors.get(ident)
+    if vendor is None:
+        raise UsageError(
+            f"no vendor {ident!r}"
+            + (f"; {suggest(ident, kb.vendors)}" if suggest(ident, kb.vendors) else "")
+        )
+    kind = vendor.component_kinds[0] if vendor.component_kinds else "model_api"
+    probe = Inventory(
+        organisation=Organisation(name="probe", country="DE"),
+        data=(DataAsset(id="personal-data", categories=["user.name"]),),
+        systems=(
+            System(
+                id="probe",
+                purpose="vendor assessment",
+                components=[
+                    Component.model_validate(
+                        {
+                            "id": "service",
+                            "kind": kind,
+                            "vendor": vendor.id,
+                            "holds": ["personal-data"],
+                        }
+                    )
+                ],
+            ),
+        ),
+    )
+    graph = build_graph(probe, kb)
+    engine = Engine(graph, None)
+    exposure = engine.run()
+    lines = [f"{vendor.name} ({vendor.id}) · {vendor.kind.value}", ""]
+    lines.append("Legal-entity chain:")
+    for party in graph.components["probe/service"].parties:
+        entity = graph.entities.get(party.entity)
+        lines.append(
+            f"  {party.role}: {entity.name if entity else party.entity} ({entity.country if entity else '?'})"
+        )
+        for chain in engine.chains(party.entity)[0]:
+            for link in chain:
+                parent = graph.entities.get(link.parent)
+                lines.append(
+                    f"    controlled by {parent.name if parent else link.parent} ({parent.country if parent else '?'}): {link.reason}"
+                )
+        for unknown in engine.chains(party.entity)[1]:
+            lines.append(f"    ownership of {unknown} unknown (evidence gap)")
+    lines += ["", "Laws that can reach data at this vendor (for an EU customer):"]
+    seen = set()
+    for exp in exposure.exposures:
+        key = (exp.law, exp.party, exp.trigger)
+        if key in seen:
+            continue
+        seen.add(key)
+        lines.append(
+            f"  {exp.law_name} ({exp.law}): {exp.trigger} via {exp.party_role} {exp.party_name} [confidence {exp.confidence}]"
+        )
+    if not seen:
+        lines.append("  none found in the knowledge base")
+    lines += ["", "Residency options:"] + [f"  - {o}" for o in vendor.residency_options]
+    if vendor.deployment_options:
+        lines += ["", "Deployment options:"]
+        for option in vendor.deployment_options:
+            lines.append(
+                f"  {option.id}: processing {option.processing.value}{' ' + option.location if option.location else ''} [{option.provenance.confidence.value}, {option.provenance.as_of}]"
+            )
+    if vendor.certifications:
+        lines += ["", "Certifications:"] + [
+            f"  {c.scheme}{' (' + c.scope + ')' if c.scope else ''} [{c.provenance.confidence.value}, {c.provenance.as_of}]"
+            for c in vendor.certifications
+        ]
+    lines += [
+        "",
+        f"Open weights: {'yes' if vendor.open_weights else 'no'}; API only: {'yes' if vendor.api_only else 'no'}",
+    ]
+    if vendor.open_weights_alternatives:
+        lines.append("Open-weights alternatives: " + "; ".join(vendor.open_weights_alternatives))
+    lines += [
+        "",
+        f"Sources ({vendor.provenance.confidence.value}, as of {vendor.provenance.as_of}):",
+    ] + [f"  {s}" for s in vendor.provenance.source]
+    if vendor.questions:
+        lines += ["", "Questions to ask the vendor:"] + [f"  - {q}" for q in vendor.questions]
+    return "\n".join(lines)

@@ -268,6 +268,31 @@ def graph(obj: Context, paths: tuple[Path, ...], fmt: str, output: Path | None) 
         write_text(output, text)
 
 
+@cli.group()
+def vendor() -> None:
+    """The vendor catalogue (rules/vendors/)."""
+
+
+@vendor.command("list")
+@click.pass_obj
+def vendor_list(obj: Context) -> None:
+    """List catalogue vendors: id, kind, operator entity and its country."""
+    from auditor.audit import vendor_rows
+
+    for row in vendor_rows(obj.rule_dirs):
+        click.echo(f"{row[0]:<30} {row[1]:<16} {row[2]:<40} {row[3]}")
+
+
+@vendor.command("show")
+@click.argument("ident")
+@click.pass_obj
+def vendor_show(obj: Context, ident: str) -> None:
+    """Due-diligence sheet: entity chain, laws that reach it and why, residency options, sources."""
+    from auditor.audit import vendor_sheet
+
+    click.echo(vendor_sheet(ident, obj.rule_dirs))
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point of the ``auditor`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -50,7 +50,9 @@ class AuditorError(Exception):
     def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = ()) -> None:
         super().__init__(message)
         self.message = message
-        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(set(diagnostics)))
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(
+            sorted(set(diagnostics), key=lambda d: (d.path, d.line or 0, d.column or 0, d.message))
+        )
 
 
 class InputError(AuditorError):

@@ -196,6 +196,9 @@ def load_inventory(paths: Sequence[Path], limits: Limits = DEFAULT_LIMITS) -> In
     """Read, validate and merge inventory files; raise InputError listing every problem."""
     fragments, files, problems = read_fragments(paths, limits)
     inventory, merge_problems = merge(fragments, files)
+    if problems:
+        # A file that failed validation may hold the organisation: do not claim it is missing.
+        merge_problems = [p for p in merge_problems if p.message != "no organisation is declared"]
     problems.extend(merge_problems)
     if problems or inventory is None:
         raise InputError(f"the inventory has {len(set(problems))} problem(s)", problems)

@@ -30,7 +30,7 @@ _PATTERN_MESSAGES = {
         "not an ISO 3166-1 alpha-2 country code",
         "write two upper-case letters: DE, FR, US",
     ),
-    r"^([a-z0-9-]+:[A-Za-z0-9._-]+|[A-Z]{2}|EU|EEA|global)$": (
+    r"^([a-z0-9-]+:[A-Za-z0-9._/-]+|[A-Z]{2}|EU|EEA|global)$": (
         "not a place",
         "write provider:region (aws:eu-central-1, azure:swedencentral), a country code (DE), "
         "EU, EEA or global",

@@ -27,7 +27,7 @@ from auditor.model.policy import Policy
 LocationRef = Annotated[
     str,
     Field(
-        pattern=r"^([a-z0-9-]+:[A-Za-z0-9._-]+|[A-Z]{2}|EU|EEA|global)$",
+        pattern=r"^([a-z0-9-]+:[A-Za-z0-9._/-]+|[A-Z]{2}|EU|EEA|global)$",
         description=(
             "A place: 'provider:region' (aws:eu-central-1, azure:swedencentral, ovh:GRA), "
             "an ISO country code (DE), a bloc (EU, EEA) or 'global' (may be anywhere)."

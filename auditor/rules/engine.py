@@ -239,7 +239,19 @@ class RowBuilder:
                     or objective.seal >= objective.minimum
                 ):
                     continue
-                rows.append(_seal_row(card, objective))
+                row = _seal_row(card, objective)
+                span = self.policy.span_of("minimum_seal") if self.policy else None
+                if span is not None:
+                    row["_path"] = [
+                        *row["_path"],  # type: ignore[misc]
+                        Hop(
+                            node="policy minimum_seal",
+                            kind="policy",
+                            file=span.path,
+                            line=span.line,
+                        ),
+                    ]
+                rows.append(row)
         return rows
 
 

@@ -1,0 +1,180 @@
+"""End-to-end through click's runner: exit codes, messages, outputs, schema."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from auditor.cli import cli, main
+from tests.conftest import EXAMPLES, ROOT
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    return int(info.value.code or 0), "", ""
+
+
+def invoke(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_validate_examples_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("hospital", "ministry", "bank", "startup-saas"):
+        code, _, _ = run("validate", str(EXAMPLES / name))
+        assert code == 0
+    assert "ok:" in capsys.readouterr().out
+
+
+def test_validate_broken_copy_exits_3_with_positions(
+    hospital_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (hospital_copy / "broken.yaml").write_text(
+        "entities:\n  - {id: a, name: A, country: DE, parents: [], extra: 1}\n  - {id: a, name: B}\n"
+    )
+    code, _, _ = run("validate", str(hospital_copy))
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "broken.yaml:2:" in err and "unknown key 'extra'" in err
+    assert "Traceback" not in err
+
+
+def test_schema_is_valid_and_every_example_file_validates(tmp_path: Path) -> None:
+    out = tmp_path / "schema.json"
+    code, _, _ = run("schema", "-o", str(out))
+    assert code == 0
+    schema = json.loads(out.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    files = sorted(EXAMPLES.rglob("*.yaml"))
+    assert len(files) >= 15
+    for path in files:
+        data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+        errors = list(validator.iter_errors(data))
+        assert not errors, f"{path}: {errors[0].message}"
+
+
+def test_audit_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "result.json"
+    code, _, _ = run(
+        "audit", str(EXAMPLES / "hospital"), "--json", str(out), "--today", "2026-11-28"
+    )
+    assert code == 1  # critical findings at the default --fail-on high
+    result = json.loads(out.read_text())
+    assert result["schema_version"] == "1.0"
+    assert {
+        "tool",
+        "inputs",
+        "kb",
+        "exposures",
+        "transfers",
+        "findings",
+        "scores",
+        "summary",
+    } <= set(result)
+    assert all(len(i["sha256"]) == 64 for i in result["inputs"])
+    assert "findings:" in capsys.readouterr().out
+    code, _, _ = run("audit", str(EXAMPLES / "hospital"), "--fail-on", "never", "--quiet")
+    assert code == 0
+
+
+def test_audit_refuses_to_overwrite_an_input(
+    hospital_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = hospital_copy / "data.yaml"
+    before = target.read_bytes()
+    code, _, _ = run("audit", str(hospital_copy), "--json", str(target))
+    assert code == 2
+    assert target.read_bytes() == before
+    assert "refusing to write" in capsys.readouterr().err
+
+
+def test_json_is_byte_identical_across_runs(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    run("audit", str(EXAMPLES / "bank"), "--json", str(a), "--today", "2026-11-28", "--quiet")
+    run("audit", str(EXAMPLES / "bank"), "--json", str(b), "--today", "2026-11-28", "--quiet")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_kb_check_passes_and_broken_kb_exits_4(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = run("kb", "check", "--max-age", "365", "--today", "2026-11-28")
+    assert code == 0
+    assert "valid" in capsys.readouterr().out
+    extra = tmp_path / "extra"
+    (extra / "laws").mkdir(parents=True)
+    law = yaml.safe_load((ROOT / "rules/laws/us-cloud-act.yaml").read_text())
+    del law["provenance"]["source"]
+    law["jurisdiction"] = "XX"
+    (extra / "laws" / "us-cloud-act.yaml").write_text(yaml.safe_dump(law))
+    (extra / "entities").mkdir()
+    (extra / "entities" / "cycle.yaml").write_text(
+        "entities:\n"
+        "  - {id: a-co, name: A, country: DE, parents: [{entity: b-co, share_pct: 100}], provenance: {source: x, as_of: 2026-01-01, confidence: confirmed}}\n"
+        "  - {id: b-co, name: B, country: DE, parents: [{entity: a-co, share_pct: 100}], provenance: {source: x, as_of: 2026-01-01, confidence: confirmed}}\n"
+    )
+    code, _, _ = run("--rules", str(extra), "kb", "check")
+    err = capsys.readouterr().err
+    assert code == 4
+    assert "missing required key 'source'" in err
+    assert "ownership cycle" in err
+    assert "cycle.yaml:" in err
+
+
+def test_rules_list_explain_and_unknown_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("rules", "list")[0] == 0
+    assert "us-cloud-act-exposure" in capsys.readouterr().out
+    assert run("explain", "us-cloud-act-exposure")[0] == 0
+    assert "18 U.S.C." in capsys.readouterr().out
+    assert run("explain", "us-cloud-act-exposur")[0] == 2
+    assert "did you mean" in capsys.readouterr().err
+
+
+def test_broken_rule_file_exits_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    checks = tmp_path / "pack" / "checks"
+    checks.mkdir(parents=True)
+    rule = yaml.safe_load((ROOT / "rules/checks/provider-training-use.yaml").read_text())
+    rule["id"] = "my-check"
+    rule["match"]["where"].append({"field": "trainng_use", "op": "matches", "value": 1})
+    (checks / "my-check.yaml").write_text(yaml.safe_dump(rule))
+    shutil.copy(
+        ROOT / "rules/checks/provider-training-use.yaml", checks / "provider-training-use.yaml"
+    )
+    code, _, _ = run("--rules", str(tmp_path / "pack"), "rules", "list")
+    err = capsys.readouterr().err
+    assert code == 4
+    assert "'matches' is not one of" in err
+    assert "duplicate rule id 'provider-training-use'" in err
+
+
+def test_vendor_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("vendor", "list")[0] == 0
+    listing = capsys.readouterr().out
+    assert len(listing.splitlines()) >= 40
+    assert run("vendor", "show", "azure-openai")[0] == 0
+    sheet = capsys.readouterr().out
+    assert "Microsoft Corporation (US)" in sheet and "us-cloud-act" in sheet
+    assert run("vendor", "show", "ovhcloud")[0] == 0
+    assert "us-cloud-act" not in capsys.readouterr().out
+
+
+def test_graph_export(tmp_path: Path) -> None:
+    out = tmp_path / "g.json"
+    assert run("graph", str(EXAMPLES / "hospital"), "--format", "json", "-o", str(out))[0] == 0
+    data = json.loads(out.read_text())
+    types = {n["type"] for n in data["nodes"]}
+    assert {"data", "system", "component", "entity", "country", "law"} <= types
+    assert any(e["type"] == "controlled_by" for e in data["edges"])
+    assert all("file" in n for n in data["nodes"] if n["type"] in ("data", "component"))
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0 and "auditor" in result.output
