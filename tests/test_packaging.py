@@ -1,0 +1,56 @@
+"""rules/ and templates/ travel inside the wheel, and the installed package finds them from anywhere."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.conftest import EXAMPLES, ROOT
+
+
+def test_wheel_carries_data_and_runs_from_another_folder(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+    )
+    wheel = next(tmp_path.glob("residency_auditor-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "auditor/_data/rules/kb.yaml" in names
+    assert any(n.startswith("auditor/_data/rules/checks/") for n in names)
+    assert any(n.startswith("auditor/_data/templates/") for n in names)
+    site = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    done = subprocess.run(
+        [sys.executable, "-c", "import auditor.resources as r; print(r.builtin_rules_dir())"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().startswith(str(site))
+    validated = subprocess.run(
+        [sys.executable, "-m", "auditor", "validate", str(EXAMPLES / "hospital")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert validated.returncode == 0, validated.stderr
