@@ -100,8 +100,8 @@ class ExposureResult:
     gaps: list[Gap] = field(default_factory=list)
     components: list[dict[str, object]] = field(default_factory=list)
     residency: list[ResidencyBreach] = field(default_factory=list)
-    laws_used: set[str] = field(default_factory=set)
-    vendors_used: set[str] = field(default_factory=set)
+    # Knowledge-base facts the conclusions rest on, as KnowledgeIndex.facts() names them.
+    facts_used: set[str] = field(default_factory=set)
     # component key -> list of (law id, mitigation) for scoring
     by_component: dict[str, list[Exposure]] = field(default_factory=dict)
 
@@ -119,6 +119,7 @@ class _PartyExposure:
     reasons: list[str]
     access: list[Access]
     confidence: Confidence
+    trigger_fact: str  # the knowledge-base fact the trigger rests on
 
 
 class ExposureEngine:
@@ -167,12 +168,22 @@ class ExposureEngine:
     # -- triggers -----------------------------------------------------------------
     def _party_triggers(
         self, rc: ResolvedComponent, party: Party, law: Law
-    ) -> tuple[TriggerKind, list[Hop], Confidence] | None:
+    ) -> tuple[TriggerKind, list[Hop], Confidence, str] | None:
+        """The strongest trigger of ``law`` that fires for ``party``, with the fact it rests on."""
+        fired = self._first_trigger(rc, party, law)
+        if fired is None:
+            return None
+        index, kind, hops, confidence = fired
+        return kind, hops, confidence, f"law {law.id} trigger {index + 1}"
+
+    def _first_trigger(
+        self, rc: ResolvedComponent, party: Party, law: Law
+    ) -> tuple[int, TriggerKind, list[Hop], Confidence] | None:
         entity = self.graph.entities.get(party.entity)
         jurisdiction = law.jurisdiction
         law_conf = law.provenance.confidence
         for kind in TRIGGER_ORDER:
-            for trigger in law.triggers:
+            for index, trigger in enumerate(law.triggers):
                 if trigger.kind is not kind:
                     continue
                 if (
@@ -185,7 +196,7 @@ class ExposureEngine:
                 # A trigger with its own provenance is as sure as its own sources say.
                 conf = trigger.provenance.confidence if trigger.provenance else law_conf
                 if kind is TriggerKind.INCORPORATED and entity and jurisdiction in entity.seats:
-                    return kind, [], weakest(conf, entity.confidence)
+                    return index, kind, [], weakest(conf, entity.confidence)
                 if kind is TriggerKind.CONTROL and entity:
                     for chain in self.chains(entity.id)[0]:
                         top = self.graph.entities.get(chain[-1].parent)
@@ -204,7 +215,7 @@ class ExposureEngine:
                                         link.ownership.span,
                                     )
                                 )
-                            return kind, hops, weakest(*confs)
+                            return index, kind, hops, weakest(*confs)
                 if kind is TriggerKind.TERRITORIAL and party.role == "operator":
                     roles = trigger.roles or list(LocationRole)
                     for role in roles:
@@ -215,6 +226,7 @@ class ExposureEngine:
                             and jurisdiction in place.countries
                         ):
                             return (
+                                index,
                                 kind,
                                 [
                                     hop(
@@ -227,6 +239,7 @@ class ExposureEngine:
                             )
                 if kind is TriggerKind.PRESENCE and entity and jurisdiction in entity.presence:
                     return (
+                        index,
                         kind,
                         [hop(f"does business in {jurisdiction}", "presence", entity.span)],
                         weakest(conf, entity.confidence),
@@ -337,17 +350,20 @@ class ExposureEngine:
         for key in sorted(self.graph.components):
             rc = self.graph.components[key]
             reached = by_component.get(key, [])
-            if rc.vendor:
-                result.vendors_used.add(rc.vendor.id)
             party_exposures = self._component_exposures(rc, foreign_laws, [a for _, a in reached])
+            if reached:
+                result.facts_used |= self._component_facts_used(rc)
+                for pe in party_exposures:
+                    result.facts_used |= {f"law {pe.law.id}", pe.trigger_fact}
             for asset_id, arrival in reached:
                 for pe in party_exposures:
                     exposure = self._exposure(asset_id, arrival, rc, pe)
                     result.exposures.append(exposure)
                     result.by_component.setdefault(key, []).append(exposure)
-                    result.laws_used.add(pe.law.id)
             result.gaps.extend(self._gaps(rc, [a for a, _ in reached]))
-            result.transfers.extend(self._transfers(rc, reached))
+            transfers = self._transfers(rc, reached)
+            result.facts_used |= {f"adequacy {t.country}" for t in transfers if t.adequacy}
+            result.transfers.extend(transfers)
             result.components.append(self._facts(rc, [a for a, _ in reached], party_exposures))
         result.residency = self._residency(result, arrivals)
         result.exposures.sort(
@@ -369,7 +385,7 @@ class ExposureEngine:
                 fired = self._party_triggers(rc, party, law)
                 if fired is None:
                     continue
-                trigger, hops, confidence = fired
+                trigger, hops, confidence, trigger_fact = fired
                 state, reasons = self.mitigation(rc, law)
                 jurisdiction = self.kb.jurisdictions.get(law.jurisdiction)
                 tail = [
@@ -397,9 +413,35 @@ class ExposureEngine:
                         reasons,
                         self._access(rc, law, arrivals),
                         weakest(confidence, rc.facts_confidence),
+                        trigger_fact,
                     )
                 )
         return found
+
+    def _component_facts_used(self, rc: ResolvedComponent) -> set[str]:
+        """Catalogue facts behind a component's resolution: vendor, option, defaults, region, owners."""
+        used: set[str] = set()
+        if rc.vendor is not None:
+            used.add(f"vendor {rc.vendor.id}")
+            if rc.deployment is not None:
+                used.add(f"vendor {rc.vendor.id} deployment {rc.deployment.id}")
+            if rc.retention_reason.startswith("default of vendor") or rc.training_reason.startswith(
+                "default of vendor"
+            ):
+                used.add(f"vendor {rc.vendor.id} defaults")
+        region = rc.component.region
+        if region and ":" in region:
+            used |= {f"regions {region.split(':', 1)[0]}", f"region {region}"}
+        for party in rc.parties:
+            entity = self.graph.entities.get(party.entity)
+            if entity is not None and entity.origin == "catalogue":
+                used.add(f"entity {entity.id}")
+            for chain in self.chains(party.entity)[0]:
+                for link in chain:
+                    parent = self.graph.entities.get(link.parent)
+                    if parent is not None and parent.origin == "catalogue":
+                        used.add(f"entity {parent.id}")
+        return used
 
     def _exposure(
         self, asset_id: str, arrival: Arrival, rc: ResolvedComponent, pe: _PartyExposure
@@ -525,8 +567,8 @@ class ExposureEngine:
         return gaps
 
     def _third_party(self, rc: ResolvedComponent) -> bool:
-        operators = [p.entity for p in rc.parties if p.role == "operator"]
-        return bool(operators) and any(op != self.org.entity for op in operators)
+        """Someone other than the organisation (operator, host, support, ...) can reach it."""
+        return any(p.entity != self.org.entity for p in rc.parties)
 
     # -- transfers ----------------------------------------------------------------
     def _transfers(

@@ -240,14 +240,18 @@ class Resolver:
             )
         return UNKNOWN_PLACE
 
-    def _processing(
-        self, base: Place, option: DeploymentOption | None, vendor: Vendor | None
+    def _scoped(
+        self,
+        base: Place,
+        option: DeploymentOption | None,
+        vendor: Vendor | None,
+        scope: ProcessingScope | None,
     ) -> Place:
-        if option is None:
+        """Where a deployment option puts processing (or storage), relative to the region."""
+        if option is None or scope is None:
             return base
         where = f"deployment {option.id} of {vendor.id if vendor else 'vendor'}"
         span = vendor.span_of("deployment_options") if vendor else None
-        scope = option.processing
         if scope in (ProcessingScope.REGION, ProcessingScope.GEOGRAPHY):
             return Place(
                 base.kind, base.countries, base.label, f"{base.reason}; {where}", base.span
@@ -257,7 +261,7 @@ class Resolver:
                 PlaceKind.GLOBAL,
                 frozenset(),
                 "anywhere (global)",
-                f"{where}: may be processed in any region",
+                f"{where}: may be handled in any region",
                 span,
             )
         if scope is ProcessingScope.DATA_ZONE:
@@ -297,21 +301,21 @@ class Resolver:
             ref = getattr(explicit, role.value)
             if ref is not None:
                 places[role] = self.place_of(ref, f"declared {role.value} location", span_loc)
-        if option is not None and option.storage is ProcessingScope.FIXED and option.location:
-            storage = self.place_of(
-                option.location,
-                f"deployment {option.id}: data stored at {option.location}",
-                vendor.span_of("deployment_options") if vendor else None,
-            )
-            places.setdefault(
-                LocationRole.STORAGE, storage if base.kind is PlaceKind.UNKNOWN else base
-            )
-        places.setdefault(LocationRole.STORAGE, base)
-        places.setdefault(LocationRole.PROCESSING, self._processing(base, option, vendor))
+        # The vendor's deployment semantics decide both storage and processing scope.
+        places.setdefault(
+            LocationRole.STORAGE,
+            self._scoped(base, option, vendor, option.storage if option else None),
+        )
+        places.setdefault(
+            LocationRole.PROCESSING,
+            self._scoped(base, option, vendor, option.processing if option else None),
+        )
         places.setdefault(LocationRole.BACKUP, places[LocationRole.STORAGE])
         places.setdefault(LocationRole.TELEMETRY, places[LocationRole.STORAGE])
         defaults = vendor.defaults if vendor else None
         self_operated = comp.on_prem is not None and not comp.operator and vendor is None
+        support_entity = comp.support or (vendor.support if vendor else None)
+        external_support = support_entity is not None and support_entity != org_entity
         for role, default in (
             (LocationRole.SUPPORT, "support_location"),
             (LocationRole.ADMIN, "admin_location"),
@@ -325,7 +329,9 @@ class Resolver:
                     f"vendor {vendor.id if vendor else ''} default",
                     vendor.span_of("defaults") if vendor else None,
                 )
-            elif self_operated or (comp.operator is not None and comp.operator == org_entity):
+            elif (
+                self_operated or (comp.operator is not None and comp.operator == org_entity)
+            ) and not (role is LocationRole.SUPPORT and external_support):
                 places[role] = Place(
                     base.kind,
                     base.countries,

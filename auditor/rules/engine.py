@@ -197,13 +197,9 @@ class RowBuilder:
 
     def _facts(self) -> list[Row]:
         max_age = self.policy.max_fact_age_days if self.policy else 730
-        used_subjects = {f"law {law}" for law in self.result.laws_used} | {
-            f"vendor {v}" for v in self.result.vendors_used
-        }
-        prefixes = tuple(s + " " for s in used_subjects)
         rows: list[Row] = []
         for fact in self.kb.facts():
-            if fact.subject not in used_subjects and not fact.subject.startswith(prefixes):
+            if fact.subject not in self.result.facts_used:
                 continue
             age = (self.today - fact.provenance.as_of).days
             path, _, line = fact.where.partition(":")

@@ -156,21 +156,12 @@ def test_every_case_has_its_files() -> None:
             assert (CASES / name / file).is_file(), f"{name}/{file} is missing"
 
 
-# -- Engine bugs found while writing the cases ----------------------------------------
-# Each rule above fires in its case; these tests pin down subjects where a rule
-# fires or stays silent wrongly. They are strict xfails: fixing the engine makes
-# them pass, and the marker must then be removed.
+# -- Regressions: engine bugs found while writing the cases ---------------------------
+# A declared support provider abroad counts as a third party even when the
+# organisation operates the component; only the facts an audit actually used are
+# reported; a deployment option's storage scope (e.g. global) decides storage.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "auditor/exposure.py ExposureEngine._third_party counts only 'operator' parties, so a "
-        "declared third-party 'support' entity working from abroad on a component the "
-        "organisation operates itself yields third_party=False and support-access-abroad "
-        "stays silent (the same support is reported as a GDPR transfer to that entity)"
-    ),
-)
 def test_support_access_abroad_sees_a_declared_support_provider() -> None:
     # in-state-access-exposure: service-assistant/assistant is run by the utility and
     # supported from India by sahyadri-support (locations.support: IN).
@@ -212,15 +203,6 @@ systems:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "auditor/rules/engine.py RowBuilder._facts treats every fact whose subject starts with "
-        "'vendor <id> ' or 'law <id> ' as used, so unused deployment options (and certifications, "
-        "and triggers that did not fire) of a used vendor or law are reported as facts an audit "
-        "conclusion rests on"
-    ),
-)
 def test_kb_facts_cover_only_the_deployment_option_used(tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.yaml"
     inventory.write_text(SELF_HOSTED_NIM, encoding="utf-8")
@@ -261,16 +243,6 @@ systems:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "auditor/graph/resolve.py Resolver.resolve applies a deployment option's storage scope "
-        "only when it is 'fixed'; 'storage: global' (anthropic global, mistral-ai global, groq, "
-        "together-ai, ...) leaves storage at the base place, unknown without a region, so "
-        "retention_abroad is False and prompt-retention-abroad stays silent for prompts the "
-        "catalogue says may be stored anywhere"
-    ),
-)
 def test_prompt_retention_abroad_sees_global_storage(tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.yaml"
     inventory.write_text(ANTHROPIC_GLOBAL_RETENTION, encoding="utf-8")
