@@ -32,7 +32,15 @@ from auditor.model.findings import (
     TransferConclusion,
 )
 from auditor.model.inventory import DataAsset, KeyCustody, TransferTool, TransitProtection
-from auditor.model.kb import Access, Law, LawStatus, LocationRole, Mitigation, TriggerKind
+from auditor.model.kb import (
+    Access,
+    Law,
+    LawEffect,
+    LawStatus,
+    LocationRole,
+    Mitigation,
+    TriggerKind,
+)
 from auditor.model.policy import ControlTest, Policy
 
 TRIGGER_ORDER = [
@@ -345,7 +353,9 @@ class ExposureEngine:
         foreign_laws = [
             law
             for law in sorted(self.kb.laws.values(), key=lambda x: x.id)
-            if law.jurisdiction != self.org.country and law.status not in NOT_OPERATIVE
+            if law.jurisdiction != self.org.country
+            and law.status not in NOT_OPERATIVE
+            and law.effect is LawEffect.ACCESS
         ]
         for key in sorted(self.graph.components):
             rc = self.graph.components[key]

@@ -78,6 +78,13 @@ class LawStatus(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+class LawEffect(enum.StrEnum):
+    """What a law does to data held by a party it reaches."""
+
+    ACCESS = "access"  # authorities can compel access, disclosure or assistance
+    LOCALISATION = "localisation"  # data must stay in (or may not leave) the territory
+
+
 class Trigger(StrictModel):
     """One way a law attaches to a party or a place."""
 
@@ -109,6 +116,13 @@ class Law(Located):
     enacted: str | None = None
     status: LawStatus
     status_note: str | None = None
+    effect: LawEffect = Field(
+        default=LawEffect.ACCESS,
+        description=(
+            "access: a compelled-access law (reported as exposure); localisation: a rule that "
+            "data stay in the territory, which gives authorities no access by itself."
+        ),
+    )
     triggers: list[Trigger] = Field(min_length=1)
     reaches: list[Access] = Field(min_length=1)
     secrecy: bool = Field(description="The law lets authorities forbid telling the customer.")
