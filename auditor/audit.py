@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from auditor.loader.inventory import load_inventory, load_policy
 from auditor.model.common import Confidence
 from auditor.model.findings import (
     AuditResult,
+    Finding,
     InputFile,
     KbInfo,
     MitigationState,
@@ -115,6 +116,7 @@ class AuditOptions:
     rule_dirs: tuple[Path, ...] = ()
     policy_file: Path | None = None
     today: dt.date | None = None
+    progress: Callable[[str], None] | None = None  # told the name of each stage as it starts
 
 
 def _hash(path: Path) -> str:
@@ -132,6 +134,12 @@ def _display_input(path_text: str) -> str:
 def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> AuditResult:
     """Load, check, build the graph, compute exposure, match the rules, score: the whole audit."""
     today = options.today or dt.date.today()
+
+    def stage(name: str) -> None:
+        if options.progress is not None:
+            options.progress(name)
+
+    stage("loading the inventory and the knowledge base")
     inventory, kb = load_checked_inventory(paths, options.rule_dirs)
     policy = inventory.policy
     if options.policy_file is not None:
@@ -140,10 +148,14 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
         if problems:
             raise InputError("the policy file has problems", problems)
     rules = load_rules(options.rule_dirs)
+    stage(f"building the graph of {len(inventory.systems)} systems")
     graph = build_graph(inventory, kb)
+    stage("computing exposures and transfers")
     engine = ExposureEngine(graph, policy)
     exposure = engine.run()
+    stage("scoring")
     scores = Scorer(engine, policy).all_cards()
+    stage(f"matching {len(rules)} checks")
     builder = RowBuilder(exposure, kb, scores, policy, today, inventory)
     findings = evaluate(rules, builder, kb, policy)
     counts = {s.value: 0 for s in Severity}
@@ -343,3 +355,87 @@ def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
     if vendor.questions:
         lines += ["", "Questions to ask the vendor:"] + [f"  - {q}" for q in vendor.questions]
     return "\n".join(lines)
+
+
+def _rule_text(rule: RuleSpec) -> list[str]:
+    lines = [
+        f"{rule.id} ({rule.severity.value}): {rule.title}",
+        "",
+        rule.description.strip(),
+        "",
+        "Legal basis: " + rule.rationale.strip(),
+        "",
+        "Remediation: " + rule.remediation.strip(),
+    ]
+    if rule.frameworks:
+        lines += [
+            "",
+            "Frameworks: " + "; ".join(f"{f.framework} {f.reference}" for f in rule.frameworks),
+        ]
+    if rule.references:
+        lines += ["", "References:"] + [f"  {r}" for r in rule.references]
+    return lines
+
+
+def _finding_text(finding: Finding) -> list[str]:
+    lines = [
+        f"{finding.title}",
+        f"{finding.severity.value} · rule {finding.rule_id} · fingerprint {finding.fingerprint}"
+        + (" · waived" if finding.waived else ""),
+        "",
+        "Condition: " + finding.condition,
+        "Cause: " + finding.cause,
+        "Effect: " + finding.effect,
+    ]
+    if finding.law:
+        lines.append(f"Law: {finding.law} ({finding.citation})")
+    lines += ["", "Evidence:"]
+    for step in finding.evidence:
+        where = f"  [{step.file}:{step.line}]" if step.file else ""
+        lines.append(f"  {step.kind:<12} {step.node}{where}")
+    lines += ["", "Remediation: " + finding.remediation, f"Facts' confidence: {finding.confidence}"]
+    return lines
+
+
+def explain_text(
+    ident: str,
+    sources: Sequence[Path] = (),
+    rule_dirs: Sequence[Path] = (),
+    today: dt.date | None = None,
+) -> str:
+    """A rule, or a finding found by fingerprint (or a unique prefix of 8+ characters), in words."""
+    from auditor.errors import UsageError
+    from auditor.loader.validate import suggest
+
+    rules = {r.id: r for r in list_rules(rule_dirs)}
+    if ident in rules:
+        return "\n".join(_rule_text(rules[ident]))
+    if not sources:
+        hint = suggest(ident, rules)
+        raise UsageError(
+            f"no rule {ident!r}"
+            + (
+                f"; {hint}"
+                if hint
+                else "; to explain a finding, give its inventory or JSON result: "
+                "auditor explain FINGERPRINT inventory/"
+            )
+        )
+    if len(sources) == 1 and sources[0].suffix == ".json":
+        try:
+            result = AuditResult.model_validate_json(sources[0].read_bytes())
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"{sources[0]} is not a residency-auditor JSON result: {exc}"
+            ) from None
+    else:
+        result = run_audit(sources, AuditOptions(rule_dirs=tuple(rule_dirs), today=today))
+    matches = [
+        f
+        for f in result.findings
+        if f.fingerprint == ident or (len(ident) >= 8 and f.fingerprint.startswith(ident))
+    ]
+    if len(matches) != 1:
+        found = "no finding" if not matches else f"{len(matches)} findings"
+        raise UsageError(f"{found} with fingerprint {ident!r} in these sources")
+    return "\n".join(_finding_text(matches[0]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -162,17 +162,37 @@ def audit(
 
     outputs = [json_out] if json_out is not None else []
     _refuse_overwriting_inputs(outputs, paths, policy_file)
+    progress = None if quiet else _progress_reporter()
     result = run_audit(
         paths,
         AuditOptions(
-            rule_dirs=obj.rule_dirs, policy_file=policy_file, today=today.date() if today else None
+            rule_dirs=obj.rule_dirs,
+            policy_file=policy_file,
+            today=today.date() if today else None,
+            progress=progress,
         ),
     )
+    if progress is not None:
+        progress("")
     if json_out is not None:
         write_text(json_out, render_json(result))
     if not quiet and not (json_out is not None and str(json_out) == "-"):
         click.echo(render_summary(result), nl=False)
     sys.exit(int(exit_code_for(result, fail_on)))
+
+
+def _progress_reporter() -> Callable[[str], None] | None:
+    """Stage names on stderr, on one rewritten line; nothing when stderr is not a terminal."""
+    stream = sys.stderr
+    if not stream.isatty():
+        return None
+
+    def report(stage: str) -> None:
+        # An empty stage clears the line once the run is done.
+        stream.write(f"\r\x1b[K{stage} ..." if stage else "\r\x1b[K")
+        stream.flush()
+
+    return report
 
 
 def _refuse_overwriting_inputs(
@@ -211,36 +231,19 @@ def rules_list(obj: Context) -> None:
 
 @cli.command()
 @click.argument("ident")
+@click.argument("sources", nargs=-1, type=PathArg)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Audit date when SOURCES is an inventory.",
+)
 @click.pass_obj
-def explain(obj: Context, ident: str) -> None:
-    """Explain a rule id in words."""
-    from auditor.audit import list_rules
-    from auditor.errors import UsageError
-    from auditor.loader.validate import suggest
+def explain(obj: Context, ident: str, sources: tuple[Path, ...], today: dt.datetime | None) -> None:
+    """Explain a rule id, or a finding fingerprint of SOURCES (inventory paths or a JSON result)."""
+    from auditor.audit import explain_text
 
-    rules = {r.id: r for r in list_rules(obj.rule_dirs)}
-    rule = rules.get(ident)
-    if rule is None:
-        raise UsageError(
-            f"no rule {ident!r}" + (f"; {suggest(ident, rules)}" if suggest(ident, rules) else "")
-        )
-    lines = [
-        f"{rule.id} ({rule.severity.value}): {rule.title}",
-        "",
-        rule.description.strip(),
-        "",
-        "Legal basis: " + rule.rationale.strip(),
-        "",
-        "Remediation: " + rule.remediation.strip(),
-    ]
-    if rule.frameworks:
-        lines += [
-            "",
-            "Frameworks: " + "; ".join(f"{f.framework} {f.reference}" for f in rule.frameworks),
-        ]
-    if rule.references:
-        lines += ["", "References:"] + [f"  {r}" for r in rule.references]
-    click.echo("\n".join(lines))
+    click.echo(explain_text(ident, sources, obj.rule_dirs, today.date() if today else None))
 
 
 @cli.command()
@@ -248,7 +251,7 @@ def explain(obj: Context, ident: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["dot", "graphml", "json"]),
+    type=click.Choice(["dot", "graphml", "json", "svg"]),
     default="dot",
     show_default=True,
 )
@@ -260,7 +263,12 @@ def graph(obj: Context, paths: tuple[Path, ...], fmt: str, output: Path | None) 
     from auditor.report.output import write_text
 
     built = graph_of(paths, obj.rule_dirs)
-    text = {"dot": built.to_dot, "graphml": built.to_graphml, "json": built.to_json}[fmt]()
+    text = {
+        "dot": built.to_dot,
+        "graphml": built.to_graphml,
+        "json": built.to_json,
+        "svg": built.to_svg,
+    }[fmt]()
     if output is None:
         click.echo(text, nl=False)
     else:

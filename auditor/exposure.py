@@ -97,6 +97,8 @@ class ResidencyBreach:
     origin: str  # which policy rule or asset requirement
     sensitivity: Sensitivity
     span: SourceSpan | None
+    path: tuple[Hop, ...] = ()  # the evidence that puts the data where it is, or in reach
+    confidence: str = "confirmed"
 
 
 @dataclass
@@ -868,6 +870,14 @@ class ExposureEngine:
                                     origin,
                                     self.sensitivity[asset_id],
                                     span,
+                                    (
+                                        hop(asset.name or asset.id, "data", asset.span),
+                                        hop(
+                                            f"{rc.key}: {role.value} in {place.label} ({place.reason})",
+                                            "component",
+                                            place.span or rc.component.span,
+                                        ),
+                                    ),
                                 )
                             )
                 for exposure in exposures_by_asset.get(asset_id, []):
@@ -889,6 +899,8 @@ class ExposureEngine:
                             origin,
                             self.sensitivity[asset_id],
                             span,
+                            tuple(exposure.path),
+                            exposure.confidence,
                         )
                     )
         unique = {

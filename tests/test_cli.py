@@ -178,3 +178,39 @@ def test_graph_export(tmp_path: Path) -> None:
 def test_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0 and "auditor" in result.output
+
+
+def test_graph_svg_is_self_contained_and_escaped(tmp_path: Path) -> None:
+    inventory = tmp_path / "inv.yaml"
+    inventory.write_text(
+        "organisation: {name: X, country: DE, entity: x}\n"
+        "entities: [{id: x, name: '<script>alert(1)</script> & Co', country: DE, parents: []}]\n"
+        "data: [{id: d, categories: [user.name]}]\n"
+        "systems:\n"
+        "  - id: s\n"
+        "    purpose: p\n"
+        "    components: [{id: c, kind: database, on_prem: {country: DE}, operator: x, holds: [d]}]\n"
+    )
+    out = tmp_path / "g.svg"
+    assert run("graph", str(inventory), "--format", "svg", "-o", str(out))[0] == 0
+    text = out.read_text()
+    import xml.dom.minidom
+
+    xml.dom.minidom.parseString(text)
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "href" not in text and "http://" not in text.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_explain_a_finding_by_fingerprint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.json"
+    run("audit", str(EXAMPLES / "hospital"), "--json", str(out), "--today", "2026-11-28", "--quiet")
+    finding = json.loads(out.read_text())["findings"][0]
+    capsys.readouterr()
+    assert run("explain", finding["fingerprint"][:12], str(out))[0] == 0
+    text = capsys.readouterr().out
+    assert finding["title"] in text and "Evidence:" in text
+    assert "examples/hospital/" in text  # evidence cites inventory lines
+    assert run("explain", "0" * 32, str(out))[0] == 2
+    assert "no finding" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from auditor.graph.resolve import (
     Resolver,
     resolve_entities,
 )
+from auditor.graph.svg import render_svg
 from auditor.kb.index import KnowledgeIndex
 from auditor.model.common import SourceSpan
 from auditor.model.inventory import Flow, Inventory
@@ -81,7 +82,7 @@ class ResidencyGraph:
             g.add_node(
                 node,
                 type="component",
-                label=f"{rc.component.id} ({rc.kind.value})",
+                label=f"{key} ({rc.kind.value})",
                 **_where(rc.component.span),
             )
             g.add_edge(node, f"system:{rc.system.id}", type="part_of", **_where(rc.component.span))
@@ -239,6 +240,10 @@ class ResidencyGraph:
             lines.append(f'  "{s}" -> "{t}" [label="{a.get("type", "")}"];')
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+    def to_svg(self) -> str:
+        """A layered, self-contained SVG picture."""
+        return render_svg(self.nodes(), self.edges())
 
     def nodes(self) -> list[tuple[str, dict[str, Any]]]:
         """All nodes with their attributes, sorted."""

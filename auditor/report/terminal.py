@@ -51,17 +51,21 @@ def render_summary(result: AuditResult, *, top: int = 10) -> str:
         f"{'system':<32} {'critical':>8} {'high':>6} {'medium':>6} {'low':>5} {'SOV score':>9}"
     )
     per_system: dict[str, dict[str, int]] = {}
+    systems = {c.subject for c in result.scores if c.kind == "system"}
+    other = "(providers, knowledge base)"
     for finding in result.findings:
-        system = (
-            finding.subject.get("system") or finding.subject.get("subject") or "(knowledge base)"
-        )
-        per_system.setdefault(system, dict.fromkeys(ORDER, 0))[finding.severity.value] += 1
+        system = finding.subject.get("system") or finding.subject.get("subject", "")
+        bucket = system if system in systems else other
+        per_system.setdefault(bucket, dict.fromkeys(ORDER, 0))[finding.severity.value] += 1
     scores = {c.subject: c.score for c in result.scores if c.kind == "system"}
-    for system in sorted(set(per_system) | set(scores)):
+    for system in [*sorted(systems), other]:
+        if system == other and other not in per_system:
+            continue
         row = per_system.get(system, dict.fromkeys(ORDER, 0))
         score = scores.get(system)
         score_text = f"{score:.0f}" if score is not None else "n/a"
         lines.append(
-            f"{clean(system)[:32]:<32} {row['critical']:>8} {row['high']:>6} {row['medium']:>6} {row['low']:>5} {score_text:>9}"
+            f"{clean(system)[:32]:<32} {row['critical']:>8} {row['high']:>6} {row['medium']:>6} "
+            f"{row['low']:>5} {score_text:>9}"
         )
     return "\n".join(lines) + "\n"

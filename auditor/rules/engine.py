@@ -184,13 +184,15 @@ class RowBuilder:
             "mitigation": b.mitigation,
             "origin": b.origin,
             "sensitivity": b.sensitivity.value,
+            "confidence": b.confidence,
             "_path": [
+                *b.path,
                 Hop(
                     node=f"{b.origin}: {b.allowed}",
                     kind="policy",
                     file=b.span.path if b.span else None,
                     line=b.span.line if b.span else None,
-                )
+                ),
             ],
             "_law": b.law or None,
         }
@@ -229,10 +231,9 @@ class RowBuilder:
         rows: list[Row] = []
         for card in self.scores:
             for objective in card.objectives:
-                if (
-                    objective.minimum is None
-                    or objective.seal is None
-                    or objective.seal >= objective.minimum
+                # A floor the inventory cannot show to be met is reported too, never passed.
+                if objective.minimum is None or (
+                    objective.seal is not None and objective.seal >= objective.minimum
                 ):
                     continue
                 row = _seal_row(card, objective)
@@ -257,12 +258,18 @@ def _seal_row(card: Scorecard, objective: ObjectiveScore) -> Row:
         "subject_kind": card.kind,
         "objective": objective.objective,
         "objective_name": objective.name,
-        "seal": objective.seal,
+        "seal": objective.seal if objective.seal is not None else -1,
+        "seal_text": f"SEAL-{objective.seal}" if objective.seal is not None else "not assessed",
+        "assessed": objective.seal is not None,
         "minimum": objective.minimum,
         "reasons_text": "; ".join(objective.reasons),
         "_path": [
             Hop(
-                node=f"{card.subject}: {objective.objective} SEAL-{objective.seal} < SEAL-{objective.minimum}",
+                node=(
+                    f"{card.subject}: {objective.objective} "
+                    f"{'SEAL-' + str(objective.seal) if objective.seal is not None else 'not assessed'}"
+                    f", policy minimum SEAL-{objective.minimum}"
+                ),
                 kind="score",
             )
         ],

@@ -160,6 +160,8 @@ FIELDS: dict[Over, frozenset[str]] = {
             "objective",
             "objective_name",
             "seal",
+            "seal_text",
+            "assessed",
             "minimum",
             "reasons_text",
         }
