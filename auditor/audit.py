@@ -11,8 +11,9 @@ from typing import Any
 
 from auditor import __version__
 from auditor.errors import ExitCode, InputError
-from auditor.exposure import ExposureEngine
+from auditor.exposure import ExposureEngine, register_rows
 from auditor.graph import ResidencyGraph, build_graph
+from auditor.graph.build import system_svg
 from auditor.kb import KnowledgeIndex, load_knowledge_base
 from auditor.kb.index import Fact
 from auditor.kb.resolve import check_inventory, check_policy
@@ -22,14 +23,18 @@ from auditor.model.findings import (
     AuditResult,
     Finding,
     InputFile,
+    JurisdictionRef,
     KbInfo,
+    LawRef,
     MitigationState,
+    PolicyInfo,
     RuleInfo,
     Summary,
+    SystemGraph,
     TransferConclusion,
 )
 from auditor.model.inventory import Inventory, InventoryFragment
-from auditor.model.policy import SEVERITY_RANK, Severity
+from auditor.model.policy import SEVERITY_RANK, Policy, Severity
 from auditor.rules.engine import RowBuilder, evaluate
 from auditor.rules.load import load_rules
 from auditor.rules.schema import Over, RuleSpec
@@ -164,6 +169,7 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
     unconfirmed_used = sum(
         1 for row in builder.rows(Over.KB_FACT) if row["confidence"] == Confidence.UNCONFIRMED.value
     )
+    stage("assembling the result")
     oldest = kb.oldest_fact()
     inputs = [InputFile(path=_display_input(f), sha256=_hash(Path(f))) for f in inventory.files]
     if options.policy_file is not None:
@@ -218,7 +224,85 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
             data_assets=len(inventory.data),
             waived=sum(1 for f in findings if f.waived),
         ),
+        audit_date=today.isoformat(),
+        policy=_policy_info(policy),
+        inventory_register=register_rows(engine, exposure.arrivals),
+        laws=_law_refs(kb, exposure.facts_used),
+        jurisdictions=_jurisdiction_refs(kb, graph),
+        graphs=[
+            SystemGraph(system=s.id, svg=system_svg(graph, s.id))
+            for s in sorted(inventory.systems, key=lambda x: x.id)
+        ],
     )
+
+
+def _policy_info(policy: Policy | None) -> PolicyInfo | None:
+    if policy is None:
+        return None
+    residency = []
+    for rule in policy.residency:
+        scope = ", ".join(rule.categories) or ""
+        if rule.classification is not None:
+            scope += (
+                " and " if scope else ""
+            ) + f"classification {rule.classification.value} or higher"
+        text = f"{scope}: data only in {', '.join(rule.allowed)}"
+        text += f"; laws only of {', '.join(rule.reach_allowed or rule.allowed)}"
+        residency.append(text)
+    return PolicyInfo(
+        name=policy.name or "organisation policy",
+        control_test=policy.control_test.value,
+        residency=residency,
+        minimum_seal=dict(sorted(policy.minimum_seal.items())),
+        max_fact_age_days=policy.max_fact_age_days,
+    )
+
+
+def _law_refs(kb: KnowledgeIndex, facts_used: set[str]) -> list[LawRef]:
+    refs = []
+    for law_id in sorted(kb.laws):
+        if f"law {law_id}" not in facts_used:
+            continue
+        law = kb.laws[law_id]
+        refs.append(
+            LawRef(
+                id=law.id,
+                name=law.name,
+                short_name=law.short_name,
+                jurisdiction=law.jurisdiction,
+                citation=law.citation,
+                status=law.status.value,
+                status_note=law.status_note or "",
+                as_of=law.provenance.as_of.isoformat(),
+                confidence=law.provenance.confidence.value,
+                sources=list(law.provenance.source),
+            )
+        )
+    return refs
+
+
+def _jurisdiction_refs(kb: KnowledgeIndex, graph: ResidencyGraph) -> list[JurisdictionRef]:
+    codes = sorted(n.split(":", 1)[1] for n, a in graph.nodes() if a.get("type") == "country")
+    refs = []
+    for code in codes:
+        jurisdiction = kb.jurisdictions.get(code)
+        if jurisdiction is None:
+            continue
+        adequacy = jurisdiction.adequacy
+        provenance = adequacy.provenance if adequacy else jurisdiction.provenance
+        refs.append(
+            JurisdictionRef(
+                code=code,
+                name=jurisdiction.name,
+                blocs=sorted(kb.blocs_of(code)),
+                adequacy=f"{adequacy.decision} of {adequacy.date} ({adequacy.scope.value})"
+                if adequacy
+                else None,
+                as_of=provenance.as_of.isoformat(),
+                confidence=provenance.confidence.value,
+            )
+        )
+    return refs
 
 
 def exit_code_for(result: AuditResult, fail_on: str) -> ExitCode:

@@ -27,6 +27,7 @@ from auditor.model.findings import (
     Exposure,
     Hop,
     MitigationState,
+    RegisterRow,
     Sensitivity,
     Transfer,
     TransferConclusion,
@@ -112,6 +113,7 @@ class ExposureResult:
     residency: list[ResidencyBreach] = field(default_factory=list)
     # Knowledge-base facts the conclusions rest on, as KnowledgeIndex.facts() names them.
     facts_used: set[str] = field(default_factory=set)
+    arrivals: dict[str, list[Arrival]] = field(default_factory=dict)
     # component key -> list of (law id, mitigation) for scoring
     by_component: dict[str, list[Exposure]] = field(default_factory=dict)
 
@@ -348,6 +350,7 @@ class ExposureEngine:
         """Compute everything, sorted for deterministic output."""
         result = ExposureResult()
         arrivals = self.graph.arrivals()
+        result.arrivals = arrivals
         by_component: dict[str, list[tuple[str, Arrival]]] = {}
         for asset_id, items in arrivals.items():
             for arrival in items:
@@ -926,3 +929,71 @@ class ExposureEngine:
 def compute_exposure(graph: ResidencyGraph, policy: Policy | None) -> ExposureResult:
     """Exposures, transfers, gaps, residency breaches and component facts of one graph."""
     return ExposureEngine(graph, policy).run()
+
+
+def register_rows(engine: ExposureEngine, arrivals: dict[str, list[Arrival]]) -> list[RegisterRow]:
+    """The inventory register: one row per component, with who runs it, where and under whom."""
+    graph = engine.graph
+    reached: dict[str, set[str]] = {}
+    for asset_id, items in arrivals.items():
+        for arrival in items:
+            reached.setdefault(arrival.component, set()).add(asset_id)
+    rows: list[RegisterRow] = []
+    for key in sorted(graph.components):
+        rc = graph.components[key]
+        operator = next((p.entity for p in rc.parties if p.role == "operator"), "")
+        operator_entity = graph.entities.get(operator)
+        chain_text = ""
+        if operator:
+            chains = engine.chains(operator)[0]
+            longest = max(chains, key=len, default=[])
+            names = [engine._entity_label(operator_entity, operator)]
+            names += [
+                engine._entity_label(graph.entities.get(link.parent), link.parent)
+                for link in longest
+            ]
+            chain_text = " -> ".join(names)
+            if engine.chains(operator)[1]:
+                chain_text += " (ownership unknown beyond)"
+        assets = sorted(reached.get(key, set()))
+        categories = sorted({c for a in assets for c in engine.assets[a].categories})
+        subjects = sorted({s for a in assets for s in engine.assets[a].subjects})
+        model = rc.component.model
+        supplier_entity = (
+            graph.entities.get(rc.vendor.operator or "") if rc.vendor else operator_entity
+        )
+        seats = sorted(engine.controller_seats(operator)) if operator else []
+        span = rc.component.span
+        rows.append(
+            RegisterRow(
+                system=rc.system.id,
+                system_name=rc.system.name or rc.system.id,
+                purpose=rc.system.purpose,
+                owner=rc.system.owner or "",
+                criticality=rc.system.criticality.value,
+                ai_act_risk=rc.system.ai_act_risk.value,
+                component=rc.component.id,
+                kind=rc.kind.value,
+                model=(model.name + (" (open weights)" if rc.open_weights else ""))
+                if model
+                else "",
+                supplier=rc.vendor.name
+                if rc.vendor
+                else (supplier_entity.name if supplier_entity else ""),
+                supplier_country=", ".join(seats) if seats else "unknown",
+                operator=operator_entity.name if operator_entity else operator or "unknown",
+                parent_chain=chain_text,
+                processing=rc.places[LocationRole.PROCESSING].label,
+                storage=rc.places[LocationRole.STORAGE].label,
+                key_custody=(rc.keys.value if rc.keys else "undeclared")
+                + f" ({rc.places[LocationRole.KEY_CUSTODY].label})",
+                support=rc.places[LocationRole.SUPPORT].label,
+                subprocessors=sorted(p.entity for p in rc.parties if p.role == "subprocessor"),
+                data_assets=assets,
+                categories=categories,
+                subjects=subjects,
+                file=span.path if span else None,
+                line=span.line if span else None,
+            )
+        )
+    return rows

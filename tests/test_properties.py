@@ -67,6 +67,7 @@ def without_positions(result: AuditResult) -> str:
     """The result with source positions and input hashes removed (they name files and lines)."""
     data = result.model_dump(mode="json")
     data.pop("inputs")
+    data.pop("graphs")  # the pictures' tooltips name files and lines
 
     def scrub(value: Any) -> Any:
         if isinstance(value, dict):

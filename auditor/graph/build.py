@@ -260,3 +260,37 @@ class ResidencyGraph:
 def build_graph(inventory: Inventory, kb: KnowledgeIndex) -> ResidencyGraph:
     """Resolve every component and build the graph."""
     return ResidencyGraph(inventory, kb)
+
+
+def system_svg(graph: ResidencyGraph, system_id: str) -> str:
+    """The picture of one system: its components, the data reaching them, their parties,
+    the parties' controllers, the countries involved and those countries' laws."""
+    components = {
+        f"component:{key}" for key, rc in graph.components.items() if rc.system.id == system_id
+    }
+    edges = graph.edges()
+    keep = set(components)
+    for src, dst, attrs in edges:
+        if src in components and attrs.get("type") in PARTY_EDGE.values():
+            keep.add(dst)
+        if src in components and attrs.get("type") in ("located_in", "holds"):
+            keep.add(dst)
+        if attrs.get("type") == "flows_to" and (src in components or dst in components):
+            keep |= {src, dst}
+            keep |= {f"data:{a}" for a in str(attrs.get("data", "")).split(",") if a}
+    changed = True
+    while changed:  # controllers of kept entities, and their seats
+        changed = False
+        for src, dst, attrs in edges:
+            if (
+                src in keep
+                and attrs.get("type") in ("controlled_by", "incorporated_in")
+                and dst not in keep
+            ):
+                keep.add(dst)
+                changed = True
+    for src, dst, attrs in edges:
+        if src in keep and attrs.get("type") == "subject_to":
+            keep.add(dst)
+    nodes = [(n, a) for n, a in graph.nodes() if n in keep]
+    return render_svg(nodes, [(s, t, a) for s, t, a in edges if s in keep and t in keep])

@@ -212,6 +212,79 @@ class Summary(StrictModel):
     waived: int
 
 
+class RegisterRow(StrictModel):
+    """One component in the inventory register (RoPA-style columns plus AI columns)."""
+
+    system: str
+    system_name: str
+    purpose: str
+    owner: str
+    criticality: str
+    ai_act_risk: str
+    component: str
+    kind: str
+    model: str
+    supplier: str
+    supplier_country: str
+    operator: str
+    parent_chain: str = Field(
+        description="Controllers from the operator up, e.g. 'A (IE) -> B (US)'."
+    )
+    processing: str
+    storage: str
+    key_custody: str
+    support: str
+    subprocessors: list[str]
+    data_assets: list[str]
+    categories: list[str]
+    subjects: list[str]
+    file: str | None
+    line: int | None
+
+
+class LawRef(StrictModel):
+    """A law the audit relied on, for the report's reference appendix."""
+
+    id: str
+    name: str
+    short_name: str
+    jurisdiction: str
+    citation: str
+    status: str
+    status_note: str
+    as_of: str
+    confidence: str
+    sources: list[str]
+
+
+class JurisdictionRef(StrictModel):
+    """A country the audit touched, with its EU data-protection status and date."""
+
+    code: str
+    name: str
+    blocs: list[str]
+    adequacy: str | None
+    as_of: str
+    confidence: str
+
+
+class PolicyInfo(StrictModel):
+    """The policy the audit applied, in words."""
+
+    name: str
+    control_test: str
+    residency: list[str]
+    minimum_seal: dict[str, int]
+    max_fact_age_days: int
+
+
+class SystemGraph(StrictModel):
+    """The dependency-graph picture of one system (SVG, self-contained)."""
+
+    system: str
+    svg: str
+
+
 class AuditResult(StrictModel):
     """Everything an audit found; what every report writer renders."""
 
@@ -226,3 +299,14 @@ class AuditResult(StrictModel):
     scores: list[Scorecard]
     rules: list[RuleInfo]
     summary: Summary
+    audit_date: str = Field(description="The date the audit was run for (YYYY-MM-DD).")
+    policy: PolicyInfo | None = None
+    inventory_register: list[RegisterRow] = Field(default_factory=list)
+    laws: list[LawRef] = Field(default_factory=list)
+    jurisdictions: list[JurisdictionRef] = Field(default_factory=list)
+    notices: list[str] = Field(
+        default_factory=list, description="Things every output must say: expired waivers, ..."
+    )
+    graphs: list[SystemGraph] = Field(
+        default_factory=list, description="Per-system pictures; left out of the JSON output."
+    )
