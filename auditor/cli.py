@@ -112,73 +112,254 @@ def kb_check(obj: Context, max_age: int | None, today: dt.datetime | None) -> No
 
 
 SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"])
+OUTPUT_FLAGS = ("json", "sarif", "junit", "markdown", "csv", "html", "pdf")
+
+
+def audit_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by ``audit`` (and later ``scan``): policy, outputs, exit policy, waivers, baselines."""
+    options = [
+        click.option(
+            "--policy",
+            "policy_file",
+            type=PathArg,
+            default=None,
+            help="Policy file (overrides the inventory's).",
+        ),
+        click.option(
+            "--json", "json_out", type=PathArg, default=None, help="JSON result (- for stdout)."
+        ),
+        click.option(
+            "--sarif",
+            "sarif_out",
+            type=PathArg,
+            default=None,
+            help="SARIF 2.1.0 for code scanning.",
+        ),
+        click.option("--junit", "junit_out", type=PathArg, default=None, help="JUnit XML."),
+        click.option(
+            "--markdown",
+            "markdown_out",
+            type=PathArg,
+            default=None,
+            help="Markdown summary (PR comment, job summary).",
+        ),
+        click.option(
+            "--csv",
+            "csv_out",
+            type=PathArg,
+            default=None,
+            help="Findings CSV; the inventory register goes beside it as NAME.register.csv.",
+        ),
+        click.option(
+            "--html",
+            "html_out",
+            type=PathArg,
+            default=None,
+            help="Self-contained HTML audit report.",
+        ),
+        click.option("--pdf", "pdf_out", type=PathArg, default=None, help="PDF audit report."),
+        click.option(
+            "--template-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=None,
+            help="Folder overriding the report templates.",
+        ),
+        click.option(
+            "--report-id",
+            default=None,
+            help="Report id on the cover (default: derived from the input hashes).",
+        ),
+        click.option(
+            "--classification",
+            default="CONFIDENTIAL",
+            show_default=True,
+            help="Classification printed on the report.",
+        ),
+        click.option(
+            "--fail-on",
+            type=SEVERITY_CHOICES,
+            default=None,
+            help="Exit 1 when a finding is at or above this severity [default: high].",
+        ),
+        click.option("--waivers", "waivers_file", type=PathArg, default=None, help="Waiver file."),
+        click.option(
+            "--no-waivers",
+            is_flag=True,
+            help="Ignore every waiver (an audit of the unwaived state).",
+        ),
+        click.option(
+            "--show-waived",
+            is_flag=True,
+            help="List waived findings in the terminal and Markdown too.",
+        ),
+        click.option(
+            "--baseline",
+            "baseline_file",
+            type=PathArg,
+            default=None,
+            help="Report only findings not in this baseline.",
+        ),
+        click.option(
+            "--write-baseline",
+            type=PathArg,
+            default=None,
+            help="Write a baseline of this run's findings.",
+        ),
+        click.option(
+            "--since",
+            default=None,
+            metavar="GIT_REF",
+            help="Report only findings introduced since GIT_REF.",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=PathArg,
+            default=None,
+            help="Config file (default: .auditor.yaml found upward).",
+        ),
+        click.option("--no-config", is_flag=True, help="Do not read .auditor.yaml."),
+        click.option(
+            "--today",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            default=None,
+            help="Audit date (default: today); fixes fact ages for reproducible reports.",
+        ),
+        click.option("--quiet", is_flag=True, help="No terminal summary or progress."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=PathArg)
-@click.option(
-    "--policy",
-    "policy_file",
-    type=PathArg,
-    default=None,
-    help="Policy file (overrides the inventory's).",
-)
-@click.option(
-    "--json",
-    "json_out",
-    type=PathArg,
-    default=None,
-    help="Write the JSON result to FILE (- for stdout).",
-)
-@click.option(
-    "--fail-on",
-    type=SEVERITY_CHOICES,
-    default="high",
-    show_default=True,
-    help="Exit 1 when a finding is at or above this severity.",
-)
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Audit date (default: today); fixes fact ages for reproducible reports.",
-)
-@click.option("--quiet", is_flag=True, help="No terminal summary.")
+@click.argument("paths", nargs=-1, type=PathArg)
+@audit_options
 @click.pass_obj
-def audit(
-    obj: Context,
-    paths: tuple[Path, ...],
-    policy_file: Path | None,
-    json_out: Path | None,
-    fail_on: str,
-    today: dt.datetime | None,
-    quiet: bool,
-) -> None:
-    """Audit inventory files or folders: exposures, transfers, findings, scores."""
-    from auditor.audit import AuditOptions, exit_code_for, run_audit
-    from auditor.report.json_report import render_json
-    from auditor.report.output import write_text
+def audit(obj: Context, /, paths: tuple[Path, ...], **flags: object) -> None:
+    """Audit inventory files or folders: exposures, transfers, findings, scores.
+
+    Settings come from .auditor.yaml (found from the working folder upward) unless
+    --no-config; flags override it. Any number of outputs can be written in one run.
+    """
+    sys.exit(int(_run_audit(paths, obj.rule_dirs, flags)))
+
+
+def _run_audit(
+    paths: tuple[Path, ...], rule_dirs: tuple[Path, ...], flags: dict[str, object]
+) -> ExitCode:
+    from auditor.audit import AuditOptions, failing_findings, run_audit
+    from auditor.audit.baseline import render_baseline
+    from auditor.audit.config import Config, find_config, load_config
+    from auditor.errors import UsageError
+    from auditor.report.output import write_bytes, write_text
     from auditor.report.terminal import render_summary
 
-    outputs = [json_out] if json_out is not None else []
-    _refuse_overwriting_inputs(outputs, paths, policy_file)
+    def flag(name: str) -> object:
+        return flags.get(name)
+
+    config, base = Config(), Path.cwd()
+    config_path = flag("config_file")
+    if not flag("no_config"):
+        found = config_path if isinstance(config_path, Path) else find_config(Path.cwd())
+        if found is not None:
+            config, base = load_config(found), found.resolve().parent
+
+    def from_config(value: str | None) -> Path | None:
+        return None if value is None else base / value
+
+    def path_flag(name: str, configured: str | None) -> Path | None:
+        value = flag(name)
+        return value if isinstance(value, Path) else from_config(configured)
+
+    inventory_paths = paths or tuple(base / p for p in config.paths)
+    if not inventory_paths:
+        raise UsageError(
+            "no inventory given: name files or folders, or set 'paths' in .auditor.yaml"
+        )
+    all_rule_dirs = rule_dirs + tuple(base / r for r in config.rules)
+    outputs = {
+        name: path_flag(
+            f"{name}_out", getattr(config.outputs, "json_file" if name == "json" else name)
+        )
+        for name in OUTPUT_FLAGS
+    }
+    write_baseline = path_flag("write_baseline", None)
+    policy_file = path_flag("policy_file", config.policy)
+    targets = [p for p in [*outputs.values(), write_baseline] if p is not None]
+    if sum(1 for p in targets if str(p) == "-") > 1:
+        raise UsageError("only one output can go to stdout (-)")
+    _refuse_overwriting_inputs(targets, inventory_paths, policy_file)
+    quiet = bool(flag("quiet"))
     progress = None if quiet else _progress_reporter()
+    today = flag("today")
     result = run_audit(
-        paths,
+        inventory_paths,
         AuditOptions(
-            rule_dirs=obj.rule_dirs,
+            rule_dirs=all_rule_dirs,
             policy_file=policy_file,
-            today=today.date() if today else None,
+            today=today.date() if isinstance(today, dt.datetime) else None,
             progress=progress,
+            waivers_file=path_flag("waivers_file", config.waivers),
+            use_waivers=not flag("no_waivers"),
+            baseline_file=path_flag("baseline_file", config.baseline),
+            since=str(flag("since")) if flag("since") else None,
         ),
     )
     if progress is not None:
         progress("")
-    if json_out is not None:
-        write_text(json_out, render_json(result))
-    if not quiet and not (json_out is not None and str(json_out) == "-"):
-        click.echo(render_summary(result), nl=False)
-    sys.exit(int(exit_code_for(result, fail_on)))
+    fail_on = str(flag("fail_on") or config.fail_on or "high")
+    failing = failing_findings(result, fail_on, config.hard_fail, config.soft_fail)
+    show_waived = bool(flag("show_waived"))
+    report_args = {
+        "template_dir": flag("template_dir") if isinstance(flag("template_dir"), Path) else None,
+        "report_id": str(flag("report_id")) if flag("report_id") else None,
+        "classification": str(flag("classification") or "CONFIDENTIAL"),
+    }
+    for name, target in outputs.items():
+        if target is None:
+            continue
+        if name == "pdf":
+            from auditor.report.pdf import render_pdf
+
+            write_bytes(target, render_pdf(result, **report_args))  # type: ignore[arg-type]
+            continue
+        if name == "json":
+            from auditor.report.json_report import render_json
+
+            text = render_json(result)
+        elif name == "sarif":
+            from auditor.report.sarif import render_sarif
+
+            text = render_sarif(result, root=str(Path.cwd()))
+        elif name == "junit":
+            from auditor.report.junit import render_junit
+
+            text = render_junit(result, {f.fingerprint for f in failing})
+        elif name == "markdown":
+            from auditor.report.markdown import render_markdown
+
+            text = render_markdown(result, show_waived=show_waived)
+        elif name == "csv":
+            from auditor.report.csv_report import render_findings_csv, render_register_csv
+
+            text = render_findings_csv(result)
+            if str(target) != "-":
+                write_text(
+                    target.with_name(target.stem + ".register.csv"), render_register_csv(result)
+                )
+        else:  # html
+            from auditor.report.html import render_html
+
+            text = render_html(result, **report_args)  # type: ignore[arg-type]
+        write_text(target, text)
+    if write_baseline is not None:
+        write_text(write_baseline, render_baseline(result))
+    if not quiet and "-" not in {str(t) for t in targets}:
+        click.echo(render_summary(result, show_waived=show_waived), nl=False)
+        if failing:
+            click.echo(f"{len(failing)} finding(s) fail the build (--fail-on {fail_on}).")
+    return ExitCode.FINDINGS if failing else ExitCode.OK
 
 
 def _progress_reporter() -> Callable[[str], None] | None:

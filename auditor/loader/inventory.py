@@ -19,6 +19,7 @@ from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, YamlProblem, read_yam
 from auditor.model.common import Located
 from auditor.model.inventory import Inventory, InventoryFragment, Organisation, System
 from auditor.model.policy import Policy, PolicyFile
+from auditor.model.waivers import WaiverFile, WaiverSpec
 
 
 def diag(obj: Located, field: str | None, message: str, hint: str | None = None) -> Diagnostic:
@@ -121,6 +122,7 @@ def merge(
         data=tuple(data),
         systems=tuple(systems),
         policy=policies[0] if policies else None,
+        waivers=tuple(w for f in fragments for w in f.waivers),
         files=tuple(files),
     )
     problems.extend(check_local_references(inventory))
@@ -203,6 +205,18 @@ def load_inventory(paths: Sequence[Path], limits: Limits = DEFAULT_LIMITS) -> In
     if problems or inventory is None:
         raise InputError(f"the inventory has {len(set(problems))} problem(s)", problems)
     return inventory
+
+
+def load_waivers(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[WaiverSpec]:
+    """Read a waiver file (``waivers:`` at the top level)."""
+    try:
+        doc = read_yaml(path, limits=limits)
+    except YamlProblem as exc:
+        raise InputError("the waiver file is invalid", [exc.diagnostic]) from None
+    waiver_file, problems = validate_document(doc, WaiverFile)
+    if waiver_file is None:
+        raise InputError("the waiver file is invalid", problems)
+    return list(waiver_file.waivers)
 
 
 def load_policy(path: Path, limits: Limits = DEFAULT_LIMITS) -> Policy:

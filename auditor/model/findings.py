@@ -118,12 +118,14 @@ class FrameworkRef(StrictModel):
 
 
 class Waiver(StrictModel):
-    """How a waiver applied to a finding."""
+    """How a waiver applied to a finding (an expired one is shown but does not waive)."""
 
     reason: str
     approved_by: str
     expires: str
     expired: bool
+    ticket: str | None = None
+    source: str = Field(description="Where the waiver is declared (file:line).")
 
 
 class Finding(StrictModel):
@@ -210,6 +212,9 @@ class Summary(StrictModel):
     systems: int
     data_assets: int
     waived: int
+    in_baseline: int = Field(
+        default=0, description="Findings left out because the baseline has them."
+    )
 
 
 class RegisterRow(StrictModel):

@@ -21,6 +21,7 @@ from auditor.model.common import (
     StrictModel,
 )
 from auditor.model.policy import Policy
+from auditor.model.waivers import WaiverSpec
 
 # A place: ``provider:region`` (``aws:eu-central-1``), an ISO country code
 # (``DE``), a bloc (``EU``, ``EEA``) or ``global`` (anywhere: not bounded).
@@ -336,6 +337,7 @@ class InventoryFragment(StrictModel):
     data: list[DataAsset] = Field(default_factory=list)
     systems: list[System] = Field(default_factory=list)
     policy: Policy | None = Field(default=None, description="Inline organisation policy.")
+    waivers: list[WaiverSpec] = Field(default_factory=list, description="Inline waivers.")
 
 
 class Inventory(StrictModel):
@@ -346,6 +348,7 @@ class Inventory(StrictModel):
     data: tuple[DataAsset, ...] = ()
     systems: tuple[System, ...] = ()
     policy: Policy | None = None
+    waivers: tuple[WaiverSpec, ...] = ()
     files: tuple[str, ...] = Field(default=(), description="The files it was read from.")
 
 

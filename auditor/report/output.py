@@ -16,6 +16,16 @@ from pathlib import Path
 from auditor.errors import EnvironmentFault
 
 
+def _mode_for(path: Path) -> int:
+    """Keep an existing report's permissions; a new one gets what the umask allows."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_bytes(path: Path, data: bytes) -> None:
     """Atomically replace ``path`` with ``data``; ``-`` writes to stdout."""
     if str(path) == "-":
@@ -32,6 +42,7 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, _mode_for(path))
         os.replace(tmp_name, path)
         tmp_name = None
     except OSError as exc:

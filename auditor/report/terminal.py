@@ -15,7 +15,7 @@ def clean(text: str) -> str:
     return _CONTROL.sub("?", text)
 
 
-def render_summary(result: AuditResult, *, top: int = 10) -> str:
+def render_summary(result: AuditResult, *, top: int = 10, show_waived: bool = False) -> str:
     """Plain-text summary for people at a terminal."""
     counts = result.summary.findings_by_severity
     lines = [
@@ -28,6 +28,22 @@ def render_summary(result: AuditResult, *, top: int = 10) -> str:
         f"({result.summary.transfers_without_valid_tool} without a valid tool)",
         "",
     ]
+    for notice in result.notices:
+        lines.insert(-1, f"notice: {clean(notice)}")
+    if result.summary.waived:
+        lines.insert(
+            -1,
+            f"waived: {result.summary.waived} finding(s)"
+            + ("" if show_waived else " (not counted above; --show-waived lists them)"),
+        )
+    if show_waived:
+        for finding in result.findings:
+            if finding.waived and finding.waiver is not None:
+                lines.insert(
+                    -1,
+                    f"  waived: {clean(finding.title)} until {finding.waiver.expires} "
+                    f"({clean(finding.waiver.approved_by)})",
+                )
     unmitigated = [e for e in result.exposures if e.mitigation is not MitigationState.MITIGATED]
     seen: set[tuple[str, str, str]] = set()
     shown = []

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.audit.baseline import fingerprints_since, read_baseline
+from auditor.audit.waivers import apply_waivers
 from auditor.errors import ExitCode, InputError
 from auditor.exposure import ExposureEngine, register_rows
 from auditor.graph import ResidencyGraph, build_graph
@@ -17,7 +19,7 @@ from auditor.graph.build import system_svg
 from auditor.kb import KnowledgeIndex, load_knowledge_base
 from auditor.kb.index import Fact
 from auditor.kb.resolve import check_inventory, check_policy
-from auditor.loader.inventory import load_inventory, load_policy
+from auditor.loader.inventory import load_inventory, load_policy, load_waivers
 from auditor.model.common import Confidence
 from auditor.model.findings import (
     AuditResult,
@@ -122,6 +124,10 @@ class AuditOptions:
     policy_file: Path | None = None
     today: dt.date | None = None
     progress: Callable[[str], None] | None = None  # told the name of each stage as it starts
+    waivers_file: Path | None = None
+    use_waivers: bool = True  # False: an audit mode that ignores every waiver
+    baseline_file: Path | None = None  # report only findings not in this baseline
+    since: str | None = None  # report only findings introduced since this git ref
 
 
 def _hash(path: Path) -> str:
@@ -163,9 +169,39 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
     stage(f"matching {len(rules)} checks")
     builder = RowBuilder(exposure, kb, scores, policy, today, inventory)
     findings = evaluate(rules, builder, kb, policy)
+    notices: list[str] = []
+    if options.use_waivers:
+        waivers = list(inventory.waivers)
+        if options.waivers_file is not None:
+            waivers += load_waivers(options.waivers_file)
+        findings, notices = apply_waivers(findings, waivers, today)
+    else:
+        notices.append("waivers were ignored for this run (--no-waivers)")
+    known: set[str] = set()
+    if options.baseline_file is not None:
+        known |= read_baseline(options.baseline_file)
+    if options.since is not None:
+        stage(f"auditing the inventory as it was at {options.since}")
+        plain = replace(options, since=None, baseline_file=None, progress=None, use_waivers=False)
+        known |= fingerprints_since(options.since, list(paths), lambda old: run_audit(old, plain))
+    in_baseline = sum(1 for f in findings if f.fingerprint in known)
+    if known:
+        findings = [f for f in findings if f.fingerprint not in known]
+        source = " and ".join(
+            x
+            for x in (
+                f"baseline {options.baseline_file}" if options.baseline_file else "",
+                f"git ref {options.since}" if options.since else "",
+            )
+            if x
+        )
+        notices.append(
+            f"only new findings are reported: {in_baseline} finding(s) known to the {source} are left out"
+        )
     counts = {s.value: 0 for s in Severity}
     for finding in findings:
-        counts[finding.severity.value] += 1
+        if not finding.waived:
+            counts[finding.severity.value] += 1
     unconfirmed_used = sum(
         1 for row in builder.rows(Over.KB_FACT) if row["confidence"] == Confidence.UNCONFIRMED.value
     )
@@ -223,7 +259,9 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
             systems=len(inventory.systems),
             data_assets=len(inventory.data),
             waived=sum(1 for f in findings if f.waived),
+            in_baseline=in_baseline,
         ),
+        notices=notices,
         audit_date=today.isoformat(),
         policy=_policy_info(policy),
         inventory_register=register_rows(engine, exposure.arrivals),
@@ -305,14 +343,34 @@ def _jurisdiction_refs(kb: KnowledgeIndex, graph: ResidencyGraph) -> list[Jurisd
     return refs
 
 
-def exit_code_for(result: AuditResult, fail_on: str) -> ExitCode:
-    """0 when no unwaived finding is at or above ``fail_on``; 1 otherwise (``never``: always 0)."""
-    if fail_on == "never":
-        return ExitCode.OK
-    threshold = SEVERITY_RANK[Severity(fail_on)]
-    failing = [
-        f for f in result.findings if not f.waived and SEVERITY_RANK[f.severity] >= threshold
-    ]
+def failing_findings(
+    result: AuditResult,
+    fail_on: str,
+    hard_fail: Sequence[str] = (),
+    soft_fail: Sequence[str] = (),
+) -> list[Finding]:
+    """Unwaived findings that fail the build: at or above ``fail_on`` (``never``: none), plus
+    any finding of a hard-fail rule, minus those of soft-fail rules."""
+    threshold = None if fail_on == "never" else SEVERITY_RANK[Severity(fail_on)]
+    failing = []
+    for finding in result.findings:
+        if finding.waived or finding.rule_id in soft_fail:
+            continue
+        if finding.rule_id in hard_fail or (
+            threshold is not None and SEVERITY_RANK[finding.severity] >= threshold
+        ):
+            failing.append(finding)
+    return failing
+
+
+def exit_code_for(
+    result: AuditResult,
+    fail_on: str,
+    hard_fail: Sequence[str] = (),
+    soft_fail: Sequence[str] = (),
+) -> ExitCode:
+    """0 when nothing fails the build (see :func:`failing_findings`), 1 otherwise."""
+    failing = failing_findings(result, fail_on, hard_fail, soft_fail)
     return ExitCode.FINDINGS if failing else ExitCode.OK
 
 

@@ -1,0 +1,70 @@
+"""The repository config file ``.auditor.yaml``, found from the working folder upward.
+
+Command-line flags override it. Paths in it are relative to the folder that holds it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from auditor.errors import InputError
+from auditor.loader.validate import validate_document
+from auditor.loader.yamlsrc import YamlProblem, read_yaml
+from auditor.model.common import Identifier, StrictModel
+
+CONFIG_NAME = ".auditor.yaml"
+
+
+class Outputs(StrictModel):
+    """Report files to write on every run."""
+
+    json_file: str | None = Field(default=None, alias="json")
+    sarif: str | None = None
+    junit: str | None = None
+    markdown: str | None = None
+    csv: str | None = None
+    html: str | None = None
+    pdf: str | None = None
+
+
+class Config(StrictModel):
+    """What a repository sets once for every run."""
+
+    paths: list[str] = Field(default_factory=list, description="Inventory files or folders.")
+    policy: str | None = None
+    rules: list[str] = Field(default_factory=list, description="Extra rules folders.")
+    waivers: str | None = None
+    baseline: str | None = None
+    fail_on: str | None = Field(default=None, pattern=r"^(critical|high|medium|low|info|never)$")
+    hard_fail: list[Identifier] = Field(
+        default_factory=list, description="Rules that fail the build whatever their severity."
+    )
+    soft_fail: list[Identifier] = Field(
+        default_factory=list, description="Rules that are reported but never fail the build."
+    )
+    outputs: Outputs = Field(default_factory=Outputs)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``.auditor.yaml`` in ``start`` or a folder above it."""
+    for folder in [start.resolve(), *start.resolve().parents]:
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a config file."""
+    try:
+        doc = read_yaml(path)
+    except YamlProblem as exc:
+        raise InputError(f"the config file {path} is invalid", [exc.diagnostic]) from None
+    if doc.data is None:
+        return Config()
+    config, problems = validate_document(doc, Config)
+    if config is None:
+        raise InputError(f"the config file {path} is invalid", problems)
+    return config

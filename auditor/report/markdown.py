@@ -1,0 +1,99 @@
+"""Markdown for a pull-request comment or a CI job summary, under GitHub's size limit.
+
+Text from the inventory is escaped so it cannot open links, images or HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+from auditor.model.findings import AuditResult, Finding, MitigationState
+
+GITHUB_COMMENT_LIMIT = 65_536
+ORDER = ["critical", "high", "medium", "low", "info"]
+ICON = {"critical": "🟥", "high": "🟧", "medium": "🟨", "low": "🟦", "info": "⬜"}
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def md(text: str) -> str:
+    """Escape Markdown punctuation, turn HTML into text, and drop control characters."""
+    text = _CONTROL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def _finding_block(finding: Finding) -> list[str]:
+    where = (
+        f" ({md(finding.location_file)}:{finding.location_line})" if finding.location_file else ""
+    )
+    lines = [
+        f"<details><summary>{ICON[finding.severity.value]} <b>{finding.severity.value}</b> "
+        f"{md(finding.title)}</summary>",
+        "",
+        f"- **Rule:** `{finding.rule_id}` · **fingerprint:** `{finding.fingerprint[:16]}`{where}",
+        f"- **Condition:** {md(finding.condition)}",
+        f"- **Effect:** {md(finding.effect)}",
+        f"- **Remediation:** {md(finding.remediation)}",
+    ]
+    if finding.confidence != "confirmed":
+        lines.append(f"- **Facts:** {finding.confidence}")
+    if finding.waiver is not None:
+        state = "expired" if finding.waiver.expired else "waived"
+        lines.append(
+            f"- **Waiver ({state}):** {md(finding.waiver.reason)}, until {finding.waiver.expires}"
+        )
+    lines += ["", "</details>"]
+    return lines
+
+
+def render_markdown(
+    result: AuditResult, *, show_waived: bool = False, limit: int = GITHUB_COMMENT_LIMIT
+) -> str:
+    """The summary; waived findings are listed only with ``show_waived``."""
+    counts = result.summary.findings_by_severity
+    head = [
+        "## Data-residency audit",
+        "",
+        f"**{md(result.organisation['name'])}** · knowledge base {result.kb.version} · "
+        f"audit date {result.audit_date}",
+        "",
+        "| " + " | ".join(ORDER) + " | waived |",
+        "|" + "---:|" * (len(ORDER) + 1),
+        "| " + " | ".join(str(counts.get(s, 0)) for s in ORDER) + f" | {result.summary.waived} |",
+        "",
+        f"{result.summary.exposures} exposures ({result.summary.exposures_unmitigated} not mitigated) · "
+        f"{result.summary.transfers} transfers outside the EEA "
+        f"({result.summary.transfers_without_valid_tool} without a valid tool)",
+    ]
+    if result.summary.in_baseline:
+        head.append(
+            f"\nOnly **new** findings are shown: {result.summary.in_baseline} known findings are in the baseline."
+        )
+    for notice in result.notices:
+        head.append(f"\n> ⚠️ {md(notice)}")
+    exposures = [e for e in result.exposures if e.mitigation is not MitigationState.MITIGATED]
+    seen: set[tuple[str, str, str]] = set()
+    top: list[str] = []
+    for exposure in sorted(
+        exposures, key=lambda e: (-e.sensitivity.rank, e.data_asset, e.system, e.law)
+    ):
+        key = (exposure.data_asset, exposure.component, exposure.law)
+        if key not in seen and len(top) < 5:
+            seen.add(key)
+            top.append(
+                f"- {md(exposure.data_asset)} → {md(exposure.system)}/{md(exposure.component)} → "
+                f"{md(exposure.party_name)} → **{md(exposure.law_name)}** ({exposure.mitigation.value})"
+            )
+    if top:
+        head += ["", "### Top exposures", "", *top]
+    shown = [f for f in result.findings if show_waived or not f.waived]
+    body: list[str] = ["", f"### Findings ({len(shown)})", ""]
+    footer = "\n\n_Truncated to fit the comment size limit; the JSON or SARIF output has every finding._\n"
+    text = "\n".join(head + body)
+    for severity in ORDER:
+        for finding in (f for f in shown if f.severity.value == severity):
+            block = "\n".join(_finding_block(finding)) + "\n"
+            if len(text) + len(block) + len(footer) > limit:
+                return text + footer
+            text += block
+    return text + "\n"

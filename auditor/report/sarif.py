@@ -1,0 +1,171 @@
+"""SARIF 2.1.0 for code-scanning UIs (GitHub code scanning's ingestion rules included).
+
+One run, one rule per rule id. Each result points first at the inventory line
+of the finding (repository-relative), relates the other inventory hops of the
+evidence path, and carries the stable fingerprint in ``partialFingerprints``.
+Severity bands follow GitHub's security-severity scale (a string, 0-10).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from pathlib import PurePosixPath
+from typing import Any
+
+from auditor.model.findings import AuditResult, Finding, Hop
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.5"}
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+
+
+def relative_uri(path: str, root: str) -> str:
+    """A repository-relative POSIX path for ``path`` (as the audit displayed it), given the root."""
+    normal = path.replace("\\", "/")
+    if posixpath.isabs(normal):
+        try:
+            return (
+                PurePosixPath(normal).relative_to(PurePosixPath(root.replace("\\", "/"))).as_posix()
+            )
+        except ValueError:
+            return normal.lstrip("/")
+    return posixpath.normpath(normal)
+
+
+def _inventory_hops(finding: Finding) -> list[Hop]:
+    return [h for h in finding.evidence if h.file and h.line and not h.file.startswith("rules/")]
+
+
+def _location(
+    uri: str, line: int, message: str | None = None, ident: int | None = None
+) -> dict[str, Any]:
+    location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": max(1, line)},
+        }
+    }
+    if message:
+        location["message"] = {"text": message}
+    if ident is not None:
+        location["id"] = ident
+    return location
+
+
+def _message(finding: Finding) -> str:
+    text = f"{finding.title}. {finding.condition}"
+    if finding.confidence == "unconfirmed":
+        text += " (rests on an unconfirmed knowledge-base fact)"
+    if finding.waiver is not None and finding.waiver.expired:
+        text += f" Its waiver expired on {finding.waiver.expires}."
+    return text
+
+
+def _result(
+    finding: Finding, rule_index: dict[str, int], root: str, fallback_uri: str
+) -> dict[str, Any]:
+    hops = _inventory_hops(finding)
+    in_inventory = finding.location_file is not None and not finding.location_file.startswith(
+        "rules/"
+    )
+    if in_inventory and finding.location_file and finding.location_line:
+        primary = _location(relative_uri(finding.location_file, root), finding.location_line)
+    elif hops:
+        primary = _location(relative_uri(hops[0].file or "", root), hops[0].line or 1)
+    else:
+        # Knowledge-base findings point at no inventory line: anchor them at the first input
+        # file, since a code-scanning alert needs a file of the repository.
+        primary = _location(fallback_uri, 1)
+    related = [
+        _location(relative_uri(h.file or "", root), h.line or 1, f"{h.kind}: {h.node}", i)
+        for i, h in enumerate(hops, start=1)
+    ]
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index[finding.rule_id],
+        "level": LEVEL[finding.severity.value],
+        "message": {"text": _message(finding)},
+        "locations": [primary],
+        "partialFingerprints": {"residencyAuditorFingerprint/v1": finding.fingerprint},
+        "properties": {
+            "severity": finding.severity.value,
+            "subject": dict(sorted(finding.subject.items())),
+            "confidence": finding.confidence,
+            **({"law": finding.law} if finding.law else {}),
+        },
+    }
+    if related:
+        result["relatedLocations"] = related[:100]
+    if finding.waiver is not None and not finding.waiver.expired:
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{finding.waiver.reason} (approved by {finding.waiver.approved_by}, "
+                f"expires {finding.waiver.expires}, {finding.waiver.source})",
+            }
+        ]
+    return result
+
+
+def _rule(info: Any, severity: str) -> dict[str, Any]:
+    frameworks = "; ".join(f"{f.framework} {f.reference}" for f in info.frameworks)
+    markdown = (
+        f"**{info.title}**\n\n{info.description}\n\n**Legal basis.** {info.rationale}\n\n"
+        f"**Remediation.** {info.remediation}"
+        + (f"\n\n**Frameworks.** {frameworks}" if frameworks else "")
+        + ("\n\n" + "\n".join(f"- <{r}>" for r in info.references) if info.references else "")
+    )
+    tags = sorted(
+        {
+            "security",
+            "data-residency",
+            *(f.framework.split(" ")[0].lower() for f in info.frameworks),
+        }
+    )
+    rule: dict[str, Any] = {
+        "id": info.id,
+        "name": "".join(part.capitalize() for part in info.id.split("-")),
+        "shortDescription": {"text": info.title[:1024]},
+        "fullDescription": {"text": info.description[:1024]},
+        "help": {
+            "text": f"{info.description}\nLegal basis: {info.rationale}\nRemediation: {info.remediation}",
+            "markdown": markdown,
+        },
+        "defaultConfiguration": {"level": LEVEL[severity]},
+        "properties": {
+            "tags": tags[:20],
+            "precision": "high",
+            "security-severity": SECURITY_SEVERITY[severity],
+        },
+    }
+    if info.references:  # the legal text or guidance behind the rule; no invented project URL
+        rule["helpUri"] = info.references[0]
+    return rule
+
+
+def render_sarif(result: AuditResult, *, root: str = "") -> str:
+    """SARIF 2.1.0 JSON text; ``root`` is the repository root absolute paths are made relative to."""
+    rules = sorted(result.rules, key=lambda r: r.id)
+    rule_index = {r.id: i for i, r in enumerate(rules)}
+    fallback = relative_uri(result.inputs[0].path, root) if result.inputs else "inventory.yaml"
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "residency-auditor",
+                "semanticVersion": result.tool["version"],
+                "rules": [_rule(r, r.severity) for r in rules],
+            }
+        },
+        "automationDetails": {"id": "residency-auditor/"},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
+        "results": [_result(f, rule_index, root, fallback) for f in result.findings],
+        "properties": {
+            "knowledgeBase": result.kb.version,
+            "auditDate": result.audit_date,
+            "notices": result.notices,
+        },
+    }
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
