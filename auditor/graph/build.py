@@ -264,33 +264,46 @@ def build_graph(inventory: Inventory, kb: KnowledgeIndex) -> ResidencyGraph:
 
 def system_svg(graph: ResidencyGraph, system_id: str) -> str:
     """The picture of one system: its components, the data reaching them, their parties,
-    the parties' controllers, the countries involved and those countries' laws."""
-    components = {
-        f"component:{key}" for key, rc in graph.components.items() if rc.system.id == system_id
-    }
-    edges = graph.edges()
+    the parties' controllers, the countries involved and those countries' laws.
+
+    Only the system's neighbourhood is visited, so drawing every system of a large
+    estate costs time proportional to the estate, not its square.
+    """
+    g = graph.g
+    components = sorted(
+        f"component:{k}" for k, rc in graph.components.items() if rc.system.id == system_id
+    )
     keep = set(components)
-    for src, dst, attrs in edges:
-        if src in components and attrs.get("type") in PARTY_EDGE.values():
-            keep.add(dst)
-        if src in components and attrs.get("type") in ("located_in", "holds"):
-            keep.add(dst)
-        if attrs.get("type") == "flows_to" and (src in components or dst in components):
-            keep |= {src, dst}
-            keep |= {f"data:{a}" for a in str(attrs.get("data", "")).split(",") if a}
-    changed = True
-    while changed:  # controllers of kept entities, and their seats
-        changed = False
-        for src, dst, attrs in edges:
-            if (
-                src in keep
-                and attrs.get("type") in ("controlled_by", "incorporated_in")
-                and dst not in keep
-            ):
+    picked: list[tuple[str, str, dict[str, Any]]] = []
+    for node in components:
+        for _src, dst, attrs in g.out_edges(node, data=True):
+            kind = attrs.get("type")
+            if kind in PARTY_EDGE.values() or kind in ("located_in", "holds", "flows_to"):
                 keep.add(dst)
-                changed = True
-    for src, dst, attrs in edges:
-        if src in keep and attrs.get("type") == "subject_to":
-            keep.add(dst)
-    nodes = [(n, a) for n, a in graph.nodes() if n in keep]
-    return render_svg(nodes, [(s, t, a) for s, t, a in edges if s in keep and t in keep])
+        for src, _, attrs in g.in_edges(node, data=True):
+            if attrs.get("type") == "flows_to":
+                keep.add(src)
+    for _, _, attrs in [e for n in components for e in g.out_edges(n, data=True)] + [
+        e for n in components for e in g.in_edges(n, data=True)
+    ]:
+        if attrs.get("type") == "flows_to":
+            keep |= {f"data:{a}" for a in str(attrs.get("data", "")).split(",") if a}
+    frontier = [n for n in keep if g.nodes[n].get("type") == "entity"]
+    while frontier:  # controllers of kept entities, and their seats
+        node = frontier.pop()
+        for _, dst, attrs in g.out_edges(node, data=True):
+            if attrs.get("type") in ("controlled_by", "incorporated_in") and dst not in keep:
+                keep.add(dst)
+                if g.nodes[dst].get("type") == "entity":
+                    frontier.append(dst)
+    for node in [n for n in keep if g.nodes[n].get("type") == "country"]:
+        for _, dst, attrs in g.out_edges(node, data=True):
+            if attrs.get("type") == "subject_to":
+                keep.add(dst)
+    for node in sorted(keep):
+        for src, dst, attrs in g.out_edges(node, data=True):
+            if dst in keep:
+                picked.append((src, dst, dict(attrs)))
+    picked.sort(key=lambda e: (e[0], e[1], str(e[2].get("type")), str(e[2].get("data", ""))))
+    nodes = [(n, dict(g.nodes[n])) for n in sorted(keep)]
+    return render_svg(nodes, picked)

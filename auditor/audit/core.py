@@ -1,0 +1,431 @@
+"""The audit itself: load, check, build the graph, compute exposure, match rules, score."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.audit.baseline import fingerprints_since, read_baseline
+from auditor.audit.waivers import apply_waivers
+from auditor.errors import ExitCode, InputError
+from auditor.exposure import ExposureEngine, register_rows
+from auditor.graph import ResidencyGraph, build_graph
+from auditor.graph.build import system_svg
+from auditor.kb import KnowledgeIndex, load_knowledge_base
+from auditor.kb.index import Fact
+from auditor.kb.resolve import check_inventory, check_policy
+from auditor.loader.inventory import load_inventory, load_policy, load_waivers
+from auditor.model.common import Confidence
+from auditor.model.findings import (
+    AuditResult,
+    Finding,
+    InputFile,
+    JurisdictionRef,
+    KbInfo,
+    LawRef,
+    MitigationState,
+    PolicyInfo,
+    RuleInfo,
+    Summary,
+    SystemGraph,
+    TransferConclusion,
+)
+from auditor.model.inventory import Inventory, InventoryFragment
+from auditor.model.policy import SEVERITY_RANK, Policy, Severity
+from auditor.rules.engine import RowBuilder, evaluate
+from auditor.rules.load import load_rules
+from auditor.rules.schema import Over, RuleSpec
+from auditor.rules.scores import Scorer
+
+
+def load_checked_inventory(
+    paths: Sequence[Path], rule_dirs: Sequence[Path] = ()
+) -> tuple[Inventory, KnowledgeIndex]:
+    """Load the knowledge base and the inventory, and check every reference between them."""
+    kb = load_knowledge_base(rule_dirs)
+    inventory = load_inventory(paths)
+    problems = check_inventory(inventory, kb)
+    if problems:
+        raise InputError(f"the inventory has {len(set(problems))} problem(s)", problems)
+    return inventory, kb
+
+
+def inventory_json_schema() -> dict[str, Any]:
+    """JSON Schema of one inventory file (a fragment: every section optional)."""
+    schema = InventoryFragment.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://residency-auditor.invalid/schema/inventory.json"
+    schema["title"] = "residency-auditor inventory file"
+    return schema
+
+
+@dataclass(frozen=True)
+class KnowledgeReport:
+    """What ``auditor kb check`` prints."""
+
+    kb: KnowledgeIndex
+    unconfirmed: list[Fact]
+    stale: list[Fact]
+    max_age_days: int | None
+    today: dt.date
+
+    def render(self) -> str:
+        """Plain-text report."""
+        meta = self.kb.kb.meta
+        counts = (
+            f"{len(self.kb.laws)} laws, {len(self.kb.jurisdictions)} jurisdictions, "
+            f"{len(self.kb.entities)} entities, {len(self.kb.vendors)} vendors, "
+            f"{len(self.kb.regions)} regions of {len(self.kb.region_catalogues)} providers"
+        )
+        lines = [
+            f"knowledge base {meta.version} (as of {meta.as_of}): valid",
+            counts,
+            f"oldest fact: {self.kb.oldest_fact()}",
+            "",
+            f"unconfirmed facts ({len(self.unconfirmed)}): reports mark findings built on them",
+        ]
+        lines += [
+            f"  {f.where}: {f.subject}" + (f" ({f.provenance.note})" if f.provenance.note else "")
+            for f in self.unconfirmed
+        ]
+        if self.max_age_days is not None:
+            lines += [
+                "",
+                f"facts older than {self.max_age_days} days on {self.today} ({len(self.stale)}):",
+            ]
+            lines += [f"  {f.where}: {f.subject} (as of {f.provenance.as_of})" for f in self.stale]
+        return "\n".join(lines)
+
+
+def knowledge_report(
+    rule_dirs: Sequence[Path] = (), *, max_age_days: int | None, today: dt.date
+) -> KnowledgeReport:
+    """Validate the knowledge base and list unconfirmed and stale facts."""
+    kb = load_knowledge_base(rule_dirs)
+    facts = sorted(kb.facts(), key=lambda f: (f.subject, f.where))
+    unconfirmed = [f for f in facts if f.provenance.confidence is Confidence.UNCONFIRMED]
+    stale: list[Fact] = []
+    if max_age_days is not None:
+        limit = today - dt.timedelta(days=max_age_days)
+        stale = [f for f in facts if f.provenance.as_of < limit]
+    return KnowledgeReport(kb, unconfirmed, stale, max_age_days, today)
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """What an audit run needs besides the inventory paths; the clock is passed in."""
+
+    rule_dirs: tuple[Path, ...] = ()
+    policy_file: Path | None = None
+    today: dt.date | None = None
+    progress: Callable[[str], None] | None = None  # told the name of each stage as it starts
+    waivers_file: Path | None = None
+    use_waivers: bool = True  # False: an audit mode that ignores every waiver
+    baseline_file: Path | None = None  # report only findings not in this baseline
+    since: str | None = None  # report only findings introduced since this git ref
+
+
+def _hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _display_input(path_text: str) -> str:
+    path = Path(path_text)
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> AuditResult:
+    """Load, check, build the graph, compute exposure, match the rules, score: the whole audit."""
+    # Read the clock once, so a --since audit of the old tree uses the same date.
+    options = replace(options, today=options.today or dt.date.today())
+
+    def stage(name: str) -> None:
+        if options.progress is not None:
+            options.progress(name)
+
+    stage("loading the inventory and the knowledge base")
+    inventory, kb = load_checked_inventory(paths, options.rule_dirs)
+    return audit_inventory(inventory, kb, options, since_paths=paths)
+
+
+def audit_inventory(
+    inventory: Inventory,
+    kb: KnowledgeIndex,
+    options: AuditOptions = AuditOptions(),
+    *,
+    since_paths: Sequence[Path] = (),
+) -> AuditResult:
+    """Audit an inventory already loaded and checked (what ``run_audit`` does after loading).
+
+    ``compare`` and what-if analyses use this, so every option is audited by the
+    same code as ``auditor audit``. Input hashes come from ``inventory.files``.
+    """
+    today = options.today or dt.date.today()
+
+    def stage(name: str) -> None:
+        if options.progress is not None:
+            options.progress(name)
+
+    policy = inventory.policy
+    if options.policy_file is not None:
+        policy = load_policy(options.policy_file)
+        problems = check_policy(policy, kb)
+        if problems:
+            raise InputError("the policy file has problems", problems)
+    rules = load_rules(options.rule_dirs)
+    stage(f"building the graph of {len(inventory.systems)} systems")
+    graph = build_graph(inventory, kb)
+    stage("computing exposures and transfers")
+    engine = ExposureEngine(graph, policy)
+    exposure = engine.run()
+    stage("scoring")
+    scores = Scorer(engine, policy).all_cards()
+    stage(f"matching {len(rules)} checks")
+    builder = RowBuilder(exposure, kb, scores, policy, today, inventory)
+    findings = evaluate(rules, builder, kb, policy)
+    notices: list[str] = []
+    if options.use_waivers:
+        waivers = list(inventory.waivers)
+        if options.waivers_file is not None:
+            waivers += load_waivers(options.waivers_file)
+        findings, notices = apply_waivers(findings, waivers, today)
+    else:
+        notices.append("waivers were ignored for this run (--no-waivers)")
+    known: set[str] = set()
+    if options.baseline_file is not None:
+        known |= read_baseline(options.baseline_file)
+    if options.since is not None:
+        stage(f"auditing the inventory as it was at {options.since}")
+        plain = replace(options, since=None, baseline_file=None, progress=None, use_waivers=False)
+        known |= fingerprints_since(
+            options.since, list(since_paths), lambda old: run_audit(old, plain)
+        )
+    in_baseline = sum(1 for f in findings if f.fingerprint in known)
+    if known:
+        findings = [f for f in findings if f.fingerprint not in known]
+        source = " and ".join(
+            x
+            for x in (
+                f"baseline {options.baseline_file}" if options.baseline_file else "",
+                f"git ref {options.since}" if options.since else "",
+            )
+            if x
+        )
+        notices.append(
+            f"only new findings are reported: {in_baseline} finding(s) known to the {source} are left out"
+        )
+    counts = {s.value: 0 for s in Severity}
+    for finding in findings:
+        if not finding.waived:
+            counts[finding.severity.value] += 1
+    unconfirmed_used = sum(
+        1 for row in builder.rows(Over.KB_FACT) if row["confidence"] == Confidence.UNCONFIRMED.value
+    )
+    stage("assembling the result")
+    oldest = kb.oldest_fact()
+    inputs = [
+        InputFile(path=_display_input(f), sha256=_hash(Path(f)))
+        for f in inventory.files
+        if Path(f).is_file()
+    ]
+    if options.policy_file is not None:
+        inputs.append(
+            InputFile(
+                path=_display_input(str(options.policy_file)), sha256=_hash(options.policy_file)
+            )
+        )
+    return AuditResult(
+        tool={"name": "residency-auditor", "version": __version__},
+        organisation={
+            "name": inventory.organisation.name,
+            "country": inventory.organisation.country,
+        },
+        inputs=sorted(inputs, key=lambda i: i.path),
+        kb=KbInfo(
+            version=kb.version,
+            as_of=kb.kb.meta.as_of.isoformat(),
+            oldest_fact=oldest.isoformat() if oldest else None,
+            unconfirmed_facts_used=unconfirmed_used,
+        ),
+        exposures=exposure.exposures,
+        transfers=exposure.transfers,
+        findings=findings,
+        scores=scores,
+        rules=[
+            RuleInfo(
+                id=r.id,
+                title=r.title,
+                severity=r.severity.value,
+                description=r.description,
+                rationale=r.rationale,
+                remediation=r.remediation,
+                references=r.references,
+                frameworks=r.frameworks,
+            )
+            for r in rules
+        ],
+        summary=Summary(
+            findings_by_severity=counts,
+            exposures=len(exposure.exposures),
+            exposures_unmitigated=sum(
+                1 for e in exposure.exposures if e.mitigation is not MitigationState.MITIGATED
+            ),
+            transfers=len(exposure.transfers),
+            transfers_without_valid_tool=sum(
+                1
+                for t in exposure.transfers
+                if t.conclusion in (TransferConclusion.NO_VALID_TOOL, TransferConclusion.UNKNOWN)
+            ),
+            systems=len(inventory.systems),
+            data_assets=len(inventory.data),
+            waived=sum(1 for f in findings if f.waived),
+            in_baseline=in_baseline,
+        ),
+        notices=notices,
+        audit_date=today.isoformat(),
+        policy=_policy_info(policy),
+        inventory_register=register_rows(engine, exposure.arrivals),
+        laws=_law_refs(kb, exposure.facts_used),
+        jurisdictions=_jurisdiction_refs(kb, graph),
+        graphs=_graphs(graph, inventory, findings),
+    )
+
+
+MAX_GRAPHS = 30
+
+
+def _graphs(
+    graph: ResidencyGraph, inventory: Inventory, findings: list[Finding]
+) -> list[SystemGraph]:
+    """Pictures of the systems with the most severe findings, at most MAX_GRAPHS of them.
+
+    A report of thousands of systems stays readable and small; which systems are
+    drawn is decided by severity, then id, so the choice is deterministic.
+    """
+    weight: dict[str, list[int]] = {s.id: [0] * 5 for s in inventory.systems}
+    for finding in findings:
+        system = finding.subject.get("system")
+        if system in weight and not finding.waived:
+            weight[system][4 - SEVERITY_RANK[finding.severity]] += 1
+    chosen = sorted(weight, key=lambda s: ([-n for n in weight[s]], s))[:MAX_GRAPHS]
+    return [SystemGraph(system=s, svg=system_svg(graph, s)) for s in sorted(chosen)]
+
+
+def _policy_info(policy: Policy | None) -> PolicyInfo | None:
+    if policy is None:
+        return None
+    residency = []
+    for rule in policy.residency:
+        scope = ", ".join(rule.categories) or ""
+        if rule.classification is not None:
+            scope += (
+                " and " if scope else ""
+            ) + f"classification {rule.classification.value} or higher"
+        text = f"{scope}: data only in {', '.join(rule.allowed)}"
+        text += f"; laws only of {', '.join(rule.reach_allowed or rule.allowed)}"
+        residency.append(text)
+    return PolicyInfo(
+        name=policy.name or "organisation policy",
+        control_test=policy.control_test.value,
+        residency=residency,
+        minimum_seal=dict(sorted(policy.minimum_seal.items())),
+        max_fact_age_days=policy.max_fact_age_days,
+    )
+
+
+def _law_refs(kb: KnowledgeIndex, facts_used: set[str]) -> list[LawRef]:
+    refs = []
+    for law_id in sorted(kb.laws):
+        if f"law {law_id}" not in facts_used:
+            continue
+        law = kb.laws[law_id]
+        refs.append(
+            LawRef(
+                id=law.id,
+                name=law.name,
+                short_name=law.short_name,
+                jurisdiction=law.jurisdiction,
+                citation=law.citation,
+                status=law.status.value,
+                status_note=law.status_note or "",
+                as_of=law.provenance.as_of.isoformat(),
+                confidence=law.provenance.confidence.value,
+                sources=list(law.provenance.source),
+            )
+        )
+    return refs
+
+
+def _jurisdiction_refs(kb: KnowledgeIndex, graph: ResidencyGraph) -> list[JurisdictionRef]:
+    codes = sorted(n.split(":", 1)[1] for n, a in graph.nodes() if a.get("type") == "country")
+    refs = []
+    for code in codes:
+        jurisdiction = kb.jurisdictions.get(code)
+        if jurisdiction is None:
+            continue
+        adequacy = jurisdiction.adequacy
+        provenance = adequacy.provenance if adequacy else jurisdiction.provenance
+        refs.append(
+            JurisdictionRef(
+                code=code,
+                name=jurisdiction.name,
+                blocs=sorted(kb.blocs_of(code)),
+                adequacy=f"{adequacy.decision} of {adequacy.date} ({adequacy.scope.value})"
+                if adequacy
+                else None,
+                as_of=provenance.as_of.isoformat(),
+                confidence=provenance.confidence.value,
+            )
+        )
+    return refs
+
+
+def failing_findings(
+    result: AuditResult,
+    fail_on: str,
+    hard_fail: Sequence[str] = (),
+    soft_fail: Sequence[str] = (),
+) -> list[Finding]:
+    """Unwaived findings that fail the build: at or above ``fail_on`` (``never``: none), plus
+    any finding of a hard-fail rule, minus those of soft-fail rules."""
+    threshold = None if fail_on == "never" else SEVERITY_RANK[Severity(fail_on)]
+    failing = []
+    for finding in result.findings:
+        if finding.waived or finding.rule_id in soft_fail:
+            continue
+        if finding.rule_id in hard_fail or (
+            threshold is not None and SEVERITY_RANK[finding.severity] >= threshold
+        ):
+            failing.append(finding)
+    return failing
+
+
+def exit_code_for(
+    result: AuditResult,
+    fail_on: str,
+    hard_fail: Sequence[str] = (),
+    soft_fail: Sequence[str] = (),
+) -> ExitCode:
+    """0 when nothing fails the build (see :func:`failing_findings`), 1 otherwise."""
+    failing = failing_findings(result, fail_on, hard_fail, soft_fail)
+    return ExitCode.FINDINGS if failing else ExitCode.OK
+
+
+def list_rules(rule_dirs: Sequence[Path] = ()) -> list[RuleSpec]:
+    """Every check, validated."""
+    load_knowledge_base(rule_dirs)
+    return load_rules(rule_dirs)
+
+
+def graph_of(paths: Sequence[Path], rule_dirs: Sequence[Path] = ()) -> ResidencyGraph:
+    """The dependency graph of an inventory."""
+    inventory, kb = load_checked_inventory(paths, rule_dirs)
+    return build_graph(inventory, kb)
