@@ -395,6 +395,74 @@ def _refuse_overwriting_inputs(
             raise UsageError(f"refusing to write {out}: it is an input of this run")
 
 
+@cli.command()
+@click.argument("options_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--json", "json_out", type=PathArg, default=None, help="Comparison as JSON (- for stdout)."
+)
+@click.option(
+    "--html",
+    "html_out",
+    type=PathArg,
+    default=None,
+    help="Comparison as a self-contained HTML report.",
+)
+@click.option("--pdf", "pdf_out", type=PathArg, default=None, help="Comparison as PDF.")
+@click.option(
+    "--export-inventories",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Write each option's inventory (as audited) into this folder.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Audit date (default: today).",
+)
+@click.option("--quiet", is_flag=True, help="No terminal output.")
+@click.pass_obj
+def compare(
+    obj: Context,
+    /,
+    options_file: Path,
+    json_out: Path | None,
+    html_out: Path | None,
+    pdf_out: Path | None,
+    export_inventories: Path | None,
+    today: dt.datetime | None,
+    quiet: bool,
+) -> None:
+    """Compare candidate deployments for one use case (procurement), best first."""
+    from auditor.audit.compare import compare as run_compare
+    from auditor.audit.compare import export_inventories as write_inventories
+    from auditor.report.compare_text import render_comparison_json, render_comparison_text
+    from auditor.report.output import write_bytes, write_text
+
+    _refuse_overwriting_inputs(
+        [p for p in (json_out, html_out, pdf_out) if p], (options_file,), None
+    )
+    comparison = run_compare(options_file, obj.rule_dirs, today.date() if today else None)
+    if json_out is not None:
+        write_text(json_out, render_comparison_json(comparison))
+    if html_out is not None:
+        from auditor.report.html import render_comparison_html
+
+        write_text(html_out, render_comparison_html(comparison))
+    if pdf_out is not None:
+        from auditor.report.pdf import render_comparison_pdf
+
+        write_bytes(pdf_out, render_comparison_pdf(comparison))
+    if export_inventories is not None:
+        for relative, text in write_inventories(options_file):
+            target = export_inventories / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_text(target, text)
+            click.echo(f"wrote {target}", err=True)
+    if not quiet and not (json_out is not None and str(json_out) == "-"):
+        click.echo(render_comparison_text(comparison), nl=False)
+
+
 @cli.group("rules")
 def rules_group() -> None:
     """The checks the audit runs."""

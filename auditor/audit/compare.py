@@ -1,0 +1,257 @@
+"""Compare candidate deployments for one use case, each audited by the same engine as ``audit``.
+
+Ranking (also printed in every comparison, so a reader can check it):
+1. options that pass the organisation's policy come first;
+2. then fewer foreign laws that can reach the data without full mitigation;
+3. then fewer GDPR transfers without a valid tool;
+4. then fewer critical, then high findings;
+5. then the higher EU Cloud Sovereignty score (not assessed counts as lowest);
+6. then fewer evidence gaps; ties keep the options file's order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from auditor.audit.core import AuditOptions, audit_inventory
+from auditor.errors import InputError
+from auditor.kb import load_knowledge_base
+from auditor.kb.resolve import check_inventory
+from auditor.loader.options import check_option, dump_inventory, load_options, option_inventory
+from auditor.model.compare import Comparison, OptionColumn, OptionLaw, OptionSpec
+from auditor.model.findings import AuditResult, Exposure, TransferConclusion
+from auditor.model.inventory import Inventory
+
+RANKING_RULE = [
+    "Options that pass the organisation's policy rank first.",
+    "Then fewer foreign laws that can reach the data without full mitigation.",
+    "Then fewer GDPR Chapter V transfers without a valid transfer tool.",
+    "Then fewer critical, then fewer high findings.",
+    "Then the higher EU Cloud Sovereignty Framework score (not assessed counts as lowest).",
+    "Then fewer evidence gaps; remaining ties keep the order of the options file.",
+]
+POLICY_RULES = ("policy-", "sovereignty-")
+GAP_RULES = ("evidence-gap-",)
+STATE_ORDER = {"none": 0, "partial": 1, "mitigated": 2}
+
+
+def _chain(exposure: Exposure) -> str:
+    steps = [h.node for h in exposure.path if h.kind in ("entity", "parent")]
+    text = " → ".join(steps)
+    return text.replace(" (catalogue vendor ", " (vendor ").replace(
+        " (declared in the inventory)", ""
+    )
+
+
+def _laws(result: AuditResult, home: frozenset[str]) -> list[OptionLaw]:
+    by_law: dict[str, list[Exposure]] = {}
+    for exposure in result.exposures:
+        if exposure.jurisdiction not in home:
+            by_law.setdefault(exposure.law, []).append(exposure)
+    laws = []
+    for law_id, items in sorted(by_law.items()):
+        worst = min((e.mitigation.value for e in items), key=lambda s: STATE_ORDER[s])
+        citation = next((r.citation for r in result.laws if r.id == law_id), "")
+        laws.append(
+            OptionLaw(
+                law=law_id,
+                law_name=items[0].law_name,
+                citation=citation,
+                jurisdiction=items[0].jurisdiction,
+                chains=sorted({_chain(e) for e in items}),
+                mitigation=worst,
+                data_assets=sorted({e.data_asset for e in items}),
+            )
+        )
+    return laws
+
+
+def _column(option: OptionSpec, result: AuditResult, home: frozenset[str]) -> OptionColumn:
+    laws = _laws(result, home)
+    transfers = sorted(
+        {
+            f"{t.data_asset} → {t.country_name} ({t.importer_name}): {t.conclusion.value}"
+            for t in result.transfers
+        }
+    )
+    transfers_valid = all(
+        t.conclusion not in (TransferConclusion.NO_VALID_TOOL, TransferConclusion.UNKNOWN)
+        for t in result.transfers
+    )
+    policy = [f for f in result.findings if f.rule_id.startswith(POLICY_RULES) and not f.waived]
+    gaps = sorted({f.condition for f in result.findings if f.rule_id.startswith(GAP_RULES)})
+    card = next(c for c in result.scores if c.kind == "system" and c.subject == option.id)
+    rows = [r for r in result.inventory_register if r.component != "app"]
+    open_weights = [r for r in rows if "(open weights)" in r.model]
+    models = [
+        r
+        for r in rows
+        if r.kind in ("model_api", "model_weights", "inference_endpoint", "fine_tuning")
+    ]
+    retention: list[str] = []
+    training: list[str] = []
+    for finding in result.findings:
+        if finding.rule_id == "prompt-retention-abroad":
+            retention.append(finding.condition)
+        if finding.rule_id == "provider-training-use":
+            training.append(finding.condition)
+    return OptionColumn(
+        id=option.id,
+        name=option.name,
+        description=option.description or "",
+        notes=option.notes or "",
+        rank=0,
+        laws=laws,
+        transfers=transfers,
+        transfers_valid=transfers_valid,
+        policy_pass=not policy,
+        policy_breaches=sorted({f.title for f in policy}),
+        objectives=card.objectives,
+        score=card.score,
+        assessed_weight=card.assessed_weight,
+        retention=sorted(set(retention)) or ["no retention abroad found"],
+        training=sorted(set(training)) or ["no training use found"],
+        open_weights=(
+            "yes"
+            if models and len(open_weights) == len(models)
+            else "partly"
+            if open_weights
+            else "no"
+        )
+        if models
+        else "no model component",
+        gaps=gaps,
+        findings_by_severity=result.summary.findings_by_severity,
+        reasons=[],
+    )
+
+
+def _key(column: OptionColumn, order: int) -> tuple[object, ...]:
+    unmitigated = sum(1 for law in column.laws if law.mitigation != "mitigated")
+    return (
+        not column.policy_pass,
+        unmitigated,
+        0 if column.transfers_valid else len(column.transfers),
+        column.findings_by_severity.get("critical", 0),
+        column.findings_by_severity.get("high", 0),
+        -(column.score if column.score is not None else -1.0),
+        len(column.gaps),
+        order,
+    )
+
+
+def _reasons(column: OptionColumn, data: str) -> list[str]:
+    reasons: list[str] = []
+    reaching = [law for law in column.laws if law.mitigation != "mitigated"]
+    if not reaching:
+        if column.laws:
+            reasons.append(
+                f"Foreign laws reach only ciphertext of {data}: keys are held outside their reach."
+            )
+        else:
+            reasons.append(
+                f"No law of a jurisdiction outside the organisation's area can reach {data} under this option."
+            )
+    for law in reaching:
+        reasons.append(
+            f"{law.law_name} ({law.citation}) can reach {', '.join(law.data_assets)} through "
+            f"{'; '.join(law.chains)}; mitigation: {law.mitigation}."
+        )
+    if not column.transfers_valid:
+        reasons.append(
+            "GDPR Chapter V: "
+            + "; ".join(t for t in column.transfers if "valid" in t or "unknown" in t)
+            + "."
+        )
+    if column.policy_pass:
+        reasons.append("Passes the organisation's policy.")
+    else:
+        reasons.append(
+            "Fails the organisation's policy: " + "; ".join(column.policy_breaches[:3]) + "."
+        )
+    if column.open_weights == "yes":
+        reasons.append(
+            "Open-weights model: no model vendor receives the data, and the weights can be moved."
+        )
+    score = "not assessed" if column.score is None else f"{column.score:.0f}/100"
+    reasons.append(
+        f"EU Cloud Sovereignty score {score} over the {column.assessed_weight:.0f} % of weights the inventory supports."
+    )
+    if column.gaps:
+        reasons.append(f"{len(column.gaps)} evidence gap(s) remain to be closed with the vendor.")
+    return reasons
+
+
+def option_inventories(path: Path) -> tuple[list[OptionSpec], list[Inventory]]:
+    """Each option's inventory, as ``compare`` audits it (also what --export-inventories writes)."""
+    spec = load_options(path)
+    inventories = [option_inventory(spec.use_case, option, str(path)) for option in spec.options]
+    return spec.options, inventories
+
+
+def compare(path: Path, rule_dirs: Sequence[Path] = (), today: dt.date | None = None) -> Comparison:
+    """Audit every option of an options file and rank them."""
+    spec = load_options(path)
+    kb = load_knowledge_base(rule_dirs)
+    options = AuditOptions(rule_dirs=tuple(rule_dirs), today=today or dt.date.today())
+    problems = []
+    inventories = []
+    for option in spec.options:
+        inventory = option_inventory(spec.use_case, option, str(path))
+        problems += check_option(inventory) + check_inventory(inventory, kb)
+        inventories.append(inventory)
+    if problems:
+        raise InputError(f"the options file has {len(set(problems))} problem(s)", problems)
+    country = spec.use_case.organisation.country
+    home = (
+        frozenset(c for c in kb.jurisdictions if kb.is_eea(c))
+        if kb.is_eea(country)
+        else frozenset({country})
+    )
+    data = ", ".join(d.id for d in spec.use_case.data)
+    results: dict[str, AuditResult] = {}
+    columns = []
+    for option, inventory in zip(spec.options, inventories, strict=True):
+        result = audit_inventory(inventory, kb, options)
+        results[option.id] = result
+        columns.append(_column(option, result, home))
+    order = {c.id: i for i, c in enumerate(columns)}
+    ranked = sorted(columns, key=lambda c: _key(c, order[c.id]))
+    ranked = [
+        c.model_copy(update={"rank": i + 1, "reasons": _reasons(c, data)})
+        for i, c in enumerate(ranked)
+    ]
+    best = ranked[0]
+    recommendation = f"{best.name} ranks first: " + " ".join(best.reasons[:2])
+    if not best.policy_pass:
+        recommendation = "No option passes the organisation's policy. " + recommendation
+    first = next(iter(results.values()))
+    return Comparison(
+        use_case=spec.use_case.name,
+        description=spec.use_case.description,
+        organisation={"name": spec.use_case.organisation.name, "country": country},
+        audit_date=first.audit_date,
+        kb_version=first.kb.version,
+        data_assets=[d.id for d in spec.use_case.data],
+        ranking_rule=RANKING_RULE,
+        recommendation=recommendation,
+        options=ranked,
+        results=results,
+    )
+
+
+def export_inventories(path: Path) -> list[tuple[str, str]]:
+    """Each option's inventory as (``<option id>/inventory.yaml``, YAML text) for ``auditor audit``.
+
+    Auditing that folder gives the same findings and scores as the comparison
+    shows for the option.
+    """
+    spec = load_options(path)
+    exported = []
+    for option in spec.options:
+        inventory = option_inventory(spec.use_case, option, str(path))
+        header = f"# Option {option.id} of {path}, as `auditor compare` audits it.\n"
+        exported.append((f"{option.id}/inventory.yaml", header + dump_inventory(inventory)))
+    return exported

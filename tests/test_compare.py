@@ -1,0 +1,110 @@
+"""Procurement comparison: ranking, reasons, and agreement with `auditor audit`."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import AuditOptions, run_audit
+from auditor.audit.compare import compare
+from auditor.cli import main
+from auditor.model.compare import Comparison
+from tests.conftest import EXAMPLES, TODAY
+
+OPTIONS = EXAMPLES / "procurement" / "options.yaml"
+EUROPEAN = {"llama-on-premises", "mistral-ovh-secnumcloud", "mistral-api-eu"}
+US_PARENTED = {"azure-openai-datazone", "bedrock-eu-profile", "aws-sovereign-cloud-open-weights"}
+
+
+@cache
+def comparison() -> Comparison:
+    return compare(OPTIONS, today=TODAY)
+
+
+def test_european_and_self_hosted_options_rank_above_us_parented_eu_regions() -> None:
+    ranks = {o.id: o.rank for o in comparison().options}
+    assert len(ranks) >= 6
+    assert max(ranks[i] for i in EUROPEAN) < min(ranks[i] for i in US_PARENTED)
+    assert max(ranks.values()) == ranks["deepseek-api"]
+    assert comparison().options[0].id == "llama-on-premises"
+
+
+def test_reasons_cite_the_laws_and_the_chain() -> None:
+    by_id = {o.id: o for o in comparison().options}
+    azure = " ".join(by_id["azure-openai-datazone"].reasons)
+    assert "US CLOUD Act" in azure and "18 U.S.C." in azure
+    assert "Microsoft Corporation (US)" in azure
+    assert "Fails the organisation's policy" in azure
+    deepseek = " ".join(by_id["deepseek-api"].reasons)
+    assert "PRC National Intelligence Law" in deepseek and "GDPR Chapter V" in deepseek
+    onprem = " ".join(by_id["llama-on-premises"].reasons)
+    assert "No law of a jurisdiction outside" in onprem and "Open-weights" in onprem
+    assert (
+        "llama-on-premises" in comparison().recommendation or "Llama" in comparison().recommendation
+    )
+
+
+def test_every_number_equals_the_audit_of_the_option_inventory(tmp_path: Path) -> None:
+    assert (
+        main_exit(
+            "compare",
+            str(OPTIONS),
+            "--export-inventories",
+            str(tmp_path),
+            "--today",
+            "2026-11-28",
+            "--quiet",
+        )
+        == 0
+    )
+    for option in comparison().options:
+        result = run_audit([tmp_path / option.id], AuditOptions(today=TODAY))
+        card = next(c for c in result.scores if c.kind == "system" and c.subject == option.id)
+        assert option.score == card.score, option.id
+        assert option.objectives == card.objectives, option.id
+        assert option.findings_by_severity == result.summary.findings_by_severity, option.id
+        unmitigated = {e.law for e in result.exposures if e.mitigation.value != "mitigated"}
+        assert {law.law for law in option.laws if law.mitigation != "mitigated"} == unmitigated, (
+            option.id
+        )
+        assert len(option.transfers) == len(
+            {(t.data_asset, t.country, t.importer) for t in result.transfers}
+        )
+        same = comparison().results[option.id]
+        assert [f.fingerprint for f in same.findings] == [f.fingerprint for f in result.findings], (
+            option.id
+        )
+
+
+def main_exit(*args: str) -> int:
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    return int(info.value.code or 0)
+
+
+def test_compare_cli_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "c.json"
+    assert main_exit("compare", str(OPTIONS), "--json", str(out), "--today", "2026-11-28") == 0
+    text = capsys.readouterr().out
+    assert "Recommendation:" in text and "Ranking rule:" in text
+    data = json.loads(out.read_text())
+    assert [o["rank"] for o in data["options"]] == list(range(1, len(data["options"]) + 1))
+    assert "results" not in data
+
+
+def test_bad_options_file_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "o.yaml"
+    bad.write_text(
+        OPTIONS.read_text()
+        .replace("vendor: deepseek", "vendor: deepsek")
+        .replace("deployment: eu\n", "deployment: europe\n", 1)
+    )
+    assert main_exit("compare", str(bad)) == 3
+    err = capsys.readouterr().err
+    assert "unknown vendor 'deepsek'" in err and "did you mean 'deepseek'" in err
+    assert "o.yaml:" in err
