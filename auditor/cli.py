@@ -212,6 +212,16 @@ def audit_options(func: Callable[..., None]) -> Callable[..., None]:
             help="Report only findings introduced since GIT_REF.",
         ),
         click.option(
+            "--what-if",
+            "what_if",
+            multiple=True,
+            metavar="CHANGE",
+            help="Show what 'component=ID key=value ...' would change (repeatable); no other output.",
+        ),
+        click.option(
+            "--what-if-file", type=PathArg, default=None, help="What-if changes from a patch file."
+        ),
+        click.option(
             "--config",
             "config_file",
             type=PathArg,
@@ -293,6 +303,12 @@ def _run_audit(
     quiet = bool(flag("quiet"))
     progress = None if quiet else _progress_reporter()
     today = flag("today")
+    changes_text = flag("what_if")
+    patch = flag("what_if_file")
+    if changes_text or isinstance(patch, Path):
+        return _what_if(
+            inventory_paths, all_rule_dirs, policy_file, today, changes_text, patch, outputs
+        )
     result = run_audit(
         inventory_paths,
         AuditOptions(
@@ -360,6 +376,43 @@ def _run_audit(
         if failing:
             click.echo(f"{len(failing)} finding(s) fail the build (--fail-on {fail_on}).")
     return ExitCode.FINDINGS if failing else ExitCode.OK
+
+
+def _what_if(
+    paths: tuple[Path, ...],
+    rule_dirs: tuple[Path, ...],
+    policy_file: Path | None,
+    today: object,
+    changes_text: object,
+    patch: object,
+    outputs: dict[str, Path | None],
+) -> ExitCode:
+    from auditor.audit import AuditOptions
+    from auditor.audit.whatif import load_patch, parse_change, what_if
+    from auditor.errors import UsageError
+    from auditor.report.compare_text import render_what_if
+    from auditor.report.output import write_text
+
+    if any(target is not None for name, target in outputs.items() if name != "json"):
+        raise UsageError("--what-if writes only --json (the diff) and the terminal summary")
+    changes = [parse_change(str(text)) for text in (changes_text or ())]  # type: ignore[attr-defined]
+    if isinstance(patch, Path):
+        changes += load_patch(patch)
+    result = what_if(
+        paths,
+        changes,
+        AuditOptions(
+            rule_dirs=rule_dirs,
+            policy_file=policy_file,
+            today=today.date() if isinstance(today, dt.datetime) else None,
+        ),
+    )
+    json_out = outputs.get("json")
+    if json_out is not None:
+        write_text(json_out, result.model_dump_json(indent=2) + "\n")
+    if json_out is None or str(json_out) != "-":
+        click.echo(render_what_if(result), nl=False)
+    return ExitCode.OK
 
 
 def _progress_reporter() -> Callable[[str], None] | None:

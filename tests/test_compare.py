@@ -108,3 +108,77 @@ def test_bad_options_file_is_an_input_error(
     err = capsys.readouterr().err
     assert "unknown vendor 'deepsek'" in err and "did you mean 'deepseek'" in err
     assert "o.yaml:" in err
+
+
+def test_what_if_switching_vendor_removes_the_us_exposure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "w.json"
+    change = "component=discharge-assistant/llm vendor=mistral-ai deployment=eu region=-"
+    assert (
+        main_exit(
+            "audit",
+            str(EXAMPLES / "hospital"),
+            "--what-if",
+            change,
+            "--json",
+            str(out),
+            "--today",
+            "2026-11-28",
+        )
+        == 0
+    )
+    result = json.loads(out.read_text())
+    gone = {f["rule_id"] for f in result["disappear"]}
+    assert {"us-cloud-act-exposure", "us-fisa-702-exposure"} <= gone
+    assert not any(f["rule_id"].startswith("us-") for f in result["appear"])
+    system = next(s for s in result["scores"] if s["subject"] == "discharge-assistant")
+    assert system["after"] > system["before"]
+    assert "disappear (" in capsys.readouterr().out
+
+
+def test_what_if_patch_file_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(
+        "changes:\n  - component: llm\n    set: {controls.keys: customer_held_external}\n"
+    )
+    assert (
+        main_exit(
+            "audit", str(EXAMPLES / "bank"), "--what-if-file", str(patch), "--today", "2026-11-28"
+        )
+        == 2
+    )
+    # a short id that names components of several systems is refused, not guessed
+    assert "is ambiguous" in capsys.readouterr().err
+    patch.write_text(
+        "changes:\n  - component: advisor-assistant/vector-store\n    set: {controls.keys: provider_managed}\n"
+    )
+    assert (
+        main_exit(
+            "audit", str(EXAMPLES / "bank"), "--what-if-file", str(patch), "--today", "2026-11-28"
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "appear (" in text and "provider-held-keys" in text
+    assert (
+        main_exit(
+            "audit",
+            str(EXAMPLES / "bank"),
+            "--what-if",
+            "component=advisor-assistant/llm colour=blue",
+        )
+        == 2
+    )
+    assert main_exit("audit", str(EXAMPLES / "bank"), "--what-if", "vendor=x") == 2
+    assert (
+        main_exit(
+            "audit",
+            str(EXAMPLES / "bank"),
+            "--what-if",
+            "component=advisor-assistant/llm vendor=x",
+            "--sarif",
+            str(tmp_path / "s"),
+        )
+        == 2
+    )

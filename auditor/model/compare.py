@@ -111,3 +111,33 @@ class Comparison(StrictModel):
     results: dict[str, AuditResult] = Field(
         default_factory=dict, description="Each option's full audit; left out of the JSON output."
     )
+
+
+class FindingBrief(StrictModel):
+    """A finding in a what-if diff."""
+
+    rule_id: str
+    severity: str
+    title: str
+    fingerprint: str
+
+
+class ScoreChange(StrictModel):
+    """A scorecard before and after."""
+
+    subject: str
+    kind: str
+    before: float | None
+    after: float | None
+    objectives: dict[str, list[int | None]] = Field(description="SOV-n -> [before, after] SEAL.")
+
+
+class WhatIfResult(StrictModel):
+    """What a change to the inventory would make disappear and appear."""
+
+    schema_version: str = "1.0"
+    changes: list[str]
+    disappear: list[FindingBrief]
+    appear: list[FindingBrief]
+    unchanged: int
+    scores: list[ScoreChange]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from auditor.model.compare import Comparison
+from auditor.model.compare import Comparison, WhatIfResult
 from auditor.report.terminal import clean
 
 
@@ -48,4 +48,33 @@ def render_comparison_text(comparison: Comparison) -> str:
     lines += ["", "Ranking rule:"] + [
         f"  {i}. {rule}" for i, rule in enumerate(comparison.ranking_rule, 1)
     ]
+    return "\n".join(lines) + "\n"
+
+
+def render_what_if(result: WhatIfResult) -> str:
+    """What disappears and appears, and which scores move."""
+    lines = ["what-if: " + "; ".join(clean(c) for c in result.changes), ""]
+    lines.append(f"disappear ({len(result.disappear)}):")
+    lines += [f"  - [{f.severity}] {clean(f.title)}  ({f.rule_id})" for f in result.disappear] or [
+        "  none"
+    ]
+    lines.append(f"appear ({len(result.appear)}):")
+    lines += [f"  + [{f.severity}] {clean(f.title)}  ({f.rule_id})" for f in result.appear] or [
+        "  none"
+    ]
+    lines.append(f"unchanged: {result.unchanged}")
+    if result.scores:
+        lines += ["", "scores:"]
+        for change in result.scores:
+
+            def fmt(value: float | None) -> str:
+                return "n/a" if value is None else f"{value:.0f}"
+
+            moved = ", ".join(
+                f"{k} {fmt(v[0])}→{fmt(v[1])}" for k, v in change.objectives.items() if v[0] != v[1]
+            )
+            lines.append(
+                f"  {change.kind} {clean(change.subject)}: {fmt(change.before)} → {fmt(change.after)}"
+                + (f" ({moved})" if moved else "")
+            )
     return "\n".join(lines) + "\n"
