@@ -70,12 +70,19 @@ def validate(obj: Context, paths: tuple[Path, ...]) -> None:
 
 @cli.command()
 @click.option("-o", "--output", type=PathArg, default=None, help="Write to FILE instead of stdout.")
-def schema(output: Path | None) -> None:
-    """JSON Schema of one inventory file (for editors and yaml-language-server)."""
+@click.option(
+    "--kind",
+    type=click.Choice(["inventory", "options", "policy", "waivers", "config"]),
+    default="inventory",
+    show_default=True,
+    help="Which file format.",
+)
+def schema(output: Path | None, kind: str) -> None:
+    """JSON Schema of an inventory (or options, policy, waiver, config) file, for editors."""
     from auditor.audit import inventory_json_schema
     from auditor.report.output import write_text
 
-    text = json.dumps(inventory_json_schema(), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(inventory_json_schema(kind), indent=2, sort_keys=True) + "\n"
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from auditor import __version__
 from auditor.audit.baseline import fingerprints_since, read_baseline
 from auditor.audit.waivers import apply_waivers
@@ -55,12 +57,26 @@ def load_checked_inventory(
     return inventory, kb
 
 
-def inventory_json_schema() -> dict[str, Any]:
-    """JSON Schema of one inventory file (a fragment: every section optional)."""
-    schema = InventoryFragment.model_json_schema(by_alias=True)
+SCHEMA_KINDS = ("inventory", "options", "policy", "waivers", "config")
+
+
+def inventory_json_schema(kind: str = "inventory") -> dict[str, Any]:
+    """JSON Schema of one file of ``kind`` (an inventory file is a fragment: sections optional)."""
+    from auditor.audit.config import Config
+    from auditor.model.compare import OptionsFile
+    from auditor.model.policy import PolicyFile
+    from auditor.model.waivers import WaiverFile
+
+    models: dict[str, type[BaseModel]] = {
+        "inventory": InventoryFragment,
+        "options": OptionsFile,
+        "policy": PolicyFile,
+        "waivers": WaiverFile,
+        "config": Config,
+    }
+    schema = models[kind].model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://residency-auditor.invalid/schema/inventory.json"
-    schema["title"] = "residency-auditor inventory file"
+    schema["title"] = f"residency-auditor {kind} file"
     return schema
 
 

@@ -12,6 +12,7 @@ from auditor.graph import build_graph
 from auditor.kb import load_knowledge_base
 from auditor.model.findings import AuditResult, Finding
 from auditor.model.inventory import Inventory
+from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
 from auditor.rules.schema import RuleSpec
 
 
@@ -32,23 +33,23 @@ def vendor_rows(rule_dirs: Sequence[Path] = ()) -> list[tuple[str, str, str, str
     return rows
 
 
-def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
-    """A plain-text due-diligence sheet, computed with the audit engine itself.
+def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAssessment:
+    """A due-diligence sheet for a catalogue vendor, computed with the audit engine itself.
 
     The vendor is placed in a one-component inventory of an EU organisation and
-    audited, so the laws listed are exactly those the audit would report.
+    its exposure computed, so the laws listed are exactly those an audit reports.
     """
     from auditor.errors import UsageError
-    from auditor.exposure import ExposureEngine as Engine
+    from auditor.exposure import ExposureEngine
     from auditor.loader.validate import suggest
     from auditor.model.inventory import Component, DataAsset, Organisation, System
 
     kb = load_knowledge_base(rule_dirs)
     vendor = kb.vendors.get(ident)
     if vendor is None:
+        hint = suggest(ident, kb.vendors)
         raise UsageError(
-            f"no vendor {ident!r}"
-            + (f"; {suggest(ident, kb.vendors)}" if suggest(ident, kb.vendors) else "")
+            f"no vendor {ident!r}" + (f"; {hint}" if hint else "; see 'auditor vendor list'")
         )
     kind = vendor.component_kinds[0] if vendor.component_kinds else "model_api"
     probe = Inventory(
@@ -72,59 +73,146 @@ def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
         ),
     )
     graph = build_graph(probe, kb)
-    engine = Engine(graph, None)
+    engine = ExposureEngine(graph, None)
     exposure = engine.run()
-    lines = [f"{vendor.name} ({vendor.id}) · {vendor.kind.value}", ""]
-    lines.append("Legal-entity chain:")
+    chain = []
     for party in graph.components["probe/service"].parties:
         entity = graph.entities.get(party.entity)
-        lines.append(
-            f"  {party.role}: {entity.name if entity else party.entity} ({entity.country if entity else '?'})"
-        )
-        for chain in engine.chains(party.entity)[0]:
-            for link in chain:
-                parent = graph.entities.get(link.parent)
-                lines.append(
-                    f"    controlled by {parent.name if parent else link.parent} ({parent.country if parent else '?'}): {link.reason}"
-                )
-        for unknown in engine.chains(party.entity)[1]:
-            lines.append(f"    ownership of {unknown} unknown (evidence gap)")
-    lines += ["", "Laws that can reach data at this vendor (for an EU customer):"]
-    seen = set()
-    for exp in exposure.exposures:
-        key = (exp.law, exp.party, exp.trigger)
-        if key in seen:
-            continue
-        seen.add(key)
-        lines.append(
-            f"  {exp.law_name} ({exp.law}): {exp.trigger} via {exp.party_role} {exp.party_name} [confidence {exp.confidence}]"
-        )
-    if not seen:
-        lines.append("  none found in the knowledge base")
-    lines += ["", "Residency options:"] + [f"  - {o}" for o in vendor.residency_options]
-    if vendor.deployment_options:
-        lines += ["", "Deployment options:"]
-        for option in vendor.deployment_options:
-            lines.append(
-                f"  {option.id}: processing {option.processing.value}{' ' + option.location if option.location else ''} [{option.provenance.confidence.value}, {option.provenance.as_of}]"
+        chains, unknown = engine.chains(party.entity)
+        controllers = []
+        for links in chains:
+            link = links[-1]
+            parent = graph.entities.get(link.parent)
+            controllers.append(
+                f"{parent.name if parent else link.parent} ({parent.country if parent else '?'}): {link.reason}"
             )
-    if vendor.certifications:
-        lines += ["", "Certifications:"] + [
-            f"  {c.scheme}{' (' + c.scope + ')' if c.scope else ''} [{c.provenance.confidence.value}, {c.provenance.as_of}]"
+        chain.append(
+            ChainRow(
+                role=party.role,
+                entity=party.entity,
+                name=entity.name if entity else party.entity,
+                country=(entity.country or "unknown") if entity else "unknown",
+                controllers=controllers,
+                unknown_ownership=unknown,
+            )
+        )
+    laws: dict[tuple[str, str, str], VendorLaw] = {}
+    for exp in exposure.exposures:
+        law = kb.laws[exp.law]
+        laws.setdefault(
+            (exp.law, exp.party, exp.trigger),
+            VendorLaw(
+                law=exp.law,
+                law_name=exp.law_name,
+                citation=law.citation,
+                status=law.status.value,
+                trigger=exp.trigger,
+                via=f"{exp.party_role} {exp.party_name}",
+                confidence=exp.confidence,
+            ),
+        )
+    facts = []
+    for fact in kb.facts():
+        own = fact.subject == f"vendor {vendor.id}" or fact.subject.startswith(
+            f"vendor {vendor.id} "
+        )
+        about_party = any(fact.subject == f"entity {row.entity}" for row in chain)
+        if own or about_party:
+            facts.append(
+                FactRow(
+                    subject=fact.subject,
+                    sources=list(fact.provenance.source),
+                    as_of=fact.provenance.as_of.isoformat(),
+                    confidence=fact.provenance.confidence.value,
+                    note=fact.provenance.note or "",
+                )
+            )
+    defaults = []
+    if vendor.defaults is not None:
+        d = vendor.defaults
+        if d.retention is not None:
+            defaults.append(
+                f"prompts retained: {'yes' if d.retention.prompts_retained else 'no'}"
+                + (f", {d.retention.days} days" if d.retention.days is not None else "")
+                + (f", for {d.retention.purpose}" if d.retention.purpose else "")
+                + (f", at {d.retention.location}" if d.retention.location else "")
+            )
+        if d.training_use is not None:
+            defaults.append(f"training on customer data: {'yes' if d.training_use else 'no'}")
+        if d.support_location:
+            defaults.append(f"support from: {d.support_location}")
+    return VendorAssessment(
+        id=vendor.id,
+        name=vendor.name,
+        kind=vendor.kind.value,
+        kb_version=kb.version,
+        open_weights=vendor.open_weights,
+        api_only=vendor.api_only,
+        chain=chain,
+        laws=sorted(laws.values(), key=lambda x: (x.law, x.via, x.trigger)),
+        residency_options=list(vendor.residency_options),
+        deployment_options=[
+            f"{o.id}: processing {o.processing.value}{' in ' + o.location if o.location else ''}"
+            f", storage {o.storage.value} ({o.provenance.confidence.value}, as of {o.provenance.as_of})"
+            for o in vendor.deployment_options
+        ],
+        certifications=[
+            f"{c.scheme}{' (' + c.scope + ')' if c.scope else ''}{', ' + c.date.isoformat() if c.date else ''}"
+            f" ({c.provenance.confidence.value}, as of {c.provenance.as_of})"
             for c in vendor.certifications
-        ]
-    lines += [
+        ],
+        defaults=defaults
+        or ["the sources state no retention or training defaults: ask the vendor"],
+        open_weights_alternatives=list(vendor.open_weights_alternatives),
+        notes=vendor.notes or "",
+        facts=sorted(facts, key=lambda f: f.subject),
+        questions=list(vendor.questions),
+        gaps=sorted({g.detail for g in exposure.gaps}),
+        default_deployment=vendor.default_deployment or "",
+    )
+
+
+def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
+    """The due-diligence sheet as plain text."""
+    a = vendor_assessment(ident, rule_dirs)
+    lines = [
+        f"{a.name} ({a.id}) · {a.kind} · knowledge base {a.kb_version}",
         "",
-        f"Open weights: {'yes' if vendor.open_weights else 'no'}; API only: {'yes' if vendor.api_only else 'no'}",
+        "Legal-entity chain:",
     ]
-    if vendor.open_weights_alternatives:
-        lines.append("Open-weights alternatives: " + "; ".join(vendor.open_weights_alternatives))
+    for row in a.chain:
+        lines.append(f"  {row.role}: {row.name} ({row.country})")
+        lines += [f"    controlled by {c}" for c in row.controllers]
+        lines += [f"    ownership of {u} unknown (evidence gap)" for u in row.unknown_ownership]
+    lines += ["", "Laws that can reach data at this vendor (for an EU customer):"]
+    lines += [
+        f"  {x.law_name} ({x.law}, {x.status}): {x.trigger} via {x.via} [confidence {x.confidence}]"
+        for x in a.laws
+    ] or ["  none found in the knowledge base"]
+    if a.gaps:
+        where = (
+            f" with the default deployment ({a.default_deployment})" if a.default_deployment else ""
+        )
+        lines += ["", f"What cannot be determined{where}:"] + [f"  - {g}" for g in a.gaps]
+    lines += ["", "Residency options:"] + [f"  - {o}" for o in a.residency_options]
+    if a.deployment_options:
+        lines += ["", "Deployment options:"] + [f"  {o}" for o in a.deployment_options]
+    if a.certifications:
+        lines += ["", "Certifications:"] + [f"  {c}" for c in a.certifications]
+    lines += ["", "Retention and training defaults:"] + [f"  {d}" for d in a.defaults]
     lines += [
         "",
-        f"Sources ({vendor.provenance.confidence.value}, as of {vendor.provenance.as_of}):",
-    ] + [f"  {s}" for s in vendor.provenance.source]
-    if vendor.questions:
-        lines += ["", "Questions to ask the vendor:"] + [f"  - {q}" for q in vendor.questions]
+        f"Open weights: {'yes' if a.open_weights else 'no'}; API only: {'yes' if a.api_only else 'no'}",
+    ]
+    if a.open_weights_alternatives:
+        lines.append("Open-weights alternatives: " + "; ".join(a.open_weights_alternatives))
+    lines += ["", "Facts and their sources:"]
+    for fact in a.facts:
+        lines.append(
+            f"  {fact.subject} ({fact.confidence}, as of {fact.as_of}): {'; '.join(fact.sources)}"
+        )
+    if a.questions:
+        lines += ["", "Questions to ask the vendor:"] + [f"  - {q}" for q in a.questions]
     return "\n".join(lines)
 
 

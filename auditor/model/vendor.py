@@ -1,0 +1,65 @@
+"""A vendor due-diligence sheet, as data: every report format renders the same facts."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from auditor.model.common import StrictModel
+
+
+class ChainRow(StrictModel):
+    """A party of the vendor's service and who controls it."""
+
+    role: str
+    entity: str
+    name: str
+    country: str
+    controllers: list[str] = Field(
+        description="Each controlling parent, with the reason, in words."
+    )
+    unknown_ownership: list[str]
+
+
+class VendorLaw(StrictModel):
+    """A law that reaches data at this vendor, and why."""
+
+    law: str
+    law_name: str
+    citation: str
+    status: str
+    trigger: str
+    via: str
+    confidence: str
+
+
+class FactRow(StrictModel):
+    """One sourced fact of the knowledge base about this vendor."""
+
+    subject: str
+    sources: list[str]
+    as_of: str
+    confidence: str
+    note: str
+
+
+class VendorAssessment(StrictModel):
+    """What procurement needs to know about a catalogue vendor."""
+
+    id: str
+    name: str
+    kind: str
+    kb_version: str
+    open_weights: bool
+    api_only: bool
+    chain: list[ChainRow]
+    laws: list[VendorLaw]
+    residency_options: list[str]
+    deployment_options: list[str]
+    certifications: list[str]
+    defaults: list[str]
+    open_weights_alternatives: list[str]
+    notes: str
+    facts: list[FactRow]
+    questions: list[str]
+    gaps: list[str] = Field(description="What the engine cannot determine with the default option.")
+    default_deployment: str
