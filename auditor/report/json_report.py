@@ -1,13 +1,16 @@
-"""The versioned JSON result (DESIGN.md section 8): sorted keys, no timestamps, byte-stable."""
+"""The versioned JSON result (DESIGN.md section 8): no timestamps, byte-stable.
+
+Keys follow the result model's declared order (``schema_version`` first), and
+every mapping inside is built in a fixed order, so the same inputs give the
+same bytes; pydantic's serializer writes it several times faster than a
+sort-and-dump in Python (issue 9).
+"""
 
 from __future__ import annotations
-
-import json
 
 from auditor.model.findings import AuditResult
 
 
 def render_json(result: AuditResult) -> str:
-    """The result as canonical JSON text (graph pictures are left to the HTML report)."""
-    data = result.model_dump(mode="json", exclude={"graphs"})
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The result as JSON text (graph pictures are left to the HTML report)."""
+    return result.model_dump_json(indent=2, exclude={"graphs"}) + "\n"
