@@ -316,13 +316,9 @@ def evaluate(
                 key = tuple(str(row.get(name, "")) for name in rule.subject)
                 groups.setdefault(key, []).append((_severity(rule, row, policy), row))
         for key, items in sorted(groups.items()):
-            items.sort(
-                key=lambda item: (
-                    -SEVERITY_RANK[item[0]],
-                    str(sorted((k, str(v)) for k, v in item[1].items() if not k.startswith("_"))),
-                )
-            )
-            severity, row = items[0]
+            # Rows arrive in a fixed order (every subject list is sorted), so the first
+            # of the most severe matches is a deterministic choice.
+            severity, row = max(items, key=lambda item: SEVERITY_RANK[item[0]])
             subject = dict(zip(rule.subject, key, strict=True))
             path = row.get("_path")
             evidence = list(path) if isinstance(path, list) else []
