@@ -262,6 +262,52 @@ def audit(obj: Context, /, paths: tuple[Path, ...], **flags: object) -> None:
     sys.exit(int(_run_audit(paths, obj.rule_dirs, flags)))
 
 
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--inventory",
+    "inventory_paths",
+    multiple=True,
+    type=PathArg,
+    help="Hand-written inventory files or folders to audit together with the scan (repeatable).",
+)
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=PathArg,
+    help="Terraform variables file (repeatable).",
+)
+@click.option(
+    "--country",
+    default=None,
+    help="The organisation's country when no inventory declares it (e.g. DE).",
+)
+@click.option(
+    "--explain-resolution", is_flag=True, help="Print how every location was resolved, and stop."
+)
+@audit_options
+@click.pass_obj
+def scan(obj: Context, /, directory: Path, **flags: object) -> None:
+    """Scan Terraform (HCL, plan/state JSON) and Kubernetes under DIRECTORY and audit it.
+
+    Scanned services merge with --inventory, whose flows can name them as
+    'system/component' (see --explain-resolution for the ids). Every audit option applies.
+    """
+    if flags.get("explain_resolution"):
+        from auditor.loader.iac import scan as scan_infrastructure
+
+        var_files = tuple(Path(str(v)) for v in flags.get("var_files") or ())  # type: ignore[attr-defined]
+        result = scan_infrastructure(directory, var_files=var_files)
+        click.echo(result.explain())
+        for diagnostic in result.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        sys.exit(int(ExitCode.INVALID_INPUT if result.diagnostics else ExitCode.OK))
+    paths = tuple(Path(str(p)) for p in flags.pop("inventory_paths") or ())  # type: ignore[attr-defined]
+    flags["scan_root"] = directory
+    sys.exit(int(_run_audit(paths, obj.rule_dirs, flags)))
+
+
 def _run_audit(
     paths: tuple[Path, ...], rule_dirs: tuple[Path, ...], flags: dict[str, object]
 ) -> ExitCode:
@@ -289,8 +335,9 @@ def _run_audit(
         value = flag(name)
         return value if isinstance(value, Path) else from_config(configured)
 
+    scan_root = flag("scan_root")
     inventory_paths = paths or tuple(base / p for p in config.paths)
-    if not inventory_paths:
+    if not inventory_paths and not isinstance(scan_root, Path):
         raise UsageError(
             "no inventory given: name files or folders, or set 'paths' in .auditor.yaml"
         )
@@ -306,7 +353,11 @@ def _run_audit(
     targets = [p for p in [*outputs.values(), write_baseline] if p is not None]
     if sum(1 for p in targets if str(p) == "-") > 1:
         raise UsageError("only one output can go to stdout (-)")
-    _refuse_overwriting_inputs(targets, inventory_paths, policy_file)
+    _refuse_overwriting_inputs(
+        targets,
+        (*inventory_paths, *([scan_root] if isinstance(scan_root, Path) else [])),
+        policy_file,
+    )
     quiet = bool(flag("quiet"))
     progress = None if quiet else _progress_reporter()
     today = flag("today")
@@ -327,6 +378,9 @@ def _run_audit(
             use_waivers=not flag("no_waivers"),
             baseline_file=path_flag("baseline_file", config.baseline),
             since=str(flag("since")) if flag("since") else None,
+            scan_root=scan_root if isinstance(scan_root, Path) else None,
+            var_files=tuple(Path(str(v)) for v in flag("var_files") or ()),  # type: ignore[attr-defined]
+            country=str(flag("country")) if flag("country") else None,
         ),
     )
     if progress is not None:

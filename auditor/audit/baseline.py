@@ -87,7 +87,7 @@ def _git(args: Sequence[str], cwd: Path) -> str:
 
 
 def checkout_at(ref: str, paths: Sequence[Path], into: Path) -> list[Path]:
-    """Write the inventory files under ``paths`` as they were at git ``ref`` into ``into``.
+    """Write the files under ``paths`` as they were at git ``ref`` into ``into``.
 
     Returns the paths to audit there (the same relative paths). Only files git
     tracked at that ref are written; nothing is checked out in the work tree.
@@ -101,8 +101,6 @@ def checkout_at(ref: str, paths: Sequence[Path], into: Path) -> list[Path]:
         relative = path.resolve().relative_to(top)
         listing = _git(["ls-tree", "-r", "--name-only", ref, "--", relative.as_posix()], top)
         for name in listing.splitlines():
-            if not name.endswith((".yaml", ".yml")):
-                continue
             content = subprocess.run(
                 ["git", "show", f"{ref}:{name}"], cwd=top, capture_output=True, check=True
             ).stdout
@@ -122,11 +120,13 @@ def fingerprints_since(
     """
     with tempfile.TemporaryDirectory(prefix="auditor-since-") as tmp:
         old_paths = checkout_at(ref, paths, Path(tmp))
-        existing = [p for p in old_paths if p.exists()]
-        if not existing:
-            return set()
+        if not any(p.exists() for p in old_paths):
+            return set()  # nothing existed then: every finding is new
+        for path in old_paths:  # a folder that did not exist then was empty
+            if not path.exists() and not path.suffix:
+                path.mkdir(parents=True)
         try:
-            return {f.fingerprint for f in run(existing).findings}
+            return {f.fingerprint for f in run([p for p in old_paths if p.exists()]).findings}
         except InputError as exc:
             raise InputError(
                 f"the inventory at {ref} is invalid, so --since cannot compare: {exc.message}",

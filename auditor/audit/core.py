@@ -14,15 +14,16 @@ from pydantic import BaseModel
 from auditor import __version__
 from auditor.audit.baseline import fingerprints_since, read_baseline
 from auditor.audit.waivers import apply_waivers
-from auditor.errors import ExitCode, InputError
+from auditor.errors import ExitCode, InputError, UsageError
 from auditor.exposure import ExposureEngine, register_rows
 from auditor.graph import ResidencyGraph, build_graph
 from auditor.graph.build import system_svg
 from auditor.kb import KnowledgeIndex, load_knowledge_base
 from auditor.kb.index import Fact
 from auditor.kb.resolve import check_inventory, check_policy
+from auditor.loader.iac import scan as scan_infrastructure
 from auditor.loader.inventory import load_inventory, load_policy, load_waivers
-from auditor.model.common import Confidence
+from auditor.model.common import Classification, Confidence
 from auditor.model.findings import (
     AuditResult,
     Finding,
@@ -37,7 +38,7 @@ from auditor.model.findings import (
     SystemGraph,
     TransferConclusion,
 )
-from auditor.model.inventory import Inventory, InventoryFragment
+from auditor.model.inventory import DataAsset, Inventory, InventoryFragment
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
 from auditor.rules.engine import RowBuilder, evaluate
 from auditor.rules.load import load_rules
@@ -46,11 +47,15 @@ from auditor.rules.scores import Scorer
 
 
 def load_checked_inventory(
-    paths: Sequence[Path], rule_dirs: Sequence[Path] = ()
+    paths: Sequence[Path],
+    rule_dirs: Sequence[Path] = (),
+    *,
+    extra: Sequence[InventoryFragment] = (),
+    extra_files: Sequence[str] = (),
 ) -> tuple[Inventory, KnowledgeIndex]:
     """Load the knowledge base and the inventory, and check every reference between them."""
     kb = load_knowledge_base(rule_dirs)
-    inventory = load_inventory(paths)
+    inventory = load_inventory(paths, extra=extra, extra_files=extra_files)
     problems = check_inventory(inventory, kb)
     if problems:
         raise InputError(f"the inventory has {len(set(problems))} problem(s)", problems)
@@ -144,6 +149,11 @@ class AuditOptions:
     use_waivers: bool = True  # False: an audit mode that ignores every waiver
     baseline_file: Path | None = None  # report only findings not in this baseline
     since: str | None = None  # report only findings introduced since this git ref
+    extra_fragments: tuple[InventoryFragment, ...] = ()  # fragments already built in memory
+    extra_files: tuple[str, ...] = ()  # the files those fragments were read from
+    scan_root: Path | None = None  # scan Terraform / plan JSON / Kubernetes under this folder
+    var_files: tuple[Path, ...] = ()  # Terraform --var-file
+    country: str | None = None  # the organisation's country when no inventory declares one
 
 
 def _hash(path: Path) -> str:
@@ -167,9 +177,50 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
         if options.progress is not None:
             options.progress(name)
 
+    extra, extra_files, notices = list(options.extra_fragments), list(options.extra_files), []
+    scanned_keys: set[str] = set()
+    if options.scan_root is not None:
+        stage(f"scanning {options.scan_root}")
+        scanned = scan_infrastructure(options.scan_root, var_files=options.var_files)
+        if scanned.diagnostics:
+            raise InputError(
+                f"{len(scanned.diagnostics)} file(s) under {options.scan_root} cannot be read",
+                scanned.diagnostics,
+            )
+        extra.append(scanned.fragment)
+        extra_files += scanned.files
+        notices += scanned.notes
+        scanned_keys = {f"{s.id}/{c.id}" for s in scanned.fragment.systems for c in s.components}
+        if not paths:
+            extra.append(_scan_organisation(options.country))
     stage("loading the inventory and the knowledge base")
-    inventory, kb = load_checked_inventory(paths, options.rule_dirs)
-    return audit_inventory(inventory, kb, options, since_paths=paths)
+    inventory, kb = load_checked_inventory(
+        paths, options.rule_dirs, extra=extra, extra_files=extra_files
+    )
+    if scanned_keys:
+        inventory, assumed = assume_undeclared_data(inventory, scanned_keys)
+        if assumed:
+            notices.append(
+                f"{assumed} scanned component(s) receive no declared data; the audit assumes they "
+                "hold personal data (asset 'undeclared-data'). Declare data assets and flows in an "
+                "inventory (--inventory) to replace this assumption."
+            )
+    since_paths = [*paths, options.scan_root] if options.scan_root is not None else list(paths)
+    result = audit_inventory(inventory, kb, options, since_paths=since_paths)
+    if notices:
+        result = result.model_copy(update={"notices": sorted({*result.notices, *notices})})
+    return result
+
+
+def _scan_organisation(country: str | None) -> InventoryFragment:
+    if country is None:
+        raise UsageError(
+            "a scan without --inventory needs the organisation's country: --country DE "
+            "(or give an inventory that declares the organisation)"
+        )
+    return InventoryFragment.model_validate(
+        {"organisation": {"name": "organisation of the scanned repository", "country": country}}
+    )
 
 
 def audit_inventory(
@@ -221,9 +272,14 @@ def audit_inventory(
     if options.since is not None:
         stage(f"auditing the inventory as it was at {options.since}")
         plain = replace(options, since=None, baseline_file=None, progress=None, use_waivers=False)
-        known |= fingerprints_since(
-            options.since, list(since_paths), lambda old: run_audit(old, plain)
-        )
+
+        def audit_old(old: list[Path]) -> AuditResult:
+            # the scan root, when there is one, was passed last: re-scan it as it was
+            if options.scan_root is not None:
+                return run_audit(old[:-1], replace(plain, scan_root=old[-1]))
+            return run_audit(old, plain)
+
+        known |= fingerprints_since(options.since, list(since_paths), audit_old)
     in_baseline = sum(1 for f in findings if f.fingerprint in known)
     if known:
         findings = [f for f in findings if f.fingerprint not in known]
@@ -445,3 +501,46 @@ def graph_of(paths: Sequence[Path], rule_dirs: Sequence[Path] = ()) -> Residency
     """The dependency graph of an inventory."""
     inventory, kb = load_checked_inventory(paths, rule_dirs)
     return build_graph(inventory, kb)
+
+
+UNDECLARED = "undeclared-data"
+
+
+def assume_undeclared_data(inventory: Inventory, scanned: set[str]) -> tuple[Inventory, int]:
+    """Let scanned components that no declared data reaches hold an assumed personal-data asset.
+
+    Infrastructure code says where services run, not what data they see; an audit
+    that found "no exposure" because nobody declared the data would be silence,
+    not assurance. The assumption is conservative (personal data) and visible
+    (its own asset, and a notice in every output).
+    """
+    reached: set[str] = set()
+    for system in inventory.systems:
+        for flow in system.flows:
+            for ref in (flow.source, flow.target):
+                reached.add(ref if "/" in ref else f"{system.id}/{ref}")
+        reached |= {f"{system.id}/{c.id}" for c in system.components if c.holds}
+    missing = scanned - reached
+    if not missing:
+        return inventory, 0
+    asset = DataAsset(
+        id=UNDECLARED,
+        name="Data not declared in any inventory (assumed personal)",
+        categories=["user"],
+        classification=Classification.CONFIDENTIAL,
+    )
+    systems = []
+    for system in inventory.systems:
+        components = [
+            c.model_copy(update={"holds": [*c.holds, UNDECLARED]})
+            if f"{system.id}/{c.id}" in missing
+            else c
+            for c in system.components
+        ]
+        systems.append(system.model_copy(update={"components": components}))
+    data = (
+        inventory.data
+        if any(d.id == UNDECLARED for d in inventory.data)
+        else (*inventory.data, asset)
+    )
+    return inventory.model_copy(update={"systems": tuple(systems), "data": data}), len(missing)

@@ -266,10 +266,12 @@ class Resolver:
             )
         if scope is ProcessingScope.DATA_ZONE:
             zone = option.location or "EU"
-            countries = self.zone(zone) if zone in ("EU", "EEA") else frozenset()
+            # A zone is a bloc (EU, EEA) or a single country (a US data zone).
+            countries = self.zone(zone) if zone in ("EU", "EEA") else frozenset({zone})
             if base.kind is PlaceKind.COUNTRY and base.countries <= countries:
+                kind = PlaceKind.ZONE if len(countries) > 1 else PlaceKind.COUNTRY
                 return Place(
-                    PlaceKind.ZONE,
+                    kind,
                     countries,
                     f"{zone} data zone",
                     f"{where}: processed within the {zone} data zone",

@@ -194,10 +194,17 @@ def check_local_references(inventory: Inventory) -> list[Diagnostic]:
     return problems
 
 
-def load_inventory(paths: Sequence[Path], limits: Limits = DEFAULT_LIMITS) -> Inventory:
-    """Read, validate and merge inventory files; raise InputError listing every problem."""
-    fragments, files, problems = read_fragments(paths, limits)
-    inventory, merge_problems = merge(fragments, files)
+def load_inventory(
+    paths: Sequence[Path],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    extra: Sequence[InventoryFragment] = (),
+    extra_files: Sequence[str] = (),
+) -> Inventory:
+    """Read, validate and merge inventory files (plus fragments already built, e.g. by a
+    scan of infrastructure code); raise InputError listing every problem."""
+    fragments, files, problems = read_fragments(paths, limits) if paths else ([], [], [])
+    inventory, merge_problems = merge([*fragments, *extra], [*files, *extra_files])
     if problems:
         # A file that failed validation may hold the organisation: do not claim it is missing.
         merge_problems = [p for p in merge_problems if p.message != "no organisation is declared"]

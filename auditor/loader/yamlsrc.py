@@ -97,7 +97,7 @@ def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-class _Builder:
+class ValueBuilder:
     """Turns a node tree into plain values, recording positions."""
 
     def __init__(self, display: str, limits: Limits) -> None:
@@ -221,7 +221,8 @@ class _Builder:
         return result
 
 
-def _decode(raw: bytes, display: str) -> str:
+def decode(raw: bytes, display: str) -> str:
+    """File bytes as text: UTF-8 (a BOM is dropped) or UTF-16 with a BOM; anything else is a diagnostic."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -278,7 +279,7 @@ def parse_text(text: str, display: str, limits: Limits = DEFAULT_LIMITS) -> Yaml
         loader.dispose()
     if root is None:
         return YamlDocument(display, None)
-    builder = _Builder(display, limits)
+    builder = ValueBuilder(display, limits)
     data = builder.build(root, (), 0)
     return YamlDocument(display, data, builder.value_pos, builder.key_pos)
 
@@ -305,4 +306,4 @@ def read_yaml(
         raise YamlProblem(
             Diagnostic(shown, None, None, f"cannot read the file: {exc.strerror or exc}")
         ) from None
-    return parse_text(_decode(raw, shown), shown, limits)
+    return parse_text(decode(raw, shown), shown, limits)

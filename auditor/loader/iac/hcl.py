@@ -1,0 +1,720 @@
+"""Terraform files as blocks and attributes with line numbers, and a small expression evaluator.
+
+``python-hcl2`` parses the text (its Lark grammar, ``hcl2.parses_to_tree``);
+this module keeps the raw parse tree of each attribute, so values are
+evaluated only when a detection needs them and every value keeps the file and
+line it was written at. The evaluator covers what location attributes use in
+practice: literals, templates, ``var.``/``local.``/``module.`` references,
+references to other resources' attributes, indexing, conditionals, a few pure
+functions. Everything else evaluates to *unknown* with a reason; nothing is
+ever guessed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import operator
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+import hcl2
+from lark import Token, Tree
+from lark.exceptions import LarkError, UnexpectedInput
+
+from auditor.errors import Diagnostic
+from auditor.loader.iac.result import How, ResolutionStep
+from auditor.model.common import SourceSpan
+
+Node = Tree[Token] | Token
+
+
+class _Unknown:
+    """Marker for a value the code does not fix (inside lists and maps too)."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = _Unknown()
+HOLE: Final = "\ufffc"  # stands for an unknown part of a template in Val.partial
+
+
+@dataclass(frozen=True, slots=True)
+class Val:
+    """An evaluated value with the chain of steps that produced it.
+
+    ``value`` is a plain Python value (str, int, float, bool, None, list, dict)
+    whose parts may be :data:`UNKNOWN`, or :data:`UNKNOWN` itself, in which case
+    ``reason`` says why.
+    """
+
+    value: Any
+    steps: tuple[ResolutionStep, ...] = ()
+    reason: str = ""
+    partial: str | None = None  # an unknown template with its known text (HOLE marks the gaps)
+
+    @property
+    def known(self) -> bool:
+        """The value is fully fixed by the code."""
+        return _fully_known(self.value)
+
+    def with_step(self, step: ResolutionStep) -> Val:
+        """The same value, reached through one more (outer) step."""
+        return Val(self.value, (step, *self.steps), self.reason, self.partial)
+
+    def get(self, path: Sequence[str | int]) -> Val:
+        """Navigate into maps and lists; blocks (lists of maps) are entered at their first item."""
+        current = self.value
+        for part in path:
+            if current is UNKNOWN:
+                return Val(UNKNOWN, self.steps, self.reason or "part of the value is unknown")
+            if isinstance(current, list) and isinstance(part, str):
+                if not current:
+                    return Val(None, self.steps)
+                current = current[0]
+            if isinstance(current, dict):
+                current = current.get(str(part))
+            elif isinstance(current, list) and isinstance(part, int):
+                current = current[part] if -len(current) <= part < len(current) else None
+            else:
+                return Val(None, self.steps)
+        if current is UNKNOWN:
+            return Val(UNKNOWN, self.steps, self.reason or "part of the value is unknown")
+        return Val(current, self.steps, self.reason)
+
+
+def _fully_known(value: Any) -> bool:
+    if value is UNKNOWN:
+        return False
+    if isinstance(value, list):
+        return all(_fully_known(v) for v in value)
+    if isinstance(value, dict):
+        return all(_fully_known(v) for v in value.values())
+    return True
+
+
+def unknown(reason: str, steps: tuple[ResolutionStep, ...] = ()) -> Val:
+    """An unknown value with its reason."""
+    return Val(UNKNOWN, steps, reason)
+
+
+@dataclass(slots=True)
+class Attr:
+    """``name = expression`` in a body, with where it stands."""
+
+    name: str
+    expr: Node
+    span: SourceSpan
+    text: str  # the expression as written
+
+
+@dataclass(slots=True)
+class Block:
+    """``type "label" ... { body }`` with where it starts."""
+
+    type: str
+    labels: tuple[str, ...]
+    body: Body
+    span: SourceSpan
+
+
+@dataclass(slots=True)
+class Body:
+    """Attributes (by name) and nested blocks (in order) of a file or a block."""
+
+    attrs: dict[str, Attr] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+    def blocks_of(self, kind: str) -> Iterator[Block]:
+        """Nested blocks of one type."""
+        return (b for b in self.blocks if b.type == kind)
+
+
+class HclProblem(Exception):
+    """A .tf file that cannot be parsed; carries the diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(str(diagnostic))
+        self.diagnostic = diagnostic
+
+
+def _tree(node: object, name: str) -> bool:
+    return isinstance(node, Tree) and node.data == name
+
+
+def _children(node: Tree[Token]) -> list[Node]:
+    """Children that carry meaning (no layout, comments or punctuation tokens)."""
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _name(node: Node) -> str:
+    """Text of an identifier, keyword or literal_value node."""
+    if isinstance(node, Token):
+        return str(node)
+    token = next((c for c in node.children if isinstance(c, Token)), None)
+    return str(token) if token is not None else ""
+
+
+def _string_literal(node: Tree[Token]) -> str | None:
+    """The text of a string without interpolations (block labels, object keys)."""
+    parts: list[str] = []
+    for part in node.children:
+        if not _tree(part, "string_part"):
+            continue
+        assert isinstance(part, Tree)
+        inner = part.children[0] if part.children else None
+        if isinstance(inner, Token):
+            parts.append(_unescape(str(inner)))
+        else:
+            return None
+    return "".join(parts)
+
+
+_ESCAPES = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
+
+
+def _unescape(raw: str) -> str:
+    if raw.startswith("$${") or raw.startswith("%%{"):
+        return raw[1:]
+    if "\\" not in raw:
+        return raw
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        simple = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+        if code in simple:
+            return simple[code]
+        if code[0] in "uU":
+            try:
+                return codecs.decode("\\" + code, "unicode_escape")
+            except UnicodeDecodeError:
+                return match.group(0)
+        return match.group(0)
+
+    return _ESCAPES.sub(one, raw)
+
+
+def _span(display: str, node: Tree[Token]) -> SourceSpan:
+    meta = node.meta
+    line = getattr(meta, "line", 1) or 1
+    column = getattr(meta, "column", 1) or 1
+    return SourceSpan(path=display, line=line, column=column)
+
+
+def _text(source: str, node: Node) -> str:
+    if isinstance(node, Token):
+        return str(node)
+    meta = node.meta
+    start = getattr(meta, "start_pos", None)
+    end = getattr(meta, "end_pos", None)
+    if start is None or end is None:
+        return ""
+    return " ".join(source[start:end].split())
+
+
+def _body(node: Tree[Token], source: str, display: str) -> Body:
+    body = Body()
+    for child in node.children:
+        if _tree(child, "attribute"):
+            assert isinstance(child, Tree)
+            parts = _children(child)
+            name = _name(parts[0])
+            expr = parts[-1]
+            body.attrs[name] = Attr(name, expr, _span(display, child), _text(source, expr))
+        elif _tree(child, "block"):
+            assert isinstance(child, Tree)
+            parts = _children(child)
+            labels: list[str] = []
+            inner: Tree[Token] | None = None
+            for part in parts:
+                assert isinstance(part, Tree)
+                if part.data == "body":
+                    inner = part
+                elif part.data == "string":
+                    labels.append(_string_literal(part) or "")
+                else:
+                    labels.append(_name(part))
+            kind, *rest = labels or [""]
+            body.blocks.append(
+                Block(
+                    kind,
+                    tuple(rest),
+                    _body(inner, source, display) if inner is not None else Body(),
+                    _span(display, child),
+                )
+            )
+    return body
+
+
+def parse_hcl(text: str, display: str) -> Body:
+    """Parse Terraform text; raise :class:`HclProblem` with the position of a syntax error."""
+    try:
+        tree = hcl2.parses_to_tree(text)
+    except UnexpectedInput as exc:
+        line = getattr(exc, "line", None)
+        column = getattr(exc, "column", None)
+        token = getattr(exc, "token", None)
+        what = f"unexpected {str(token)!r}" if token is not None else "unexpected input"
+        raise HclProblem(
+            Diagnostic(
+                display,
+                line if isinstance(line, int) and line > 0 else None,
+                column if isinstance(column, int) and column > 0 else None,
+                f"cannot parse Terraform: {what}",
+                "check the syntax with 'terraform validate'; the rest of the module is still scanned",
+            )
+        ) from None
+    except (LarkError, RuntimeError, RecursionError, ValueError) as exc:
+        raise HclProblem(
+            Diagnostic(display, None, None, f"cannot parse Terraform: {exc}".splitlines()[0])
+        ) from None
+    root = _children(tree)
+    if not root:
+        return Body()
+    body = root[0]
+    assert isinstance(body, Tree)
+    return _body(body, text, display)
+
+
+# --- references --------------------------------------------------------------------------------
+
+Traversal = list[str | int]
+
+
+def traversal(node: Node, index: Callable[[Node], Val] | None = None) -> Traversal | None:
+    """``a.b[0]["c"]`` as ``["a", "b", 0, "c"]``; None if the expression is not a plain reference.
+
+    ``index`` evaluates a non-literal index (``var.m[var.k]``); without it such a
+    reference is not a plain one.
+    """
+    node = _unwrap(node)
+    if _tree(node, "identifier"):
+        return [_name(node)]
+    if _tree(node, "get_attr_expr_term"):
+        assert isinstance(node, Tree)
+        base_node, attr = _children(node)
+        base = traversal(base_node, index)
+        if base is None:
+            return None
+        assert isinstance(attr, Tree)
+        key = _children(attr)
+        return [*base, _name(key[0])] if key else None
+    if _tree(node, "index_expr_term"):
+        assert isinstance(node, Tree)
+        base_node, idx = _children(node)
+        base = traversal(base_node, index)
+        if base is None:
+            return None
+        assert isinstance(idx, Tree)
+        if idx.data == "short_index":
+            token = next(
+                c for c in idx.children if isinstance(c, Token) and c.type == "INT_LITERAL"
+            )
+            return [*base, int(str(token))]
+        inner = _children(idx)
+        if not inner:
+            return None
+        literal = _literal_key(inner[0])
+        if literal is not None:
+            return [*base, literal]
+        if index is None:
+            return None
+        val = index(inner[0])
+        if val.known and isinstance(val.value, str | int) and not isinstance(val.value, bool):
+            return [*base, val.value]
+        return None
+    return None
+
+
+def _literal_key(node: Node) -> str | int | None:
+    node = _unwrap(node)
+    if _tree(node, "string"):
+        assert isinstance(node, Tree)
+        return _string_literal(node)
+    if _tree(node, "int_lit"):
+        return int(_name(node))
+    return None
+
+
+def _unwrap(node: Node) -> Node:
+    """Drop ``expr_term`` wrappers and parentheses."""
+    while _tree(node, "expr_term"):
+        assert isinstance(node, Tree)
+        inner = _children(node)
+        if len(inner) != 1:
+            break
+        node = inner[0]
+    return node
+
+
+def render(path: Traversal) -> str:
+    """``["var", "m", 0]`` as ``var.m[0]``."""
+    text = str(path[0]) if path else ""
+    for part in path[1:]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+class Scope(Protocol):
+    """What an expression can refer to (a module instance)."""
+
+    def reference(self, path: Traversal, span: SourceSpan, depth: int) -> Val:
+        """The value of ``var.x``, ``local.x``, ``module.m.out``, ``type.name.attr`` ...."""
+        ...
+
+
+_MAX_DEPTH: Final = 64
+
+
+def _num(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def _merge_steps(vals: Sequence[Val]) -> tuple[ResolutionStep, ...]:
+    steps: list[ResolutionStep] = []
+    for val in vals:
+        for step in val.steps:
+            if step not in steps:
+                steps.append(step)
+    return tuple(steps)
+
+
+def _first_unknown(vals: Sequence[Val]) -> Val | None:
+    return next((v for v in vals if v.value is UNKNOWN), None)
+
+
+def _known_args(name: str, args: Sequence[Val]) -> Val | None:
+    bad = next((a for a in args if not a.known), None)
+    if bad is not None:
+        return unknown(bad.reason or f"an argument of {name}() is unknown", _merge_steps(args))
+    return None
+
+
+def _fn_format(args: list[Any]) -> Any:
+    fmt, *rest = args
+    values = iter(rest)
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "%%":
+            return "%"
+        return str(next(values))
+
+    return re.sub(r"%%|%[-+#0 ]*\d*(?:\.\d+)?[sdvqf]", one, str(fmt))
+
+
+def _fn_lookup(args: list[Any]) -> Any:
+    mapping, key, *default = args
+    if isinstance(mapping, dict) and str(key) in mapping:
+        return mapping[str(key)]
+    if default:
+        return default[0]
+    raise KeyError(key)
+
+
+def _fn_element(args: list[Any]) -> Any:
+    seq, idx = args
+    return seq[int(idx) % len(seq)]
+
+
+def _fn_merge(args: list[Any]) -> Any:
+    out: dict[str, Any] = {}
+    for arg in args:
+        if arg is not None:
+            out.update(arg)
+    return out
+
+
+_PURE: Final[Mapping[str, Callable[[list[Any]], Any]]] = {
+    "lower": lambda a: str(a[0]).lower(),
+    "upper": lambda a: str(a[0]).upper(),
+    "title": lambda a: str(a[0]).title(),
+    "trimspace": lambda a: str(a[0]).strip(),
+    "tostring": lambda a: a[0] if a[0] is None else str(a[0]),
+    "tolist": lambda a: list(a[0]),
+    "toset": lambda a: list(dict.fromkeys(a[0])),
+    "tomap": lambda a: dict(a[0]),
+    "format": _fn_format,
+    "join": lambda a: str(a[0]).join(str(x) for x in a[1]),
+    "replace": lambda a: str(a[0]).replace(str(a[1]), str(a[2])),
+    "split": lambda a: str(a[1]).split(str(a[0])),
+    "lookup": _fn_lookup,
+    "element": _fn_element,
+    "merge": _fn_merge,
+    "concat": lambda a: [x for seq in a for x in seq],
+    "length": lambda a: len(a[0]),
+    "jsonencode": lambda a: a[0],  # structure kept: attributes inside stay readable
+    "yamlencode": lambda a: a[0],
+}
+
+
+class Evaluator:
+    """Evaluates attribute expressions of one file in one scope."""
+
+    def __init__(self, scope: Scope, depth: int = 0) -> None:
+        self.scope = scope
+        self.depth = depth
+
+    def eval(self, node: Node, span: SourceSpan) -> Val:
+        """The value of an expression (never raises; unknown when not fixed by the code)."""
+        if self.depth > _MAX_DEPTH:
+            return unknown("references nested too deeply to follow")
+        try:
+            return self._eval(node, span)
+        except RecursionError:
+            return unknown("expression nested too deeply to evaluate")
+
+    def _eval(self, node: Node, span: SourceSpan) -> Val:
+        node = _unwrap(node)
+        if isinstance(node, Token):
+            return Val(str(node))
+        data = node.data
+        if data == "expr_term":  # parenthesised
+            inner = _children(node)
+            return self._eval(inner[0], span) if inner else unknown("empty expression")
+        if data == "string":
+            return self._string(node, span)
+        if data == "int_lit" or data == "float_lit":
+            return Val(_num(_name(node)))
+        if data == "literal_value":
+            word = _name(node)
+            return Val({"true": True, "false": False}.get(word))
+        if data in ("heredoc_template", "heredoc_template_trim"):
+            return self._heredoc(node, data)
+        if data == "tuple":
+            items = [self._eval(c, span) for c in _children(node)]
+            return Val([i.value for i in items], _merge_steps(items))
+        if data == "object":
+            return self._object(node, span)
+        if data in ("identifier", "get_attr_expr_term", "index_expr_term"):
+            path = traversal(node, lambda n: self._eval(n, span))
+            if path is None:
+                return unknown(f"reference with a computed index is not followed: {node.data}")
+            return self.scope.reference(path, span, self.depth + 1)
+        if data == "function_call":
+            return self._call(node, span)
+        if data == "conditional":
+            return self._conditional(node, span)
+        if data == "binary_op":
+            return self._binary(node, span)
+        if data == "unary_op":
+            op = next((str(c) for c in node.children if isinstance(c, Token)), "")
+            operand = self._eval(_children(node)[0], span)
+            if not operand.known:
+                return operand
+            if op == "!" and isinstance(operand.value, bool):
+                return Val(not operand.value, operand.steps)
+            if op == "-" and isinstance(operand.value, int | float):
+                return Val(-operand.value, operand.steps)
+            return unknown(f"cannot apply {op} to {operand.value!r}", operand.steps)
+        if data in ("for_tuple_expr", "for_object_expr"):
+            return unknown("'for' expressions are not evaluated")
+        if data in ("attr_splat_expr_term", "full_splat_expr_term"):
+            return unknown("splat expressions ([*]) are not evaluated")
+        return unknown(f"{data} expressions are not evaluated")
+
+    def _string(self, node: Tree[Token], span: SourceSpan) -> Val:
+        pieces: list[str] = []
+        parts: list[Val] = []
+        reason = ""
+        for part in node.children:
+            if not _tree(part, "string_part"):
+                continue
+            assert isinstance(part, Tree)
+            inner = part.children[0] if part.children else None
+            if isinstance(inner, Token):
+                pieces.append(_unescape(str(inner)))
+            elif _tree(inner, "interpolation"):
+                assert isinstance(inner, Tree)
+                val = self._eval(_children(inner)[0], span)
+                parts.append(val)
+                if val.known and not isinstance(val.value, dict | list):
+                    pieces.append(_to_text(val.value))
+                else:
+                    pieces.append(HOLE)
+                    reason = reason or val.reason or "an interpolated value is unknown"
+            else:
+                return unknown("template directives (%{ }) are not evaluated", _merge_steps(parts))
+        text = "".join(pieces)
+        if reason:
+            return Val(UNKNOWN, _merge_steps(parts), reason, text)
+        return Val(text, _merge_steps(parts))
+
+    def _heredoc(self, node: Tree[Token], data: str) -> Val:
+        raw = _name(node)
+        lines = raw.split("\n")
+        body_lines = lines[1:-2] if len(lines) >= 3 else []
+        if data == "heredoc_template_trim":
+            indent = min((len(x) - len(x.lstrip()) for x in body_lines if x.strip()), default=0)
+            body_lines = [x[indent:] for x in body_lines]
+        body = "\n".join(body_lines) + ("\n" if body_lines else "")
+        if "${" in body.replace("$${", "") or "%{" in body.replace("%%{", ""):
+            return unknown("interpolations inside heredocs are not evaluated")
+        return Val(body.replace("$${", "${").replace("%%{", "%{"))
+
+    def _object(self, node: Tree[Token], span: SourceSpan) -> Val:
+        result: dict[str, Any] = {}
+        vals: list[Val] = []
+        for elem in _children(node):
+            if not _tree(elem, "object_elem"):
+                continue
+            assert isinstance(elem, Tree)
+            key_node, value_node = _children(elem)
+            assert isinstance(key_node, Tree)
+            key_inner = _children(key_node)
+            if key_inner:
+                inner = _unwrap(key_inner[0])
+                if _tree(inner, "identifier"):
+                    key: Any = _name(inner)
+                else:
+                    key_val = self._eval(inner, span)
+                    if not key_val.known:
+                        return unknown("an object key is unknown", key_val.steps)
+                    key = _to_text(key_val.value)
+            else:
+                key = _name(key_node)
+            val = self._eval(value_node, span)
+            vals.append(val)
+            result[str(key)] = val.value
+        return Val(result, _merge_steps(vals))
+
+    def _call(self, node: Tree[Token], span: SourceSpan) -> Val:
+        parts = _children(node)
+        name = _name(parts[0])
+        if len(parts) > 1 and _tree(parts[1], "identifier"):  # provider::ns::fn
+            return unknown(f"provider function {name}::... is not evaluated")
+        arg_nodes: list[Node] = []
+        expand = False
+        if parts and _tree(parts[-1], "arguments"):
+            args_tree = parts[-1]
+            assert isinstance(args_tree, Tree)
+            arg_nodes = _children(args_tree)
+            expand = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_tree.children)
+        if expand:
+            return unknown(f"{name}(...) with an expanded argument is not evaluated")
+        if name in ("try", "coalesce"):
+            tried: list[Val] = []
+            for arg in arg_nodes:
+                val = self._eval(arg, span)
+                tried.append(val)
+                if val.known and not (name == "coalesce" and val.value in (None, "")):
+                    return val
+                if not val.known and (name == "coalesce" or val.reason != _MISSING):
+                    # A try() whose first choice is unknown may still pick it at apply time.
+                    return unknown(val.reason or f"{name}() argument unknown", _merge_steps(tried))
+            return unknown(f"no argument of {name}() has a value", _merge_steps(tried))
+        func = _PURE.get(name)
+        if func is None:
+            return unknown(f"function {name}() is not evaluated")
+        args = [self._eval(a, span) for a in arg_nodes]
+        bad = _known_args(name, args)
+        if bad is not None:
+            return bad
+        try:
+            return Val(func([a.value for a in args]), _merge_steps(args))
+        except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError, StopIteration):
+            return unknown(f"{name}() fails on these arguments", _merge_steps(args))
+
+    def _conditional(self, node: Tree[Token], span: SourceSpan) -> Val:
+        cond_node, then_node, else_node = _children(node)[:3]
+        cond = self._eval(cond_node, span)
+        if cond.known and isinstance(cond.value, bool):
+            chosen = self._eval(then_node if cond.value else else_node, span)
+            return Val(chosen.value, _merge_steps([cond, chosen]), chosen.reason)
+        then_val = self._eval(then_node, span)
+        else_val = self._eval(else_node, span)
+        if then_val.known and else_val.known and then_val.value == else_val.value:
+            return Val(then_val.value, _merge_steps([then_val, else_val]))
+        return unknown(
+            cond.reason or "the condition of a conditional expression is unknown",
+            _merge_steps([cond, then_val, else_val]),
+        )
+
+    def _binary(self, node: Tree[Token], span: SourceSpan) -> Val:
+        left_node, term = _children(node)[:2]
+        assert isinstance(term, Tree)
+        op_node, right_node = _children(term)[:2]
+        op = _name(op_node) if isinstance(op_node, Tree) else str(op_node)
+        left = self._eval(left_node, span)
+        right = self._eval(right_node, span)
+        steps = _merge_steps([left, right])
+        short_circuit = (op == "&&" and left.value is False) or (op == "||" and left.value is True)
+        if short_circuit:
+            return Val(left.value, left.steps)
+        bad = _first_unknown([left, right])
+        if bad is not None:
+            return unknown(bad.reason or "an operand is unknown", steps)
+        a, b = left.value, right.value
+        try:
+            result: Any
+            if op == "==":
+                result = a == b
+            elif op == "!=":
+                result = a != b
+            elif op == "&&":
+                result = bool(a) and bool(b)
+            elif op == "||":
+                result = bool(a) or bool(b)
+            elif op in _ARITHMETIC:
+                result = _ARITHMETIC[op](_number(a), _number(b))
+            else:
+                return unknown(f"operator {op} is not evaluated", steps)
+        except (TypeError, ValueError, ZeroDivisionError):
+            return unknown(f"cannot compute {a!r} {op} {b!r}", steps)
+        return Val(result, steps)
+
+
+_MISSING: Final = "no such attribute or key"
+_ARITHMETIC: Final[Mapping[str, Callable[[Any, Any], Any]]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "%": operator.mod,
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
+
+
+def _number(value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise TypeError("bool")
+    if isinstance(value, int | float):
+        return value
+    return _num(str(value))
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def missing(steps: tuple[ResolutionStep, ...] = ()) -> Val:
+    """An attribute or key that is not set (try() moves on to its next argument)."""
+    return unknown(_MISSING, steps)
+
+
+def step(how: How, span: SourceSpan | None, text: str) -> ResolutionStep:
+    """Shorthand for a resolution step."""
+    return ResolutionStep(how, span, text)

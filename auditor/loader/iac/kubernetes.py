@@ -1,0 +1,726 @@
+"""Kubernetes manifests (plain or rendered Helm output): model servers and model-API clients.
+
+A workload whose image serves models (vLLM, TGI, Ollama, NVIDIA NIM, ...)
+becomes an ``inference_endpoint`` with the model read from its arguments or
+environment. Environment variables and ConfigMaps whose values point at a
+hosted model API (OpenAI, Azure OpenAI, Anthropic, Mistral, DeepSeek, Bedrock,
+...) become ``model_api`` components next to an ``application`` component for
+the workload. The cluster location comes only from what the manifests declare
+(a region node label with a provider's node label, or the
+``residency-auditor.io/region`` annotation); otherwise it stays unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.errors import Diagnostic
+from auditor.loader.iac.catalogue import Catalogue, EndpointRule, ImageRule
+from auditor.loader.iac.detect import Decided, Part, Placed, slug
+from auditor.loader.iac.hcl import Val, step, unknown
+from auditor.loader.iac.result import How
+from auditor.loader.yamlsrc import (
+    DataPath,
+    Limits,
+    YamlProblem,
+    ValueBuilder,
+    decode,
+)
+from auditor.model.common import SourceSpan
+from auditor.model.inventory import ComponentKind
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_POD_SPEC: dict[str, DataPath] = {
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "Pod": ("spec",),
+}
+_URL = re.compile(r"(?i)\b(?:https?|wss?)://([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d+)?")
+_HOST = re.compile(r"(?i)^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+_MODEL_ENV = re.compile(r"(?i)(^|_)MODEL(_NAME|_ID)?$")
+_CLUSTER_HOST = re.compile(r"(?i)^([a-z0-9-]+)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?$")
+
+
+def _family(name: str) -> str:
+    """``OPENAI`` for OPENAI_BASE_URL / OPENAI_MODEL: which client a variable configures."""
+    return name.split("_", 1)[0].upper()
+
+
+@dataclass
+class Manifest:
+    """One Kubernetes object with the positions of its values."""
+
+    display: str
+    data: dict[str, Any]
+    positions: dict[DataPath, tuple[int, int]]
+    base: DataPath
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        return str((self.data.get("metadata") or {}).get("name", ""))
+
+    @property
+    def namespace(self) -> str:
+        return str((self.data.get("metadata") or {}).get("namespace") or "default")
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.namespace}/{self.name}"
+
+    def span(self, *path: str | int) -> SourceSpan:
+        """Where the value at ``path`` (or the nearest enclosing one) stands."""
+        probe: DataPath = (*self.base, *path)
+        while True:
+            if probe in self.positions:
+                line, column = self.positions[probe]
+                return SourceSpan(path=self.display, line=line, column=column)
+            if not probe:
+                return SourceSpan(path=self.display, line=1, column=1)
+            probe = probe[:-1]
+
+    def get(self, *path: str | int) -> Any:
+        """The value at ``path`` or None."""
+        current: Any = self.data
+        for part in path:
+            if isinstance(part, int) and isinstance(current, list) and part < len(current):
+                current = current[part]
+            elif isinstance(part, str) and isinstance(current, dict):
+                current = current.get(part)
+            else:
+                return None
+        return current
+
+
+def read_manifests(
+    path: Path, display: str, limits: Limits
+) -> tuple[list[Manifest], list[Diagnostic]]:
+    """Every Kubernetes object in a (multi-document) YAML file; non-Kubernetes YAML yields none."""
+    try:
+        if path.stat().st_size > limits.max_file_bytes:
+            return [], [Diagnostic(display, None, None, "the file is over the size limit")]
+        text = decode(path.read_bytes(), display)
+    except YamlProblem as exc:
+        return [], [exc.diagnostic]
+    except OSError as exc:
+        return [], [Diagnostic(display, None, None, f"cannot read the file: {exc.strerror}")]
+    if "apiVersion" not in text or "kind" not in text:
+        return [], []
+    manifests: list[Manifest] = []
+    problems: list[Diagnostic] = []
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            builder = ValueBuilder(display, limits)
+            try:
+                data = builder.build(node, (), 0)
+            except YamlProblem as exc:
+                problems.append(exc.diagnostic)
+                continue
+            if not (isinstance(data, dict) and "apiVersion" in data and "kind" in data):
+                continue
+            if data.get("kind") == "List" and isinstance(data.get("items"), list):
+                for index, item in enumerate(data["items"]):
+                    if isinstance(item, dict) and "kind" in item:
+                        manifests.append(
+                            Manifest(display, item, builder.value_pos, ("items", index))
+                        )
+                continue
+            manifests.append(Manifest(display, data, builder.value_pos, ()))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        if "{{" in text:
+            return [], []  # an unrendered Helm template: reported by the caller as a note
+        problems.append(Diagnostic(display, line, column, f"invalid YAML: {exc.problem or exc}"))
+    except (yaml.YAMLError, RecursionError) as exc:
+        problems.append(Diagnostic(display, None, None, f"invalid YAML: {exc}"))
+    if problems and "{{" in text:
+        return [], []  # an unrendered Helm template: reported by the caller as a note
+    return manifests, problems
+
+
+@dataclass
+class EnvEntry:
+    """An environment variable of a container, with where its value is written."""
+
+    name: str
+    value: str | None
+    span: SourceSpan
+    origin: str  # e.g. "Deployment/shop/chat-app env OPENAI_BASE_URL"
+
+
+@dataclass
+class Workload:
+    """A workload's pod template, flattened."""
+
+    manifest: Manifest
+    spec_path: DataPath
+    containers: list[tuple[DataPath, dict[str, Any]]] = field(default_factory=list)
+
+
+def _containers(manifest: Manifest) -> Workload | None:
+    spec_path = _POD_SPEC.get(manifest.kind)
+    if spec_path is None:
+        return None
+    spec = manifest.get(*spec_path)
+    if not isinstance(spec, dict):
+        return None
+    workload = Workload(manifest, spec_path)
+    for key in ("initContainers", "containers"):
+        for index, container in enumerate(spec.get(key) or []):
+            if isinstance(container, dict):
+                workload.containers.append(((*spec_path, key, index), container))
+    return workload
+
+
+class KubernetesScanner:
+    """Turns the manifests of one scan into parts, grouped by namespace."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.k8s = catalogue.kubernetes
+        self.notes: list[str] = []
+
+    def scan(self, manifests: list[Manifest]) -> dict[str, list[Part]]:
+        """Parts per namespace (in manifest order)."""
+        config_maps: dict[tuple[str, str], Manifest] = {}
+        namespaces: dict[str, Manifest] = {}
+        for manifest in manifests:
+            if manifest.kind == "ConfigMap":
+                config_maps.setdefault((manifest.namespace, manifest.name), manifest)
+            elif manifest.kind == "Namespace":
+                namespaces.setdefault(manifest.name, manifest)
+        used: set[tuple[str, str]] = set()
+        parts: dict[str, list[Part]] = {}
+        serving: dict[str, Part] = {}
+        calls: list[tuple[Manifest, EnvEntry]] = []
+        for manifest in manifests:
+            workload = _containers(manifest)
+            if workload is None:
+                continue
+            found = self._workload(workload, config_maps, namespaces, used, calls)
+            if found:
+                parts.setdefault(manifest.namespace, []).extend(found)
+                if found[0].kind is not ComponentKind.APPLICATION:
+                    serving[manifest.address] = found[0]
+        self._links(manifests, serving, calls)
+        for key, config_map in config_maps.items():
+            if key in used:
+                continue
+            entries = [
+                EnvEntry(
+                    str(k), str(v), config_map.span("data", str(k)), f"{config_map.address} key {k}"
+                )
+                for k, v in (config_map.get("data") or {}).items()
+                if isinstance(v, str | int | float)
+            ]
+            api = self._apis(
+                config_map, entries, None, config_map.address, slug(f"configmap-{config_map.name}")
+            )
+            if api:
+                parts.setdefault(config_map.namespace, []).extend(api)
+        return parts
+
+    def _links(
+        self,
+        manifests: list[Manifest],
+        serving: dict[str, Part],
+        calls: list[tuple[Manifest, EnvEntry]],
+    ) -> None:
+        """Note calls from one workload to a model server in the cluster (a flow to add)."""
+        services = {(m.namespace, m.name): m for m in manifests if m.kind == "Service"}
+        workloads = [m for m in manifests if m.address in serving]
+        for caller, entry in calls:
+            assert entry.value is not None
+            for host in self._hosts(entry.value):
+                match = _CLUSTER_HOST.match(host)
+                if match is None:
+                    continue
+                namespace = match.group(2) or caller.namespace
+                service = services.get((namespace, match.group(1)))
+                if service is None:
+                    continue
+                selector = service.get("spec", "selector") or {}
+                for target in workloads:
+                    spec_path = _POD_SPEC[target.kind]
+                    labels = target.get(*spec_path[:-1], "metadata", "labels") or {}
+                    if (
+                        target.namespace == namespace
+                        and isinstance(selector, dict)
+                        and selector
+                        and all(labels.get(k) == v for k, v in selector.items())
+                    ):
+                        self.notes.append(
+                            f"{caller.address} calls {host} ({entry.origin}, "
+                            f"{entry.span.path}:{entry.span.line}), served by "
+                            f"{target.address}: add a flow between them in the inventory"
+                        )
+
+    # --- workloads ------------------------------------------------------------------------------
+
+    def _env(
+        self,
+        workload: Workload,
+        config_maps: dict[tuple[str, str], Manifest],
+        used: set[tuple[str, str]],
+    ) -> list[EnvEntry]:
+        manifest = workload.manifest
+        entries: list[EnvEntry] = []
+        for path, container in workload.containers:
+            for index, env in enumerate(container.get("env") or []):
+                if not isinstance(env, dict) or "name" not in env:
+                    continue
+                name = str(env["name"])
+                if "value" in env and env["value"] is not None:
+                    entries.append(
+                        EnvEntry(
+                            name,
+                            str(env["value"]),
+                            manifest.span(*path, "env", index, "value"),
+                            f"{manifest.address} env {name}",
+                        )
+                    )
+                    continue
+                ref = (env.get("valueFrom") or {}).get("configMapKeyRef") or {}
+                cm = config_maps.get((manifest.namespace, str(ref.get("name"))))
+                if ref and cm is not None:
+                    used.add((cm.namespace, cm.name))
+                    value = (cm.get("data") or {}).get(str(ref.get("key")))
+                    entries.append(
+                        EnvEntry(
+                            name,
+                            None if value is None else str(value),
+                            cm.span("data", str(ref.get("key"))),
+                            f"{manifest.address} env {name} from {cm.address}",
+                        )
+                    )
+                    continue
+                if ref:
+                    self.notes.append(
+                        f"{manifest.address}: env {name} reads ConfigMap {ref.get('name')!r}, "
+                        "which is not in the scanned manifests"
+                    )
+                entries.append(
+                    EnvEntry(
+                        name,
+                        None,
+                        manifest.span(*path, "env", index),
+                        f"{manifest.address} env {name}",
+                    )
+                )
+            for source in container.get("envFrom") or []:
+                ref = (source or {}).get("configMapRef") or {}
+                if not ref:
+                    continue
+                cm = config_maps.get((manifest.namespace, str(ref.get("name"))))
+                if cm is None:
+                    self.notes.append(
+                        f"{manifest.address}: envFrom ConfigMap {ref.get('name')!r} is not in the "
+                        "scanned manifests"
+                    )
+                    continue
+                used.add((cm.namespace, cm.name))
+                prefix = str((source or {}).get("prefix") or "")
+                for key, value in (cm.get("data") or {}).items():
+                    entries.append(
+                        EnvEntry(
+                            prefix + str(key),
+                            None if value is None else str(value),
+                            cm.span("data", str(key)),
+                            f"{manifest.address} envFrom {cm.address} key {key}",
+                        )
+                    )
+        return entries
+
+    def _workload(
+        self,
+        workload: Workload,
+        config_maps: dict[tuple[str, str], Manifest],
+        namespaces: dict[str, Manifest],
+        used: set[tuple[str, str]],
+        calls: list[tuple[Manifest, EnvEntry]],
+    ) -> list[Part]:
+        manifest = workload.manifest
+        env = self._env(workload, config_maps, used)
+        calls.extend((manifest, e) for e in env if e.value)
+        place = self._cluster(workload, namespaces)
+        ident = slug(f"{manifest.kind}-{manifest.name}")
+        parts: list[Part] = []
+        serving = self._serving(workload, env, place, ident)
+        apis = self._apis(manifest, env, place, manifest.address, ident)
+        if serving is not None:
+            parts.append(serving)
+        elif apis:
+            parts.append(
+                Part(
+                    address=manifest.address,
+                    span=manifest.span(),
+                    kind=ComponentKind.APPLICATION,
+                    label=f"{manifest.kind} calling a hosted model API:",
+                    vendor=None,
+                    placed=place,
+                    notes=["The workload itself; its calls to model APIs are separate components."],
+                    ident=ident,
+                )
+            )
+        parts.extend(apis)
+        return parts
+
+    def _cluster(self, workload: Workload, namespaces: dict[str, Manifest]) -> Placed:
+        manifest = workload.manifest
+        annotation = self.k8s.region_annotation
+        candidates: list[tuple[Manifest, DataPath]] = [
+            (manifest, (*workload.spec_path[:-1], "metadata", "annotations")),
+            (manifest, ("metadata", "annotations")),
+        ]
+        ns = namespaces.get(manifest.namespace)
+        if ns is not None:
+            candidates.append((ns, ("metadata", "annotations")))
+        for owner, path in candidates:
+            annotations = owner.get(*path)
+            if isinstance(annotations, dict) and annotation in annotations:
+                value = str(annotations[annotation])
+                span = owner.span(*path, annotation)
+                val = Val(
+                    value, (step(How.MANIFEST, span, f"{owner.address}: {annotation}: {value}"),)
+                )
+                return self._place(val, value)
+        spec = manifest.get(*workload.spec_path) or {}
+        selector = spec.get("nodeSelector") if isinstance(spec.get("nodeSelector"), dict) else {}
+        labels: dict[str, tuple[str, SourceSpan]] = {
+            str(k): (str(v), manifest.span(*workload.spec_path, "nodeSelector", str(k)))
+            for k, v in (selector or {}).items()
+        }
+        terms = (
+            ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+                "requiredDuringSchedulingIgnoredDuringExecution"
+            )
+            or {}
+        ).get("nodeSelectorTerms") or []
+        for t_index, term in enumerate(terms if isinstance(terms, list) else []):
+            for e_index, expr in enumerate((term or {}).get("matchExpressions") or []):
+                values = (expr or {}).get("values") or []
+                if (expr or {}).get("operator") == "In" and len(values) == 1:
+                    labels.setdefault(
+                        str(expr.get("key")),
+                        (
+                            str(values[0]),
+                            manifest.span(
+                                *workload.spec_path,
+                                "affinity",
+                                "nodeAffinity",
+                                "requiredDuringSchedulingIgnoredDuringExecution",
+                                "nodeSelectorTerms",
+                                t_index,
+                                "matchExpressions",
+                                e_index,
+                            ),
+                        ),
+                    )
+                elif (expr or {}).get("key") in self.k8s.region_labels:
+                    labels.setdefault(str(expr.get("key")), ("", manifest.span()))
+        region = next(((k, labels[k]) for k in self.k8s.region_labels if k in labels), None)
+        if region is None:
+            return Placed(
+                unknown(
+                    "the manifests do not say where the cluster runs (no region node label and no "
+                    f"{annotation} annotation)",
+                    (step(How.UNKNOWN, manifest.span(), manifest.address),),
+                ),
+                None,
+            )
+        key, (code, span) = region
+        first = step(How.MANIFEST, span, f"{manifest.address}: node label {key}={code}")
+        if not code:
+            return Placed(
+                unknown("the region node selector allows several regions", (first,)), None
+            )
+        providers = sorted(
+            {
+                rule.region_provider
+                for rule in self.k8s.cluster_labels
+                for label in labels
+                if label.startswith(rule.prefix)
+            }
+        )
+        if len(providers) != 1:
+            candidates_text = [
+                p for p, codes in self.catalogue.regions.codes.items() if code in codes
+            ]
+            return Placed(
+                unknown(
+                    f"region {code!r} is declared but not which cloud runs the nodes"
+                    + (
+                        f" (known for: {', '.join(sorted(candidates_text))})"
+                        if candidates_text
+                        else ""
+                    )
+                    + f"; add a provider node label or the {annotation} annotation",
+                    (first,),
+                ),
+                None,
+            )
+        return self._place(Val(f"{providers[0]}:{code}", (first,)), f"{providers[0]}:{code}")
+
+    def _place(self, val: Val, ref: str) -> Placed:
+        provider, _, code = ref.partition(":")
+        if code and self.catalogue.regions.knows(provider, code):
+            return Placed(val, ref, code)
+        return Placed(
+            val,
+            None,
+            None,
+            f"{ref!r} is not a known provider:region (rules/regions/); never guessed",
+        )
+
+    # --- model servers --------------------------------------------------------------------------
+
+    def _serving(
+        self, workload: Workload, env: list[EnvEntry], place: Placed, ident: str
+    ) -> Part | None:
+        manifest = workload.manifest
+        for path, container in workload.containers:
+            image = str(container.get("image") or "")
+            rule = next(
+                (r for r in self.k8s.images if re.search(r.pattern, image, re.IGNORECASE)), None
+            )
+            if rule is None:
+                continue
+            model = self._model(workload, path, container, rule, env, image)
+            vendor_of_model = self.catalogue.model_vendor(model.value) if model.value else None
+            deployment = None
+            if rule.deployment is not None:
+                span = manifest.span(*path, "image")
+                deployment = Decided(
+                    rule.deployment,
+                    Val(
+                        rule.deployment,
+                        (step(How.MANIFEST, span, f"image {image} ({rule.server})"),),
+                    ),
+                )
+            return Part(
+                address=manifest.address,
+                span=manifest.span(),
+                kind=rule.kind,
+                label=f"{rule.server} model server ({manifest.kind}):",
+                vendor=rule.vendor,
+                placed=place,
+                deployment=deployment,
+                model=model,
+                model_vendor=vendor_of_model,
+                open_weights=True if vendor_of_model is not None else None,
+                notes=[f"Image {image}."] + ([rule.note] if rule.note else []),
+                ident=ident,
+            )
+        return None
+
+    def _model(
+        self,
+        workload: Workload,
+        path: DataPath,
+        container: dict[str, Any],
+        rule: ImageRule,
+        env: list[EnvEntry],
+        image: str,
+    ) -> Decided:
+        manifest = workload.manifest
+        argv: list[tuple[str, SourceSpan]] = []
+        for key in ("command", "args"):
+            for index, arg in enumerate(container.get(key) or []):
+                if isinstance(arg, str | int | float):
+                    argv.append((str(arg), manifest.span(*path, key, index)))
+        flat = [(w, s) for a, s in argv for w in a.split()]
+        for index, (word, span) in enumerate(flat):
+            for flag in rule.model_args:
+                if word == flag and index + 1 < len(flat):
+                    value, vspan = flat[index + 1]
+                    return self._decided(value, vspan, f"{manifest.address}: {flag} {value}")
+                if word.startswith(flag + "="):
+                    value = word.split("=", 1)[1]
+                    return self._decided(value, span, f"{manifest.address}: {word}")
+            if word in rule.positional_after and index + 1 < len(flat):
+                value, vspan = flat[index + 1]
+                if not value.startswith("-"):
+                    return self._decided(value, vspan, f"{manifest.address}: {word} {value}")
+        for entry in env:
+            if entry.name in rule.model_env and entry.value:
+                return self._decided(entry.value, entry.span, f"{entry.origin}={entry.value}")
+        if rule.model_from_image:
+            match = re.search(rule.model_from_image, image, re.IGNORECASE)
+            if match and match.groupdict().get("model"):
+                value = match.group("model")
+                return self._decided(value, manifest.span(*path, "image"), f"image {image}")
+        return Decided(
+            None,
+            unknown(
+                "the model is not named in the manifest",
+                (step(How.UNKNOWN, manifest.span(*path), image),),
+            ),
+        )
+
+    @staticmethod
+    def _decided(value: str, span: SourceSpan, text: str) -> Decided:
+        return Decided(value, Val(value, (step(How.MANIFEST, span, text),)))
+
+    # --- model API clients ----------------------------------------------------------------------
+
+    def _endpoint(self, host: str) -> tuple[EndpointRule, re.Match[str]] | None:
+        for rule in self.k8s.endpoints:
+            match = re.fullmatch(rule.host, host, re.IGNORECASE)
+            if match:
+                return rule, match
+        return None
+
+    def _hosts(self, value: str) -> Iterator[str]:
+        seen = False
+        for match in _URL.finditer(value):
+            seen = True
+            yield match.group(1).lower()
+        if not seen and _HOST.match(value.strip()):
+            yield value.strip().lower()
+
+    def _apis(
+        self,
+        owner: Manifest,
+        env: list[EnvEntry],
+        place: Placed | None,
+        address: str,
+        ident: str,
+    ) -> list[Part]:
+        found: dict[tuple[str, str], Part] = {}
+        families: set[str] = set()
+        models = [e for e in env if _MODEL_ENV.search(e.name) and e.value]
+
+        def model_for(name: str) -> EnvEntry | None:
+            family = _family(name)
+            same = [m for m in models if _family(m.name) == family and m.name != family]
+            return same[0] if same else None
+
+        for entry in env:
+            if not entry.value:
+                continue
+            for host in self._hosts(entry.value):
+                hit = self._endpoint(host)
+                if hit is None:
+                    continue
+                rule, match = hit
+                families.add(_family(entry.name))
+                if (rule.vendor, host) in found:
+                    continue
+                found[(rule.vendor, host)] = self._api_part(
+                    owner, rule, match, host, entry, address, ident, model_for(entry.name)
+                )
+        for entry in env:
+            key_rule = next(
+                (k for k in self.k8s.env_keys if re.fullmatch(k.name, entry.name)), None
+            )
+            if key_rule is None or _family(entry.name) in families:
+                continue
+            if any(vendor == key_rule.vendor for vendor, _ in found):
+                continue
+            host = key_rule.default_host or ""
+            note = (
+                f"{entry.name} is set but no base URL: the SDK's default host "
+                f"{key_rule.default_host or '(not recorded)'} applies unless the code overrides it"
+            )
+            deployment = Decided(
+                None,
+                unknown(note, (step(How.MANIFEST, entry.span, entry.origin),)),
+            )
+            found[(key_rule.vendor, host)] = Part(
+                address=f"{address}/{key_rule.vendor}",
+                span=entry.span,
+                kind=ComponentKind.MODEL_API,
+                label=f"Hosted model API ({key_rule.vendor}) called by",
+                vendor=key_rule.vendor,
+                placed=Placed(
+                    unknown(
+                        "the manifest names no API host, so where the calls go is unknown",
+                        (step(How.MANIFEST, entry.span, entry.origin),),
+                    ),
+                    None,
+                ),
+                deployment=deployment,
+                model=self._api_model(model_for(entry.name)),
+                notes=[note],
+                ident=f"{ident}.{slug(key_rule.vendor)}",
+            )
+        parts = list(found.values())
+        vendors = [vendor for vendor, _ in found]
+        for (vendor, host), part in found.items():
+            if vendors.count(vendor) > 1 and host:
+                part.address = f"{part.address}/{host}"
+                part.ident = slug(f"{part.ident}-{host}")
+        return parts
+
+    def _api_model(self, entry: EnvEntry | None) -> Decided | None:
+        if entry is None or not entry.value:
+            return None
+        return self._decided(entry.value, entry.span, f"{entry.origin}={entry.value}")
+
+    def _api_part(
+        self,
+        owner: Manifest,
+        rule: EndpointRule,
+        match: re.Match[str],
+        host: str,
+        entry: EnvEntry,
+        address: str,
+        ident: str,
+        model_entry: EnvEntry | None,
+    ) -> Part:
+        first = step(How.MANIFEST, entry.span, f"{entry.origin}={entry.value}")
+        written = Val(host, (first,))
+        region = match.groupdict().get("region")
+        if region and rule.region_provider:
+            placed = self._place(written, f"{rule.region_provider}:{region.lower()}")
+        elif rule.location is not None:
+            placed = Placed(written, rule.location)
+        else:
+            placed = Placed(
+                unknown(
+                    f"the host {host} does not say where the service stores data"
+                    + (
+                        f"; deployment {rule.deployment} decides processing"
+                        if rule.deployment
+                        else ""
+                    ),
+                    (first,),
+                ),
+                None,
+            )
+        deployment = None
+        if rule.deployment is not None:
+            deployment = Decided(rule.deployment, written)
+        elif self.catalogue.vendor_options.get(rule.vendor):
+            deployment = Decided(
+                None,
+                unknown(f"the host {host} does not fix a deployment option", (first,)),
+            )
+        return Part(
+            address=f"{address}/{rule.vendor}",
+            span=entry.span,
+            kind=ComponentKind.MODEL_API,
+            label=f"Hosted model API ({rule.vendor}, {host}) called by",
+            vendor=rule.vendor,
+            placed=placed,
+            deployment=deployment,
+            model=self._api_model(model_entry),
+            notes=[f"{entry.origin} points at {host}."] + ([rule.note] if rule.note else []),
+            ident=f"{ident}.{slug(rule.vendor)}",
+        )

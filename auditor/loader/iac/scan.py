@@ -1,0 +1,437 @@
+"""``scan(root)``: find Terraform root modules, plan/state JSON and Kubernetes manifests under a folder.
+
+Systems and ids (stable for hand-written inventories to reference):
+
+* Terraform root module in ``<dir>`` -> system ``tf-<slug(dir)>`` (``tf-root`` for the
+  folder itself); each detected resource -> component ``slug(address)``, e.g.
+  ``azurerm_cognitive_deployment.gpt``, ``module.rag.aws_s3_bucket.docs``,
+  ``data.aws_bedrock_inference_profile.claude``.
+* Plan or state JSON ``<path>.json`` -> system ``tfplan-<slug(path without .json)>``;
+  components ``slug(address)`` (instance keys become ``-0``, ``-a``).
+* Kubernetes namespace ``<ns>`` -> system ``k8s-<slug(ns)>``; a workload ->
+  ``slug(<kind>-<name>)`` (``deployment-chat-app``); a model API it calls ->
+  ``<workload id>.<vendor>`` (``deployment-chat-app.openai``).
+
+``slug`` lower-cases and turns every character outside ``[a-z0-9._-]`` into ``-``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.errors import Diagnostic
+from auditor.loader.iac.catalogue import Catalogue, load_catalogue
+from auditor.loader.iac.detect import Built, Detector, Draft, build_system, slug
+from auditor.loader.iac.hcl import Val
+from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest, read_manifests
+from auditor.loader.iac.plan import plan_views, read_plan
+from auditor.loader.iac.result import How, Resolution, ScanResult
+from auditor.loader.iac.terraform import (
+    HclResource,
+    ModuleInstance,
+    Workspace,
+    read_var_file,
+)
+from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
+from auditor.model.common import SourceSpan
+from auditor.model.inventory import InventoryFragment, System
+
+_SKIP_DIRS = frozenset({".terraform", "node_modules", "__pycache__"})
+_BLOCK = re.compile(r'^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"', re.MULTILINE)
+_SOURCE = re.compile(r'^[ \t]*source[ \t]*=[ \t]*"(\.\.?/[^"]*)"', re.MULTILINE)
+_MODULE = re.compile(r'^[ \t]*module[ \t]+"', re.MULTILINE)
+
+
+@dataclass
+class _Found:
+    tf: dict[Path, list[Path]] = field(default_factory=dict)
+    tfvars: dict[Path, list[Path]] = field(default_factory=dict)
+    other_tfvars: list[Path] = field(default_factory=list)
+    json: list[Path] = field(default_factory=list)
+    yaml: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _discover(root: Path) -> _Found:
+    found = _Found()
+    base = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(os.path.normpath(dirpath))
+        keep = []
+        for name in sorted(dirnames):
+            if name.startswith(".") or name in _SKIP_DIRS:
+                continue
+            if "Chart.yaml" in filenames and name in ("templates", "charts"):
+                found.notes.append(
+                    f"{here / name}: Helm chart templates are not rendered; scan the output of "
+                    "'helm template' instead"
+                )
+                continue
+            keep.append(name)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = here / name
+            if path.is_symlink() and not path.resolve().is_relative_to(base):
+                found.diagnostics.append(
+                    Diagnostic(
+                        str(path), None, None, f"symbolic link leads outside {root}; not read"
+                    )
+                )
+                continue
+            if name.endswith(".tf"):
+                found.tf.setdefault(here, []).append(path)
+            elif name.endswith(".tf.json"):
+                found.notes.append(f"{path}: Terraform JSON configuration (*.tf.json) is not read")
+            elif name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith(
+                (".auto.tfvars", ".auto.tfvars.json")
+            ):
+                found.tfvars.setdefault(here, []).append(path)
+            elif name.endswith((".tfvars", ".tfvars.json")):
+                found.other_tfvars.append(path)
+            elif name.endswith(".json"):
+                found.json.append(path)
+            elif name.endswith((".yaml", ".yml")):
+                found.yaml.append(path)
+    return found
+
+
+def _tfvars_order(paths: list[Path]) -> list[Path]:
+    """terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) by name (Terraform's order)."""
+    first = [p for p in paths if p.name == "terraform.tfvars"]
+    second = [p for p in paths if p.name == "terraform.tfvars.json"]
+    auto = sorted((p for p in paths if p not in first and p not in second), key=lambda p: p.name)
+    return first + second + auto
+
+
+class _Scan:
+    def __init__(
+        self, root: Path, var_files: Sequence[Path], limits: Limits, catalogue: Catalogue
+    ) -> None:
+        self.root = root
+        self.var_files = [Path(v) for v in var_files]
+        self.limits = limits
+        self.catalogue = catalogue
+        self.ws = Workspace(root, catalogue, limits)
+        self.systems: list[System] = []
+        self.resolutions: list[Resolution] = []
+        self.index: dict[str, str] = {}
+        self.bare: Counter[str] = Counter()
+        self.bare_target: dict[str, str] = {}
+        self.notes: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.files: list[str] = []
+        self._texts: dict[Path, str] = {}
+        self._resolved_dirs: set[Path] | None = None
+
+    # --- Terraform ------------------------------------------------------------------------------
+
+    def _text(self, path: Path) -> str:
+        if path not in self._texts:
+            try:
+                self._texts[path] = path.read_text(encoding="utf-8-sig", errors="replace")
+            except OSError:
+                self._texts[path] = ""
+        return self._texts[path]
+
+    def _local_calls(self, directory: Path, tf_dirs: dict[Path, list[Path]]) -> set[Path]:
+        calls: set[Path] = set()
+        for path in tf_dirs.get(directory, []):
+            for match in _SOURCE.finditer(self._text(path)):
+                target = Path(os.path.normpath(directory / match.group(1)))
+                if target in tf_dirs:
+                    calls.add(target)
+        return calls
+
+    def _interesting(
+        self, directory: Path, tf_dirs: dict[Path, list[Path]], seen: set[Path]
+    ) -> bool:
+        """The module (or a local module it calls) has a resource type the catalogue knows."""
+        if directory in seen:
+            return False
+        seen.add(directory)
+        for path in tf_dirs.get(directory, []):
+            for match in _BLOCK.finditer(self._text(path)):
+                mode = "data" if match.group(1) == "data" else "managed"
+                if self.catalogue.rules_for(mode, match.group(2)):
+                    return True
+        return any(
+            self._interesting(child, tf_dirs, seen)
+            for child in self._local_calls(directory, tf_dirs)
+        )
+
+    def terraform(self, found: _Found) -> None:
+        tf_dirs = found.tf
+        called: set[Path] = set()
+        for directory in tf_dirs:
+            called |= self._local_calls(directory, tf_dirs) - {directory}
+        roots = [d for d in sorted(tf_dirs) if d not in called]
+        skipped = 0
+        for directory in roots:
+            if not self._interesting(directory, tf_dirs, set()):
+                skipped += 1
+                continue
+            self._root(directory, tf_dirs[directory], found)
+        if self.ws.files_skipped:
+            self.notes.append(
+                f"{self.ws.files_skipped} .tf file(s) hold only resource types outside the "
+                "detection catalogue and no variables, locals, providers, modules or outputs; "
+                "they were read but not evaluated"
+            )
+        if skipped:
+            self.notes.append(
+                f"{skipped} Terraform root module(s) declare no resource type of the detection "
+                "catalogue (rules/iac/) and were not evaluated"
+            )
+        for path in found.other_tfvars:
+            if path.resolve() not in {v.resolve() for v in self.var_files}:
+                self.notes.append(
+                    f"{path}: not loaded automatically by Terraform; pass it with --var-file "
+                    "if the deployment uses it"
+                )
+
+    def _root_values(self, directory: Path, found: _Found) -> dict[str, Val]:
+        values: dict[str, Val] = {}
+        for path in _tfvars_order(found.tfvars.get(directory, [])):
+            values.update(
+                read_var_file(
+                    path, self.ws.display(path), How.TFVARS, self.limits, self.diagnostics
+                )
+            )
+            self.files.append(self.ws.display(path))
+        roots_with_files = self._tf_dirs_resolved(found)
+        for path in self.var_files:
+            parent = path.resolve().parent
+            if parent in roots_with_files and parent != directory.resolve():
+                continue  # a var file inside another root module belongs to that one
+            values.update(
+                read_var_file(path, str(path), How.VAR_FILE, self.limits, self.diagnostics)
+            )
+        return values
+
+    def _tf_dirs_resolved(self, found: _Found) -> set[Path]:
+        if self._resolved_dirs is None:
+            self._resolved_dirs = {p.resolve() for p in found.tf}
+        return self._resolved_dirs
+
+    def _root(self, directory: Path, tf_files: list[Path], found: _Found) -> None:
+        files = self.ws.module_files(directory, tf_files)
+        if not files.files:
+            return
+        module = ModuleInstance(self.ws, files, root_values=self._root_values(directory, found))
+        detector = Detector(self.catalogue)  # locations are cached by address: one per root
+        views: list[HclResource] = []
+        drafts: dict[str, Draft] = {}
+        for instance, mode, rtype, name, block in module.walk():
+            view = HclResource(instance, mode, rtype, name, block)
+            views.append(view)
+            if not self.catalogue.rules_for(mode, rtype):
+                continue
+            draft = detector.draft(view)
+            if draft is not None:
+                drafts[view.address] = draft
+        detector.attach_replication(views, drafts)
+        rel = files.rel
+        system_id = "tf-root" if rel == "." else slug(f"tf-{rel}")
+        span = SourceSpan(path=files.files[0], line=1, column=1)
+        label = "the scanned folder" if rel == "." else rel
+        built = build_system(
+            system_id,
+            f"Terraform root module {label}",
+            f"Scanned from the Terraform root module {label} by auditor scan. The code does not say "
+            "what the system is for or which data it handles: describe the purpose, owner and "
+            "data flows in the inventory.",
+            span,
+            [d.part() for d in drafts.values()],
+        )
+        self._add(built, qualify=True)
+        if built.system is None:
+            self.notes.append(f"Terraform root module {label}: no AI services or data stores found")
+
+    # --- plans ----------------------------------------------------------------------------------
+
+    def plans(self, found: _Found) -> None:
+        for path in found.json:
+            display = str(path)
+            doc, problem = read_plan(path, display, self.limits.max_file_bytes)
+            if problem is not None:
+                self.diagnostics.append(problem)
+            if doc is None:
+                continue
+            self.files.append(display)
+            drafts: dict[str, Draft] = {}
+            views = plan_views(doc)
+            detector = Detector(self.catalogue)
+            for view in views:
+                if not self.catalogue.rules_for(view.mode, view.type):
+                    continue
+                draft = detector.draft(view)
+                if draft is not None:
+                    drafts[view.address] = draft
+            detector.attach_replication(views, drafts)
+            rel = self._rel(path)
+            stem = rel[: -len(".json")] if rel.endswith(".json") else rel
+            kind = "plan" if doc.is_plan else "state"
+            built = build_system(
+                slug(f"tfplan-{stem}"),
+                f"Terraform {kind} {rel}",
+                f"Scanned from the Terraform {kind} JSON {rel} by auditor scan. Describe the "
+                "purpose, owner and data flows in the inventory.",
+                SourceSpan(path=display, line=1, column=1),
+                [d.part() for d in drafts.values()],
+            )
+            self._add(built, qualify=True)
+
+    # --- Kubernetes -----------------------------------------------------------------------------
+
+    def kubernetes(self, found: _Found) -> None:
+        manifests: list[Manifest] = []
+        for path in found.yaml:
+            display = str(path)
+            items, problems = read_manifests(path, display, self.limits)
+            self.diagnostics.extend(problems)
+            if items:
+                self.files.append(display)
+                manifests.extend(items)
+            elif not problems and "{{" in self._text(path) and "apiVersion" in self._text(path):
+                self.notes.append(f"{display}: looks like an unrendered Helm template; not read")
+        if not manifests:
+            return
+        scanner = KubernetesScanner(self.catalogue)
+        by_namespace = scanner.scan(manifests)
+        self.notes.extend(scanner.notes)
+        for namespace, parts in sorted(by_namespace.items()):
+            first = parts[0].span
+            built = build_system(
+                slug(f"k8s-{namespace}"),
+                f"Kubernetes namespace {namespace}",
+                f"Scanned from the Kubernetes manifests of namespace {namespace} by auditor scan. "
+                "Describe the purpose, owner and data flows in the inventory.",
+                SourceSpan(path=first.path, line=1, column=1),
+                parts,
+            )
+            self._add(built, qualify=False)
+
+    # --- assembly -------------------------------------------------------------------------------
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def _add(self, built: Built, *, qualify: bool) -> None:
+        if built.system is None:
+            return
+        existing = {s.id for s in self.systems}
+        system = built.system
+        if system.id in existing:
+            counter = 2
+            while f"{system.id}-{counter}" in existing:
+                counter += 1
+            new_id = f"{system.id}-{counter}"
+            self.notes.append(f"system id {system.id} is taken; this one is {new_id}")
+            span = system.span
+            system = system.model_copy(update={"id": new_id})
+            system.attach_spans(span, {})
+            built = Built(
+                system,
+                [
+                    Resolution(
+                        new_id,
+                        r.component,
+                        r.address,
+                        r.field,
+                        r.value,
+                        r.how,
+                        r.source,
+                        r.raw,
+                        r.steps,
+                        r.note,
+                    )
+                    for r in built.resolutions
+                ],
+                {k: f"{new_id}/{v.split('/', 1)[1]}" for k, v in built.index.items()},
+            )
+        self.systems.append(system)
+        self.resolutions.extend(built.resolutions)
+        for address, target in built.index.items():
+            if not qualify:
+                self.index[address] = target
+                continue
+            self.index[f"{system.id}:{address}"] = target
+            self.bare[address] += 1
+            self.bare_target[address] = target
+
+    def result(self) -> ScanResult:
+        for bare, count in self.bare.items():
+            if count == 1 and bare not in self.index:
+                self.index[bare] = self.bare_target[bare]
+        files = list(dict.fromkeys([*self.ws.files_read, *self.files]))
+        return ScanResult(
+            fragment=InventoryFragment(systems=self.systems),
+            resolutions=self.resolutions,
+            diagnostics=sorted(
+                set(self.ws.diagnostics + self.diagnostics),
+                key=lambda d: (d.path, d.line or 0, d.column or 0, d.message),
+            ),
+            notes=list(dict.fromkeys(self.notes + self.ws.notes)),
+            address_index=dict(sorted(self.index.items())),
+            files=files,
+        )
+
+
+def scan(
+    root: Path,
+    *,
+    var_files: Sequence[Path] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    rules_dir: Path | None = None,
+) -> ScanResult:
+    """Scan Terraform (HCL and plan/state JSON) and Kubernetes manifests under ``root``.
+
+    Never raises on a bad input file: problems are collected in ``diagnostics``.
+    A problem in the detection catalogue itself raises
+    :class:`~auditor.errors.KnowledgeBaseError`. ``var_files`` are like
+    ``terraform -var-file``: a file inside a root module applies to that root
+    module only, any other file to every root module.
+    """
+    catalogue = load_catalogue(rules_dir.resolve() if rules_dir is not None else None)
+    job = _Scan(root, var_files, limits, catalogue)
+    if not root.exists():
+        job.diagnostics.append(Diagnostic(str(root), None, None, "no such file or folder"))
+        return job.result()
+    for var_file in job.var_files:
+        if not var_file.is_file():
+            job.diagnostics.append(Diagnostic(str(var_file), None, None, "no such var file"))
+    job.var_files = [v for v in job.var_files if v.is_file()]
+    if root.is_file():
+        found = _Found()
+        bucket = (
+            found.json
+            if root.suffix == ".json"
+            else found.yaml
+            if root.suffix in (".yaml", ".yml")
+            else None
+        )
+        if root.suffix == ".tf":
+            found.tf[root.parent] = [root]
+        elif bucket is not None:
+            bucket.append(root)
+        job.root = root.parent
+        job.ws = Workspace(root.parent, catalogue, limits)
+    else:
+        found = _discover(root)
+    job.notes.extend(found.notes)
+    job.diagnostics.extend(found.diagnostics)
+    job.terraform(found)
+    job.plans(found)
+    job.kubernetes(found)
+    return job.result()

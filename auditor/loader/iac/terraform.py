@@ -1,0 +1,814 @@
+"""Terraform configurations: root modules, local modules, variables, locals and providers.
+
+A :class:`ModuleInstance` is one module in the call tree (the root module, or a
+local module called from it with its inputs). It answers references the way
+Terraform would, as far as the code fixes them: ``var.x`` from ``--var-file``,
+``*.auto.tfvars``, ``terraform.tfvars``, the module block or the default;
+``local.x``; ``module.m.out``; ``type.name.attr`` of a resource written in the
+same module. Registry and remote modules are never fetched: a note says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lark import Token, Tree
+
+from auditor.errors import Diagnostic
+from auditor.loader.iac.catalogue import Catalogue
+from auditor.loader.iac.hcl import (
+    Attr,
+    Block,
+    Body,
+    Evaluator,
+    HclProblem,
+    Node,
+    Traversal,
+    Val,
+    missing,
+    parse_hcl,
+    render,
+    step,
+    traversal,
+    unknown,
+)
+from auditor.loader.iac.result import How, ResolutionStep
+from auditor.loader.yamlsrc import Limits
+from auditor.model.common import SourceSpan
+
+_META_ARGS = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle"})
+_LOCAL_SOURCE = re.compile(r"^\.\.?(/|\\|$)")
+_HEADER = re.compile(r'^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"([^"]+)"', re.MULTILINE)
+_OTHER_BLOCKS = re.compile(
+    r'^[ \t]*(variable|locals|provider|module|output)\b[ \t]*["{]', re.MULTILINE
+)
+
+
+def read_text(path: Path, display: str, limits: Limits) -> str:
+    """A source file as text; raises HclProblem (with a diagnostic) when it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise HclProblem(
+                Diagnostic(
+                    display,
+                    None,
+                    None,
+                    f"the file is {size:,} bytes, over the limit of {limits.max_file_bytes:,}",
+                    "raise the limit or split the file",
+                )
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise HclProblem(
+            Diagnostic(display, None, None, f"cannot read the file: {exc.strerror or exc}")
+        ) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise HclProblem(
+            Diagnostic(display, line, None, "the file is not UTF-8", "save it as UTF-8")
+        ) from None
+
+
+@dataclass
+class ModuleFiles:
+    """The parsed ``.tf`` files of one directory."""
+
+    directory: Path
+    rel: str  # relative to the scan root, posix, "." for the root itself
+    files: list[str] = field(default_factory=list)
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, Attr] = field(default_factory=dict)
+    outputs: dict[str, Block] = field(default_factory=dict)
+    providers: list[Block] = field(default_factory=list)
+    resources: dict[tuple[str, str, str], Block] = field(default_factory=dict)
+    modules: dict[str, Block] = field(default_factory=dict)
+    skipped: set[tuple[str, str, str]] = field(default_factory=set)  # declared in unparsed files
+
+    def add(self, body: Body) -> None:
+        """Collect the top-level blocks of one file."""
+        for block in body.blocks:
+            labels = block.labels
+            if block.type == "resource" and len(labels) >= 2:
+                self.resources.setdefault(("managed", labels[0], labels[1]), block)
+            elif block.type == "data" and len(labels) >= 2:
+                self.resources.setdefault(("data", labels[0], labels[1]), block)
+            elif block.type == "variable" and labels:
+                self.variables.setdefault(labels[0], block)
+            elif block.type == "locals":
+                for name, attr in block.body.attrs.items():
+                    self.locals.setdefault(name, attr)
+            elif block.type == "output" and labels:
+                self.outputs.setdefault(labels[0], block)
+            elif block.type == "provider" and labels:
+                self.providers.append(block)
+            elif block.type == "module" and labels:
+                self.modules.setdefault(labels[0], block)
+
+
+class Workspace:
+    """Shared state of one scan of Terraform code: parsed directories, diagnostics, notes."""
+
+    def __init__(self, root: Path, catalogue: Catalogue, limits: Limits) -> None:
+        self.root = root
+        self.root_resolved = root.resolve()
+        self.catalogue = catalogue
+        self.limits = limits
+        self.diagnostics: list[Diagnostic] = []
+        self.notes: list[str] = []
+        self.files_read: list[str] = []
+        self.files_skipped = 0
+        self._parsed: dict[Path, ModuleFiles] = {}
+        self.relevant = frozenset(
+            {rtype for _, rtype in catalogue.rules_by_type}
+            | {ds.type for cat in catalogue.providers.values() for ds in cat.region_data_sources}
+        )
+
+    def _relative(self, path: Path) -> Path | None:
+        normal = Path(os.path.normpath(path))
+        root = Path(os.path.normpath(self.root))
+        if not normal.is_absolute() and not root.is_absolute() and str(root) == ".":
+            return normal if not normal.parts or normal.parts[0] != ".." else None
+        try:
+            return normal.relative_to(root)
+        except ValueError:
+            try:
+                return path.resolve().relative_to(self.root_resolved)
+            except ValueError:
+                return None
+
+    def display(self, path: Path) -> str:
+        """How a file is shown in spans and diagnostics (under the root as given)."""
+        rel = self._relative(path)
+        if rel is None:
+            return str(path)
+        return str(self.root / rel) if rel.parts else str(self.root)
+
+    def rel(self, directory: Path) -> str:
+        """A directory relative to the scan root (posix), "." for the root."""
+        rel = self._relative(directory)
+        if rel is None:
+            return directory.as_posix()
+        return rel.as_posix() if rel.parts else "."
+
+    def module_files(self, directory: Path, tf_files: Sequence[Path] | None = None) -> ModuleFiles:
+        """Parse every ``.tf`` file of a directory once (diagnostics collected, never raised)."""
+        key = directory.resolve()
+        cached = self._parsed.get(key)
+        if cached is not None:
+            return cached
+        files = (
+            sorted(tf_files)
+            if tf_files is not None
+            else sorted(p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file())
+        )
+        module = ModuleFiles(directory, self.rel(directory))
+        for path in files:
+            display = self.display(path)
+            try:
+                text = read_text(path, display, self.limits)
+                headers = [
+                    ("data" if m.group(1) == "data" else "managed", m.group(2), m.group(3))
+                    for m in _HEADER.finditer(text)
+                ]
+                if not _OTHER_BLOCKS.search(text) and not any(
+                    rtype in self.relevant for _, rtype, _ in headers
+                ):
+                    # Only resources the catalogue ignores: nothing here can be detected or
+                    # decide a location, so the file is not parsed (the costly step).
+                    module.skipped.update(headers)
+                    self.files_read.append(display)
+                    self.files_skipped += 1
+                    continue
+                body = parse_hcl(text, display)
+            except HclProblem as exc:
+                self.diagnostics.append(exc.diagnostic)
+                continue
+            module.files.append(display)
+            self.files_read.append(display)
+            module.add(body)
+        self._parsed[key] = module
+        return module
+
+
+@dataclass
+class ProviderConfig:
+    """A provider configuration visible in a module (declared there or passed down)."""
+
+    name: str
+    alias: str | None
+    block: Block
+    module: ModuleInstance  # where the block is written (its attributes are evaluated there)
+
+    @property
+    def key(self) -> str:
+        """``aws`` or ``aws.eu``."""
+        return f"{self.name}.{self.alias}" if self.alias else self.name
+
+
+def _traversal_of(node: Node) -> Traversal | None:
+    return traversal(node)
+
+
+def _provider_map(node: Node) -> list[tuple[str, str]]:
+    """``providers = { aws = aws.eu, "google.x" = google }`` as (child key, parent key) pairs."""
+    pairs: list[tuple[str, str]] = []
+    inner = node
+    while isinstance(inner, Tree) and inner.data == "expr_term" and len(inner.children) == 1:
+        only = inner.children[0]
+        if not isinstance(only, Tree):
+            break
+        inner = only
+    if not (isinstance(inner, Tree) and inner.data == "object"):
+        return pairs
+    for elem in inner.children:
+        if not (isinstance(elem, Tree) and elem.data == "object_elem"):
+            continue
+        parts = [c for c in elem.children if isinstance(c, Tree)]
+        if len(parts) < 2:
+            continue
+        key_node, value_node = parts[0], parts[-1]
+        key_inner = [c for c in key_node.children if isinstance(c, Tree)]
+        key_path = _traversal_of(key_inner[0]) if key_inner else None
+        if key_path is None and key_inner:
+            key_text = _plain_string(key_inner[0])
+            if key_text:
+                key_path = []
+                key_path.extend(key_text.split("."))
+        value_path = _traversal_of(value_node)
+        if key_path and value_path:
+            pairs.append((render(key_path), render(value_path)))
+    return pairs
+
+
+def _plain_string(node: Node) -> str | None:
+    while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
+        node = node.children[0]
+    if isinstance(node, Tree) and node.data == "string":
+        text = ""
+        for part in node.children:
+            if isinstance(part, Tree) and part.data == "string_part":
+                token = part.children[0] if part.children else None
+                if not isinstance(token, Token):
+                    return None
+                text += str(token)
+        return text
+    return None
+
+
+class ModuleInstance:
+    """One module in the call tree, answering references like Terraform would."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        files: ModuleFiles,
+        *,
+        parent: ModuleInstance | None = None,
+        call_name: str | None = None,
+        call: Block | None = None,
+        root_values: dict[str, Val] | None = None,
+        depth: int = 0,
+    ) -> None:
+        self.ws = workspace
+        self.files = files
+        self.parent = parent
+        self.call_name = call_name
+        self.call = call
+        self.root_values = root_values or {}
+        self.depth = depth
+        self.prefix: str = (
+            f"{parent.prefix}module.{call_name}." if parent is not None and call_name else ""
+        )
+        self._vars: dict[str, Val] = {}
+        self._locals: dict[str, Val] = {}
+        self._busy: set[str] = set()
+        self._children: dict[str, ModuleInstance | None] = {}
+        self.providers = self._providers()
+
+    # --- providers ------------------------------------------------------------------------------
+
+    def _providers(self) -> dict[str, ProviderConfig]:
+        configs: dict[str, ProviderConfig] = {}
+        if self.parent is not None and self.call is not None:
+            mapping = self.call.body.attrs.get("providers")
+            if mapping is not None:
+                for child_key, parent_key in _provider_map(mapping.expr):
+                    config = self.parent.providers.get(parent_key)
+                    if config is not None:
+                        configs[child_key] = config
+            else:
+                configs = {k: c for k, c in self.parent.providers.items() if "." not in k}
+        for block in self.files.providers:
+            alias_attr = block.body.attrs.get("alias")
+            alias = None
+            if alias_attr is not None:
+                val = Evaluator(self).eval(alias_attr.expr, alias_attr.span)
+                alias = str(val.value) if val.known else alias_attr.text.strip('"')
+            config = ProviderConfig(block.labels[0], alias, block, self)
+            configs[config.key] = config
+        return configs
+
+    def provider_of(self, block: Block) -> tuple[str, ProviderConfig | None, Attr | None]:
+        """The provider configuration a resource uses (its ``provider`` argument or the default)."""
+        attr = block.body.attrs.get("provider")
+        if attr is not None:
+            path = traversal(attr.expr)
+            key = render(path) if path else attr.text.strip('"')
+        else:
+            key = block.labels[0].split("_", 1)[0] if block.labels else ""
+        return key, self.providers.get(key), attr
+
+    # --- values ---------------------------------------------------------------------------------
+
+    def evaluate(self, attr: Attr) -> Val:
+        """Value of an attribute written in this module."""
+        return Evaluator(self, self.depth).eval(attr.expr, attr.span)
+
+    def variable(self, name: str) -> Val:
+        """``var.name`` in this module."""
+        if name in self._vars:
+            return self._vars[name]
+        key = f"var.{name}"
+        if key in self._busy:
+            return unknown(f"var.{name} refers to itself")
+        self._busy.add(key)
+        try:
+            val = self._variable(name)
+        finally:
+            self._busy.discard(key)
+        self._vars[name] = val
+        return val
+
+    def _variable(self, name: str) -> Val:
+        decl = self.files.variables.get(name)
+        if decl is None:
+            return unknown(f"variable {name!r} is not declared in {self.files.rel}")
+        if self.parent is not None and self.call is not None:
+            given = self.call.body.attrs.get(name)
+            if given is not None:
+                val = self.parent.evaluate(given)
+                return val.with_step(
+                    step(
+                        How.MODULE_INPUT,
+                        given.span,
+                        f'module "{self.call_name}": {name} = {given.text}',
+                    )
+                )
+        elif name in self.root_values:
+            return self.root_values[name]
+        default = decl.body.attrs.get("default")
+        if default is not None:
+            return self.evaluate(default).with_step(
+                step(
+                    How.VARIABLE_DEFAULT,
+                    default.span,
+                    f'variable "{name}" default = {default.text}',
+                )
+            )
+        return unknown(
+            f'variable "{name}" has no default, no tfvars value and no --var-file value',
+            (step(How.UNKNOWN, decl.span, f'variable "{name}" (no value in the code)'),),
+        )
+
+    def local(self, name: str) -> Val:
+        """``local.name``."""
+        if name in self._locals:
+            return self._locals[name]
+        attr = self.files.locals.get(name)
+        if attr is None:
+            return unknown(f"local.{name} is not defined in {self.files.rel}")
+        key = f"local.{name}"
+        if key in self._busy:
+            return unknown(f"local.{name} refers to itself")
+        self._busy.add(key)
+        try:
+            val = self.evaluate(attr).with_step(
+                step(How.LOCAL, attr.span, f"local.{name} = {attr.text}")
+            )
+        finally:
+            self._busy.discard(key)
+        self._locals[name] = val
+        return val
+
+    def child(self, name: str) -> ModuleInstance | None:
+        """The local module called ``name`` here, instantiated once (None if not followed)."""
+        if name in self._children:
+            return self._children[name]
+        self._children[name] = None  # guards against cycles while it is being built
+        call = self.files.modules.get(name)
+        result = self._instantiate(name, call) if call is not None else None
+        self._children[name] = result
+        return result
+
+    def _instantiate(self, name: str, call: Block) -> ModuleInstance | None:
+        where = f"{call.span.path}:{call.span.line}"
+        address = f"{self.prefix}module.{name}"
+        source_attr = call.body.attrs.get("source")
+        source = self.evaluate(source_attr) if source_attr is not None else None
+        if source is None or not source.known or not isinstance(source.value, str):
+            self.ws.notes.append(
+                f"{address} ({where}): the module source is not a literal; not followed"
+            )
+            return None
+        text = source.value
+        if not _LOCAL_SOURCE.match(text):
+            self.ws.notes.append(
+                f"{address} ({where}): module source {text!r} is a registry or remote module; "
+                "not followed, so the resources it creates are not in the scan"
+            )
+            return None
+        target = Path(os.path.normpath(self.files.directory / text))
+        resolved = target.resolve()
+        if not resolved.is_relative_to(self.ws.root_resolved):
+            self.ws.notes.append(
+                f"{address} ({where}): module source {text!r} lies outside the scanned folder; "
+                "not followed"
+            )
+            return None
+        if not target.is_dir() or not any(p.suffix == ".tf" for p in target.iterdir()):
+            self.ws.notes.append(
+                f"{address} ({where}): module source {text!r} has no .tf files; not followed"
+            )
+            return None
+        ancestors: list[ModuleInstance] = []
+        node: ModuleInstance | None = self
+        while node is not None:
+            ancestors.append(node)
+            node = node.parent
+        if any(a.files.directory.resolve() == resolved for a in ancestors):
+            self.ws.notes.append(f"{address} ({where}): module calls itself; not followed")
+            return None
+        if self.depth + 1 > self.ws.limits.max_depth:
+            self.ws.notes.append(f"{address} ({where}): modules nested too deeply; not followed")
+            return None
+        if "count" in call.body.attrs or "for_each" in call.body.attrs:
+            self.ws.notes.append(
+                f"{address} ({where}): count/for_each on the module; its resources are "
+                "reported once for all instances"
+            )
+        files = self.ws.module_files(target)
+        return ModuleInstance(
+            self.ws, files, parent=self, call_name=name, call=call, depth=self.depth + 1
+        )
+
+    def output(self, module: str, name: str) -> Val:
+        """``module.<module>.<name>``."""
+        child = self.child(module)
+        if child is None:
+            return unknown(f"module.{module} is not followed (see notes)")
+        block = child.files.outputs.get(name)
+        if block is None or "value" not in block.body.attrs:
+            return unknown(f"module.{module} has no output {name!r}")
+        attr = block.body.attrs["value"]
+        return child.evaluate(attr).with_step(
+            step(How.MODULE_OUTPUT, attr.span, f'output "{name}" of module.{module} = {attr.text}')
+        )
+
+    def reference(self, path: Traversal, span: SourceSpan, depth: int) -> Val:
+        """Value of a reference (see :class:`~auditor.loader.iac.hcl.Scope`)."""
+        head = path[0] if path else ""
+        text = render(path)
+        if head == "var" and len(path) >= 2:
+            return self.variable(str(path[1])).get(path[2:])
+        if head == "local" and len(path) >= 2:
+            return self.local(str(path[1])).get(path[2:])
+        if head == "module" and len(path) >= 3:
+            rest = list(path[2:])
+            call = self.files.modules.get(str(path[1]))
+            if (call is not None and rest and not isinstance(rest[0], str)) or (
+                call is not None and ("for_each" in call.body.attrs) and len(rest) > 1
+            ):
+                rest = rest[1:]
+            if not rest:
+                return unknown(f"{text}: a whole module object is not evaluated")
+            return self.output(str(path[1]), str(rest[0])).get(rest[1:])
+        if head == "data" and len(path) >= 4:
+            return self.resource_value("data", str(path[1]), str(path[2]), list(path[3:]))
+        if head in ("each", "count"):
+            return unknown(f"{text} differs per instance (count/for_each)")
+        if head in ("self", "path", "terraform"):
+            return unknown(f"{text} is not evaluated")
+        if len(path) >= 3 and ("managed", str(head), str(path[1])) in self.files.resources:
+            return self.resource_value("managed", str(head), str(path[1]), list(path[2:]))
+        if len(path) >= 3 and ("managed", str(head), str(path[1])) in self.files.skipped:
+            return unknown(f"{text} is computed by the provider at apply time")
+        return unknown(f"{text} is not declared in {self.files.rel}")
+
+    def resource_value(self, mode: str, rtype: str, name: str, rest: list[str | int]) -> Val:
+        """``type.name.attr...`` of a resource written in this module."""
+        block = self.files.resources.get((mode, rtype, name))
+        address = f"{self.prefix}{'data.' if mode == 'data' else ''}{rtype}.{name}"
+        if block is None:
+            return unknown(f"{address} is not declared in {self.files.rel}")
+        attrs = block.body.attrs
+        if (
+            rest
+            and ("count" in attrs or "for_each" in attrs)
+            and not (isinstance(rest[0], str) and rest[0] in attrs)
+        ):
+            rest = rest[1:]
+        if not rest:
+            return unknown(f"{address}: a whole resource object is not evaluated")
+        name_part = str(rest[0])
+        for source in self.ws.catalogue.providers.values():
+            for echo in source.region_data_sources:
+                if mode == "data" and echo.type == rtype and name_part in echo.attributes:
+                    return self.provider_region(block).with_step(
+                        step(
+                            How.ATTRIBUTE,
+                            block.span,
+                            f"{address}.{name_part} (the provider's region)",
+                        )
+                    )
+        found = self.attribute(block, [name_part, *rest[1:]], address)
+        if found is None:
+            return unknown(f"{address}.{name_part} is computed by the provider at apply time")
+        return found
+
+    def attribute(self, block: Block, path: Sequence[str | int], address: str) -> Val | None:
+        """An attribute of a resource (through nested blocks); None when it is not written."""
+        body: Body = block.body
+        for index, part in enumerate(path):
+            if isinstance(part, int):
+                continue
+            attr = body.attrs.get(part)
+            if attr is not None and part not in _META_ARGS:
+                written = ".".join(str(p) for p in path[: index + 1] if isinstance(p, str))
+                val = self.evaluate(attr).with_step(
+                    step(How.ATTRIBUTE, attr.span, f"{address}: {written} = {attr.text}")
+                )
+                rest = list(path[index + 1 :])
+                return val.get(rest) if rest else val
+            nested = [b for b in body.blocks if b.type == part]
+            if not nested:
+                dynamic = [
+                    b for b in body.blocks if b.type == "dynamic" and b.labels[:1] == (part,)
+                ]
+                if dynamic:
+                    return unknown(
+                        f"{address}: {part} is a dynamic block (not evaluated)",
+                        (step(How.UNKNOWN, dynamic[0].span, f"dynamic {part!r}"),),
+                    )
+                return None
+            body = nested[0].body
+        return unknown(f"{address}: {'.'.join(map(str, path))} is a block, not a value")
+
+    def provider_region(self, block: Block) -> Val:
+        """The region the resource's provider configuration sets (or why it is unknown)."""
+        key, config, attr = self.provider_of(block)
+        via: list[ResolutionStep] = []
+        if attr is not None:
+            via.append(step(How.PROVIDER_ALIAS, attr.span, f"provider = {attr.text}"))
+        name = config.name if config is not None else key.split(".", 1)[0]
+        rule = self.ws.catalogue.provider_rules.get(name)
+        outside = (
+            ", ".join(rule[1].environment) if rule and rule[1].environment else "the environment"
+        )
+        if config is None:
+            return unknown(
+                f'no provider "{key}" block configures it; {outside} decide at run time',
+                tuple(via),
+            )
+        how = How.PROVIDER_ALIAS if config.alias else How.PROVIDER_BLOCK
+        label = f'provider "{config.name}"' + (f' alias "{config.alias}"' if config.alias else "")
+        if rule is None:
+            return unknown(f"{label}: the catalogue does not say how it sets a region", tuple(via))
+        prule = rule[1]
+        for names, zone in ((prule.region_attributes, False), (prule.zone_attributes, True)):
+            for attr_name in names:
+                region_attr = config.block.body.attrs.get(attr_name)
+                if region_attr is None:
+                    continue
+                val = config.module.evaluate(region_attr).with_step(
+                    step(how, region_attr.span, f"{label}: {attr_name} = {region_attr.text}")
+                )
+                if zone and val.known:
+                    val = Val(val.value, val.steps, "zone")
+                for extra in reversed(via):
+                    val = val.with_step(extra)
+                return val
+        return unknown(
+            f"{label} sets no region; {outside} decide at run time",
+            (*via, step(How.UNKNOWN, config.block.span, f"{label} (no region argument)")),
+        )
+
+    # --- references to other resources -----------------------------------------------------------
+
+    def target_of(
+        self, node: Node, span: SourceSpan, hops: int = 0
+    ) -> tuple[ModuleInstance, str, Block, tuple[ResolutionStep, ...]] | None:
+        """The resource an expression refers to (following vars, locals and module outputs)."""
+        if hops > 16:
+            return None
+        path = _reference_in(node)
+        if path is None or not path:
+            return None
+        head = str(path[0])
+        if head == "var" and len(path) >= 2 and self.parent is not None and self.call is not None:
+            given = self.call.body.attrs.get(str(path[1]))
+            if given is None:
+                return None
+            found = self.parent.target_of(given.expr, given.span, hops + 1)
+            if found is None:
+                return None
+            hop = step(
+                How.MODULE_INPUT, given.span, f'module "{self.call_name}": {path[1]} = {given.text}'
+            )
+            return found[0], found[1], found[2], (hop, *found[3])
+        if head == "local" and len(path) >= 2:
+            attr = self.files.locals.get(str(path[1]))
+            if attr is None:
+                return None
+            found = self.target_of(attr.expr, attr.span, hops + 1)
+            if found is None:
+                return None
+            hop = step(How.LOCAL, attr.span, f"local.{path[1]} = {attr.text}")
+            return found[0], found[1], found[2], (hop, *found[3])
+        if head == "module" and len(path) >= 3:
+            rest = [p for p in path[2:] if isinstance(p, str)]
+            child = self.child(str(path[1]))
+            if child is None or not rest:
+                return None
+            block = child.files.outputs.get(rest[0])
+            if block is None or "value" not in block.body.attrs:
+                return None
+            attr = block.body.attrs["value"]
+            found = child.target_of(attr.expr, attr.span, hops + 1)
+            if found is None:
+                return None
+            hop = step(How.MODULE_OUTPUT, attr.span, f'output "{rest[0]}" = {attr.text}')
+            return found[0], found[1], found[2], (hop, *found[3])
+        mode, parts = ("data", path[1:]) if head == "data" else ("managed", path)
+        if len(parts) >= 2:
+            key = (mode, str(parts[0]), str(parts[1]))
+            block = self.files.resources.get(key)
+            if block is not None:
+                address = f"{self.prefix}{'data.' if mode == 'data' else ''}{parts[0]}.{parts[1]}"
+                return self, address, block, ()
+        return None
+
+    def walk(self) -> Iterator[tuple[ModuleInstance, str, str, str, Block]]:
+        """Every resource of this module and of the local modules it calls (depth first)."""
+        for (mode, rtype, name), block in self.files.resources.items():
+            yield self, mode, rtype, name, block
+        for name in self.files.modules:
+            child = self.child(name)
+            if child is not None:
+                yield from child.walk()
+
+
+def _reference_in(node: Node) -> Traversal | None:
+    """The reference an expression is, or holds alone (``"${x.id}"``, ``try(x.id, ...)``, ``[x.id]``)."""
+    path = traversal(node)
+    if path is not None:
+        return path
+    inner: Any = node
+    while isinstance(inner, Tree) and inner.data == "expr_term" and len(inner.children) >= 1:
+        trees = [
+            c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        if len(trees) != 1:
+            break
+        inner = trees[0]
+    if not isinstance(inner, Tree):
+        return None
+    if inner.data == "string":
+        parts = [c for c in inner.children if isinstance(c, Tree) and c.data == "string_part"]
+        if len(parts) == 1 and parts[0].children and isinstance(parts[0].children[0], Tree):
+            interp = parts[0].children[0]
+            trees = [c for c in interp.children if isinstance(c, Tree)]
+            return _reference_in(trees[0]) if trees else None
+        return None
+    if inner.data == "function_call":
+        args = [c for c in inner.children if isinstance(c, Tree) and c.data == "arguments"]
+        if args:
+            first = [
+                c
+                for c in args[0].children
+                if isinstance(c, Tree) and c.data != "new_line_or_comment"
+            ]
+            return _reference_in(first[0]) if first else None
+        return None
+    if inner.data == "tuple":
+        items = [
+            c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        return _reference_in(items[0]) if len(items) == 1 else None
+    return None
+
+
+# --- variable files -----------------------------------------------------------------------------
+
+
+def read_var_file(
+    path: Path, display: str, how: How, limits: Limits, diagnostics: list[Diagnostic]
+) -> dict[str, Val]:
+    """Values of a ``.tfvars`` (HCL) or ``.tfvars.json`` file, each with its step."""
+    try:
+        text = read_text(path, display, limits)
+    except HclProblem as exc:
+        diagnostics.append(exc.diagnostic)
+        return {}
+    values: dict[str, Val] = {}
+    if path.name.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            diagnostics.append(
+                Diagnostic(display, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")
+            )
+            return {}
+        if not isinstance(data, dict):
+            diagnostics.append(Diagnostic(display, 1, 1, "a .tfvars.json file must hold an object"))
+            return {}
+        for name, value in data.items():
+            match = re.search(r'"' + re.escape(str(name)) + r'"\s*:', text)
+            line = text.count("\n", 0, match.start()) + 1 if match else 1
+            span = SourceSpan(path=display, line=line, column=1)
+            values[str(name)] = Val(value, (step(how, span, f"{name} = {json.dumps(value)}"),))
+        return values
+    try:
+        body = parse_hcl(text, display)
+    except HclProblem as exc:
+        diagnostics.append(exc.diagnostic)
+        return {}
+    scope = _LiteralScope()
+    for name, attr in body.attrs.items():
+        val = Evaluator(scope).eval(attr.expr, attr.span)
+        values[name] = val.with_step(step(how, attr.span, f"{name} = {attr.text}"))
+    return values
+
+
+class _LiteralScope:
+    """A .tfvars file may hold only literals: any reference is unknown."""
+
+    def reference(self, path: Traversal, span: SourceSpan, depth: int) -> Val:
+        return (
+            missing()
+            if not path
+            else unknown(f"{render(path)}: references are not allowed in tfvars")
+        )
+
+
+# --- the detector's view of a resource written in HCL ------------------------------------------
+
+
+def _find_attr(block: Block, path: Sequence[str]) -> Attr | None:
+    body = block.body
+    for _index, part in enumerate(path):
+        attr = body.attrs.get(part)
+        if attr is not None:
+            return attr
+        nested = [b for b in body.blocks if b.type == part]
+        if not nested:
+            return None
+        body = nested[0].body
+    return None
+
+
+class HclResource:
+    """A resource block of a module instance, as :class:`~auditor.loader.iac.detect.ResourceView`."""
+
+    def __init__(
+        self, module: ModuleInstance, mode: str, rtype: str, name: str, block: Block
+    ) -> None:
+        self.module = module
+        self.block = block
+        self.mode = mode
+        self.type = rtype
+        self.name = name
+        self.address = f"{module.prefix}{'data.' if mode == 'data' else ''}{rtype}.{name}"
+        self.span = block.span
+        attrs = block.body.attrs
+        self.instances = "count" in attrs or "for_each" in attrs
+
+    def attribute(self, path: str) -> Val | None:
+        """The attribute at a dotted path (None when not written)."""
+        return self.module.attribute(self.block, path.split("."), self.address)
+
+    def provider_region(self) -> Val:
+        """The region of the resource's provider configuration."""
+        return self.module.provider_region(self.block)
+
+    def target(self, path: str) -> tuple[HclResource, tuple[ResolutionStep, ...]] | None:
+        """The resource the attribute at ``path`` refers to."""
+        attr = _find_attr(self.block, path.split("."))
+        if attr is None:
+            return None
+        found = self.module.target_of(attr.expr, attr.span)
+        if found is None:
+            return None
+        module, _address, block, hops = found
+        mode = "data" if block.type == "data" else "managed"
+        return HclResource(module, mode, block.labels[0], block.labels[1], block), hops

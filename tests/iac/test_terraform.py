@@ -1,0 +1,388 @@
+"""Terraform evaluation: precedence of values, providers, modules, functions, and every unknown."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from auditor.loader.iac import How, scan
+from auditor.loader.yamlsrc import Limits
+
+from .helpers import components, hows, resolution
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+BUCKET = 'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+
+
+def _region(
+    root: Path, key: str = "tf-root/aws_s3_bucket.b", **kwargs: object
+) -> tuple[str | None, How]:
+    result = scan(root, **kwargs)  # type: ignore[arg-type]
+    res = resolution(result, key, "region")
+    return res.value, res.how
+
+
+def test_variable_precedence(tmp_path: Path) -> None:
+    files = {
+        "main.tf": 'provider "aws" {\n  region = var.region\n}\n'
+        'variable "region" {\n  default = "eu-west-1"\n}\n' + BUCKET,
+    }
+    root = write(tmp_path / "a", files)
+    assert _region(root) == ("aws:eu-west-1", How.VARIABLE_DEFAULT)
+    write(root, {"terraform.tfvars": 'region = "eu-west-2"\n'})
+    assert _region(root) == ("aws:eu-west-2", How.TFVARS)
+    write(root, {"terraform.tfvars.json": json.dumps({"region": "eu-west-3"})})
+    assert _region(root) == ("aws:eu-west-3", How.TFVARS)
+    write(
+        root,
+        {"a.auto.tfvars": 'region = "eu-north-1"\n', "b.auto.tfvars": 'region = "eu-south-1"\n'},
+    )
+    assert _region(root) == ("aws:eu-south-1", How.TFVARS)
+    extra = write(tmp_path, {"prod.tfvars": 'region = "eu-central-1"\n'}) / "prod.tfvars"
+    assert _region(root, var_files=[extra]) == ("aws:eu-central-1", How.VAR_FILE)
+
+
+def test_var_file_inside_a_root_applies_to_that_root_only(tmp_path: Path) -> None:
+    module = 'provider "aws" {\n  region = var.region\n}\nvariable "region" {}\n' + BUCKET
+    root = write(
+        tmp_path,
+        {"one/main.tf": module, "two/main.tf": module, "one/prod.tfvars": 'region = "eu-west-1"\n'},
+    )
+    result = scan(root, var_files=[root / "one" / "prod.tfvars"])
+    found = components(result)
+    assert found["tf-one/aws_s3_bucket.b"].region == "aws:eu-west-1"
+    assert found["tf-two/aws_s3_bucket.b"].region is None
+    # The same address in two root modules: only the qualified keys exist.
+    assert "aws_s3_bucket.b" not in result.address_index
+    assert result.address_index["tf-two:aws_s3_bucket.b"] == "tf-two/aws_s3_bucket.b"
+
+
+def test_missing_provider_is_unknown_and_names_the_environment(tmp_path: Path) -> None:
+    root = write(tmp_path, {"main.tf": BUCKET})
+    result = scan(root)
+    res = resolution(result, "tf-root/aws_s3_bucket.b", "region")
+    assert res.value is None and res.how is How.UNKNOWN
+    assert res.note is not None and "AWS_REGION" in res.note
+    assert components(result)["tf-root/aws_s3_bucket.b"].region is None
+
+
+def test_resource_region_argument_beats_the_provider(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": 'provider "aws" {\n  region = "us-east-1"\n}\n'
+            'resource "aws_s3_bucket" "b" {\n  region = "eu-west-3"\n}\n'
+        },
+    )
+    assert _region(root) == ("aws:eu-west-3", How.ATTRIBUTE)
+
+
+def test_unknown_region_codes_are_never_guessed(tmp_path: Path) -> None:
+    root = write(tmp_path, {"main.tf": 'provider "aws" {\n  region = "eu-moon-1"\n}\n' + BUCKET})
+    result = scan(root)
+    res = resolution(result, "tf-root/aws_s3_bucket.b", "region")
+    assert (res.value, res.raw, res.how) == (None, "eu-moon-1", How.UNKNOWN)
+    assert res.note is not None and "never guessed" in res.note
+
+
+def test_sovereign_partition_changes_the_vendor(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": 'provider "aws" {\n  region = "eusc-de-east-1"\n}\n'
+            'resource "aws_bedrockagent_agent" "a" {\n  foundation_model = "eu.anthropic.claude-x-v1:0"\n}\n'
+            + BUCKET
+        },
+    )
+    result = scan(root)
+    found = components(result)
+    agent = found["tf-root/aws_bedrockagent_agent.a"]
+    assert (agent.vendor, agent.region, agent.deployment) == (
+        "aws-european-sovereign-cloud",
+        "aws:eusc-de-east-1",
+        None,
+    )
+    assert agent.notes is not None and "aws-eusc" in agent.notes
+    assert found["tf-root/aws_s3_bucket.b"].vendor == "aws-european-sovereign-cloud"
+
+
+def test_oci_sovereign_realm(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": 'provider "oci" {\n  region = "eu-frankfurt-2"\n}\n'
+            'resource "oci_generative_ai_endpoint" "e" {\n  compartment_id = "x"\n}\n'
+        },
+    )
+    endpoint = components(scan(root))["tf-root/oci_generative_ai_endpoint.e"]
+    assert (endpoint.vendor, endpoint.region) == ("oracle-eu-sovereign-cloud", "oci:eu-frankfurt-2")
+
+
+def test_azure_display_names_pairs_and_azapi(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": """
+resource "azurerm_resource_group" "rg" {
+  name     = "rg"
+  location = "West Europe"
+}
+resource "azurerm_storage_account" "st" {
+  name                     = "st"
+  resource_group_name      = azurerm_resource_group.rg.name
+  location                 = azurerm_resource_group.rg.location
+  account_replication_type = "RAGRS"
+}
+resource "azapi_resource" "ai" {
+  type      = "Microsoft.CognitiveServices/accounts@2024-10-01"
+  name      = "ai"
+  parent_id = azurerm_resource_group.rg.id
+  body = jsonencode({
+    kind = "AIServices"
+    sku  = { name = "S0" }
+  })
+}
+resource "azapi_resource" "gpt" {
+  type      = "Microsoft.CognitiveServices/accounts/deployments@2024-10-01"
+  name      = "gpt"
+  parent_id = azapi_resource.ai.id
+  body = {
+    sku        = { name = "DataZoneStandard", capacity = 10 }
+    properties = { model = { format = "OpenAI", name = "gpt-4.1", version = "2025-04-14" } }
+  }
+}
+"""
+        },
+    )
+    result = scan(root)
+    found = components(result)
+    storage = found["tf-root/azurerm_storage_account.st"]
+    assert (storage.region, storage.locations.backup) == ("azure:westeurope", "azure:northeurope")
+    ai = found["tf-root/azapi_resource.ai"]
+    assert (ai.vendor, ai.region) == ("azure-openai", "azure:westeurope")
+    gpt = found["tf-root/azapi_resource.gpt"]
+    assert (gpt.vendor, gpt.deployment, gpt.region) == (
+        "azure-openai",
+        "DataZoneStandard",
+        "azure:westeurope",
+    )
+    assert gpt.model is not None and gpt.model.name == "gpt-4.1"
+    assert hows(resolution(result, "tf-root/azapi_resource.gpt", "region"))[:2] == [
+        How.PARENT_RESOURCE,
+        How.PARENT_RESOURCE,
+    ]
+
+
+def test_unknown_classifying_attribute_is_noted(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": 'variable "kind" {}\nresource "azurerm_cognitive_account" "a" {\n'
+            '  location = "swedencentral"\n  kind = var.kind\n}\n'
+        },
+    )
+    account = components(scan(root))["tf-root/azurerm_cognitive_account.a"]
+    assert account.vendor == "azure"
+    assert account.notes is not None and "kind is unknown" in account.notes
+
+
+def test_expressions(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": """
+variable "env" {
+  default = "prod"
+}
+variable "regions" {
+  default = { prod = "eu-central-1", dev = "us-east-1" }
+}
+locals {
+  region   = lookup(var.regions, var.env, "us-west-2")
+  fallback = try(var.missing_map["x"], "eu-west-1")
+  picked   = var.env == "prod" ? local.region : "us-east-1"
+  joined   = format("%s-%s", "eu", "north-1")
+  heredoc  = <<-EOT
+    eu-west-3
+  EOT
+}
+provider "aws" {
+  region = local.picked
+}
+provider "aws" {
+  alias  = "two"
+  region = lower(upper(local.joined))
+}
+provider "aws" {
+  alias  = "three"
+  region = trimspace(local.heredoc)
+}
+resource "aws_s3_bucket" "one" {}
+resource "aws_s3_bucket" "two" {
+  provider = aws.two
+}
+resource "aws_s3_bucket" "three" {
+  provider = aws.three
+}
+resource "aws_s3_bucket" "four" {
+  region = element(["eu-west-1", "eu-west-2"], 1)
+}
+resource "aws_s3_bucket" "five" {
+  region = [for r in var.regions : r][0]
+}
+"""
+        },
+    )
+    found = components(scan(root))
+    assert found["tf-root/aws_s3_bucket.one"].region == "aws:eu-central-1"
+    assert found["tf-root/aws_s3_bucket.two"].region == "aws:eu-north-1"
+    assert found["tf-root/aws_s3_bucket.three"].region == "aws:eu-west-3"
+    assert found["tf-root/aws_s3_bucket.four"].region == "aws:eu-west-2"
+    assert found["tf-root/aws_s3_bucket.five"].region is None  # 'for' is not evaluated
+
+
+def test_cycles_and_deep_nesting_end_unknown(tmp_path: Path) -> None:
+    deep = "(" * 300 + '"eu-west-1"' + ")" * 300
+    root = write(
+        tmp_path,
+        {
+            "main.tf": "locals {\n  a = local.b\n  b = local.a\n}\n"
+            'provider "aws" {\n  region = local.a\n}\n'
+            + BUCKET
+            + f'resource "aws_s3_bucket" "deep" {{\n  region = {deep}\n}}\n',
+            "mod/main.tf": 'module "self" {\n  source = "./"\n}\n' + BUCKET,
+        },
+    )
+    result = scan(root)
+    found = components(result)
+    assert found["tf-root/aws_s3_bucket.b"].region is None
+    assert "local.a refers to itself" in (
+        resolution(result, "tf-root/aws_s3_bucket.b", "region").note or ""
+    )
+    assert found["tf-root/aws_s3_bucket.deep"].region == "aws:eu-west-1"
+    assert "tf-mod/aws_s3_bucket.b" in found
+    assert any("module.self" in n and "calls itself" in n for n in result.notes)
+
+
+def test_module_sources_outside_or_missing(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "repo",
+        {
+            "main.tf": 'module "out" {\n  source = "../../elsewhere"\n}\n'
+            'module "gone" {\n  source = "./nothing"\n}\n'
+            'module "git" {\n  source = "git::https://example.com/m.git"\n}\n' + BUCKET
+        },
+    )
+    notes = scan(root).notes
+    assert any("module.out" in n and "outside" in n for n in notes)
+    assert any("module.gone" in n and "no .tf files" in n for n in notes)
+    assert any("module.git" in n and "not followed" in n for n in notes)
+
+
+def test_count_and_for_each(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": 'provider "aws" {\n  region = "eu-west-1"\n}\n'
+            'resource "aws_s3_bucket" "many" {\n  count = 3\n  bucket = "b-${count.index}"\n}\n'
+        },
+    )
+    bucket = components(scan(root))["tf-root/aws_s3_bucket.many"]
+    assert bucket.region == "aws:eu-west-1"
+    assert bucket.notes is not None and "count/for_each" in bucket.notes
+
+
+def test_bad_files_are_diagnostics_never_exceptions(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": 'provider "aws" {\n  region = "eu-west-1"\n}\n' + BUCKET,
+            "broken.tf": 'resource "aws_s3_bucket" "x" {\n  bucket = \n}\n',
+            "plan.json": '{"format_version": "1.2", "planned_values": ',
+            "k8s.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n",
+        },
+    )
+    (root / "binary.tf").write_bytes(b"resource \xff\xfe")
+    result = scan(root)
+    paths = {Path(d.path).name for d in result.diagnostics}
+    assert {"broken.tf", "plan.json", "k8s.yaml", "binary.tf"} <= paths
+    broken = next(d for d in result.diagnostics if d.path.endswith("broken.tf"))
+    assert broken.line in (2, 3) and "cannot parse Terraform" in broken.message
+    assert components(result)["tf-root/aws_s3_bucket.b"].region == "aws:eu-west-1"
+
+
+def test_file_size_limit(tmp_path: Path) -> None:
+    root = write(tmp_path, {"main.tf": BUCKET + "# " + "x" * 2000 + "\n"})
+    result = scan(root, limits=Limits(max_file_bytes=1000))
+    assert any("over the limit" in d.message for d in result.diagnostics)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symbolic links")
+def test_symlink_outside_the_root_is_refused(tmp_path: Path) -> None:
+    outside = write(tmp_path / "outside", {"secret.tf": BUCKET})
+    root = write(tmp_path / "repo", {"main.tf": 'provider "aws" {\n  region = "eu-west-1"\n}\n'})
+    (root / "link.tf").symlink_to(outside / "secret.tf")
+    result = scan(root)
+    assert any("outside" in d.message for d in result.diagnostics)
+
+
+def test_files_of_unrelated_resources_are_not_parsed(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": 'provider "aws" {\n  region = "eu-west-1"\n}\n'
+            'resource "aws_s3_bucket" "b" {\n  bucket = aws_iam_role.r.name\n}\n',
+            "iam.tf": 'resource "aws_iam_role" "r" {\n  name = "r"\n  bad syntax here\n}\n',
+        },
+    )
+    result = scan(root)
+    assert result.diagnostics == []  # iam.tf declares nothing the scan needs
+    assert any("not evaluated" in n for n in result.notes)
+
+
+def test_state_json_and_single_line_plan(tmp_path: Path) -> None:
+    state = {
+        "format_version": "1.0",
+        "terraform_version": "1.9.8",
+        "values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "google_bigquery_dataset.d",
+                        "mode": "managed",
+                        "type": "google_bigquery_dataset",
+                        "name": "d",
+                        "values": {"location": "EU", "dataset_id": "d"},
+                    },
+                    {
+                        "address": 'scaleway_object_bucket.b["docs"]',
+                        "mode": "managed",
+                        "type": "scaleway_object_bucket",
+                        "name": "b",
+                        "index": "docs",
+                        "values": {"region": "fr-par"},
+                    },
+                ]
+            }
+        },
+    }
+    root = write(tmp_path, {"state/terraform.tfstate.json": json.dumps(state)})
+    result = scan(root)
+    found = components(result)
+    dataset = found["tfplan-state-terraform.tfstate/google_bigquery_dataset.d"]
+    assert dataset.region == "EU"
+    assert dataset.span is not None and dataset.span.line == 1 and dataset.span.column > 1
+    bucket = found["tfplan-state-terraform.tfstate/scaleway_object_bucket.b-docs"]
+    assert bucket.region == "scaleway:fr-par"
+    assert result.address_index['scaleway_object_bucket.b["docs"]'].endswith("b-docs")
