@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 
-class SourceSpan(BaseModel):
-    """Where a value stands in a user or knowledge-base file (1-based line and column)."""
+@dataclass(frozen=True, slots=True)
+class SourceSpan:
+    """Where a value stands in a user or knowledge-base file (1-based line and column).
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    A plain slotted dataclass, not a model: spans are never part of a file format,
+    and an inventory of thousands of systems carries hundreds of thousands of them.
+    """
 
     path: str
     line: int
@@ -20,6 +24,10 @@ class SourceSpan(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
+
+    def as_dict(self) -> dict[str, str | int]:
+        """A JSON-ready view."""
+        return {"path": self.path, "line": self.line, "column": self.column}
 
 
 class StrictModel(BaseModel):

@@ -94,7 +94,7 @@ class Resolution:
         """A JSON-ready view."""
 
         def span(value: SourceSpan | None) -> dict[str, Any] | None:
-            return value.model_dump() if value else None
+            return value.as_dict() if value else None
 
         return {
             "system": self.system,
