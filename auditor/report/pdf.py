@@ -1,0 +1,150 @@
+"""The audit report as PDF: the print layout of the HTML report, typeset by WeasyPrint.
+
+WeasyPrint is imported only here and only when a PDF is asked for, so the rest of the tool
+works without Pango. The renderer may read nothing but ``data:`` URIs and files inside the
+template folders: every other URL (http, ftp, file outside the folders) is refused, so a
+hostile inventory or template cannot make the PDF writer fetch or leak anything. The
+document metadata is fixed from the audit date, so the same inputs give the same PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import EnvironmentFault
+from auditor.model.compare import Comparison
+from auditor.model.findings import AuditResult
+from auditor.report.html import (
+    default_comparison_id,
+    default_report_id,
+    render_comparison_html,
+    render_html,
+    template_roots,
+)
+
+_INSTALL_HINT = (
+    "PDF output needs WeasyPrint and the Pango library: pip install weasyprint, and on "
+    "Debian/Ubuntu apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+    "(see https://doc.courtbouillon.org/weasyprint/stable/first_steps.html)"
+)
+
+
+class RefusedURL(ValueError):
+    """A resource the PDF renderer is not allowed to read."""
+
+
+def resolve_resource(url: str, roots: Sequence[Path]) -> tuple[bytes, str]:
+    """The bytes and MIME type behind ``url`` if it is a ``data:`` URI or a file in ``roots``."""
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme == "data":
+        with urllib.request.DataHandler().data_open(urllib.request.Request(url)) as response:
+            return response.read(), response.headers.get_content_type()
+    if scheme == "file":
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.netloc not in ("", "localhost"):
+            raise RefusedURL(f"refused to fetch {url}: remote file URL")
+        path = Path(urllib.request.url2pathname(parsed.path)).resolve()
+        if any(path.is_relative_to(root) for root in roots) and path.is_file():
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return path.read_bytes(), mime
+        raise RefusedURL(f"refused to fetch {url}: outside the template folder")
+    raise RefusedURL(f"refused to fetch {url}: the report may not load anything from the network")
+
+
+def render_pdf(
+    result: AuditResult,
+    *,
+    template_dir: Path | None = None,
+    report_id: str | None = None,
+    classification: str = "CONFIDENTIAL",
+) -> bytes:
+    """The report as PDF bytes (the same content as :func:`render_html` in print layout)."""
+    weasyprint = _weasyprint()
+    report_id = report_id or default_report_id(result)
+    html = render_html(
+        result,
+        template_dir=template_dir,
+        report_id=report_id,
+        classification=classification,
+        print_mode=True,
+    )
+    return _typeset(weasyprint, html, template_roots(template_dir), report_id, result.audit_date)
+
+
+def render_comparison_pdf(
+    comparison: Comparison,
+    *,
+    template_dir: Path | None = None,
+    report_id: str | None = None,
+    classification: str = "CONFIDENTIAL",
+) -> bytes:
+    """The procurement comparison as PDF bytes (print layout of the comparison HTML)."""
+    weasyprint = _weasyprint()
+    report_id = report_id or default_comparison_id(comparison)
+    html = render_comparison_html(
+        comparison,
+        template_dir=template_dir,
+        report_id=report_id,
+        classification=classification,
+        print_mode=True,
+    )
+    return _typeset(
+        weasyprint, html, template_roots(template_dir), report_id, comparison.audit_date
+    )
+
+
+def _weasyprint() -> Any:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:
+        raise EnvironmentFault(
+            f"cannot write PDF: WeasyPrint is not usable ({exc}). {_INSTALL_HINT}"
+        ) from None
+    return weasyprint
+
+
+def _typeset(weasyprint: Any, html: str, roots: Sequence[Path], report_id: str, date: str) -> bytes:
+    """HTML to PDF with the confined fetcher and a file identifier fixed by id and date."""
+    fetcher = _fetcher(weasyprint, roots)
+    identifier = hashlib.sha256(f"{report_id}\n{date}".encode()).hexdigest()[:32]
+    # WeasyPrint reports unsupported CSS and refused resources through logging; they are
+    # not the user's problem, and the refusals are intended.
+    logger = logging.getLogger("weasyprint")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        document = weasyprint.HTML(
+            string=html, base_url=roots[0].as_uri() + "/", url_fetcher=fetcher
+        ).render()
+        data: bytes = document.write_pdf(pdf_identifier=identifier.encode("ascii"))
+    except OSError as exc:
+        raise EnvironmentFault(f"cannot write PDF: {exc}") from None
+    finally:
+        logger.setLevel(previous)
+    return data
+
+
+def _fetcher(weasyprint: Any, roots: Sequence[Path]) -> Any:
+    """A URL fetcher for this WeasyPrint: a ``URLFetcher`` subclass (>= 66) or a function."""
+    urls = weasyprint.urls
+    if hasattr(urls, "URLFetcher") and hasattr(urls, "URLFetcherResponse"):
+
+        class ConfinedFetcher(urls.URLFetcher):  # type: ignore[misc,name-defined]
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                body, mime = resolve_resource(url, roots)
+                return urls.URLFetcherResponse(url, body, {"Content-Type": mime})
+
+        return ConfinedFetcher()
+
+    def fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
+        body, mime = resolve_resource(url, roots)
+        return {"string": body, "mime_type": mime, "redirected_url": url}
+
+    return fetch

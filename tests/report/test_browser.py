@@ -1,0 +1,172 @@
+"""The HTML report in headless Chromium: filters and search work offline, no console error,
+no request leaves the page. With UPDATE_SCREENSHOTS=1 it also refreshes the docs/ screenshots."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.model.findings import AuditResult
+from auditor.model.policy import Severity
+from auditor.report.html import render_html
+from tests.conftest import ROOT
+from tests.report.conftest import TrapServer, audit
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Chromium at /usr/bin/chromium (apt-get install -y chromium)",
+    ),
+]
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="needs playwright (pip install -e '.[test]')"
+)
+
+
+class Page:
+    """A loaded report with everything the page asked for and said."""
+
+    def __init__(self, page: Any, requests: list[str], console: list[str]) -> None:
+        self.page = page
+        self.requests = requests
+        self.console = console
+
+    def visible_findings(self) -> list[str]:
+        fingerprints: list[str] = self.page.eval_on_selector_all(
+            "article.finding",
+            "els => els.filter(e => e.offsetParent !== null).map(e => e.dataset.fingerprint)",
+        )
+        return fingerprints
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            user_data_dir=str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def open_report(context: Any, html: str, path: Path) -> Page:
+    path.write_text(html, encoding="utf-8")
+    requests: list[str] = []
+    console: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_timeout(300)  # let late requests (fonts, images) show up if there were any
+    return Page(page, requests, console)
+
+
+def test_filters_and_search_hide_and_show_findings(
+    browser: Any, hospital: AuditResult, tmp_path: Path
+) -> None:
+    report = open_report(browser, render_html(hospital), tmp_path / "report.html")
+    page = report.page
+    everything = {f.fingerprint for f in hospital.findings}
+    critical = {f.fingerprint for f in hospital.findings if f.severity is Severity.CRITICAL}
+    assert critical and critical != everything
+    assert page.is_visible("#filters")
+    assert set(report.visible_findings()) == everything
+    assert (
+        page.inner_text("#filter-status")
+        == f"{len(everything)} of {len(everything)} findings shown"
+    )
+
+    page.uncheck("input[data-filter-severity=critical]")
+    assert set(report.visible_findings()) == everything - critical
+    assert not page.is_visible("#findings-critical")
+    page.check("input[data-filter-severity=critical]")
+    assert set(report.visible_findings()) == everything
+
+    for severity in ("high", "medium", "low", "info"):
+        page.uncheck(f"input[data-filter-severity={severity}]")
+    assert set(report.visible_findings()) == critical
+
+    page.click("#filter-reset")
+    target = hospital.findings[-1]
+    page.fill("#finding-search", target.fingerprint)
+    assert report.visible_findings() == [target.fingerprint]
+    assert page.inner_text("#filter-status") == f"1 of {len(everything)} findings shown"
+    page.fill("#finding-search", "us-cloud-act discharge-drafts")  # every word must match
+    shown = set(report.visible_findings())
+    assert shown and shown < everything
+    page.fill("#finding-search", "no-such-thing-anywhere")
+    assert report.visible_findings() == []
+    page.click("#filter-reset")
+    assert set(report.visible_findings()) == everything
+
+    assert report.console == []
+    assert report.requests == [(tmp_path / "report.html").as_uri()]
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        shoot(page)
+
+
+def test_hostile_report_runs_nothing_and_fetches_nothing(
+    browser: Any, hostile_dir: Path, trap: TrapServer, tmp_path: Path
+) -> None:
+    result = audit([hostile_dir])
+    report = open_report(browser, render_html(result), tmp_path / "hostile.html")
+    page = report.page
+    assert page.title().startswith("Evil <script>alert('org')</script> GmbH")
+    assert (
+        page.evaluate("document.querySelectorAll('img, iframe, object, embed, link, base').length")
+        == 0
+    )
+    assert page.evaluate("document.scripts.length") == 1
+    assert report.console == []
+    assert report.requests == [(tmp_path / "hostile.html").as_uri()]
+    assert trap.requests == []
+
+
+def test_page_without_script_shows_every_finding(
+    browser: Any, hospital: AuditResult, tmp_path: Path
+) -> None:
+    report = open_report(browser, render_html(hospital, print_mode=True), tmp_path / "print.html")
+    assert len(report.visible_findings()) == len(hospital.findings)
+    assert report.console == []
+    assert report.requests == [(tmp_path / "print.html").as_uri()]
+
+
+def shoot(page: Any) -> None:
+    """Refresh the screenshots in docs/ (UPDATE_SCREENSHOTS=1)."""
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(docs / "report-cover.png"))
+    page.evaluate("document.getElementById('summary').scrollIntoView()")
+    page.screenshot(path=str(docs / "report-summary.png"))
+    page.uncheck("input[data-filter-severity=critical]")
+    page.fill("#finding-search", "guidelines")
+    page.evaluate("document.getElementById('findings').scrollIntoView()")
+    page.screenshot(path=str(docs / "report-findings-filtered.png"))
+    page.click("#filter-reset")
+    page.evaluate("document.getElementById('graphs').scrollIntoView()")
+    page.screenshot(path=str(docs / "report-graphs.png"))

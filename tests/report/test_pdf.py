@@ -1,0 +1,179 @@
+"""The PDF audit report: content, bookmarks, determinism, and a renderer that fetches nothing."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import EnvironmentFault
+from auditor.model.findings import AuditResult
+from auditor.report import pdf as pdf_module
+from auditor.report.html import SECTIONS
+from auditor.report.pdf import RefusedURL, render_pdf, resolve_resource
+from auditor.resources import builtin_templates_dir
+from tests.report.conftest import TrapServer, audit
+
+pypdf = pytest.importorskip("pypdf", reason="pypdf is in the test extra: pip install -e '.[test]'")
+try:
+    import weasyprint  # noqa: F401
+except (ImportError, OSError) as exc:  # pragma: no cover - depends on the machine
+    pytest.skip(f"WeasyPrint or Pango is missing: {exc}", allow_module_level=True)
+
+
+def pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.fixture(scope="module")
+def hospital_pdf(hospital: AuditResult) -> bytes:
+    return render_pdf(hospital)
+
+
+@pytest.fixture(scope="module")
+def hospital_text(hospital_pdf: bytes) -> str:
+    return pdf_text(hospital_pdf)
+
+
+def test_pdf_contains_every_section_heading_and_finding(
+    hospital: AuditResult, hospital_pdf: bytes, hospital_text: str
+) -> None:
+    assert hospital_pdf.startswith(b"%PDF-")
+    text = hospital_text
+    for section in SECTIONS:
+        assert section.title in text, section.title
+    for finding in hospital.findings:
+        assert finding.fingerprint in text, finding.fingerprint
+    for rule in hospital.rules:
+        assert rule.id in text
+
+
+def test_pdf_has_bookmarks_page_numbers_and_running_header(
+    hospital: AuditResult, hospital_pdf: bytes
+) -> None:
+    reader = pypdf.PdfReader(io.BytesIO(hospital_pdf))
+    titles = {item["/Title"] for item in reader.outline if isinstance(item, dict)}
+    for section in SECTIONS:
+        assert f"{section.label} {section.title}" in titles
+    pages = len(reader.pages)
+    second = reader.pages[1].extract_text()
+    assert f"Page 2 of {pages}" in second
+    assert "Klinikum Nord gGmbH" in second and "CONFIDENTIAL" in second
+    assert "RA-" in second
+    # The table of contents gives page numbers: every entry ends with one.
+    assert "Executive summary" in second and any(ch.isdigit() for ch in second)
+    assert reader.metadata is not None
+    assert reader.metadata.title.startswith("Klinikum Nord gGmbH")
+    assert str(reader.metadata.get("/CreationDate", "")).startswith("D:20261128")
+
+
+def test_pdf_is_deterministic(hospital_pdf: bytes, hospital_text: str) -> None:
+    again = render_pdf(audit([Path("examples/hospital")]))
+    assert pdf_text(again) == hospital_text
+    assert again == hospital_pdf  # WeasyPrint allows byte identity with fixed metadata
+
+
+def test_graphs_fit_the_page(hospital_pdf: bytes) -> None:
+    reader = pypdf.PdfReader(io.BytesIO(hospital_pdf))
+    for page in reader.pages:
+        text = page.extract_text()
+        if "components" in text and "countries" in text and "laws" in text:
+            width = float(page.mediabox.width)
+            assert width > float(page.mediabox.height)  # graphs are on landscape pages
+            break
+    else:
+        pytest.fail("no page with a dependency graph")
+
+
+# ---------------------------------------------------------------- nothing is fetched
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/x.png",
+        "https://example.com/x.css",
+        "ftp://example.com/x",
+        "file:///etc/passwd",
+        "file://evil.example/share/x.png",
+        "//example.com/x.png",
+        "gopher://example.com/",
+    ],
+)
+def test_fetcher_refuses_everything_outside_the_templates(url: str) -> None:
+    with pytest.raises(RefusedURL):
+        resolve_resource(url, (builtin_templates_dir().resolve(),))
+
+
+def test_fetcher_serves_data_uris_and_template_files(tmp_path: Path) -> None:
+    assert resolve_resource("data:text/plain;base64,aGk=", (tmp_path,)) == (b"hi", "text/plain")
+    (tmp_path / "logo.svg").write_text("<svg/>")
+    body, mime = resolve_resource((tmp_path / "logo.svg").as_uri(), (tmp_path.resolve(),))
+    assert body == b"<svg/>" and mime == "image/svg+xml"
+    escape = (tmp_path / ".." / "x").as_uri()
+    with pytest.raises(RefusedURL):
+        resolve_resource(escape, (tmp_path.resolve(),))
+
+
+def test_a_template_that_references_the_network_and_files_fetches_nothing(
+    hospital: AuditResult, tmp_path: Path, trap: TrapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, str]] = []
+    real = pdf_module.resolve_resource
+
+    def spy(url: str, roots: tuple[Path, ...]) -> tuple[bytes, str]:
+        try:
+            served = real(url, roots)
+        except RefusedURL:
+            asked.append((url, "refused"))
+            raise
+        asked.append((url, "served"))
+        return served
+
+    monkeypatch.setattr(pdf_module, "resolve_resource", spy)
+    (tmp_path / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+    )
+    (tmp_path / "report.html.j2").write_text(
+        f"""<!DOCTYPE html><html><head>
+<link rel="stylesheet" href="http://{trap.host}/style.css">
+<style>@import url(http://{trap.host}/import.css);
+body {{ background: url(file:///etc/passwd); }}
+h1 {{ background-image: url(http://{trap.host}/bg.png); }}</style></head>
+<body><h1>{{{{ report.organisation }}}}</h1>
+<img src="http://{trap.host}/img.png"><img src="file:///etc/passwd"><img src="/etc/passwd">
+<img src="../../../../../../etc/passwd"><img src="logo.svg">
+<object data="file:///etc/shadow"></object><iframe src="http://{trap.host}/frame"></iframe>
+</body></html>
+"""
+    )
+    data = render_pdf(hospital, template_dir=tmp_path)
+    assert trap.requests == []
+    served = [url for url, outcome in asked if outcome == "served"]
+    refused = [url for url, outcome in asked if outcome == "refused"]
+    assert served == [(tmp_path / "logo.svg").resolve().as_uri()]
+    assert any(url.startswith("file:///etc/passwd") for url in refused)
+    assert any(trap.host in url for url in refused)
+    assert b"root:x:0:0" not in data
+    assert "Klinikum Nord gGmbH" in pdf_text(data)
+
+
+def test_hostile_inventory_renders_inert_in_pdf(hostile_dir: Path, trap: TrapServer) -> None:
+    data = render_pdf(audit([hostile_dir]))
+    text = pdf_text(data)
+    assert trap.requests == []
+    assert "<script>alert('org')</script>" in text  # shown as text, never run
+    assert "<img src=file:///etc/passwd" in text
+    assert "root:x:0:0" not in text and b"root:x:0:0" not in data
+    assert b"/JavaScript" not in data and b"/JS " not in data
+
+
+def test_missing_weasyprint_is_an_environment_fault(
+    hospital: AuditResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    with pytest.raises(EnvironmentFault, match="apt-get install libpango"):
+        render_pdf(hospital)
