@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	for example in examples/hospital examples/ministry examples/bank examples/startup-saas; do $(BIN)/auditor validate $$example || exit 1; done
-	$(BIN)/auditor audit examples/hospital --json demo-report.json --fail-on never
+	$(BIN)/auditor audit examples/hospital --fail-on never \
+		--html demo-report.html --pdf demo-report.pdf --json demo-report.json
+	@echo "reports: $(CURDIR)/demo-report.html, $(CURDIR)/demo-report.pdf, $(CURDIR)/demo-report.json"
 
 test: $(STAMP) lint types contracts pytest
 

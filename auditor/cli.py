@@ -7,8 +7,10 @@ traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import NoReturn
 import click
 
 from auditor import __version__
-from auditor.errors import AuditorError, ExitCode
+from auditor.errors import AuditorError, ExitCode, printable
 
 PathArg = click.Path(path_type=Path)
 
@@ -31,7 +33,7 @@ class Context:
 
 
 def _echo_error(error: AuditorError) -> None:
-    click.echo(f"error: {error.message}", err=True)
+    click.echo(f"error: {printable(error.message)}", err=True)
     for diagnostic in error.diagnostics:
         click.echo(str(diagnostic), err=True)
 
@@ -323,25 +325,40 @@ def _run_audit(
 
     config, base = Config(), Path.cwd()
     config_path = flag("config_file")
+    config_file_used: Path | None = None
     if not flag("no_config"):
         found = config_path if isinstance(config_path, Path) else find_config(Path.cwd())
         if found is not None:
-            config, base = load_config(found), found.resolve().parent
+            config, base, config_file_used = load_config(found), found.resolve().parent, found
 
     def from_config(value: str | None) -> Path | None:
-        return None if value is None else base / value
+        """A path from the config file, which must stay inside the config file's folder:
+        a repository being audited must not make the auditor read or write elsewhere."""
+        if value is None:
+            return None
+        resolved = (base / value).resolve()
+        if not resolved.is_relative_to(base):
+            raise UsageError(
+                f"{config_file_used}: {value!r} points outside {base}",
+                (),
+            )
+        return base / value
 
     def path_flag(name: str, configured: str | None) -> Path | None:
         value = flag(name)
         return value if isinstance(value, Path) else from_config(configured)
 
     scan_root = flag("scan_root")
-    inventory_paths = paths or tuple(base / p for p in config.paths)
+    inventory_paths = paths or tuple(
+        p for p in (from_config(v) for v in config.paths) if p is not None
+    )
     if not inventory_paths and not isinstance(scan_root, Path):
         raise UsageError(
             "no inventory given: name files or folders, or set 'paths' in .auditor.yaml"
         )
-    all_rule_dirs = rule_dirs + tuple(base / r for r in config.rules)
+    all_rule_dirs = rule_dirs + tuple(
+        p for p in (from_config(r) for r in config.rules) if p is not None
+    )
     outputs = {
         name: path_flag(
             f"{name}_out", getattr(config.outputs, "json_file" if name == "json" else name)
@@ -353,9 +370,19 @@ def _run_audit(
     targets = [p for p in [*outputs.values(), write_baseline] if p is not None]
     if sum(1 for p in targets if str(p) == "-") > 1:
         raise UsageError("only one output can go to stdout (-)")
+    side_inputs = [
+        p
+        for p in (
+            path_flag("waivers_file", config.waivers),
+            path_flag("baseline_file", config.baseline),
+            config_file_used,
+            *(Path(str(v)) for v in flag("var_files") or ()),  # type: ignore[attr-defined]
+        )
+        if isinstance(p, Path)
+    ]
     _refuse_overwriting_inputs(
         targets,
-        (*inventory_paths, *([scan_root] if isinstance(scan_root, Path) else [])),
+        (*inventory_paths, *([scan_root] if isinstance(scan_root, Path) else []), *side_inputs),
         policy_file,
     )
     quiet = bool(flag("quiet"))
@@ -664,10 +691,18 @@ def vendor_show(obj: Context, ident: str) -> None:
     click.echo(vendor_sheet(ident, obj.rule_dirs))
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point of the ``auditor`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    # SIGTERM unwinds like Ctrl-C, so half-written temporary files are removed and the
+    # previous reports stay as they were.
+    with contextlib.suppress(ValueError):  # not in the main thread (e.g. some test runners)
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(args=args, prog_name="auditor", standalone_mode=False)
     except click.exceptions.Abort:

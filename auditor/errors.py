@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -19,6 +20,15 @@ class ExitCode(enum.IntEnum):
     ENVIRONMENT = 5  # the machine: unwritable output, missing system library
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Control characters (newlines, ESC, ...) as visible escapes, so text taken from the
+    input can neither forge a diagnostic line nor drive the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """A problem in a file, with where it is and how to fix it."""
@@ -29,16 +39,21 @@ class Diagnostic:
     message: str
     hint: str | None = None
 
+    def _replace_message(self, message: str, hint: str | None = None) -> Diagnostic:
+        """The same place with another message."""
+        return Diagnostic(self.path, self.line, self.column, message, hint)
+
     def location(self) -> str:
         """``path:line:col`` (as much of it as is known)."""
+        path = printable(self.path)
         if self.line is None:
-            return self.path
-        return f"{self.path}:{self.line}:{self.column or 1}"
+            return path
+        return f"{path}:{self.line}:{self.column or 1}"
 
     def __str__(self) -> str:
-        text = f"{self.location()}: {self.message}"
+        text = f"{self.location()}: {printable(self.message)}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {printable(self.hint)}"
         return text
 
 

@@ -63,8 +63,8 @@ def read_baseline(path: Path) -> set[str]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise InputError(f"baseline {path} is not JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"baseline {path} is not JSON (or nests too deeply): {exc}") from None
     try:
         if isinstance(data, dict) and "baseline_version" in data:
             return {e.fingerprint for e in Baseline.model_validate(data).findings}

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from auditor import __version__
 from auditor.audit.baseline import fingerprints_since, read_baseline
 from auditor.audit.waivers import apply_waivers
-from auditor.errors import ExitCode, InputError, UsageError
+from auditor.errors import Diagnostic, ExitCode, InputError, UsageError
 from auditor.exposure import ExposureEngine, register_rows
 from auditor.graph import ResidencyGraph, build_graph
 from auditor.graph.build import system_svg
@@ -56,10 +56,39 @@ def load_checked_inventory(
     """Load the knowledge base and the inventory, and check every reference between them."""
     kb = load_knowledge_base(rule_dirs)
     inventory = load_inventory(paths, extra=extra, extra_files=extra_files)
+    inventory = _with_organisation_policy(inventory)
     problems = check_inventory(inventory, kb)
     if problems:
         raise InputError(f"the inventory has {len(set(problems))} problem(s)", problems)
     return inventory, kb
+
+
+def _with_organisation_policy(inventory: Inventory) -> Inventory:
+    """Apply the policy file that ``organisation.policy`` names, relative to the file that says so.
+
+    The file must lie in that file's folder or below it: an inventory from elsewhere
+    must not make the auditor read (and quote in diagnostics) files outside its tree.
+    """
+    organisation = inventory.organisation
+    if organisation.policy is None:
+        return inventory
+    span = organisation.span_of("policy")
+    where = Diagnostic(span.path, span.line, span.column, "") if span else None
+    if inventory.policy is not None:
+        raise InputError(
+            "the inventory has both an inline policy and organisation.policy",
+            [where._replace_message("remove one of them")] if where else [],
+        )
+    folder = Path(span.path).resolve().parent if span else Path.cwd()
+    target = (folder / organisation.policy).resolve()
+    if not target.is_relative_to(folder):
+        raise InputError(
+            f"organisation.policy {organisation.policy!r} points outside {folder}",
+            [where._replace_message("keep the policy file beside the inventory, or use --policy")]
+            if where
+            else [],
+        )
+    return inventory.model_copy(update={"policy": load_policy(target)})
 
 
 SCHEMA_KINDS = ("inventory", "options", "policy", "waivers", "config")

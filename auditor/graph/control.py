@@ -46,6 +46,14 @@ def _standard_reason(ownership: Ownership) -> str | None:
     return None
 
 
+def _stake_unknown(ownership: Ownership) -> bool:
+    return (
+        ownership.share_pct is None
+        and ownership.voting_pct is None
+        and not (ownership.veto or ownership.appoints_board_majority or ownership.controlling)
+    )
+
+
 def direct_controllers(
     entity: ResolvedEntity,
     entities: dict[str, ResolvedEntity],
@@ -104,6 +112,10 @@ def controllers(
         if entity is None:
             return
         if entity.parents is None:
+            unknown.append(current)
+        elif any(_stake_unknown(o) for o in entity.parents):
+            # A listed parent whose stake and rights are not stated may control the
+            # entity: that is unknown ownership, not independence.
             unknown.append(current)
         for link in direct_controllers(entity, entities, test, eu):
             if link.parent in seen:

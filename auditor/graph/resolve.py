@@ -416,6 +416,16 @@ class Resolver:
             return False, "keys held outside the provider; the provider stores ciphertext"
         return True, "not declared otherwise: assumed to handle data in clear"
 
+    def _region_operator(self, comp: Component) -> str | None:
+        """The operator entity of the provider whose region a component names, if known."""
+        if not comp.region or ":" not in comp.region:
+            return None
+        catalogue = self.kb.region_catalogues.get(comp.region.split(":", 1)[0])
+        if catalogue is None or catalogue.operator_vendor is None:
+            return None
+        region_vendor = self.kb.vendors.get(catalogue.operator_vendor)
+        return region_vendor.operator if region_vendor else None
+
     def _parties(
         self, comp: Component, vendor: Vendor | None, org_entity: str | None
     ) -> tuple[Party, ...]:
@@ -440,6 +450,19 @@ class Resolver:
         if operator is None and vendor is None and comp.on_prem is not None and org_entity:
             operator = org_entity
         add("operator", operator, vendor.operator if vendor else None, "operator")
+        region_host = (
+            self._region_operator(comp) if vendor is None and comp.hosting is None else None
+        )
+        if region_host is not None:
+            # A component in a provider's region runs on that provider's infrastructure.
+            parties.append(
+                Party(
+                    "hosting",
+                    region_host,
+                    f"operator of region {comp.region}",
+                    comp.span_of("region"),
+                )
+            )
         add("hosting", comp.hosting, vendor.hosting if vendor else None, "hosting")
         add(
             "model_provider",

@@ -10,7 +10,7 @@ construct objects, alias bombs, absurd nesting and oversized files.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,7 @@ class ValueBuilder:
         self.value_pos: dict[DataPath, tuple[int, int]] = {}
         self.key_pos: dict[DataPath, tuple[int, int]] = {}
         self.scalars = SafeConstructor()
+        self._merge_cache: dict[int, dict[Key, tuple[Node, Node]]] = {}
 
     def fail(self, node: Node, message: str, hint: str | None = None) -> YamlProblem:
         line, column = _mark(node)
@@ -177,19 +178,41 @@ class ValueBuilder:
             return str(node.value)
         return str(value)
 
-    def _merged_pairs(self, node: MappingNode, depth: int) -> Iterator[tuple[Node, Node]]:
-        """Pairs from ``<<`` merge keys: they never override the mapping's own keys."""
+    def _merged(self, node: MappingNode, depth: int) -> dict[Key, tuple[Node, Node]]:
+        """Key -> (key node, value node) of a mapping with its ``<<`` merges resolved.
+
+        YAML 1.1 merge semantics: the mapping's own keys win, then merged mappings in
+        order. Results are cached per node, so merges that repeat an anchor
+        (``<<: [*a, *a]`` over many levels) cost the number of distinct keys, not 2^n.
+        """
+        cached = self._merge_cache.get(id(node))
+        if cached is not None:
+            return cached
+        if depth > self.limits.max_depth:
+            raise self.fail(node, "merge keys nested too deeply")
+        merged: dict[Key, tuple[Node, Node]] = {}
+        sources: list[Node] = []
         for key_node, value_node in node.value:
-            if key_node.tag != _MERGE:
-                continue
-            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-            for source in sources:
-                if not isinstance(source, MappingNode):
-                    raise self.fail(source, "'<<' merges only mappings")
-                if depth > self.limits.max_depth:
-                    raise self.fail(source, "merge keys nested too deeply")
-                yield from self._merged_pairs(source, depth + 1)
-                yield from ((k, v) for k, v in source.value if k.tag != _MERGE)
+            if key_node.tag == _MERGE:
+                sources += (
+                    value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                )
+            else:
+                merged.setdefault(self._key(key_node), (key_node, value_node))
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                raise self.fail(source, "'<<' merges only mappings")
+            for key, pair in self._merged(source, depth + 1).items():
+                merged.setdefault(key, pair)
+        self.values += len(merged)
+        if self.values > self.limits.max_values:
+            raise self.fail(
+                node,
+                f"merge keys expand to more than {self.limits.max_values:,} values",
+                "merges that repeat anchors many times are refused; write the values out",
+            )
+        self._merge_cache[id(node)] = merged
+        return merged
 
     def mapping(self, node: MappingNode, path: DataPath, depth: int) -> dict[Key, Any]:
         result: dict[Key, Any] = {}
@@ -211,8 +234,7 @@ class ValueBuilder:
             self.key_pos[child] = _mark(key_node)
             result[key] = self.build(value_node, child, depth + 1)
         if has_merge:
-            for key_node, value_node in self._merged_pairs(node, depth):
-                key = self._key(key_node)
+            for key, (key_node, value_node) in self._merged(node, depth).items():
                 if key in result:
                     continue
                 child = (*path, key)
@@ -269,6 +291,21 @@ def parse_text(text: str, display: str, limits: Limits = DEFAULT_LIMITS) -> Yaml
         if "expected a single document" in str(exc.context):
             problem, hint = "more than one YAML document ('---') in one file", "split the file"
         raise YamlProblem(Diagnostic(display, line, column, problem, hint)) from None
+    except yaml.reader.ReaderError as exc:
+        index = max(0, min(exc.position, len(text)))
+        line = text.count("\n", 0, index) + 1
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        raise YamlProblem(
+            Diagnostic(
+                display,
+                line,
+                column,
+                f"character U+{exc.character:04X} is not allowed in YAML"
+                if isinstance(exc.character, int)
+                else f"invalid character: {exc.reason}",
+                "remove the control character (YAML allows tab, newline and printable text)",
+            )
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(Diagnostic(display, None, None, f"invalid YAML: {exc}")) from None
     except RecursionError:
@@ -290,7 +327,18 @@ def read_yaml(
     """Read one YAML file safely. ``display`` is how the path is shown in diagnostics."""
     shown = display if display is not None else str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlProblem(
+                Diagnostic(
+                    shown,
+                    None,
+                    None,
+                    "not a regular file",
+                    "name a YAML file, not a pipe or device",
+                )
+            )
+        size = info.st_size
         if size > limits.max_file_bytes:
             raise YamlProblem(
                 Diagnostic(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from auditor.model.common import (
     Classification,
@@ -127,6 +127,14 @@ class Ownership(Located):
             "but give no percentage."
         ),
     )
+
+    @field_validator("share_pct", "voting_pct", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        # YAML reads 'yes' as true; pydantic would take it as 1 %. A stake is a number.
+        if isinstance(value, bool):
+            raise ValueError("a percentage is a number from 0 to 100, not yes/no")
+        return value
 
 
 class Entity(Located):

@@ -23,7 +23,8 @@ def cell(value: object) -> str:
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # Every field quoted: a bare carriage return inside a field cannot start a new row.
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
     for row in rows:
         writer.writerow([cell(v) for v in row])

@@ -8,14 +8,22 @@ finding is one passing case, so CI dashboards show what was checked.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Collection
 
 from auditor.model.findings import AuditResult, Finding
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _x(text: str) -> str:
+    """Text XML 1.0 can carry: control characters become visible escapes."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
 
 def _case_name(finding: Finding) -> str:
-    return " ".join(f"{k}={v}" for k, v in sorted(finding.subject.items()))
+    return _x(" ".join(f"{k}={v}" for k, v in sorted(finding.subject.items())))
 
 
 def _text(finding: Finding) -> str:
@@ -48,21 +56,23 @@ def render_junit(result: AuditResult, failing: Collection[str]) -> str:
                 skip = ET.SubElement(
                     case, "skipped", message=f"waived until {finding.waiver.expires}"
                 )
-                skip.text = f"{finding.waiver.reason} (approved by {finding.waiver.approved_by})"
+                skip.text = _x(
+                    f"{finding.waiver.reason} (approved by {finding.waiver.approved_by})"
+                )
                 suite_skipped += 1
             elif finding.fingerprint in failing:
                 failure = ET.SubElement(
                     case,
                     "failure",
-                    message=f"[{finding.severity.value}] {finding.title}",
+                    message=_x(f"[{finding.severity.value}] {finding.title}"),
                     type=finding.severity.value,
                 )
-                failure.text = _text(finding)
+                failure.text = _x(_text(finding))
                 suite_failures += 1
             else:
                 out = ET.SubElement(case, "system-out")
-                out.text = f"[{finding.severity.value}, below the failure threshold] " + _text(
-                    finding
+                out.text = _x(
+                    f"[{finding.severity.value}, below the failure threshold] " + _text(finding)
                 )
         cases = max(1, len(findings))
         suite.set("tests", str(cases))

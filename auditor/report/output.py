@@ -32,6 +32,17 @@ def write_bytes(path: Path, data: bytes) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
+    # Write through symbolic links (keep the link, replace its target), and write pipes
+    # and devices directly: renaming over them would replace the node, not feed it.
+    real = Path(os.path.realpath(path))
+    if real.exists() and not real.is_file():
+        try:
+            with open(real, "wb") as stream:
+                stream.write(data)
+        except OSError as exc:
+            raise EnvironmentFault(f"cannot write {path}: {exc.strerror or exc}") from None
+        return
+    path = real
     folder = path.parent if str(path.parent) else Path(".")
     tmp_name: str | None = None
     try:

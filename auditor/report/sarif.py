@@ -12,6 +12,7 @@ import json
 import posixpath
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from auditor.model.findings import AuditResult, Finding, Hop
 
@@ -21,16 +22,17 @@ LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note
 
 
 def relative_uri(path: str, root: str) -> str:
-    """A repository-relative POSIX path for ``path`` (as the audit displayed it), given the root."""
+    """A repository-relative, percent-encoded URI reference for ``path``, given the root."""
     normal = path.replace("\\", "/")
     if posixpath.isabs(normal):
+        base = PurePosixPath(root.replace("\\", "/"))
         try:
-            return (
-                PurePosixPath(normal).relative_to(PurePosixPath(root.replace("\\", "/"))).as_posix()
-            )
+            normal = PurePosixPath(normal).relative_to(base).as_posix()
         except ValueError:
-            return normal.lstrip("/")
-    return posixpath.normpath(normal)
+            normal = normal.lstrip("/")
+    else:
+        normal = posixpath.normpath(normal)
+    return quote(normal, safe="/")
 
 
 def _inventory_hops(finding: Finding) -> list[Hop]:

@@ -28,8 +28,8 @@ from auditor.loader.iac.result import How
 from auditor.loader.yamlsrc import (
     DataPath,
     Limits,
-    YamlProblem,
     ValueBuilder,
+    YamlProblem,
     decode,
 )
 from auditor.model.common import SourceSpan
