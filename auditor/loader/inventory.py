@@ -17,7 +17,13 @@ from auditor.loader.files import expand_paths
 from auditor.loader.validate import suggest, validate_document
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, YamlProblem, read_yaml
 from auditor.model.common import Located
-from auditor.model.inventory import Inventory, InventoryFragment, Organisation, System
+from auditor.model.inventory import (
+    Inventory,
+    InventoryFragment,
+    Organisation,
+    Ownership,
+    System,
+)
 from auditor.model.policy import Policy, PolicyFile
 from auditor.model.waivers import WaiverFile, WaiverSpec
 
@@ -191,6 +197,49 @@ def check_local_references(inventory: Inventory) -> list[Diagnostic]:
                 problems.append(
                     diag(parent, "entity", f"entity {entity.id!r} lists itself as parent")
                 )
+    problems.extend(_ownership_cycles(inventory))
+    return problems
+
+
+def _controls(ownership: Ownership) -> bool:
+    pct = ownership.voting_pct if ownership.voting_pct is not None else ownership.share_pct
+    return (
+        (pct is not None and pct > 50)
+        or ownership.veto
+        or ownership.appoints_board_majority
+        or ownership.controlling
+    )
+
+
+def _ownership_cycles(inventory: Inventory) -> list[Diagnostic]:
+    """Control chains among the inventory's entities must end: A controlling B controlling A
+    is impossible. Minority cross-holdings (A holds 10 % of B, B 10 % of A) are fine."""
+    by_id = {e.id: e for e in inventory.entities}
+    state: dict[str, int] = {}
+    problems: list[Diagnostic] = []
+
+    def visit(ident: str, trail: list[str]) -> None:
+        if state.get(ident) == 2:
+            return
+        if state.get(ident) == 1:
+            cycle = [*trail[trail.index(ident) :], ident]
+            problems.append(
+                diag(
+                    by_id[ident],
+                    "parents",
+                    "control cycle: " + " -> ".join(cycle),
+                    "an owner cannot be owned by what it owns; fix one of the stakes",
+                )
+            )
+            return
+        state[ident] = 1
+        for parent in by_id[ident].parents or ():
+            if parent.entity in by_id and parent.entity != ident and _controls(parent):
+                visit(parent.entity, [*trail, ident])
+        state[ident] = 2
+
+    for ident in sorted(by_id):
+        visit(ident, [])
     return problems
 
 

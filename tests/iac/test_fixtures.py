@@ -85,7 +85,9 @@ def test_azure_unknowns_are_unknown() -> None:
     # GRS copies to the paired region (swedensouth, recorded as unconfirmed in the regions file).
     backup = resolution(result, "tf-root/azurerm_storage_account.documents", "locations.backup")
     assert backup.value == "azure:swedensouth"
-    assert found["tf-root/azurerm_storage_account.documents"].locations.backup == "azure:swedensouth"
+    assert (
+        found["tf-root/azurerm_storage_account.documents"].locations.backup == "azure:swedensouth"
+    )
     assert {r.key for r in result.unknowns()} == {"tf-root/azurerm_search_service.index"}
 
 
