@@ -683,12 +683,29 @@ def vendor_list(obj: Context) -> None:
 
 @vendor.command("show")
 @click.argument("ident")
+@click.option(
+    "--html", "html_out", type=PathArg, default=None, help="The sheet as self-contained HTML."
+)
+@click.option("--pdf", "pdf_out", type=PathArg, default=None, help="The sheet as PDF.")
 @click.pass_obj
-def vendor_show(obj: Context, ident: str) -> None:
+def vendor_show(obj: Context, /, ident: str, html_out: Path | None, pdf_out: Path | None) -> None:
     """Due-diligence sheet: entity chain, laws that reach it and why, residency options, sources."""
     from auditor.audit import vendor_sheet
+    from auditor.audit.text import vendor_assessment
+    from auditor.report.output import write_bytes, write_text
 
-    click.echo(vendor_sheet(ident, obj.rule_dirs))
+    if html_out is None and pdf_out is None:
+        click.echo(vendor_sheet(ident, obj.rule_dirs))
+        return
+    sheet = vendor_assessment(ident, obj.rule_dirs)
+    if html_out is not None:
+        from auditor.report.html import render_vendor_html
+
+        write_text(html_out, render_vendor_html(sheet))
+    if pdf_out is not None:
+        from auditor.report.pdf import render_vendor_pdf
+
+        write_bytes(pdf_out, render_vendor_pdf(sheet))
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -182,3 +182,26 @@ def test_what_if_patch_file_and_errors(tmp_path: Path, capsys: pytest.CaptureFix
         )
         == 2
     )
+
+
+def test_vendor_sheet_html_and_pdf(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    html, pdf = tmp_path / "v.html", tmp_path / "v.pdf"
+    assert main_exit("vendor", "show", "azure-openai", "--html", str(html), "--pdf", str(pdf)) == 0
+    page = html.read_text()
+    assert "Microsoft Corporation" in page and "US CLOUD Act" in page
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    text = "\n".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
+    for heading in (
+        "Legal-entity chain",
+        "Laws that can reach data",
+        "Residency options",
+        "Questions to ask",
+        "Sources and dates",
+    ):
+        assert heading in text, heading
+    assert len(PdfReader(str(pdf)).pages) <= 6
+    first = pdf.read_bytes()
+    assert main_exit("vendor", "show", "azure-openai", "--pdf", str(pdf)) == 0
+    assert pdf.read_bytes() == first  # same knowledge base, same bytes

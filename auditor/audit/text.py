@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from auditor import __version__
 from auditor.audit.core import AuditOptions, list_rules, run_audit
 from auditor.errors import InputError
 from auditor.graph import build_graph
@@ -146,6 +147,8 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
         name=vendor.name,
         kind=vendor.kind.value,
         kb_version=kb.version,
+        kb_as_of=kb.kb.meta.as_of.isoformat(),
+        tool_version=__version__,
         open_weights=vendor.open_weights,
         api_only=vendor.api_only,
         chain=chain,

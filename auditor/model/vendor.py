@@ -49,6 +49,8 @@ class VendorAssessment(StrictModel):
     name: str
     kind: str
     kb_version: str
+    kb_as_of: str = Field(description="Date of the knowledge base: the sheet's date.")
+    tool_version: str
     open_weights: bool
     api_only: bool
     chain: list[ChainRow]

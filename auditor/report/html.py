@@ -33,6 +33,7 @@ from markupsafe import Markup
 from auditor.errors import Diagnostic, EnvironmentFault, UsageError
 from auditor.model.compare import Comparison
 from auditor.model.findings import AuditResult
+from auditor.model.vendor import VendorAssessment
 from auditor.report.comparison_context import comparison_context
 from auditor.report.report_context import (
     MAX_GRAPHS,
@@ -113,6 +114,9 @@ def default_comparison_id(comparison: Comparison) -> str:
     return "RC-" + hashlib.sha256(data.encode("utf-8")).hexdigest()[:10]
 
 
+VENDOR_TEMPLATE = "vendor.html.j2"
+
+
 def render_comparison_html(
     comparison: Comparison,
     *,
@@ -130,6 +134,39 @@ def render_comparison_html(
             classification=classification,
             print_mode=print_mode,
         ),
+        template_dir=template_dir,
+        print_mode=print_mode,
+        script=False,
+    )
+
+
+def default_vendor_sheet_id(sheet: VendorAssessment) -> str:
+    """``RV-`` and 10 hex digits of the SHA-256 of the sheet (stable per knowledge base)."""
+    return "RV-" + hashlib.sha256(sheet.model_dump_json().encode("utf-8")).hexdigest()[:10]
+
+
+def render_vendor_html(
+    sheet: VendorAssessment,
+    *,
+    template_dir: Path | None = None,
+    report_id: str | None = None,
+    classification: str = "INTERNAL",
+    print_mode: bool = False,
+) -> str:
+    """The vendor due-diligence sheet (``auditor vendor show --html``) as one HTML document."""
+    meta = {
+        "report_id": report_id or default_vendor_sheet_id(sheet),
+        "classification": classification,
+        "date": sheet.kb_as_of,
+        "organisation": sheet.name,
+        "tool": "residency-auditor",
+        "tool_version": sheet.tool_version,
+        "kb_version": sheet.kb_version,
+        "print_mode": print_mode,
+    }
+    return _render(
+        VENDOR_TEMPLATE,
+        lambda: {"v": sheet, "report": meta},
         template_dir=template_dir,
         print_mode=print_mode,
         script=False,

@@ -21,11 +21,14 @@ from typing import Any
 from auditor.errors import EnvironmentFault
 from auditor.model.compare import Comparison
 from auditor.model.findings import AuditResult
+from auditor.model.vendor import VendorAssessment
 from auditor.report.html import (
     default_comparison_id,
     default_report_id,
+    default_vendor_sheet_id,
     render_comparison_html,
     render_html,
+    render_vendor_html,
     template_roots,
 )
 
@@ -98,6 +101,26 @@ def render_comparison_pdf(
     return _typeset(
         weasyprint, html, template_roots(template_dir), report_id, comparison.audit_date
     )
+
+
+def render_vendor_pdf(
+    sheet: VendorAssessment,
+    *,
+    template_dir: Path | None = None,
+    report_id: str | None = None,
+    classification: str = "INTERNAL",
+) -> bytes:
+    """The vendor due-diligence sheet as PDF bytes."""
+    weasyprint = _weasyprint()
+    report_id = report_id or default_vendor_sheet_id(sheet)
+    html = render_vendor_html(
+        sheet,
+        template_dir=template_dir,
+        report_id=report_id,
+        classification=classification,
+        print_mode=True,
+    )
+    return _typeset(weasyprint, html, template_roots(template_dir), report_id, sheet.kb_as_of)
 
 
 def _weasyprint() -> Any:
