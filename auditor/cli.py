@@ -408,6 +408,7 @@ def _run_audit(
             scan_root=scan_root if isinstance(scan_root, Path) else None,
             var_files=tuple(Path(str(v)) for v in flag("var_files") or ()),  # type: ignore[attr-defined]
             country=str(flag("country")) if flag("country") else None,
+            limits=config.limits.limits(),
         ),
     )
     if progress is not None:

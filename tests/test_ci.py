@@ -335,3 +335,22 @@ def test_outputs_to_stdout_and_refusals(tmp_path: Path, capsys: pytest.CaptureFi
     assert json.loads(capsys.readouterr().out)["version"] == "2.1.0"
     assert run("audit", str(folder), "--sarif", "-", "--json", "-") == 2
     assert run("audit", str(folder), "--json", str(folder / "inventory.yaml")) == 2
+
+
+def test_limits_are_configurable_in_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small(tmp_path)
+    (tmp_path / ".auditor.yaml").write_text(
+        "paths: [inv]\nfail_on: never\nlimits: {max_depth: 4}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run("audit", "--quiet") == 3
+    assert "nesting deeper than 4 levels" in capsys.readouterr().err
+    (tmp_path / ".auditor.yaml").write_text(
+        "paths: [inv]\nfail_on: never\nlimits: {max_file_mb: 0.0001}\n"
+    )
+    assert run("audit", "--quiet") == 3
+    assert "over the limit" in capsys.readouterr().err
+    (tmp_path / ".auditor.yaml").write_text("paths: [inv]\nfail_on: never\n")
+    assert run("audit", "--quiet") == 0

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from auditor.errors import InputError
 from auditor.loader.validate import validate_document
-from auditor.loader.yamlsrc import YamlProblem, read_yaml
+from auditor.loader.yamlsrc import Limits, YamlProblem, read_yaml
 from auditor.model.common import Identifier, StrictModel
 
 CONFIG_NAME = ".auditor.yaml"
@@ -27,6 +27,24 @@ class Outputs(StrictModel):
     csv: str | None = None
     html: str | None = None
     pdf: str | None = None
+
+
+class LimitsConfig(StrictModel):
+    """Caps on what reading one input file may cost (each breach is a clear error)."""
+
+    max_file_mb: float = Field(default=20, gt=0, le=1024)
+    max_depth: int = Field(default=64, ge=4, le=10_000)
+    max_values: int = Field(default=2_000_000, ge=1000)
+    max_scalar_chars: int = Field(default=1_000_000, ge=1000)
+
+    def limits(self) -> Limits:
+        """As the loader's Limits."""
+        return Limits(
+            max_file_bytes=int(self.max_file_mb * 1024 * 1024),
+            max_depth=self.max_depth,
+            max_values=self.max_values,
+            max_scalar_chars=self.max_scalar_chars,
+        )
 
 
 class Config(StrictModel):
@@ -45,6 +63,7 @@ class Config(StrictModel):
         default_factory=list, description="Rules that are reported but never fail the build."
     )
     outputs: Outputs = Field(default_factory=Outputs)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
 
 
 def find_config(start: Path) -> Path | None:

@@ -23,6 +23,7 @@ from auditor.kb.index import Fact
 from auditor.kb.resolve import check_inventory, check_policy
 from auditor.loader.iac import scan as scan_infrastructure
 from auditor.loader.inventory import load_inventory, load_policy, load_waivers
+from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
 from auditor.model.common import Classification, Confidence
 from auditor.model.findings import (
     AuditResult,
@@ -52,10 +53,11 @@ def load_checked_inventory(
     *,
     extra: Sequence[InventoryFragment] = (),
     extra_files: Sequence[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Inventory, KnowledgeIndex]:
     """Load the knowledge base and the inventory, and check every reference between them."""
     kb = load_knowledge_base(rule_dirs)
-    inventory = load_inventory(paths, extra=extra, extra_files=extra_files)
+    inventory = load_inventory(paths, limits, extra=extra, extra_files=extra_files)
     inventory = _with_organisation_policy(inventory)
     problems = check_inventory(inventory, kb)
     if problems:
@@ -183,6 +185,7 @@ class AuditOptions:
     scan_root: Path | None = None  # scan Terraform / plan JSON / Kubernetes under this folder
     var_files: tuple[Path, ...] = ()  # Terraform --var-file
     country: str | None = None  # the organisation's country when no inventory declares one
+    limits: Limits = DEFAULT_LIMITS  # caps on reading each input file
 
 
 def _hash(path: Path) -> str:
@@ -210,7 +213,9 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
     scanned_keys: set[str] = set()
     if options.scan_root is not None:
         stage(f"scanning {options.scan_root}")
-        scanned = scan_infrastructure(options.scan_root, var_files=options.var_files)
+        scanned = scan_infrastructure(
+            options.scan_root, var_files=options.var_files, limits=options.limits
+        )
         if scanned.diagnostics:
             raise InputError(
                 f"{len(scanned.diagnostics)} file(s) under {options.scan_root} cannot be read",
@@ -224,7 +229,7 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
             extra.append(_scan_organisation(options.country))
     stage("loading the inventory and the knowledge base")
     inventory, kb = load_checked_inventory(
-        paths, options.rule_dirs, extra=extra, extra_files=extra_files
+        paths, options.rule_dirs, extra=extra, extra_files=extra_files, limits=options.limits
     )
     if scanned_keys:
         inventory, assumed = assume_undeclared_data(inventory, scanned_keys)
