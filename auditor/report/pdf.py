@@ -14,7 +14,8 @@ import logging
 import mimetypes
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,24 @@ def resolve_resource(url: str, roots: Sequence[Path]) -> tuple[bytes, str]:
     raise RefusedURL(f"refused to fetch {url}: the report may not load anything from the network")
 
 
+def _print(
+    render: Callable[..., str],
+    report_id: str,
+    date: str,
+    template_dir: Path | None,
+    classification: str,
+) -> bytes:
+    """Typeset what ``render`` gives in print mode (WeasyPrint is checked before rendering)."""
+    weasyprint = _weasyprint()
+    html = render(
+        template_dir=template_dir,
+        report_id=report_id,
+        classification=classification,
+        print_mode=True,
+    )
+    return _typeset(weasyprint, html, template_roots(template_dir), report_id, date)
+
+
 def render_pdf(
     result: AuditResult,
     *,
@@ -69,16 +88,13 @@ def render_pdf(
     classification: str = "CONFIDENTIAL",
 ) -> bytes:
     """The report as PDF bytes (the same content as :func:`render_html` in print layout)."""
-    weasyprint = _weasyprint()
-    report_id = report_id or default_report_id(result)
-    html = render_html(
-        result,
-        template_dir=template_dir,
-        report_id=report_id,
-        classification=classification,
-        print_mode=True,
+    return _print(
+        partial(render_html, result),
+        report_id or default_report_id(result),
+        result.audit_date,
+        template_dir,
+        classification,
     )
-    return _typeset(weasyprint, html, template_roots(template_dir), report_id, result.audit_date)
 
 
 def render_comparison_pdf(
@@ -89,17 +105,12 @@ def render_comparison_pdf(
     classification: str = "CONFIDENTIAL",
 ) -> bytes:
     """The procurement comparison as PDF bytes (print layout of the comparison HTML)."""
-    weasyprint = _weasyprint()
-    report_id = report_id or default_comparison_id(comparison)
-    html = render_comparison_html(
-        comparison,
-        template_dir=template_dir,
-        report_id=report_id,
-        classification=classification,
-        print_mode=True,
-    )
-    return _typeset(
-        weasyprint, html, template_roots(template_dir), report_id, comparison.audit_date
+    return _print(
+        partial(render_comparison_html, comparison),
+        report_id or default_comparison_id(comparison),
+        comparison.audit_date,
+        template_dir,
+        classification,
     )
 
 
@@ -111,16 +122,13 @@ def render_vendor_pdf(
     classification: str = "INTERNAL",
 ) -> bytes:
     """The vendor due-diligence sheet as PDF bytes."""
-    weasyprint = _weasyprint()
-    report_id = report_id or default_vendor_sheet_id(sheet)
-    html = render_vendor_html(
-        sheet,
-        template_dir=template_dir,
-        report_id=report_id,
-        classification=classification,
-        print_mode=True,
+    return _print(
+        partial(render_vendor_html, sheet),
+        report_id or default_vendor_sheet_id(sheet),
+        sheet.kb_as_of,
+        template_dir,
+        classification,
     )
-    return _typeset(weasyprint, html, template_roots(template_dir), report_id, sheet.kb_as_of)
 
 
 def _weasyprint() -> Any:
