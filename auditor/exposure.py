@@ -19,7 +19,6 @@ from auditor.graph.resolve import (
     PlaceKind,
     ResolvedComponent,
     ResolvedEntity,
-    Resolver,
     weakest,
 )
 from auditor.model.common import Classification, Confidence, SourceSpan
@@ -146,7 +145,6 @@ class ExposureEngine:
         self.home: frozenset[str] = (
             graph.eea if self.kb.is_eea(self.org.country) else frozenset({self.org.country})
         )
-        self.resolver = Resolver(graph.inventory, graph.kb)
         self._chains: dict[str, tuple[list[list[ControlLink]], list[str]]] = {}
         self.assets: dict[str, DataAsset] = {a.id: a for a in graph.inventory.data}
         self.sensitivity: dict[str, Sensitivity] = {
@@ -809,13 +807,9 @@ class ExposureEngine:
     def _place_for_retention(self, rc: ResolvedComponent) -> Place:
         retention = rc.retention
         if retention is not None and retention.location:
-            return self._resolver_place(retention.location)
+            return self.graph.resolver.place_of(retention.location, "retention location", None)
         return rc.places[LocationRole.STORAGE]
 
-    def _resolver_place(self, ref: str) -> Place:
-        return self.resolver.place_of(ref, "retention location", None)
-
-    # -- residency ----------------------------------------------------------------
     def _residency(
         self, result: ExposureResult, arrivals: dict[str, list[Arrival]]
     ) -> list[ResidencyBreach]:

@@ -52,7 +52,7 @@ class ResidencyGraph:
         self.kb = kb
         self.g: Any = nx.MultiDiGraph()
         self.entities: dict[str, ResolvedEntity] = resolve_entities(inventory, kb)
-        resolver = Resolver(inventory, kb)
+        self.resolver = resolver = Resolver(inventory, kb)
         self.eu = resolver.zone("EU")
         self.eea = resolver.zone("EEA")
         org_entity = inventory.organisation.entity

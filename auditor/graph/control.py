@@ -25,35 +25,6 @@ class ControlLink:
     reason: str  # why this parent controls the child
 
 
-def _pct(ownership: Ownership) -> float | None:
-    return ownership.voting_pct if ownership.voting_pct is not None else ownership.share_pct
-
-
-def _standard_reason(ownership: Ownership) -> str | None:
-    pct = _pct(ownership)
-    if pct is not None and pct > 50:
-        return (
-            f"holds {pct:g} % of the votes"
-            if ownership.voting_pct is not None
-            else f"holds {pct:g} % of the capital"
-        )
-    if ownership.veto:
-        return "holds a veto"
-    if ownership.appoints_board_majority:
-        return "appoints the board majority"
-    if ownership.controlling:
-        return "controls it (percentage not stated by the sources)"
-    return None
-
-
-def _stake_unknown(ownership: Ownership) -> bool:
-    return (
-        ownership.share_pct is None
-        and ownership.voting_pct is None
-        and not (ownership.veto or ownership.appoints_board_majority or ownership.controlling)
-    )
-
-
 def direct_controllers(
     entity: ResolvedEntity,
     entities: dict[str, ResolvedEntity],
@@ -66,14 +37,14 @@ def direct_controllers(
     non_eu_total = 0.0
     non_eu: list[Ownership] = []
     for ownership in parents:
-        reason = _standard_reason(ownership)
+        reason = ownership.control_reason()
         parent = entities.get(ownership.entity)
         foreign = parent is not None and not (parent.seats and parent.seats <= eu)
         if foreign:
-            non_eu_total += _pct(ownership) or 0.0
+            non_eu_total += ownership.percentage or 0.0
             non_eu.append(ownership)
         if reason is None and test is ControlTest.SECNUMCLOUD and foreign:
-            pct = _pct(ownership)
+            pct = ownership.percentage
             if pct is not None and pct > 24:
                 reason = f"non-EU holder of {pct:g} % (> 24 %, SecNumCloud 19.6.b)"
         if reason is not None:
@@ -113,7 +84,7 @@ def controllers(
             return
         if entity.parents is None:
             unknown.append(current)
-        elif any(_stake_unknown(o) for o in entity.parents):
+        elif any(o.stake_unknown for o in entity.parents):
             # A listed parent whose stake and rights are not stated may control the
             # entity: that is unknown ownership, not independence.
             unknown.append(current)

@@ -21,7 +21,6 @@ from auditor.model.inventory import (
     Inventory,
     InventoryFragment,
     Organisation,
-    Ownership,
     System,
 )
 from auditor.model.policy import Policy, PolicyFile
@@ -201,16 +200,6 @@ def check_local_references(inventory: Inventory) -> list[Diagnostic]:
     return problems
 
 
-def _controls(ownership: Ownership) -> bool:
-    pct = ownership.voting_pct if ownership.voting_pct is not None else ownership.share_pct
-    return (
-        (pct is not None and pct > 50)
-        or ownership.veto
-        or ownership.appoints_board_majority
-        or ownership.controlling
-    )
-
-
 def _ownership_cycles(inventory: Inventory) -> list[Diagnostic]:
     """Control chains among the inventory's entities must end: A controlling B controlling A
     is impossible. Minority cross-holdings (A holds 10 % of B, B 10 % of A) are fine."""
@@ -234,7 +223,11 @@ def _ownership_cycles(inventory: Inventory) -> list[Diagnostic]:
             return
         state[ident] = 1
         for parent in by_id[ident].parents or ():
-            if parent.entity in by_id and parent.entity != ident and _controls(parent):
+            if (
+                parent.entity in by_id
+                and parent.entity != ident
+                and parent.control_reason() is not None
+            ):
                 visit(parent.entity, [*trail, ident])
         state[ident] = 2
 

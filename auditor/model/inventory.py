@@ -128,6 +128,34 @@ class Ownership(Located):
         ),
     )
 
+    @property
+    def percentage(self) -> float | None:
+        """Votes held, or the capital held where the votes are not stated."""
+        return self.voting_pct if self.voting_pct is not None else self.share_pct
+
+    def control_reason(self) -> str | None:
+        """Why this stake controls under the standard test (DESIGN.md 3.3), or None.
+
+        More than 50 % of the votes (or capital where votes are not stated), a veto,
+        the board majority, or control the sources state without a percentage.
+        """
+        pct = self.percentage
+        if pct is not None and pct > 50:
+            kind = "votes" if self.voting_pct is not None else "capital"
+            return f"holds {pct:g} % of the {kind}"
+        if self.veto:
+            return "holds a veto"
+        if self.appoints_board_majority:
+            return "appoints the board majority"
+        if self.controlling:
+            return "controls it (percentage not stated by the sources)"
+        return None
+
+    @property
+    def stake_unknown(self) -> bool:
+        """Listed, but neither a percentage nor any control right is stated."""
+        return self.percentage is None and self.control_reason() is None
+
     @field_validator("share_pct", "voting_pct", mode="before")
     @classmethod
     def _not_a_boolean(cls, value: object) -> object:

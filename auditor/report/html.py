@@ -57,6 +57,7 @@ __all__ = [
 
 ENTRY_TEMPLATE = "report.html.j2"
 COMPARISON_TEMPLATE = "comparison.html.j2"
+VENDOR_TEMPLATE = "vendor.html.j2"
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,6 @@ def default_comparison_id(comparison: Comparison) -> str:
     """``RC-`` and 10 hex digits of the SHA-256 of the comparison (stable per input)."""
     data = comparison.model_dump_json(exclude={"results"})
     return "RC-" + hashlib.sha256(data.encode("utf-8")).hexdigest()[:10]
-
-
-VENDOR_TEMPLATE = "vendor.html.j2"
 
 
 def render_comparison_html(

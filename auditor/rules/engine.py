@@ -86,6 +86,7 @@ class RowBuilder:
         inventory: Inventory,
     ) -> None:
         self.result = result
+        self._rows: dict[Over, list[Row]] = {}
         self.kb = kb
         self.scores = scores
         self.policy = policy
@@ -97,6 +98,12 @@ class RowBuilder:
         self.sensitivity = {a.id: kb.taxonomy.sensitivity(a).value for a in inventory.data}
 
     def rows(self, over: Over) -> list[Row]:
+        """The subject rows of one kind, built once per audit."""
+        if over not in self._rows:
+            self._rows[over] = self._build(over)
+        return self._rows[over]
+
+    def _build(self, over: Over) -> list[Row]:
         if over is Over.EXPOSURE:
             return [self._exposure(e) for e in self.result.exposures]
         if over is Over.TRANSFER:
@@ -302,16 +309,13 @@ def evaluate(
 ) -> list[Finding]:
     """Every finding, one per rule and subject, worst match first, sorted deterministically."""
     disabled = set(policy.disabled_rules) if policy else set()
-    cache: dict[Over, list[Row]] = {}
     findings: list[Finding] = []
     for rule in rules:
         if rule.id in disabled:
             continue
         over = rule.match.over
-        if over not in cache:
-            cache[over] = builder.rows(over)
         groups: dict[tuple[str, ...], list[tuple[Severity, Row]]] = {}
-        for row in cache[over]:
+        for row in builder.rows(over):
             if matches(rule.match.where, row):
                 key = tuple(str(row.get(name, "")) for name in rule.subject)
                 groups.setdefault(key, []).append((_severity(rule, row, policy), row))
