@@ -117,6 +117,10 @@ class ExposureResult:
     by_component: dict[str, list[Exposure]] = field(default_factory=dict)
 
 
+# A trigger that fired: its index in the law, its kind, the hops it adds, its confidence.
+_Fired = tuple[int, TriggerKind, tuple[Hop, ...], Confidence]
+
+
 @dataclass(frozen=True)
 class _PartyExposure:
     """Exposure of one (component, party, law), before it is fanned out to data assets."""
@@ -146,6 +150,8 @@ class ExposureEngine:
             graph.eea if self.kb.is_eea(self.org.country) else frozenset({self.org.country})
         )
         self._chains: dict[str, tuple[list[list[ControlLink]], list[str]]] = {}
+        self._entity_triggers: dict[tuple[str, str], tuple[_Fired | None, _Fired | None]] = {}
+        self._seats: dict[str, frozenset[str]] = {}
         self.assets: dict[str, DataAsset] = {a.id: a for a in graph.inventory.data}
         self.sensitivity: dict[str, Sensitivity] = {
             a.id: self.kb.taxonomy.sensitivity(a) for a in graph.inventory.data
@@ -160,14 +166,17 @@ class ExposureEngine:
             )
         return self._chains[entity_id]
 
-    def controller_seats(self, entity_id: str) -> set[str]:
-        """Countries of the entity and of everyone who controls it."""
-        entity = self.graph.entities.get(entity_id)
-        seats = set(entity.seats) if entity else set()
-        for chain in self.chains(entity_id)[0]:
-            parent = self.graph.entities.get(chain[-1].parent)
-            if parent:
-                seats |= parent.seats
+    def controller_seats(self, entity_id: str) -> frozenset[str]:
+        """Countries of the entity and of everyone who controls it (cached)."""
+        seats = self._seats.get(entity_id)
+        if seats is None:
+            entity = self.graph.entities.get(entity_id)
+            found = set(entity.seats) if entity else set()
+            for chain in self.chains(entity_id)[0]:
+                parent = self.graph.entities.get(chain[-1].parent)
+                if parent:
+                    found |= parent.seats
+            seats = self._seats[entity_id] = frozenset(found)
         return seats
 
     def _entity_label(self, entity: ResolvedEntity | None, ident: str) -> str:
@@ -189,71 +198,111 @@ class ExposureEngine:
     def _first_trigger(
         self, rc: ResolvedComponent, party: Party, law: Law
     ) -> tuple[int, TriggerKind, list[Hop], Confidence] | None:
+        """Triggers in TRIGGER_ORDER: incorporation, control, territory, presence.
+
+        Only the territorial trigger depends on the component (where its operator
+        acts); the others depend on the entity alone and are computed once per
+        (entity, law) however many components the entity serves.
+        """
         entity = self.graph.entities.get(party.entity)
+        if entity is None:
+            held: tuple[_Fired | None, _Fired | None] = (None, None)
+        else:
+            key = (entity.id, law.id)
+            cached = self._entity_triggers.get(key)
+            if cached is None:
+                cached = self._entity_triggers[key] = self._entity_level_triggers(entity, law)
+            held = cached
+        corporate, presence = held
+        fired = corporate
+        if fired is None and party.role == "operator":
+            fired = self._territorial_trigger(rc, entity, law)
+        if fired is None:
+            fired = presence
+        if fired is None:
+            return None
+        index, kind, hops, confidence = fired
+        return index, kind, list(hops), confidence
+
+    def _applicable(
+        self, law: Law, kind: TriggerKind, entity: ResolvedEntity | None
+    ) -> list[tuple[int, Confidence]]:
+        """Triggers of one kind that apply to the entity's provider categories, with confidence."""
+        found = []
+        for index, trigger in enumerate(law.triggers):
+            if trigger.kind is not kind:
+                continue
+            if (
+                trigger.provider_categories
+                and entity
+                and entity.provider_categories
+                and not set(trigger.provider_categories) & set(entity.provider_categories)
+            ):
+                continue
+            # A trigger with its own provenance is as sure as its own sources say.
+            found.append(
+                (
+                    index,
+                    trigger.provenance.confidence
+                    if trigger.provenance
+                    else law.provenance.confidence,
+                )
+            )
+        return found
+
+    def _entity_level_triggers(
+        self, entity: ResolvedEntity, law: Law
+    ) -> tuple[_Fired | None, _Fired | None]:
+        """The first incorporation-or-control trigger, and the first presence trigger."""
         jurisdiction = law.jurisdiction
-        law_conf = law.provenance.confidence
-        for kind in TRIGGER_ORDER:
-            for index, trigger in enumerate(law.triggers):
-                if trigger.kind is not kind:
-                    continue
-                if (
-                    trigger.provider_categories
-                    and entity
-                    and entity.provider_categories
-                    and not set(trigger.provider_categories) & set(entity.provider_categories)
-                ):
-                    continue
-                # A trigger with its own provenance is as sure as its own sources say.
-                conf = trigger.provenance.confidence if trigger.provenance else law_conf
-                if kind is TriggerKind.INCORPORATED and entity and jurisdiction in entity.seats:
-                    return index, kind, [], weakest(conf, entity.confidence)
-                if kind is TriggerKind.CONTROL and entity:
-                    for chain in self.chains(entity.id)[0]:
-                        top = self.graph.entities.get(chain[-1].parent)
-                        if top is not None and jurisdiction in top.seats:
-                            hops = []
-                            confs = [conf, entity.confidence]
-                            for link in chain:
-                                parent = self.graph.entities.get(link.parent)
-                                confs.append(
-                                    parent.confidence if parent else Confidence.UNCONFIRMED
-                                )
-                                hops.append(
-                                    hop(
-                                        f"parent {self._entity_label(parent, link.parent)}: {link.reason}",
-                                        "parent",
-                                        link.ownership.span,
-                                    )
-                                )
-                            return index, kind, hops, weakest(*confs)
-                if kind is TriggerKind.TERRITORIAL and party.role == "operator":
-                    roles = trigger.roles or list(LocationRole)
-                    for role in roles:
-                        place = rc.places.get(role)
-                        if (
-                            place is not None
-                            and place.kind is PlaceKind.COUNTRY
-                            and jurisdiction in place.countries
-                        ):
-                            return (
-                                index,
-                                kind,
-                                [
-                                    hop(
-                                        f"{role.value} in {place.label}: {place.reason}",
-                                        "location",
-                                        place.span,
-                                    )
-                                ],
-                                conf,
+        seats = entity.seats
+        for index, conf in self._applicable(law, TriggerKind.INCORPORATED, entity):
+            if jurisdiction in seats:
+                return (index, TriggerKind.INCORPORATED, (), weakest(conf, entity.confidence)), None
+        for index, conf in self._applicable(law, TriggerKind.CONTROL, entity):
+            for chain in self.chains(entity.id)[0]:
+                top = self.graph.entities.get(chain[-1].parent)
+                if top is not None and jurisdiction in top.seats:
+                    hops = []
+                    confs = [conf, entity.confidence]
+                    for link in chain:
+                        parent = self.graph.entities.get(link.parent)
+                        confs.append(parent.confidence if parent else Confidence.UNCONFIRMED)
+                        hops.append(
+                            hop(
+                                f"parent {self._entity_label(parent, link.parent)}: {link.reason}",
+                                "parent",
+                                link.ownership.span,
                             )
-                if kind is TriggerKind.PRESENCE and entity and jurisdiction in entity.presence:
-                    return (
-                        index,
-                        kind,
-                        [hop(f"does business in {jurisdiction}", "presence", entity.span)],
-                        weakest(conf, entity.confidence),
+                        )
+                    return (index, TriggerKind.CONTROL, tuple(hops), weakest(*confs)), None
+        for index, conf in self._applicable(law, TriggerKind.PRESENCE, entity):
+            if jurisdiction in entity.presence:
+                return None, (
+                    index,
+                    TriggerKind.PRESENCE,
+                    (hop(f"does business in {jurisdiction}", "presence", entity.span),),
+                    weakest(conf, entity.confidence),
+                )
+        return None, None
+
+    def _territorial_trigger(
+        self, rc: ResolvedComponent, entity: ResolvedEntity | None, law: Law
+    ) -> _Fired | None:
+        """The law's territorial trigger, when the operator acts inside its country."""
+        for index, conf in self._applicable(law, TriggerKind.TERRITORIAL, entity):
+            trigger = law.triggers[index]
+            for role in trigger.roles or list(LocationRole):
+                place = rc.places.get(role)
+                if (
+                    place is not None
+                    and place.kind is PlaceKind.COUNTRY
+                    and law.jurisdiction in place.countries
+                ):
+                    location = hop(
+                        f"{role.value} in {place.label}: {place.reason}", "location", place.span
                     )
+                    return index, TriggerKind.TERRITORIAL, (location,), conf
         return None
 
     # -- mitigation ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from auditor.kb.index import KnowledgeIndex
 from auditor.model.common import Confidence, SourceSpan
@@ -103,7 +104,7 @@ class ResolvedEntity:
     origin: str  # "inventory" or "catalogue"
     span: SourceSpan | None
 
-    @property
+    @cached_property
     def seats(self) -> frozenset[str]:
         """Countries of registered office and head office."""
         return frozenset(c for c in (self.country, self.headquarters) if c)
