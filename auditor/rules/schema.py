@@ -7,6 +7,7 @@ kind of subject it matches over; anything else is an error (exit code 4).
 from __future__ import annotations
 
 import enum
+import functools
 import re
 
 from pydantic import Field, model_validator
@@ -255,6 +256,21 @@ class RuleSpec(Located):
         return sorted({name for name in named if name not in known})
 
 
+@functools.lru_cache(maxsize=1024)
+def _template_parts(template: str) -> tuple[str, ...]:
+    """Literal text and placeholder names, alternating (literal first, literal last)."""
+    return tuple(_PLACEHOLDER.split(template))
+
+
 def fill(template: str, row: dict[str, object]) -> str:
     """Replace {field} placeholders with the subject's values (nothing else is evaluated)."""
-    return _PLACEHOLDER.sub(lambda m: str(row.get(m.group(1), m.group(0))), template)
+    parts = _template_parts(template)
+    if len(parts) == 1:
+        return template
+    out = [parts[0]]
+    for i in range(1, len(parts), 2):
+        name = parts[i]
+        value = row.get(name)
+        out.append("{" + name + "}" if value is None and name not in row else str(value))
+        out.append(parts[i + 1])
+    return "".join(out)
