@@ -152,6 +152,10 @@ class ExposureEngine:
         self._chains: dict[str, tuple[list[list[ControlLink]], list[str]]] = {}
         self._entity_triggers: dict[tuple[str, str], tuple[_Fired | None, _Fired | None]] = {}
         self._seats: dict[str, frozenset[str]] = {}
+        self._reach: dict[str, frozenset[str]] = {}
+        self._territorial: dict[
+            tuple[str, str | None], list[tuple[int, Confidence, tuple[LocationRole, ...]]]
+        ] = {}
         self.assets: dict[str, DataAsset] = {a.id: a for a in graph.inventory.data}
         self.sensitivity: dict[str, Sensitivity] = {
             a.id: self.kb.taxonomy.sensitivity(a) for a in graph.inventory.data
@@ -224,6 +228,24 @@ class ExposureEngine:
         index, kind, hops, confidence = fired
         return index, kind, list(hops), confidence
 
+    def _entity_reach(self, entity: ResolvedEntity | None) -> frozenset[str]:
+        """Ids of the laws whose incorporation, control or presence triggers reach the entity."""
+        if entity is None:
+            return frozenset()
+        cached = self._reach.get(entity.id)
+        if cached is not None:
+            return cached
+        reach: set[str] = set()
+        for law in self.kb.laws.values():
+            key = (entity.id, law.id)
+            held = self._entity_triggers.get(key)
+            if held is None:
+                held = self._entity_triggers[key] = self._entity_level_triggers(entity, law)
+            if held != (None, None):
+                reach.add(law.id)
+        found = self._reach[entity.id] = frozenset(reach)
+        return found
+
     def _applicable(
         self, law: Law, kind: TriggerKind, entity: ResolvedEntity | None
     ) -> list[tuple[int, Confidence]]:
@@ -290,9 +312,15 @@ class ExposureEngine:
         self, rc: ResolvedComponent, entity: ResolvedEntity | None, law: Law
     ) -> _Fired | None:
         """The law's territorial trigger, when the operator acts inside its country."""
-        for index, conf in self._applicable(law, TriggerKind.TERRITORIAL, entity):
-            trigger = law.triggers[index]
-            for role in trigger.roles or list(LocationRole):
+        key = (law.id, entity.id if entity else None)
+        territorial = self._territorial.get(key)
+        if territorial is None:
+            territorial = self._territorial[key] = [
+                (index, conf, tuple(law.triggers[index].roles or LocationRole))
+                for index, conf in self._applicable(law, TriggerKind.TERRITORIAL, entity)
+            ]
+        for index, conf, roles in territorial:
+            for role in roles:
                 place = rc.places.get(role)
                 if (
                     place is not None
@@ -441,9 +469,21 @@ class ExposureEngine:
         self, rc: ResolvedComponent, laws: list[Law], arrivals: list[Arrival]
     ) -> list[_PartyExposure]:
         found: list[_PartyExposure] = []
+        # Only laws that can fire are tried: those that reach the entity itself, and for
+        # the operator those of a country where the component acts (territorial).
+        acts_in = {
+            country
+            for place in rc.places.values()
+            if place.kind is PlaceKind.COUNTRY
+            for country in place.countries
+        }
         for party in rc.parties:
             entity = self.graph.entities.get(party.entity)
+            reach = self._entity_reach(entity)
+            operator = party.role == "operator"
             for law in laws:
+                if law.id not in reach and not (operator and law.jurisdiction in acts_in):
+                    continue
                 fired = self._party_triggers(rc, party, law)
                 if fired is None:
                     continue

@@ -57,10 +57,13 @@ class ResidencyGraph:
         self.eea = resolver.zone("EEA")
         org_entity = inventory.organisation.entity
         self.components: dict[str, ResolvedComponent] = {}
+        self.system_components: dict[str, list[str]] = {}  # system id -> component keys
         for system in inventory.systems:
+            keys = self.system_components.setdefault(system.id, [])
             for comp in system.components:
                 resolved = resolver.resolve(system, comp, org_entity)
                 self.components[resolved.key] = resolved
+                keys.append(resolved.key)
         self._build()
 
     # -- construction -------------------------------------------------------------
@@ -270,9 +273,7 @@ def system_svg(graph: ResidencyGraph, system_id: str) -> str:
     estate costs time proportional to the estate, not its square.
     """
     g = graph.g
-    components = sorted(
-        f"component:{k}" for k, rc in graph.components.items() if rc.system.id == system_id
-    )
+    components = sorted(f"component:{k}" for k in graph.system_components.get(system_id, []))
     keep = set(components)
     picked: list[tuple[str, str, dict[str, Any]]] = []
     for node in components:
