@@ -8,6 +8,7 @@ become evidence gaps that the rules turn into findings.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -60,8 +61,14 @@ TRANSFER_ROLES = (
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def hop(node: str, kind: str, span: SourceSpan | None) -> Hop:
-    """An evidence-path step."""
+    """An evidence-path step.
+
+    Hops are frozen, and the same step (a data asset, a flow, a law) recurs in
+    the path of every exposure that passes through it: one validated instance
+    serves them all (bounded, so a long-lived process does not grow with it).
+    """
     return Hop(
         node=node, kind=kind, file=span.path if span else None, line=span.line if span else None
     )

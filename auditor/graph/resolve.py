@@ -69,7 +69,7 @@ class Place:
     reason: str
     span: SourceSpan | None = None
 
-    @property
+    @cached_property
     def country(self) -> str | None:
         """The single country, when the place is one."""
         return next(iter(self.countries)) if self.kind is PlaceKind.COUNTRY else None

@@ -46,6 +46,8 @@ class Scorer:
         self.graph = engine.graph
         self.policy = policy
         self.eea = self.graph.eea
+        # A component is scored for its system's card and again for its vendor's.
+        self._levels: dict[tuple[str, str], Level] = {}
 
     def _parties(self, rc: ResolvedComponent) -> list[str]:
         return [p.entity for p in rc.parties]
@@ -143,6 +145,15 @@ class Scorer:
             )
         return None, "whether the model's weights are open is not declared"
 
+    def _level(
+        self, code: str, rc: ResolvedComponent, scorer: Callable[[ResolvedComponent], Level]
+    ) -> Level:
+        key = (code, rc.key)
+        level = self._levels.get(key)
+        if level is None:
+            level = self._levels[key] = scorer(rc)
+        return level
+
     def card(self, subject: str, kind: str, components: list[ResolvedComponent]) -> Scorecard:
         """Scorecard of a set of components (weakest link per objective)."""
         scorers: dict[str, Callable[[ResolvedComponent], Level]] = {
@@ -167,7 +178,7 @@ class Scorer:
                     )
                 )
                 continue
-            levels = [(rc.key, *scorers[code](rc)) for rc in components]
+            levels = [(rc.key, *self._level(code, rc, scorers[code])) for rc in components]
             if code == "SOV-6":
                 levels = [lv for lv in levels if lv[2] != "not a model component"]
             if not levels:
