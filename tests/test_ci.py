@@ -89,6 +89,31 @@ def test_sarif_validates_and_follows_github_rules(name: str, tmp_path: Path) -> 
         )
 
 
+def test_sarif_keeps_the_most_severe_results_within_code_scannings_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub rejects a run of more than 25,000 results; a capped file says what it left out."""
+    from auditor.report import sarif
+
+    full, capped = tmp_path / "full.sarif", tmp_path / "capped.sarif"
+    args = ("audit", str(EXAMPLES / "hospital"), "--today", "2026-11-28", "--quiet")
+    run(*args, "--sarif", str(full))
+    results = json.loads(full.read_text())["runs"][0]["results"]
+    assert len(results) > 3
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    run(*args, "--sarif", str(capped))
+    log = json.loads(capped.read_text())
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    (run_,) = log["runs"]
+    assert run_["results"] == results[:3]
+    ranks = ["critical", "high", "medium", "low", "info"]
+    kept = max(ranks.index(r["properties"]["severity"]) for r in run_["results"])
+    assert all(ranks.index(r["properties"]["severity"]) >= kept for r in results[3:])
+    (note,) = run_["invocations"][0]["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith(f"{len(results) - 3} of {len(results)} findings")
+    assert note["message"]["text"] in run_["properties"]["notices"]
+
+
 def test_fingerprints_are_stable_when_unrelated_lines_move(tmp_path: Path) -> None:
     copy = tmp_path / "bank"
     shutil.copytree(EXAMPLES / "bank", copy)
