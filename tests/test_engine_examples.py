@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from auditor.audit import AuditOptions, run_audit
 from auditor.model.findings import AuditResult, MitigationState, TransferConclusion
+from auditor.rules.scores import NAMED_PER_REASON
 from tests.conftest import EXAMPLES, TODAY
 
 
@@ -78,3 +80,35 @@ def test_scores_mark_unsupported_objectives_not_assessed() -> None:
         for code in ("SOV-1", "SOV-5", "SOV-7", "SOV-8"):
             assert by_id[code].seal is None
         assert sum(o.weight for o in card.objectives) == 100
+
+
+def test_a_reason_shared_by_many_components_is_written_once_with_a_count(tmp_path: Path) -> None:
+    """A provider's card covers every component that uses it; it must not list each one."""
+    systems = "".join(
+        f"  - id: sys-{n:02d}\n"
+        "    purpose: drafts replies\n"
+        "    components:\n"
+        "      - {id: app, kind: application, on_prem: {country: DE}, operator: muster}\n"
+        "      - {id: llm, kind: model_api, vendor: azure-openai, region: azure:swedencentral, "
+        "deployment: DataZoneStandard}\n"
+        "    flows: [{from: app, to: llm, data: [customers]}]\n"
+        for n in range(NAMED_PER_REASON + 2)
+    )
+    (tmp_path / "inventory.yaml").write_text(
+        "organisation: {name: Muster GmbH, country: DE, entity: muster}\n"
+        "entities: [{id: muster, name: Muster GmbH, country: DE, parents: []}]\n"
+        "data: [{id: customers, categories: [user.name], classification: confidential}]\n"
+        "systems:\n" + systems
+    )
+    result = run_audit([tmp_path], AuditOptions(today=TODAY))
+    (card,) = [c for c in result.scores if c.kind == "provider" and c.subject == "azure-openai"]
+    sov2 = next(o for o in card.objectives if o.objective == "SOV-2")
+    (line,) = sov2.reasons
+    count = NAMED_PER_REASON + 2
+    assert line.startswith(f"{count} components (sys-00/llm, sys-01/llm, ")
+    assert f"sys-{NAMED_PER_REASON - 1:02d}/llm and others): " in line
+    assert f"sys-{NAMED_PER_REASON:02d}/llm" not in line
+    # a system's own card still names each of its components
+    system_card = next(c for c in result.scores if c.subject == "sys-00")
+    own = next(o for o in system_card.objectives if o.objective == "SOV-2")
+    assert all(r.startswith("sys-00/") for r in own.reasons)

@@ -38,6 +38,31 @@ NOT_DESCRIBED = {
 Level = tuple[int | None, str]
 
 
+# A reason shared by more components than this is written once, with a count.
+NAMED_PER_REASON = 10
+
+
+def _reasons(items: list[tuple[str, str]]) -> list[str]:
+    """``component: reason`` lines in component order; a reason that many components share
+    is one line naming the first few and counting the rest.
+
+    A provider's card covers every component of the estate that uses it; at
+    100,000 systems it would otherwise list tens of thousands of identical lines.
+    """
+    keys: dict[str, list[str]] = {}
+    for key, why in items:
+        keys.setdefault(why, []).append(key)
+    lines: list[str] = []
+    for key, why in items:
+        shared = keys[why]
+        if len(shared) <= NAMED_PER_REASON:
+            lines.append(f"{key}: {why}")
+        elif shared[0] == key:
+            named = ", ".join(shared[:NAMED_PER_REASON])
+            lines.append(f"{len(shared):,} components ({named} and others): {why}")
+    return lines
+
+
 class Scorer:
     """Scores components, then systems and providers by weakest link."""
 
@@ -193,7 +218,7 @@ class Scorer:
                     )
                 )
                 continue
-            unknown = [f"{key}: {why}" for key, level, why in levels if level is None]
+            unknown = _reasons([(key, why) for key, level, why in levels if level is None])
             if unknown:
                 objectives.append(
                     ObjectiveScore(
@@ -207,7 +232,7 @@ class Scorer:
                 )
                 continue
             lowest = min(level for _, level, _ in levels if level is not None)
-            reasons = [f"{key}: {why}" for key, level, why in levels if level == lowest]
+            reasons = _reasons([(key, why) for key, level, why in levels if level == lowest])
             objectives.append(
                 ObjectiveScore(
                     objective=code,
