@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from auditor.errors import Diagnostic, KnowledgeBaseError
 from auditor.kb.index import KnowledgeIndex, Taxonomy
 from auditor.loader.validate import suggest, validate_document
-from auditor.loader.yamlsrc import YamlDocument, YamlProblem, read_yaml
+from auditor.loader.yamlsrc import YamlDocument, YamlProblem, paused_gc, read_yaml
 from auditor.model.common import Located, StrictModel
 from auditor.model.kb import (
     Bloc,
@@ -267,6 +267,11 @@ def _check_vendors(
 
 def load_knowledge_base(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> KnowledgeIndex:
     """Load, validate and cross-check the knowledge base; raise KnowledgeBaseError on any problem."""
+    with paused_gc():  # thousands of objects that all survive: see paused_gc
+        return _load_knowledge_base(extra_dirs, builtin=builtin)
+
+
+def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> KnowledgeIndex:
     roots = ([builtin_rules_dir()] if builtin else []) + [Path(d).resolve() for d in extra_dirs]
     reader = _Reader()
     meta: KbMeta | None = None

@@ -15,7 +15,7 @@ from pathlib import Path
 from auditor.errors import Diagnostic, InputError
 from auditor.loader.files import expand_paths
 from auditor.loader.validate import suggest, validate_document
-from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, YamlProblem, read_yaml
+from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, YamlProblem, paused_gc, read_yaml
 from auditor.model.common import Located
 from auditor.model.inventory import (
     Inventory,
@@ -245,8 +245,9 @@ def load_inventory(
 ) -> Inventory:
     """Read, validate and merge inventory files (plus fragments already built, e.g. by a
     scan of infrastructure code); raise InputError listing every problem."""
-    fragments, files, problems = read_fragments(paths, limits) if paths else ([], [], [])
-    inventory, merge_problems = merge([*fragments, *extra], [*files, *extra_files])
+    with paused_gc():
+        fragments, files, problems = read_fragments(paths, limits) if paths else ([], [], [])
+        inventory, merge_problems = merge([*fragments, *extra], [*files, *extra_files])
     if problems:
         # A file that failed validation may hold the organisation: do not claim it is missing.
         merge_problems = [p for p in merge_problems if p.message != "no organisation is declared"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class SourceSpan:
     """Where a value stands in a user or knowledge-base file (1-based line and column).
 
@@ -22,12 +23,25 @@ class SourceSpan:
     line: int
     column: int
 
+    def __init__(self, path: str, line: int, column: int) -> None:
+        # The generated frozen ``__init__`` looks up ``object.__setattr__`` by name for
+        # each field; the slots' own setters take 60 % of the time (issue 9: the
+        # loader builds one span per key of every inventory object).
+        _set_path(self, path)
+        _set_line(self, line)
+        _set_column(self, column)
+
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
 
     def as_dict(self) -> dict[str, str | int]:
         """A JSON-ready view."""
         return {"path": self.path, "line": self.line, "column": self.column}
+
+
+_set_path: Callable[[SourceSpan, str], None] = vars(SourceSpan)["path"].__set__
+_set_line: Callable[[SourceSpan, int], None] = vars(SourceSpan)["line"].__set__
+_set_column: Callable[[SourceSpan, int], None] = vars(SourceSpan)["column"].__set__
 
 
 class StrictModel(BaseModel):
@@ -45,12 +59,13 @@ class StrictModel(BaseModel):
 class Located(StrictModel):
     """A model loaded from a file: remembers the span of itself and of each of its keys.
 
-    The spans are private attributes, so they are not part of the file format,
-    the JSON Schema or equality; the loader fills them in after validation.
+    The spans live in pydantic's private-value slot (``__pydantic_private__``), so
+    they are not part of the file format or the JSON Schema; the loader fills them
+    in after validation. They are deliberately not declared as ``PrivateAttr``:
+    pydantic would then call a Python initialiser for every object it validates,
+    a tenth of the cost of loading a large inventory (issue 9). An object without
+    spans has ``None`` in the slot, exactly like a model without private values.
     """
-
-    _span: SourceSpan | None = PrivateAttr(default=None)
-    _field_spans: dict[str, SourceSpan] = PrivateAttr(default_factory=dict)
 
     # The two readers below go to pydantic's private-value slot directly: reading
     # ``self._span`` passes through ``BaseModel.__getattr__``, which cost a tenth of
@@ -71,9 +86,13 @@ class Located(StrictModel):
         return span
 
     def attach_spans(self, span: SourceSpan | None, field_spans: dict[str, SourceSpan]) -> None:
-        """Record source positions (called once by the loader)."""
-        self._span = span
-        self._field_spans = field_spans
+        """Record source positions (called once by the loader).
+
+        No spans at all leaves the slot empty, so such an object still equals
+        one that never had spans (pydantic compares the slot in ``==``).
+        """
+        private = {"_span": span, "_field_spans": field_spans} if span or field_spans else None
+        object.__setattr__(self, "__pydantic_private__", private)
 
 
 class Confidence(enum.StrEnum):

@@ -8,6 +8,7 @@ semantics are those of DESIGN.md section 3.1.
 from __future__ import annotations
 
 import enum
+import functools
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
@@ -291,6 +292,18 @@ class ModelInfo(StrictModel):
     vendor: Identifier | None = Field(default=None, description="Catalogue vendor of the model.")
 
 
+# A component without ``locations:`` or ``controls:`` gets these shared empty values:
+# they are frozen, and building two models per component is a tenth of validating it.
+@functools.cache
+def _no_locations() -> Location:
+    return Location()
+
+
+@functools.cache
+def _no_controls() -> Controls:
+    return Controls()
+
+
 class Component(Located):
     """A part of an AI system, placed somewhere and reachable by some parties."""
 
@@ -307,7 +320,7 @@ class Component(Located):
     region: LocationRef | None = None
     country: CountryCode | None = None
     on_prem: OnPrem | None = None
-    locations: Location = Field(default_factory=Location)
+    locations: Location = Field(default_factory=_no_locations)
     operator: Identifier | None = Field(default=None, description="Entity that runs it.")
     hosting: Identifier | None = Field(
         default=None, description="Infrastructure provider under it."
@@ -319,7 +332,7 @@ class Component(Located):
     holds: list[Identifier] = Field(
         default_factory=list, description="Data assets stored here without a flow."
     )
-    controls: Controls = Field(default_factory=Controls)
+    controls: Controls = Field(default_factory=_no_controls)
     notes: str | None = None
 
     @model_validator(mode="after")
