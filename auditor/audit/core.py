@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -25,7 +24,7 @@ from auditor.kb.index import Fact
 from auditor.kb.resolve import check_inventory, check_policy
 from auditor.loader.iac import scan as scan_infrastructure
 from auditor.loader.inventory import load_inventory, load_policy, load_waivers
-from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
+from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, paused_gc
 from auditor.model.common import Classification, Confidence
 from auditor.model.findings import (
     AuditResult,
@@ -53,25 +52,19 @@ _R = TypeVar("_R")
 
 
 def gc_paused(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``func`` with Python's cyclic garbage collector paused (reference counting still frees).
+    """Run ``func`` with Python's cyclic garbage collector paused (see ``paused_gc``).
 
     An audit allocates hundreds of thousands of long-lived objects (values,
     models, graph nodes, evidence hops) and no reference cycles worth reclaiming;
     every full collection walks all of them again. At 3,000 systems collections
     took more than half of the audit (7.0 s with, 2.9 s without). The YAML floor
-    the benchmarks compare against is measured the same way. The collector is
-    restored afterwards, also on errors; nested calls leave it to the outermost.
+    the benchmarks compare against is measured the same way.
     """
 
     @functools.wraps(func)
     def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not gc.isenabled():
+        with paused_gc():
             return func(*args, **kwargs)
-        gc.disable()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            gc.enable()
 
     return paused
 
