@@ -327,6 +327,7 @@ def _audit_and_write(
     from auditor.audit.baseline import render_baseline
     from auditor.audit.config import Config, find_config, load_config
     from auditor.errors import UsageError
+    from auditor.loader.yamlsrc import paused_gc
     from auditor.report.output import write_bytes, write_text
     from auditor.report.terminal import render_summary
 
@@ -444,34 +445,37 @@ def _audit_and_write(
 
             write_bytes(target, render_pdf(result, **report_args))  # type: ignore[arg-type]
             continue
-        if name == "json":
-            from auditor.report.json_report import render_json
+        # Text writers build large acyclic structures too; PDF layout is left to the
+        # collector (WeasyPrint's box trees have parent links).
+        with paused_gc():
+            if name == "json":
+                from auditor.report.json_report import render_json
 
-            text = render_json(result)
-        elif name == "sarif":
-            from auditor.report.sarif import render_sarif
+                text = render_json(result)
+            elif name == "sarif":
+                from auditor.report.sarif import render_sarif
 
-            text = render_sarif(result, root=str(Path.cwd()))
-        elif name == "junit":
-            from auditor.report.junit import render_junit
+                text = render_sarif(result, root=str(Path.cwd()))
+            elif name == "junit":
+                from auditor.report.junit import render_junit
 
-            text = render_junit(result, {f.fingerprint for f in failing})
-        elif name == "markdown":
-            from auditor.report.markdown import render_markdown
+                text = render_junit(result, {f.fingerprint for f in failing})
+            elif name == "markdown":
+                from auditor.report.markdown import render_markdown
 
-            text = render_markdown(result, show_waived=show_waived)
-        elif name == "csv":
-            from auditor.report.csv_report import render_findings_csv, render_register_csv
+                text = render_markdown(result, show_waived=show_waived)
+            elif name == "csv":
+                from auditor.report.csv_report import render_findings_csv, render_register_csv
 
-            text = render_findings_csv(result)
-            if str(target) != "-":
-                write_text(
-                    target.with_name(target.stem + ".register.csv"), render_register_csv(result)
-                )
-        else:  # html
-            from auditor.report.html import render_html
+                text = render_findings_csv(result)
+                if str(target) != "-":
+                    write_text(
+                        target.with_name(target.stem + ".register.csv"), render_register_csv(result)
+                    )
+            else:  # html
+                from auditor.report.html import render_html
 
-            text = render_html(result, **report_args)  # type: ignore[arg-type]
+                text = render_html(result, **report_args)  # type: ignore[arg-type]
         write_text(target, text)
     if write_baseline is not None:
         write_text(write_baseline, render_baseline(result))
