@@ -9,12 +9,14 @@ document metadata is fixed from the audit date, so the same inputs give the same
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import mimetypes
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -151,15 +153,34 @@ def _typeset(weasyprint: Any, html: str, roots: Sequence[Path], report_id: str, 
     previous = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
-        document = weasyprint.HTML(
-            string=html, base_url=roots[0].as_uri() + "/", url_fetcher=fetcher
-        ).render()
-        data: bytes = document.write_pdf(pdf_identifier=identifier.encode("ascii"))
+        with _collector_paused():
+            document = weasyprint.HTML(
+                string=html, base_url=roots[0].as_uri() + "/", url_fetcher=fetcher
+            ).render()
+            data: bytes = document.write_pdf(pdf_identifier=identifier.encode("ascii"))
     except OSError as exc:
         raise EnvironmentFault(f"cannot write PDF: {exc}") from None
     finally:
         logger.setLevel(previous)
     return data
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while WeasyPrint typesets (issue 9).
+
+    Typesetting allocates millions of small objects (boxes, styles, text runs) that all live
+    until the PDF is written, so every collection rescans a growing heap and frees nothing:
+    a fifth of the time for a 300-finding report. Reference counting still frees everything
+    that is not in a cycle (peak memory grew by about 3 %); the collector resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _fetcher(weasyprint: Any, roots: Sequence[Path]) -> Any:

@@ -172,12 +172,30 @@ class FindingGroup:
 
 
 @dataclass(frozen=True)
+class RuleBlock:
+    """The groups of one rule at one severity: the PDF prints what all of them share once."""
+
+    key: str
+    rule_id: str
+    rule: RuleInfo | None
+    groups: tuple[FindingGroup, ...]
+    count: int
+    systems: int
+    shared_cause: str | None
+    shared_effect: str | None
+    shared_remediation: str | None
+    shared_criteria: tuple[str, ...] | None
+    shared_confidence: str | None  # when every finding rests on a fact of this confidence
+
+
+@dataclass(frozen=True)
 class SeverityBlock:
-    """All groups of one severity."""
+    """All groups of one severity, and the same groups per rule (the PDF's layout)."""
 
     severity: str
     count: SeverityCount
     groups: tuple[FindingGroup, ...]
+    rules: tuple[RuleBlock, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -553,10 +571,43 @@ def _finding_blocks(
         waived = sum(1 for g in groups for v in g.items if v.status == "waived")
         blocks.append(
             SeverityBlock(
-                severity.value, SeverityCount(severity.value, open_count, waived), tuple(groups)
+                severity.value,
+                SeverityCount(severity.value, open_count, waived),
+                tuple(groups),
+                _rule_blocks(groups),
             )
         )
     return tuple(blocks), views
+
+
+def _rule_blocks(groups: Sequence[FindingGroup]) -> tuple[RuleBlock, ...]:
+    """Consecutive groups of one rule (groups are sorted by rule, then system)."""
+    by_rule: dict[str, list[FindingGroup]] = {}
+    for group in groups:
+        by_rule.setdefault(group.rule_id, []).append(group)
+    blocks = []
+    for rule_id, members in by_rule.items():
+        items = [v for g in members for v in g.items]
+        shared = _shared(items)
+        confidences = {v.finding.confidence for v in items}
+        blocks.append(
+            RuleBlock(
+                key=f"{members[0].severity}-{rule_id}",
+                rule_id=rule_id,
+                rule=members[0].rule,
+                groups=tuple(members),
+                count=len(items),
+                systems=len({g.system for g in members if g.system}),
+                shared_cause=shared.get("cause"),
+                shared_effect=shared.get("effect"),
+                shared_remediation=shared.get("remediation"),
+                shared_criteria=items[0].criteria if "criteria" in shared else None,
+                shared_confidence=next(iter(confidences))
+                if len(items) > 1 and len(confidences) == 1 and "confirmed" not in confidences
+                else None,
+            )
+        )
+    return tuple(blocks)
 
 
 def _shared(items: Sequence[FindingView]) -> dict[str, str]:

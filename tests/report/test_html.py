@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from auditor.errors import UsageError
 from auditor.model.findings import AuditResult, SystemGraph
@@ -87,6 +89,26 @@ def test_print_mode_has_no_script_and_no_filters(hospital: AuditResult) -> None:
     assert "<script" not in html
     assert 'id="filters"' not in html
     assert '<html lang="en" class="print">' in html
+
+
+def test_print_findings_are_lean_and_state_shared_text_once(hospital: AuditResult) -> None:
+    # WeasyPrint's time grows with every box: no table, float or flex per finding (issue 9).
+    html = render_html(hospital, print_mode=True)
+    findings = html.split('aria-labelledby="findings"')[1].split('aria-labelledby="transfers"')[0]
+    assert "<table" not in findings
+    assert findings.count('<article class="finding ') == len(hospital.findings)
+    for finding in hospital.findings:
+        assert f'id="finding-{finding.fingerprint}"' in findings
+    # A remediation all findings of a rule share is printed once, at the head of the rule.
+    by_rule: dict[tuple[str, str], list[str]] = {}
+    for finding in hospital.findings:
+        by_rule.setdefault((finding.severity.value, finding.rule_id), []).append(
+            finding.remediation
+        )
+    shared = Counter(r[0] for r in by_rule.values() if len(r) > 1 and len(set(r)) == 1)
+    assert shared
+    for remediation, rules in shared.items():
+        assert findings.count(str(escape(remediation))) == rules
 
 
 def test_severity_counts_and_opinion(hospital: AuditResult) -> None:

@@ -51,6 +51,28 @@ def test_pdf_contains_every_section_heading_and_finding(
         assert rule.id in text
 
 
+def _squeezed(text: str) -> str:
+    """Text without any white space: PDF text breaks lines (and paths) where it likes."""
+    return "".join(text.split())
+
+
+def test_every_finding_keeps_its_evidence_law_and_remediation(
+    hospital: AuditResult, hospital_text: str
+) -> None:
+    # The PDF prints text that all findings of a rule share once per rule (issue 9), so each
+    # finding's remediation, cause and effect must still be somewhere in the text.
+    text = _squeezed(hospital_text)
+    for finding in hospital.findings:
+        for hop in finding.evidence:
+            assert _squeezed(hop.node) in text, (finding.fingerprint, hop.node)
+            if hop.file:
+                assert _squeezed(f"{hop.file}:{hop.line}" if hop.line else hop.file) in text
+        for sentence in (finding.condition, finding.cause, finding.effect, finding.remediation):
+            assert _squeezed(sentence) in text, (finding.fingerprint, sentence)
+        if finding.citation:
+            assert _squeezed(finding.citation) in text, finding.fingerprint
+
+
 def test_pdf_has_bookmarks_page_numbers_and_running_header(
     hospital: AuditResult, hospital_pdf: bytes
 ) -> None:
