@@ -447,7 +447,8 @@ def _graphs(
         if system in weight and not finding.waived:
             weight[system][4 - SEVERITY_RANK[finding.severity]] += 1
     chosen = sorted(weight, key=lambda s: ([-n for n in weight[s]], s))[:MAX_GRAPHS]
-    return [SystemGraph(system=s, svg=system_svg(graph, s)) for s in sorted(chosen)]
+    near = graph.neighbourhood(chosen)  # not the whole estate's graph: only what is drawn
+    return [SystemGraph(system=s, svg=system_svg(graph, s, near)) for s in sorted(chosen)]
 
 
 def _policy_info(policy: Policy | None) -> PolicyInfo | None:
@@ -496,7 +497,7 @@ def _law_refs(kb: KnowledgeIndex, facts_used: set[str]) -> list[LawRef]:
 
 
 def _jurisdiction_refs(kb: KnowledgeIndex, graph: ResidencyGraph) -> list[JurisdictionRef]:
-    codes = sorted(n.split(":", 1)[1] for n, a in graph.nodes() if a.get("type") == "country")
+    codes = sorted(graph.countries())
     refs = []
     for code in codes:
         jurisdiction = kb.jurisdictions.get(code)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
@@ -50,7 +50,7 @@ class ResidencyGraph:
     def __init__(self, inventory: Inventory, kb: KnowledgeIndex) -> None:
         self.inventory = inventory
         self.kb = kb
-        self.g: Any = nx.MultiDiGraph()
+        self._g: Any = None
         self.entities: dict[str, ResolvedEntity] = resolve_entities(inventory, kb)
         self.resolver = resolver = Resolver(inventory, kb)
         self.eu = resolver.zone("EU")
@@ -64,23 +64,85 @@ class ResidencyGraph:
                 resolved = resolver.resolve(system, comp, org_entity)
                 self.components[resolved.key] = resolved
                 keys.append(resolved.key)
-        self._build()
+
+    @property
+    def g(self) -> Any:
+        """The whole typed graph (networkx), built on first use.
+
+        The exposure engine works on the resolved components, so an audit never
+        needs the whole graph: it draws a few systems from their neighbourhood
+        (:meth:`neighbourhood`). ``auditor graph`` and exports build it in full.
+        """
+        if self._g is None:
+            self._g = nx.MultiDiGraph()
+            self._build(self._g, None)
+        return self._g
+
+    def neighbourhood(self, system_ids: Iterable[str]) -> Any:
+        """The part of the graph that pictures of these systems show.
+
+        Their components, the components at the other end of their flows, and
+        everything those reach (data, parties and their controllers, countries,
+        laws), with every edge between them: for these systems, :func:`system_svg`
+        draws the same picture from it as from the whole graph.
+        """
+        chosen = {k for s in system_ids for k in self.system_components.get(s, [])}
+        near = set(chosen)
+        for system in self.inventory.systems:
+            for flow in system.flows:
+                src, dst = self.flow_ends(system.id, flow)
+                if src in chosen or dst in chosen:
+                    near |= {src, dst}
+        g = nx.MultiDiGraph()
+        self._build(g, near)
+        return g
+
+    def countries(self) -> set[str]:
+        """Codes of the graph's country nodes: where components act, and the seats of
+        their parties and of everyone above those in the ownership chains.
+
+        Computed from the resolved components, without building the graph.
+        """
+        found: set[str] = set()
+        stack: list[str] = []
+        for rc in self.components.values():
+            for place in rc.places.values():
+                if place.kind is PlaceKind.COUNTRY and place.country:
+                    found.add(place.country)
+            stack.extend(party.entity for party in rc.parties)
+        seen: set[str] = set()
+        while stack:
+            ident = stack.pop()
+            if ident in seen:
+                continue
+            seen.add(ident)
+            entity = self.entities.get(ident)
+            if entity is not None:
+                found |= entity.seats
+                stack.extend(ownership.entity for ownership in entity.parents or ())
+        return found
 
     # -- construction -------------------------------------------------------------
-    def _build(self) -> None:
-        g = self.g
+    def _build(self, g: Any, only: set[str] | None) -> None:
+        """Add the nodes and edges of the components in ``only`` (every one when None)."""
+        components = [
+            (key, rc) for key, rc in self.components.items() if only is None or key in only
+        ]
+        systems = {rc.system.id for _, rc in components}
         for asset in self.inventory.data:
             g.add_node(
                 f"data:{asset.id}", type="data", label=asset.name or asset.id, **_where(asset.span)
             )
         for system in self.inventory.systems:
+            if system.id not in systems and only is not None:
+                continue
             g.add_node(
                 f"system:{system.id}",
                 type="system",
                 label=system.name or system.id,
                 **_where(system.span),
             )
-        for key, rc in self.components.items():
+        for key, rc in components:
             node = f"component:{key}"
             g.add_node(
                 node,
@@ -94,7 +156,7 @@ class ResidencyGraph:
                     node, f"data:{held}", type="holds", **_where(rc.component.span_of("holds"))
                 )
             for party in rc.parties:
-                self._add_entity(party.entity)
+                self._add_entity(g, party.entity)
                 g.add_edge(
                     node,
                     f"entity:{party.entity}",
@@ -103,7 +165,7 @@ class ResidencyGraph:
                 )
             for role, place in sorted(rc.places.items()):
                 if place.kind is PlaceKind.COUNTRY and place.country:
-                    self._add_country(place.country)
+                    self._add_country(g, place.country)
                     g.add_edge(
                         node,
                         f"country:{place.country}",
@@ -114,6 +176,8 @@ class ResidencyGraph:
         for system in self.inventory.systems:
             for flow in system.flows:
                 src, dst = self.flow_ends(system.id, flow)
+                if only is not None and (src not in only or dst not in only):
+                    continue
                 g.add_edge(
                     f"component:{src}",
                     f"component:{dst}",
@@ -122,12 +186,12 @@ class ResidencyGraph:
                     **_where(flow.span),
                 )
 
-    def _add_country(self, code: str) -> None:
+    def _add_country(self, g: Any, code: str) -> None:
         node = f"country:{code}"
-        if node in self.g:
+        if node in g:
             return
         jurisdiction = self.kb.jurisdictions.get(code)
-        self.g.add_node(
+        g.add_node(
             node,
             type="country",
             label=self.kb.country_name(code),
@@ -135,26 +199,26 @@ class ResidencyGraph:
         )
         for law in self.kb.laws_by_jurisdiction.get(code, []):
             law_node = f"law:{law.id}"
-            if law_node not in self.g:
-                self.g.add_node(law_node, type="law", label=law.short_name, **_where(law.span))
-            self.g.add_edge(node, law_node, type="subject_to", **_where(law.span))
+            if law_node not in g:
+                g.add_node(law_node, type="law", label=law.short_name, **_where(law.span))
+            g.add_edge(node, law_node, type="subject_to", **_where(law.span))
 
-    def _add_entity(self, ident: str) -> None:
+    def _add_entity(self, g: Any, ident: str) -> None:
         node = f"entity:{ident}"
-        if node in self.g:
+        if node in g:
             return
         entity = self.entities.get(ident)
         if entity is None:
-            self.g.add_node(node, type="entity", label=ident)
+            g.add_node(node, type="entity", label=ident)
             return
-        self.g.add_node(
+        g.add_node(
             node, type="entity", label=entity.name, origin=entity.origin, **_where(entity.span)
         )
         for seat in sorted(entity.seats):
-            self._add_country(seat)
-            self.g.add_edge(node, f"country:{seat}", type="incorporated_in", **_where(entity.span))
+            self._add_country(g, seat)
+            g.add_edge(node, f"country:{seat}", type="incorporated_in", **_where(entity.span))
         for ownership in entity.parents or ():
-            self._add_entity(ownership.entity)
+            self._add_entity(g, ownership.entity)
             attrs = {
                 k: v
                 for k, v in {
@@ -165,7 +229,7 @@ class ResidencyGraph:
                 }.items()
                 if v is not None
             }
-            self.g.add_edge(
+            g.add_edge(
                 node,
                 f"entity:{ownership.entity}",
                 type="controlled_by",
@@ -265,14 +329,16 @@ def build_graph(inventory: Inventory, kb: KnowledgeIndex) -> ResidencyGraph:
     return ResidencyGraph(inventory, kb)
 
 
-def system_svg(graph: ResidencyGraph, system_id: str) -> str:
+def system_svg(graph: ResidencyGraph, system_id: str, g: Any = None) -> str:
     """The picture of one system: its components, the data reaching them, their parties,
     the parties' controllers, the countries involved and those countries' laws.
 
     Only the system's neighbourhood is visited, so drawing every system of a large
-    estate costs time proportional to the estate, not its square.
+    estate costs time proportional to the estate, not its square. ``g`` is the
+    graph to draw from: the whole graph by default, or a :meth:`ResidencyGraph.neighbourhood`
+    that contains the system.
     """
-    g = graph.g
+    g = graph.g if g is None else g
     components = sorted(f"component:{k}" for k in graph.system_components.get(system_id, []))
     keep = set(components)
     picked: list[tuple[str, str, dict[str, Any]]] = []

@@ -1,0 +1,59 @@
+"""The audit draws pictures from a neighbourhood of the graph and lists countries without
+building the whole graph; both must agree with the whole graph (issue 9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import load_checked_inventory
+from auditor.graph import build_graph
+from auditor.graph.build import system_svg
+from tests.conftest import EXAMPLES
+
+CROSS_SYSTEM = """\
+organisation: {name: Muster GmbH, country: DE, entity: muster}
+entities:
+  - {id: muster, name: Muster GmbH, country: DE, parents: []}
+data:
+  - {id: customers, categories: [user.name], classification: confidential}
+systems:
+  - id: front
+    purpose: takes requests
+    components:
+      - {id: app, kind: application, on_prem: {country: DE}, operator: muster}
+      - {id: llm, kind: model_api, vendor: deepseek}
+    flows:
+      - {from: app, to: llm, data: [customers]}
+      - {from: app, to: back/store, data: [customers]}
+  - id: back
+    purpose: keeps records
+    components:
+      - {id: store, kind: database, vendor: aws, region: aws:eu-central-1}
+      - {id: search, kind: vector_store, vendor: azure, region: azure:swedencentral}
+    flows:
+      - {from: store, to: search, data: [customers]}
+"""
+
+
+def _inventories(tmp_path: Path) -> list[Path]:
+    cross = tmp_path / "cross"
+    cross.mkdir()
+    (cross / "inventory.yaml").write_text(CROSS_SYSTEM)
+    return [EXAMPLES / n for n in ("hospital", "bank", "ministry", "startup-saas")] + [cross]
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_pictures_from_a_neighbourhood_equal_pictures_from_the_whole_graph(
+    index: int, tmp_path: Path
+) -> None:
+    inventory, kb = load_checked_inventory([_inventories(tmp_path)[index]])
+    graph = build_graph(inventory, kb)
+    ids = [s.id for s in inventory.systems]
+    for chosen in [ids, ids[:1], ids[-1:]]:
+        near = graph.neighbourhood(chosen)
+        for system in chosen:
+            assert system_svg(graph, system, near) == system_svg(graph, system)
+    whole = {n.split(":", 1)[1] for n, a in graph.nodes() if a.get("type") == "country"}
+    assert graph.countries() == whole
