@@ -2,8 +2,8 @@
 
 Each (estate, format) pair runs in its own process, so the peak resident memory it reports
 belongs to that render alone: ``rss`` is the process peak, ``+render`` what the render added
-on top of the audit. The examples are measured first, then generated estates (100 systems
-make about 300 findings). ``--no-pdf`` skips the PDF (it dominates the run time).
+on top of the audit. The examples are measured first, then generated estates (benchmarks/generate.py;
+100 systems make about 2,700 findings). ``--no-pdf`` skips the PDF (it dominates the run time).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from auditor.audit import AuditOptions, run_audit
 from auditor.report.html import render_html
 from auditor.report.pdf import render_pdf
+from benchmarks.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ["hospital", "bank", "ministry", "startup-saas"]

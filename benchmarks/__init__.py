@@ -1,0 +1,1 @@
+"""Benchmarks: a realistic estate generator and scripts that time the audit at scale (see README.md)."""
