@@ -317,6 +317,10 @@ def audit_inventory(
     stage(f"matching {len(rules)} checks")
     builder = RowBuilder(exposure, kb, scores, policy, today, inventory)
     findings = evaluate(rules, builder, kb, policy)
+    unconfirmed_used = sum(
+        1 for row in builder.rows(Over.KB_FACT) if row["confidence"] == Confidence.UNCONFIRMED.value
+    )
+    del builder  # its rows (one dict per exposure, gap and component) are not needed any more
     notices: list[str] = []
     if options.use_waivers:
         waivers = list(inventory.waivers)
@@ -357,9 +361,6 @@ def audit_inventory(
     for finding in findings:
         if not finding.waived:
             counts[finding.severity.value] += 1
-    unconfirmed_used = sum(
-        1 for row in builder.rows(Over.KB_FACT) if row["confidence"] == Confidence.UNCONFIRMED.value
-    )
     stage("assembling the result")
     oldest = kb.oldest_fact()
     inputs = [

@@ -33,12 +33,25 @@ def apply_waivers(
     notices: list[str] = []
     used: set[int] = set()
     result: list[Finding] = []
+    # Candidates by rule id and by fingerprint prefix, so tens of thousands of findings
+    # are not each compared with every waiver; the first matching waiver still wins.
+    by_rule: dict[str, list[int]] = {}
+    by_prefix: dict[int, dict[str, list[int]]] = {}
+    for i, spec in enumerate(waivers):
+        if spec.fingerprint is not None:
+            length = len(spec.fingerprint)
+            by_prefix.setdefault(length, {}).setdefault(spec.fingerprint, []).append(i)
+        elif spec.rule is not None:
+            by_rule.setdefault(spec.rule, []).append(i)
     for finding in findings:
-        match = next(((i, w) for i, w in enumerate(waivers) if _matches(w, finding)), None)
-        if match is None:
+        candidates = list(by_rule.get(finding.rule_id, ()))
+        for length, prefixes in by_prefix.items():
+            candidates += prefixes.get(finding.fingerprint[:length], ())
+        index = min((i for i in candidates if _matches(waivers[i], finding)), default=None)
+        if index is None:
             result.append(finding)
             continue
-        index, spec = match
+        spec = waivers[index]
         used.add(index)
         expired = spec.expires < today
         waiver = Waiver(

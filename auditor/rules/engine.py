@@ -346,6 +346,13 @@ def evaluate(
 ) -> list[Finding]:
     """Every finding, one per rule and subject, worst match first, sorted deterministically."""
     disabled = set(policy.disabled_rules) if policy else set()
+    # Causes, effects and remediations repeat across findings (a few hundred distinct
+    # texts among tens of thousands): keep one copy of each.
+    texts: dict[str, str] = {}
+
+    def text(value: str) -> str:
+        return texts.setdefault(value, value)
+
     findings: list[Finding] = []
     for rule in rules:
         if rule.id in disabled:
@@ -367,23 +374,23 @@ def evaluate(
             file, line = _location(evidence)
             law_id = row.get("_law")
             law = kb.laws.get(str(law_id)) if law_id else None
-            condition = fill(rule.messages.condition, row)
+            condition = text(fill(rule.messages.condition, row))
             if len(items) > 1:
                 condition += f" ({len(items)} matching paths; the most severe is shown)"
             findings.append(
                 Finding(
                     rule_id=rule.id,
                     severity=severity,
-                    title=fill(rule.title, row),
+                    title=text(fill(rule.title, row)),
                     fingerprint=fingerprint(rule.id, subject),
                     subject=subject,
                     condition=condition,
-                    cause=fill(rule.messages.cause, row),
-                    effect=fill(rule.messages.effect, row),
+                    cause=text(fill(rule.messages.cause, row)),
+                    effect=text(fill(rule.messages.effect, row)),
                     law=law.id if law else None,
                     citation=law.citation if law else None,
                     evidence=evidence,
-                    remediation=fill(rule.remediation, row),
+                    remediation=text(fill(rule.remediation, row)),
                     frameworks=list(rule.frameworks),
                     confidence=str(row.get("confidence", "confirmed")),
                     location_file=file,
