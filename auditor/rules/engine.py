@@ -140,6 +140,10 @@ class RowBuilder:
             self._rows[over] = self._build(over)
         return self._rows[over]
 
+    def release(self, over: Over) -> None:
+        """Forget the rows of one kind (built again if asked for)."""
+        self._rows.pop(over, None)
+
     def _build(self, over: Over) -> list[Row]:
         if over is Over.EXPOSURE:
             return [self._exposure(e) for e in self.result.exposures]
@@ -354,10 +358,17 @@ def evaluate(
         return texts.setdefault(value, value)
 
     findings: list[Finding] = []
-    for rule in rules:
+    done: list[Over] = []  # kinds whose last rule has been reached
+    # Rules of one subject kind run together, and that kind's rows are dropped before
+    # the next kind's are built: at most one kind's rows is held beside the findings.
+    kinds = list(dict.fromkeys(rule.match.over for rule in rules))
+    ordered = sorted(rules, key=lambda r: kinds.index(r.match.over))
+    for position, rule in enumerate(ordered):
+        over = rule.match.over
+        if all(r.match.over is not over for r in ordered[position + 1 :]):
+            done.append(over)
         if rule.id in disabled:
             continue
-        over = rule.match.over
         groups: dict[tuple[str, ...], list[tuple[Severity, Row]]] = {}
         where = compile_where(rule.match.where)
         for row in builder.rows(over):
@@ -397,5 +408,7 @@ def evaluate(
                     location_line=line,
                 )
             )
+        while done:
+            builder.release(done.pop())
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id, f.fingerprint))
     return findings
