@@ -445,14 +445,16 @@ def _audit_and_write(
 
             write_bytes(target, render_pdf(result, **report_args))  # type: ignore[arg-type]
             continue
+        if name == "json":
+            from auditor.report.json_report import render_json_bytes
+
+            with paused_gc():
+                write_bytes(target, render_json_bytes(result))
+            continue
         # Text writers build large acyclic structures too; PDF layout is left to the
         # collector (WeasyPrint's box trees have parent links).
         with paused_gc():
-            if name == "json":
-                from auditor.report.json_report import render_json
-
-                text = render_json(result)
-            elif name == "sarif":
+            if name == "sarif":
                 from auditor.report.sarif import render_sarif
 
                 text = render_sarif(result, root=str(Path.cwd()))

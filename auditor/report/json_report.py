@@ -15,4 +15,13 @@ from auditor.model.findings import AuditResult
 
 def render_json(result: AuditResult) -> str:
     """The result as JSON text (graph pictures are left to the HTML report)."""
-    return result.model_dump_json(exclude={"graphs"}) + "\n"
+    return render_json_bytes(result).decode("utf-8")
+
+
+def render_json_bytes(result: AuditResult) -> bytes:
+    """The same JSON as UTF-8 bytes, serialised straight to bytes.
+
+    What the CLI writes: for a large estate the text is hundreds of megabytes,
+    and a ``str`` plus its encoded copy would hold it twice.
+    """
+    return result.__pydantic_serializer__.to_json(result, exclude={"graphs"}) + b"\n"
