@@ -40,6 +40,7 @@ from auditor.report.report_context import (
     OBJECTIVES,
     SECTIONS,
     SEVERITY_ORDER,
+    ReportLimits,
     build_context,
     default_report_id,
 )
@@ -48,6 +49,7 @@ from auditor.resources import builtin_templates_dir
 __all__ = [
     "MAX_GRAPHS",
     "SECTIONS",
+    "ReportLimits",
     "default_comparison_id",
     "default_report_id",
     "render_comparison_html",
@@ -56,6 +58,9 @@ __all__ = [
 ]
 
 ENTRY_TEMPLATE = "report.html.j2"
+# Inlined after report.css and print.css only when the report is abridged (issue 9), so
+# that a report which shows everything stays byte-identical to before.
+ABRIDGED_CSS = "assets/abridged.css"
 COMPARISON_TEMPLATE = "comparison.html.j2"
 VENDOR_TEMPLATE = "vendor.html.j2"
 
@@ -93,8 +98,13 @@ def render_html(
     report_id: str | None = None,
     classification: str = "CONFIDENTIAL",
     print_mode: bool = False,
+    limits: ReportLimits | None = None,
 ) -> str:
-    """The whole report as one HTML document; ``print_mode`` is the PDF layout (no script)."""
+    """The whole report as one HTML document; ``print_mode`` is the PDF layout (no script).
+
+    On a large estate it is abridged within ``limits`` (default ``ReportLimits.default()``):
+    the most severe items in full, the next in one line, the rest counted; it says so.
+    """
     return _render(
         ENTRY_TEMPLATE,
         lambda: build_context(
@@ -102,6 +112,7 @@ def render_html(
             report_id=report_id or default_report_id(result),
             classification=classification,
             print_mode=print_mode,
+            limits=limits,
         ),
         template_dir=template_dir,
         print_mode=print_mode,
@@ -183,8 +194,10 @@ def _render(
     roots = template_roots(template_dir)
     env = _environment(roots)
     try:
-        assets = _assets(env, script and not print_mode)
-        return env.get_template(template).render(assets=assets, **context())
+        values = context()
+        extra_css = (ABRIDGED_CSS,) if values.get("abridgements") else ()
+        assets = _assets(env, script and not print_mode, extra_css)
+        return env.get_template(template).render(assets=assets, **values)
     except TemplateError as exc:
         raise _template_failure(exc, roots) from None
     except (TypeError, ValueError, LookupError, ArithmeticError, AttributeError) as exc:
@@ -267,8 +280,11 @@ def _csp_hash(text: str) -> str:
     )
 
 
-def _assets(env: ImmutableSandboxedEnvironment, with_script: bool) -> Assets:
-    css = _asset_source(env, "assets/report.css") + "\n" + _asset_source(env, "assets/print.css")
+def _assets(
+    env: ImmutableSandboxedEnvironment, with_script: bool, extra_css: Sequence[str] = ()
+) -> Assets:
+    names = ("assets/report.css", "assets/print.css", *extra_css)
+    css = "\n".join(_asset_source(env, name) for name in names)
     for closing in ("</style", "</script"):
         if closing in css.lower():
             raise UsageError(f"the report stylesheet must not contain '{closing}'")

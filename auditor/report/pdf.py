@@ -34,6 +34,7 @@ from auditor.report.html import (
     render_vendor_html,
     template_roots,
 )
+from auditor.report.report_context import ReportLimits
 
 _INSTALL_HINT = (
     "PDF output needs WeasyPrint and the Pango library: pip install weasyprint, and on "
@@ -88,10 +89,14 @@ def render_pdf(
     template_dir: Path | None = None,
     report_id: str | None = None,
     classification: str = "CONFIDENTIAL",
+    limits: ReportLimits | None = None,
 ) -> bytes:
-    """The report as PDF bytes (the same content as :func:`render_html` in print layout)."""
+    """The report as PDF bytes (the same content as :func:`render_html` in print layout).
+
+    A large estate is abridged within ``limits``, as the HTML is (issue 9).
+    """
     return _print(
-        partial(render_html, result),
+        partial(render_html, result, limits=limits),
         report_id or default_report_id(result),
         result.audit_date,
         template_dir,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,6 +90,39 @@ def hospital() -> AuditResult:
 def bank() -> AuditResult:
     """The bank example (it has transfers outside the EEA)."""
     return audit([Path("examples/bank")])
+
+
+def _suffixed(subject: dict[str, str], n: int) -> dict[str, str]:
+    return {k: f"{v}-{n:02d}" if k == "system" else v for k, v in subject.items()}
+
+
+def enlarge(result: AuditResult, transfers_from: AuditResult, copies: int) -> AuditResult:
+    """The same estate ``copies`` times over, each copy on its own systems."""
+    findings, register, scores, transfers = [], [], [], []
+    for n in range(copies):
+        for f in result.findings:
+            fingerprint = hashlib.sha256(f"{f.fingerprint}/{n}".encode()).hexdigest()[:32]
+            findings.append(
+                f.model_copy(
+                    update={"fingerprint": fingerprint, "subject": _suffixed(f.subject, n)}
+                )
+            )
+        for row in result.inventory_register:
+            register.append(row.model_copy(update={"system": f"{row.system}-{n:02d}"}))
+        for card in result.scores:
+            if card.kind == "system":
+                scores.append(card.model_copy(update={"subject": f"{card.subject}-{n:02d}"}))
+        for t in transfers_from.transfers:
+            transfers.append(t.model_copy(update={"system": f"{t.system}-{n:02d}"}))
+    scores += [c for c in result.scores if c.kind != "system"]
+    return result.model_copy(
+        update={
+            "findings": findings,
+            "inventory_register": register,
+            "scores": scores,
+            "transfers": transfers,
+        }
+    )
 
 
 def write_hostile(folder: Path, host: str) -> Path:

@@ -3,6 +3,7 @@ no request leaves the page. With UPDATE_SCREENSHOTS=1 it also refreshes the docs
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +14,9 @@ import pytest
 from auditor.model.findings import AuditResult
 from auditor.model.policy import Severity
 from auditor.report.html import render_html
+from auditor.report.report_summary import ReportLimits
 from tests.conftest import ROOT
-from tests.report.conftest import TrapServer, audit
+from tests.report.conftest import TrapServer, audit, enlarge
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -152,6 +154,26 @@ def test_page_without_script_shows_every_finding(
     assert len(report.visible_findings()) == len(hospital.findings)
     assert report.console == []
     assert report.requests == [(tmp_path / "print.html").as_uri()]
+
+
+def test_filters_work_on_what_an_abridged_report_shows(
+    browser: Any, hospital: AuditResult, bank: AuditResult, tmp_path: Path
+) -> None:
+    large = enlarge(hospital, bank, 20)
+    limits = dataclasses.replace(ReportLimits.default(), detailed_findings=40, listed_findings=100)
+    report = open_report(browser, render_html(large, limits=limits), tmp_path / "large.html")
+    page = report.page
+    assert len(report.visible_findings()) == 40
+    assert page.inner_text("#filter-status") == "40 of 40 findings shown"
+    assert page.is_visible(".filter-scope")
+    page.uncheck("input[data-filter-severity=critical]")
+    assert 0 < len(report.visible_findings()) < 40
+    page.click("#filter-reset")
+    # Every one-line row has an anchor, so the plan's numbers link to it on screen.
+    listed = page.eval_on_selector_all("table.finding-lines tr[id]", "rows => rows.map(r => r.id)")
+    assert len(listed) == 100
+    assert report.console == []
+    assert report.requests == [(tmp_path / "large.html").as_uri()]
 
 
 def shoot(page: Any) -> None:

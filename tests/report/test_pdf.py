@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 from pathlib import Path
@@ -13,8 +14,10 @@ from auditor.model.findings import AuditResult
 from auditor.report import pdf as pdf_module
 from auditor.report.html import SECTIONS
 from auditor.report.pdf import RefusedURL, render_pdf, resolve_resource
+from auditor.report.report_context import build_context
+from auditor.report.report_summary import ReportLimits
 from auditor.resources import builtin_templates_dir
-from tests.report.conftest import TrapServer, audit
+from tests.report.conftest import TrapServer, audit, enlarge
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf is in the test extra: pip install -e '.[test]'")
 try:
@@ -108,6 +111,38 @@ def test_graphs_fit_the_page(hospital_pdf: bytes) -> None:
             break
     else:
         pytest.fail("no page with a dependency graph")
+
+
+def test_a_large_estate_gives_a_bounded_pdf_that_says_what_it_leaves_out(
+    hospital: AuditResult, bank: AuditResult
+) -> None:
+    # Issue 9: the PDF is abridged like the HTML; the counts and the notices stay complete.
+    large = enlarge(hospital, bank, 4)
+    limits = dataclasses.replace(
+        ReportLimits.default(),
+        detailed_findings=10,
+        listed_findings=20,
+        detailed_transfers=2,
+        scorecards=3,
+        register_systems=2,
+    )
+    context = build_context(
+        large, report_id="RA-x", classification="C", print_mode=True, limits=limits
+    )
+    text = _squeezed(pdf_text(render_pdf(large, limits=limits)))
+    total = len(large.findings)
+    assert _squeezed(f"10 of the {total} findings are shown in full") in text
+    assert _squeezed(f"the other {total - 30} are counted") in text
+    assert _squeezed("This report is abridged") in text
+    for view in (v for block in context["blocks"] for g in block.groups for v in g.items):
+        assert view.finding.fingerprint in text
+    for line in context["finding_lines"]:
+        assert (
+            _squeezed(f"{line.number} {line.system}") in text and line.finding.fingerprint in text
+        )
+    assert _squeezed("Findings by severity and rule") in text
+    assert _squeezed("Transfers by importer and conclusion") in text
+    assert _squeezed("SEAL levels across the") in text
 
 
 # ---------------------------------------------------------------- nothing is fetched
