@@ -42,9 +42,10 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 
 from auditor.audit import AuditOptions, failing_findings, run_audit
 from auditor.errors import AuditorError
+from auditor.loader.yamlsrc import paused_gc
 from auditor.model.findings import AuditResult
 from auditor.report.html import render_html
-from auditor.report.json_report import render_json
+from auditor.report.json_report import render_json_bytes
 from auditor.report.junit import render_junit
 from auditor.report.markdown import render_markdown
 from auditor.report.sarif import render_sarif
@@ -75,10 +76,10 @@ def audit_options(progress: Callable[[str], None] | None = None) -> AuditOptions
     return AuditOptions(today=TODAY, progress=progress)
 
 
-def writers(estate: Path) -> dict[str, Callable[[AuditResult], str]]:
-    """Each report writer as the CLI calls it (``--fail-on high`` for JUnit)."""
+def writers(estate: Path) -> dict[str, Callable[[AuditResult], str | bytes]]:
+    """Each report writer as the CLI calls it (``--fail-on high`` for JUnit; JSON as bytes)."""
     return {
-        "json": render_json,
+        "json": render_json_bytes,
         "sarif": lambda r: render_sarif(r, root=str(estate)),
         "junit": lambda r: render_junit(r, {f.fingerprint for f in failing_findings(r, "high")}),
         "markdown": render_markdown,
@@ -131,6 +132,9 @@ def measure(estate: Path, names: Sequence[str]) -> dict[str, object]:
         until = marks[index + 1][1] if index + 1 < len(marks) else end
         stages[label] = stages.get(label, 0.0) + until - began
 
+    # As the CLI does: the result is frozen out of the collector's sight, and the text
+    # writers run with the collector paused (the PDF, not measured here, is not).
+    gc.freeze()
     timings: dict[str, float] = {}
     sizes: dict[str, int] = {}
     peaks: dict[str, float] = {}
@@ -140,12 +144,13 @@ def measure(estate: Path, names: Sequence[str]) -> dict[str, object]:
         print(f"  [{estate.name}] writing {name}", file=sys.stderr, flush=True)
         began = time.perf_counter()
         try:
-            text = render[name](result)
+            with paused_gc():
+                text = render[name](result)
         except AuditorError as exc:  # e.g. a template error: report it, measure the rest
             failures[name] = str(exc)
             continue
         timings[name] = time.perf_counter() - began
-        sizes[name] = len(text.encode("utf-8"))
+        sizes[name] = len(text) if isinstance(text, bytes) else len(text.encode("utf-8"))
         peaks[name] = _peak_mb()
         del text
     severities = result.summary.findings_by_severity

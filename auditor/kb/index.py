@@ -83,6 +83,7 @@ class KnowledgeIndex:
         self.kb = kb
         self.taxonomy = taxonomy
         self.files = files  # path -> sha256, for the report's control block
+        self._blocs: dict[str, frozenset[str]] = {}  # asked for on every residency check
         self.laws: dict[str, Law] = {law.id: law for law in kb.laws}
         self.jurisdictions: dict[str, Jurisdiction] = {j.code: j for j in kb.jurisdictions}
         self.entities: dict[str, CatalogueEntity] = {e.id: e for e in kb.entities}
@@ -102,13 +103,15 @@ class KnowledgeIndex:
 
     def blocs_of(self, code: str) -> frozenset[str]:
         """Blocs a jurisdiction belongs to, with ``adequate`` computed from EEA and adequacy."""
+        cached = self._blocs.get(code)
+        if cached is not None:
+            return cached
         jurisdiction = self.jurisdictions.get(code)
-        if jurisdiction is None:
-            return frozenset()
-        blocs = set(jurisdiction.blocs)
-        if EEA_BLOC in blocs or jurisdiction.adequacy is not None:
+        blocs = set(jurisdiction.blocs) if jurisdiction is not None else set()
+        if jurisdiction is not None and (EEA_BLOC in blocs or jurisdiction.adequacy is not None):
             blocs.add(ADEQUATE_BLOC)
-        return frozenset(blocs)
+        found = self._blocs[code] = frozenset(blocs)
+        return found
 
     def in_area(self, code: str, allowed: list[str] | tuple[str, ...] | frozenset[str]) -> bool:
         """Is country ``code`` inside any of ``allowed`` (country codes or blocs)?"""
