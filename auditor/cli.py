@@ -446,10 +446,10 @@ def _audit_and_write(
             write_bytes(target, render_pdf(result, **report_args))  # type: ignore[arg-type]
             continue
         if name == "json":
-            from auditor.report.json_report import render_json_bytes
+            from auditor.report.json_report import json_chunks
 
             with paused_gc():
-                write_bytes(target, render_json_bytes(result))
+                write_bytes(target, json_chunks(result))
             continue
         # Text writers build large acyclic structures too; PDF layout is left to the
         # collector (WeasyPrint's box trees have parent links).

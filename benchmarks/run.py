@@ -45,7 +45,7 @@ from auditor.errors import AuditorError
 from auditor.loader.yamlsrc import paused_gc
 from auditor.model.findings import AuditResult
 from auditor.report.html import render_html
-from auditor.report.json_report import render_json_bytes
+from auditor.report.json_report import json_chunks
 from auditor.report.junit import render_junit
 from auditor.report.markdown import render_markdown
 from auditor.report.sarif import render_sarif
@@ -76,10 +76,20 @@ def audit_options(progress: Callable[[str], None] | None = None) -> AuditOptions
     return AuditOptions(today=TODAY, progress=progress)
 
 
-def writers(estate: Path) -> dict[str, Callable[[AuditResult], str | bytes]]:
-    """Each report writer as the CLI calls it (``--fail-on high`` for JUnit; JSON as bytes)."""
+def _stream_json(result: AuditResult) -> int:
+    """JSON as ``auditor audit --json`` writes it, chunk by chunk (to the null device here)."""
+    written = 0
+    with open(os.devnull, "wb") as sink:
+        for chunk in json_chunks(result):
+            written += sink.write(chunk)
+    return written
+
+
+def writers(estate: Path) -> dict[str, Callable[[AuditResult], str | bytes | int]]:
+    """Each report writer as the CLI calls it (``--fail-on high`` for JUnit; JSON streamed,
+    its size in bytes returned)."""
     return {
-        "json": render_json_bytes,
+        "json": _stream_json,
         "sarif": lambda r: render_sarif(r, root=str(estate)),
         "junit": lambda r: render_junit(r, {f.fingerprint for f in failing_findings(r, "high")}),
         "markdown": render_markdown,
@@ -150,7 +160,10 @@ def measure(estate: Path, names: Sequence[str]) -> dict[str, object]:
             failures[name] = str(exc)
             continue
         timings[name] = time.perf_counter() - began
-        sizes[name] = len(text) if isinstance(text, bytes) else len(text.encode("utf-8"))
+        if isinstance(text, int):
+            sizes[name] = text
+        else:
+            sizes[name] = len(text) if isinstance(text, bytes) else len(text.encode("utf-8"))
         peaks[name] = _peak_mb()
         del text
     severities = result.summary.findings_by_severity

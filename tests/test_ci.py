@@ -4,6 +4,7 @@ waivers, baselines, diff mode and the config file, through the command line."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -379,3 +380,26 @@ def test_limits_are_configurable_in_the_config_file(
     assert "over the limit" in capsys.readouterr().err
     (tmp_path / ".auditor.yaml").write_text("paths: [inv]\nfail_on: never\n")
     assert run("audit", "--quiet") == 0
+
+
+@pytest.mark.parametrize("name", ["hospital", "bank"])
+def test_streamed_json_is_the_same_bytes_as_one_serialisation(name: str, tmp_path: Path) -> None:
+    """`--json` is written chunk by chunk; it must equal the result serialised at once."""
+    from auditor.audit import AuditOptions, run_audit
+    from auditor.report import json_report
+
+    out = tmp_path / "r.json"
+    run("audit", str(EXAMPLES / name), "--json", str(out), "--today", "2026-11-28", "--quiet")
+    result = run_audit([EXAMPLES / name], AuditOptions(today=dt.date(2026, 11, 28)))
+    whole = json_report.render_json_bytes(result)
+    assert b"".join(json_report.json_chunks(result)) == whole
+    # small batches: every list is split, empty and one-item lists included
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(json_report, "_BATCH", 1)
+    try:
+        assert b"".join(json_report.json_chunks(result)) == whole
+    finally:
+        monkeypatch.undo()
+    assert out.read_bytes() == whole
+    written = json.loads(whole)
+    assert written["findings"] and written["exposures"]

@@ -11,6 +11,7 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from auditor.errors import EnvironmentFault
@@ -26,10 +27,13 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~mask
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Atomically replace ``path`` with ``data``; ``-`` writes to stdout."""
+def write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Atomically replace ``path`` with ``data`` (bytes, or chunks of bytes written as they
+    come, so a large output need not be held whole); ``-`` writes to stdout."""
+    chunks: Iterable[bytes] = (data,) if isinstance(data, bytes) else data
     if str(path) == "-":
-        sys.stdout.buffer.write(data)
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
     # Write through symbolic links (keep the link, replace its target), and write pipes
@@ -38,7 +42,8 @@ def write_bytes(path: Path, data: bytes) -> None:
     if real.exists() and not real.is_file():
         try:
             with open(real, "wb") as stream:
-                stream.write(data)
+                for chunk in chunks:
+                    stream.write(chunk)
         except OSError as exc:
             raise EnvironmentFault(f"cannot write {path}: {exc.strerror or exc}") from None
         return
@@ -50,7 +55,8 @@ def write_bytes(path: Path, data: bytes) -> None:
             "wb", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
         ) as handle:
             tmp_name = handle.name
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, _mode_for(path))
