@@ -445,15 +445,14 @@ def _audit_and_write(
 
             write_bytes(target, render_pdf(result, **report_args))  # type: ignore[arg-type]
             continue
-        if name == "json":
-            from auditor.report.json_report import json_chunks
-
-            with paused_gc():
-                write_bytes(target, json_chunks(result))
-            continue
         # Text writers build large acyclic structures too; PDF layout is left to the
         # collector (WeasyPrint's box trees have parent links).
         with paused_gc():
+            if name == "json":
+                from auditor.report.json_report import json_chunks
+
+                write_bytes(target, json_chunks(result))  # streamed: it can be 100s of MB
+                continue
             if name == "sarif":
                 from auditor.report.sarif import render_sarif
 

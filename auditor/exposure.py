@@ -216,15 +216,7 @@ class ExposureEngine:
         (entity, law) however many components the entity serves.
         """
         entity = self.graph.entities.get(party.entity)
-        if entity is None:
-            held: tuple[_Fired | None, _Fired | None] = (None, None)
-        else:
-            key = (entity.id, law.id)
-            cached = self._entity_triggers.get(key)
-            if cached is None:
-                cached = self._entity_triggers[key] = self._entity_level_triggers(entity, law)
-            held = cached
-        corporate, presence = held
+        corporate, presence = self._entity_level(entity, law)
         fired = corporate
         if fired is None and party.role == "operator":
             fired = self._territorial_trigger(rc, entity, law)
@@ -242,16 +234,24 @@ class ExposureEngine:
         cached = self._reach.get(entity.id)
         if cached is not None:
             return cached
-        reach: set[str] = set()
-        for law in self.kb.laws.values():
-            key = (entity.id, law.id)
-            held = self._entity_triggers.get(key)
-            if held is None:
-                held = self._entity_triggers[key] = self._entity_level_triggers(entity, law)
-            if held != (None, None):
-                reach.add(law.id)
-        found = self._reach[entity.id] = frozenset(reach)
+        found = self._reach[entity.id] = frozenset(
+            law.id
+            for law in self.kb.laws.values()
+            if self._entity_level(entity, law) != (None, None)
+        )
         return found
+
+    def _entity_level(
+        self, entity: ResolvedEntity | None, law: Law
+    ) -> tuple[_Fired | None, _Fired | None]:
+        """:meth:`_entity_level_triggers`, computed once per (entity, law)."""
+        if entity is None:
+            return None, None
+        key = (entity.id, law.id)
+        held = self._entity_triggers.get(key)
+        if held is None:
+            held = self._entity_triggers[key] = self._entity_level_triggers(entity, law)
+        return held
 
     def _applicable(
         self, law: Law, kind: TriggerKind, entity: ResolvedEntity | None

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -47,29 +46,16 @@ from auditor.rules.load import load_rules
 from auditor.rules.schema import Over, RuleSpec
 from auditor.rules.scores import Scorer
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
+# Loading and the audit run with Python's cyclic garbage collector paused
+# (``paused_gc``, used as a decorator below): an audit allocates hundreds of
+# thousands of long-lived objects (values, models, graph nodes, evidence hops)
+# and no reference cycles worth reclaiming, yet every full collection walks all
+# of them again. At 3,000 systems collections took more than half of the audit
+# (7.0 s with, 2.9 s without). The YAML floor the benchmarks compare against is
+# measured the same way.
 
 
-def gc_paused(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``func`` with Python's cyclic garbage collector paused (see ``paused_gc``).
-
-    An audit allocates hundreds of thousands of long-lived objects (values,
-    models, graph nodes, evidence hops) and no reference cycles worth reclaiming;
-    every full collection walks all of them again. At 3,000 systems collections
-    took more than half of the audit (7.0 s with, 2.9 s without). The YAML floor
-    the benchmarks compare against is measured the same way.
-    """
-
-    @functools.wraps(func)
-    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with paused_gc():
-            return func(*args, **kwargs)
-
-    return paused
-
-
-@gc_paused
+@paused_gc()
 def load_checked_inventory(
     paths: Sequence[Path],
     rule_dirs: Sequence[Path] = (),
@@ -223,7 +209,7 @@ def _display_input(path_text: str) -> str:
         return path.as_posix()
 
 
-@gc_paused
+@paused_gc()
 def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> AuditResult:
     """Load, check, build the graph, compute exposure, match the rules, score: the whole audit."""
     # Read the clock once, so a --since audit of the old tree uses the same date.
@@ -281,7 +267,7 @@ def _scan_organisation(country: str | None) -> InventoryFragment:
     )
 
 
-@gc_paused
+@paused_gc()
 def audit_inventory(
     inventory: Inventory,
     kb: KnowledgeIndex,

@@ -345,6 +345,57 @@ def _location(path: list[Hop]) -> tuple[str | None, int | None]:
     return (path[0].file, path[0].line) if path and path[0].file else (None, None)
 
 
+def _rule_findings(
+    rule: RuleSpec,
+    rows: list[Row],
+    kb: KnowledgeIndex,
+    policy: Policy | None,
+    text: Callable[[str], str],
+) -> list[Finding]:
+    """One finding per subject the rule matches, from its most severe matching row."""
+    found: list[Finding] = []
+    groups: dict[tuple[str, ...], list[tuple[Severity, Row]]] = {}
+    where = compile_where(rule.match.where)
+    for row in rows:
+        if where(row):
+            key = tuple(str(row.get(name, "")) for name in rule.subject)
+            groups.setdefault(key, []).append((_severity(rule, row, policy), row))
+    for key, items in sorted(groups.items()):
+        # Rows arrive in a fixed order (every subject list is sorted), so the first
+        # of the most severe matches is a deterministic choice.
+        severity, row = max(items, key=lambda item: SEVERITY_RANK[item[0]])
+        subject = dict(zip(rule.subject, key, strict=True))
+        path = row.get("_path")
+        evidence = list(path) if isinstance(path, list) else []
+        file, line = _location(evidence)
+        law_id = row.get("_law")
+        law = kb.laws.get(str(law_id)) if law_id else None
+        condition = text(fill(rule.messages.condition, row))
+        if len(items) > 1:
+            condition += f" ({len(items)} matching paths; the most severe is shown)"
+        found.append(
+            Finding(
+                rule_id=rule.id,
+                severity=severity,
+                title=text(fill(rule.title, row)),
+                fingerprint=fingerprint(rule.id, subject),
+                subject=subject,
+                condition=condition,
+                cause=text(fill(rule.messages.cause, row)),
+                effect=text(fill(rule.messages.effect, row)),
+                law=law.id if law else None,
+                citation=law.citation if law else None,
+                evidence=evidence,
+                remediation=text(fill(rule.remediation, row)),
+                frameworks=list(rule.frameworks),
+                confidence=str(row.get("confidence", "confirmed")),
+                location_file=file,
+                location_line=line,
+            )
+        )
+    return found
+
+
 def evaluate(
     rules: list[RuleSpec], builder: RowBuilder, kb: KnowledgeIndex, policy: Policy | None
 ) -> list[Finding]:
@@ -357,58 +408,18 @@ def evaluate(
     def text(value: str) -> str:
         return texts.setdefault(value, value)
 
-    findings: list[Finding] = []
-    done: list[Over] = []  # kinds whose last rule has been reached
     # Rules of one subject kind run together, and that kind's rows are dropped before
     # the next kind's are built: at most one kind's rows is held beside the findings.
-    kinds = list(dict.fromkeys(rule.match.over for rule in rules))
-    ordered = sorted(rules, key=lambda r: kinds.index(r.match.over))
-    for position, rule in enumerate(ordered):
-        over = rule.match.over
-        if all(r.match.over is not over for r in ordered[position + 1 :]):
-            done.append(over)
-        if rule.id in disabled:
-            continue
-        groups: dict[tuple[str, ...], list[tuple[Severity, Row]]] = {}
-        where = compile_where(rule.match.where)
-        for row in builder.rows(over):
-            if where(row):
-                key = tuple(str(row.get(name, "")) for name in rule.subject)
-                groups.setdefault(key, []).append((_severity(rule, row, policy), row))
-        for key, items in sorted(groups.items()):
-            # Rows arrive in a fixed order (every subject list is sorted), so the first
-            # of the most severe matches is a deterministic choice.
-            severity, row = max(items, key=lambda item: SEVERITY_RANK[item[0]])
-            subject = dict(zip(rule.subject, key, strict=True))
-            path = row.get("_path")
-            evidence = list(path) if isinstance(path, list) else []
-            file, line = _location(evidence)
-            law_id = row.get("_law")
-            law = kb.laws.get(str(law_id)) if law_id else None
-            condition = text(fill(rule.messages.condition, row))
-            if len(items) > 1:
-                condition += f" ({len(items)} matching paths; the most severe is shown)"
-            findings.append(
-                Finding(
-                    rule_id=rule.id,
-                    severity=severity,
-                    title=text(fill(rule.title, row)),
-                    fingerprint=fingerprint(rule.id, subject),
-                    subject=subject,
-                    condition=condition,
-                    cause=text(fill(rule.messages.cause, row)),
-                    effect=text(fill(rule.messages.effect, row)),
-                    law=law.id if law else None,
-                    citation=law.citation if law else None,
-                    evidence=evidence,
-                    remediation=text(fill(rule.remediation, row)),
-                    frameworks=list(rule.frameworks),
-                    confidence=str(row.get("confidence", "confirmed")),
-                    location_file=file,
-                    location_line=line,
-                )
-            )
-        while done:
-            builder.release(done.pop())
+    # (Knowledge-base fact rows are few, and the audit counts them afterwards.)
+    by_kind: dict[Over, list[RuleSpec]] = {}
+    for rule in rules:
+        by_kind.setdefault(rule.match.over, []).append(rule)
+    findings: list[Finding] = []
+    for over, kind_rules in by_kind.items():
+        for rule in kind_rules:
+            if rule.id not in disabled:
+                findings += _rule_findings(rule, builder.rows(over), kb, policy, text)
+        if over is not Over.KB_FACT:
+            builder.release(over)
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id, f.fingerprint))
     return findings
