@@ -31,6 +31,10 @@ from auditor.model.findings import (
     Sensitivity,
     Transfer,
     TransferConclusion,
+    make_exposure,
+    make_hop,
+    make_register_row,
+    make_transfer,
 )
 from auditor.model.inventory import DataAsset, KeyCustody, TransferTool, TransitProtection
 from auditor.model.kb import (
@@ -69,7 +73,7 @@ def hop(node: str, kind: str, span: SourceSpan | None) -> Hop:
     the path of every exposure that passes through it: one validated instance
     serves them all (bounded, so a long-lived process does not grow with it).
     """
-    return Hop(
+    return make_hop(
         node=node, kind=kind, file=span.path if span else None, line=span.line if span else None
     )
 
@@ -570,7 +574,7 @@ class ExposureEngine:
                 rc.component.span,
             )
         )
-        return Exposure(
+        return make_exposure(
             data_asset=asset_id,
             system=rc.system.id,
             component=rc.component.id,
@@ -800,7 +804,7 @@ class ExposureEngine:
                 entity.span if entity else None,
             ),
         ]
-        return Transfer(
+        return make_transfer(
             data_asset=asset_id,
             system=rc.system.id,
             component=rc.component.id,
@@ -1055,7 +1059,7 @@ def register_rows(engine: ExposureEngine, arrivals: dict[str, list[Arrival]]) ->
         seats = sorted(engine.controller_seats(operator)) if operator else []
         span = rc.component.span
         rows.append(
-            RegisterRow(
+            make_register_row(
                 system=rc.system.id,
                 system_name=rc.system.name or rc.system.id,
                 purpose=rc.system.purpose,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from auditor.model.findings import AuditResult
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TODAY = dt.date(2026, 11, 28)
@@ -19,3 +21,15 @@ def hospital_copy(tmp_path: Path) -> Path:
     target = tmp_path / "hospital"
     shutil.copytree(EXAMPLES / "hospital", target)
     return target
+
+
+def assert_revalidates(result: AuditResult) -> None:
+    """The result survives pydantic validation unchanged.
+
+    The audit builds its own output without validating it (``auditor.model.common.trusted``);
+    validating it here catches a value of the wrong type, or one validation would change
+    (a string with spaces at either end), in any model of the result.
+    """
+    again = AuditResult.model_validate(result.model_dump())
+    assert again == result
+    assert again.model_dump_json() == result.model_dump_json()

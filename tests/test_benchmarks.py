@@ -12,6 +12,7 @@ from auditor.audit import load_checked_inventory, run_audit
 from auditor.model.findings import AuditResult
 from benchmarks.generate import generate
 from benchmarks.run import TODAY, audit_options, writers
+from tests.conftest import assert_revalidates
 
 
 def _files(root: Path) -> list[str]:
@@ -101,6 +102,7 @@ def test_the_1k_estate_audits_with_a_mix_of_findings(result: AuditResult) -> Non
     assert max(kinds.values()) < 0.5 * sum(kinds.values())
     assert sum(1 for n in result.summary.findings_by_severity.values() if n) >= 4
     assert result.transfers and result.exposures
+    assert_revalidates(result)  # 25,000 findings built without validation, validated here
 
 
 def test_every_writer_renders_the_1k_result(estate: Path, result: AuditResult) -> None:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from auditor.audit import AuditOptions, run_audit
 from auditor.model.findings import AuditResult, MitigationState
-from tests.conftest import EXAMPLES, TODAY
+from tests.conftest import EXAMPLES, TODAY, assert_revalidates
 
 SECTIONS = ("entities", "data", "systems")
 EXAMPLE_NAMES = ["hospital", "ministry", "bank", "startup-saas"]
@@ -60,7 +60,9 @@ def write(
 
 
 def audit(folder: Path) -> AuditResult:
-    return run_audit([folder], AuditOptions(today=TODAY))
+    result = run_audit([folder], AuditOptions(today=TODAY))
+    assert_revalidates(result)
+    return result
 
 
 def without_positions(result: AuditResult) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -54,6 +54,64 @@ class StrictModel(BaseModel):
         use_enum_values=False,
         str_strip_whitespace=True,
     )
+
+
+_P = ParamSpec("_P")
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def trusted(model: Callable[_P, _M]) -> Callable[_P, _M]:
+    """A constructor of ``model`` for values the auditor computed itself, without validation.
+
+    Validation is for what comes from outside. The audit's own result (exposures,
+    findings, register rows: hundreds of thousands of models in a large estate) is
+    built from values already of the field types, and validating it again cost time
+    and memory: pydantic copies every string it validates, so texts and paths the
+    engine shares between findings were held once per finding, and each instance
+    kept its own set of field names (issue 9).
+
+    The constructor has the model's own signature, so the type checker checks every
+    call as it checks ``Model(...)``; defaults and default factories apply as usual.
+    Every instance shares one set of field names (``model_fields_set`` says every field
+    was set; nothing in the auditor asks), which ``model_copy`` copies before changing.
+    Values are not copied, stripped or coerced: the caller passes them as validation would
+    leave them (``tests/test_trusted_models.py`` re-validates whole audit results to hold
+    every caller to that).
+    """
+    cls = cast("type[BaseModel]", model)
+    missing = object()
+    template: dict[str, Any] = {}
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    for name, field in cls.model_fields.items():
+        if field.default_factory is not None:
+            factories.append((name, cast("Callable[[], Any]", field.default_factory)))
+        template[name] = missing if field.is_required() else field.default
+    fields_set = set(template)
+    required = frozenset(name for name, value in template.items() if value is missing)
+    new = cls.__new__
+    set_slot = object.__setattr__
+
+    def make(*args: _P.args, **values: _P.kwargs) -> _M:
+        if args:
+            raise TypeError(f"{cls.__name__} takes keyword arguments only")
+        state = template.copy()
+        state.update(values)  # keys already present keep the fields' order
+        if len(state) != len(template) or not required <= values.keys():
+            unknown = sorted(values.keys() - template.keys())
+            absent = sorted(required - values.keys())
+            raise TypeError(f"{cls.__name__}: unknown fields {unknown}, missing fields {absent}")
+        for name, factory in factories:
+            if name not in values:
+                state[name] = factory()
+        instance = new(cls)
+        set_slot(instance, "__dict__", state)
+        set_slot(instance, "__pydantic_fields_set__", fields_set)
+        set_slot(instance, "__pydantic_extra__", None)
+        set_slot(instance, "__pydantic_private__", None)
+        return cast("_M", instance)
+
+    make.__doc__ = f"A trusted {cls.__name__} (see :func:`trusted`)."
+    return make
 
 
 class Located(StrictModel):

@@ -6,7 +6,7 @@ import enum
 
 from pydantic import Field
 
-from auditor.model.common import StrictModel
+from auditor.model.common import StrictModel, trusted
 from auditor.model.kb import Access
 from auditor.model.policy import Severity
 
@@ -315,3 +315,12 @@ class AuditResult(StrictModel):
     graphs: list[SystemGraph] = Field(
         default_factory=list, description="Per-system pictures; left out of the JSON output."
     )
+
+
+# Constructors for the audit's own output, which is built from values it computed itself
+# and is not validated again (see :func:`auditor.model.common.trusted`).
+make_hop = trusted(Hop)
+make_exposure = trusted(Exposure)
+make_transfer = trusted(Transfer)
+make_finding = trusted(Finding)
+make_register_row = trusted(RegisterRow)

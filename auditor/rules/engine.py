@@ -16,6 +16,8 @@ from auditor.model.findings import (
     ObjectiveScore,
     Scorecard,
     Transfer,
+    make_finding,
+    make_hop,
 )
 from auditor.model.inventory import Inventory
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
@@ -196,7 +198,7 @@ class RowBuilder:
             "data_assets_text": ", ".join(g.data_assets),
             "sensitivity": g.sensitivity.value,
             "_path": [
-                Hop(
+                make_hop(
                     node=g.detail,
                     kind="gap",
                     file=g.span.path if g.span else None,
@@ -209,7 +211,7 @@ class RowBuilder:
     def _component(c: Row) -> Row:
         row = dict(c)
         row["_path"] = [
-            Hop(
+            make_hop(
                 node=f"{c['system']}/{c['component']}",
                 kind="component",
                 file=str(c["_span_file"]) or None,
@@ -235,7 +237,7 @@ class RowBuilder:
             "confidence": b.confidence,
             "_path": [
                 *b.path,
-                Hop(
+                make_hop(
                     node=f"{b.origin}: {b.allowed}",
                     kind="policy",
                     file=b.span.path if b.span else None,
@@ -264,7 +266,7 @@ class RowBuilder:
                     "note": fact.provenance.note or "",
                     "where": fact.where,
                     "_path": [
-                        Hop(
+                        make_hop(
                             node=f"{fact.subject} (as of {fact.provenance.as_of}, {fact.provenance.confidence.value})",
                             kind="kb",
                             file=path or None,
@@ -289,7 +291,7 @@ class RowBuilder:
                 if span is not None:
                     row["_path"] = [
                         *row["_path"],  # type: ignore[misc]
-                        Hop(
+                        make_hop(
                             node="policy minimum_seal",
                             kind="policy",
                             file=span.path,
@@ -312,7 +314,7 @@ def _seal_row(card: Scorecard, objective: ObjectiveScore) -> Row:
         "minimum": objective.minimum,
         "reasons_text": "; ".join(objective.reasons),
         "_path": [
-            Hop(
+            make_hop(
                 node=(
                     f"{card.subject}: {objective.objective} "
                     f"{'SEAL-' + str(objective.seal) if objective.seal is not None else 'not assessed'}"
@@ -356,6 +358,7 @@ def _rule_findings(
     found: list[Finding] = []
     groups: dict[tuple[str, ...], list[tuple[Severity, Row]]] = {}
     where = compile_where(rule.match.where)
+    frameworks = list(rule.frameworks)  # one list for all the rule's findings: they are frozen
     for row in rows:
         if where(row):
             key = tuple(str(row.get(name, "")) for name in rule.subject)
@@ -374,7 +377,7 @@ def _rule_findings(
         if len(items) > 1:
             condition += f" ({len(items)} matching paths; the most severe is shown)"
         found.append(
-            Finding(
+            make_finding(
                 rule_id=rule.id,
                 severity=severity,
                 title=text(fill(rule.title, row)),
@@ -387,7 +390,7 @@ def _rule_findings(
                 citation=law.citation if law else None,
                 evidence=evidence,
                 remediation=text(fill(rule.remediation, row)),
-                frameworks=list(rule.frameworks),
+                frameworks=frameworks,
                 confidence=str(row.get("confidence", "confirmed")),
                 location_file=file,
                 location_line=line,
@@ -406,6 +409,9 @@ def evaluate(
     texts: dict[str, str] = {}
 
     def text(value: str) -> str:
+        # Stripped as validating the finding would strip it (a placeholder filled with
+        # nothing can leave a space at either end).
+        value = value.strip()
         return texts.setdefault(value, value)
 
     # Rules of one subject kind run together, and that kind's rows are dropped before
