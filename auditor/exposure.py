@@ -457,8 +457,9 @@ class ExposureEngine:
                 for pe in party_exposures:
                     result.facts_used |= {f"law {pe.law.id}", pe.trigger_fact}
             for asset_id, arrival in reached:
+                head = self._head(asset_id, arrival, rc) if party_exposures else []
                 for pe in party_exposures:
-                    exposure = self._exposure(asset_id, arrival, rc, pe)
+                    exposure = self._exposure(asset_id, head, rc, pe)
                     result.exposures.append(exposure)
                     result.by_component.setdefault(key, []).append(exposure)
             result.gaps.extend(self._gaps(rc, [a for a, _ in reached]))
@@ -556,9 +557,9 @@ class ExposureEngine:
                         used.add(f"entity {parent.id}")
         return used
 
-    def _exposure(
-        self, asset_id: str, arrival: Arrival, rc: ResolvedComponent, pe: _PartyExposure
-    ) -> Exposure:
+    def _head(self, asset_id: str, arrival: Arrival, rc: ResolvedComponent) -> list[Hop]:
+        """The first steps of an exposure path: the data, how it arrives, the component
+        (the same for every party and law that reaches the data there)."""
         asset = self.assets[asset_id]
         head = [hop(asset.name or asset.id, "data", asset.span)]
         if arrival.flow is not None:
@@ -574,6 +575,11 @@ class ExposureEngine:
                 rc.component.span,
             )
         )
+        return head
+
+    def _exposure(
+        self, asset_id: str, head: list[Hop], rc: ResolvedComponent, pe: _PartyExposure
+    ) -> Exposure:
         return make_exposure(
             data_asset=asset_id,
             system=rc.system.id,
@@ -941,6 +947,7 @@ class ExposureEngine:
                             )
                         )
             for origin, allowed, reach_allowed, span in requirements:
+                located, reachable = self.kb.area(allowed), self.kb.area(reach_allowed)
                 for arrival in items:
                     rc = self.graph.components[arrival.component]
                     for role in (
@@ -950,7 +957,7 @@ class ExposureEngine:
                     ):
                         place = rc.places[role]
                         inside = place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE) and all(
-                            self.kb.in_area(c, allowed) for c in place.countries
+                            located(c) for c in place.countries
                         )
                         if not inside:
                             breaches.append(
@@ -978,8 +985,8 @@ class ExposureEngine:
                                 )
                             )
                 for exposure in exposures_by_asset.get(asset_id, []):
-                    if exposure.mitigation is MitigationState.MITIGATED or self.kb.in_area(
-                        exposure.jurisdiction, reach_allowed
+                    if exposure.mitigation is MitigationState.MITIGATED or reachable(
+                        exposure.jurisdiction
                     ):
                         continue
                     breaches.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from auditor.model.common import Classification, Provenance
@@ -84,6 +84,7 @@ class KnowledgeIndex:
         self.taxonomy = taxonomy
         self.files = files  # path -> sha256, for the report's control block
         self._blocs: dict[str, frozenset[str]] = {}  # asked for on every residency check
+        self._areas: dict[tuple[str, ...], Callable[[str], bool]] = {}
         self.laws: dict[str, Law] = {law.id: law for law in kb.laws}
         self.jurisdictions: dict[str, Jurisdiction] = {j.code: j for j in kb.jurisdictions}
         self.entities: dict[str, CatalogueEntity] = {e.id: e for e in kb.entities}
@@ -116,6 +117,25 @@ class KnowledgeIndex:
     def in_area(self, code: str, allowed: list[str] | tuple[str, ...] | frozenset[str]) -> bool:
         """Is country ``code`` inside any of ``allowed`` (country codes or blocs)?"""
         return code in allowed or bool(self.blocs_of(code) & set(allowed))
+
+    def area(self, allowed: list[str] | tuple[str, ...]) -> Callable[[str], bool]:
+        """:meth:`in_area` for one ``allowed`` list, as a function of the country, remembering
+        its answers (a residency requirement is tested against every place its data reaches)."""
+        key = tuple(allowed)
+        known = self._areas.get(key)
+        if known is not None:
+            return known
+        wanted = frozenset(allowed)
+        answers: dict[str, bool] = {}
+
+        def inside(code: str) -> bool:
+            answer = answers.get(code)
+            if answer is None:
+                answer = answers[code] = code in wanted or bool(self.blocs_of(code) & wanted)
+            return answer
+
+        self._areas[key] = inside
+        return inside
 
     def is_eea(self, code: str) -> bool:
         """The country is in the European Economic Area."""

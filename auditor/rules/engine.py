@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import assert_never
 
 from auditor.exposure import ExposureResult, Gap, ResidencyBreach
@@ -30,6 +30,21 @@ def fingerprint(rule_id: str, subject: dict[str, str]) -> str:
     """Stable id of a finding: rule and subject ids (including the law), never line numbers."""
     text = rule_id + "|" + "|".join(f"{k}={v}" for k, v in sorted(subject.items()))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def fingerprinter(rule_id: str, names: Sequence[str]) -> Callable[[Sequence[str]], str]:
+    """``fingerprint(rule_id, dict(zip(names, values)))`` as a function of the values, with
+    the sorting done once per rule rather than once per finding."""
+    last = {name: i for i, name in enumerate(names)}  # a repeated name keeps its last value
+    order = sorted(last.items())
+    labels = [(name + "=", i) for name, i in order]
+    prefix = rule_id + "|"
+
+    def of(values: Sequence[str]) -> str:
+        text = prefix + "|".join([label + values[i] for label, i in labels])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+    return of
 
 
 def _compare(op: Op, actual: object, expected: Scalar | list[Scalar] | None) -> bool:
@@ -335,6 +350,19 @@ def _severity(rule: RuleSpec, row: Row, policy: Policy | None) -> Severity:
     return rule.severity
 
 
+def _severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Row], Severity]:
+    """:func:`_severity` of one rule as a function of the row (a constant when it is one)."""
+    fixed: Severity | None = None
+    if policy is not None and rule.id in policy.severity_overrides:
+        fixed = policy.severity_overrides[rule.id]
+    elif not rule.severity_when:
+        fixed = rule.severity
+    if fixed is not None:
+        constant = fixed
+        return lambda row: constant
+    return lambda row: _severity(rule, row, policy)
+
+
 def _location(path: list[Hop]) -> tuple[str | None, int | None]:
     """The inventory line a finding points at: its component, else the first inventory hop."""
     inventory = [h for h in path if h.file and not h.file.startswith("rules/")]
@@ -358,15 +386,20 @@ def _rule_findings(
     found: list[Finding] = []
     groups: dict[tuple[str, ...], list[tuple[Severity, Row]]] = {}
     where = compile_where(rule.match.where)
+    severity_of = _severity_of(rule, policy)
+    fingerprint_of = fingerprinter(rule.id, rule.subject)
     frameworks = list(rule.frameworks)  # one list for all the rule's findings: they are frozen
+    names = rule.subject
     for row in rows:
         if where(row):
-            key = tuple(str(row.get(name, "")) for name in rule.subject)
-            groups.setdefault(key, []).append((_severity(rule, row, policy), row))
+            key = tuple([str(row.get(name, "")) for name in names])
+            groups.setdefault(key, []).append((severity_of(row), row))
     for key, items in sorted(groups.items()):
         # Rows arrive in a fixed order (every subject list is sorted), so the first
         # of the most severe matches is a deterministic choice.
-        severity, row = max(items, key=lambda item: SEVERITY_RANK[item[0]])
+        severity, row = (
+            items[0] if len(items) == 1 else max(items, key=lambda item: SEVERITY_RANK[item[0]])
+        )
         subject = dict(zip(rule.subject, key, strict=True))
         path = row.get("_path")
         evidence = list(path) if isinstance(path, list) else []
@@ -381,7 +414,7 @@ def _rule_findings(
                 rule_id=rule.id,
                 severity=severity,
                 title=text(fill(rule.title, row)),
-                fingerprint=fingerprint(rule.id, subject),
+                fingerprint=fingerprint_of(key),
                 subject=subject,
                 condition=condition,
                 cause=text(fill(rule.messages.cause, row)),
