@@ -1039,31 +1039,46 @@ def register_rows(engine: ExposureEngine, arrivals: dict[str, list[Arrival]]) ->
     for asset_id, items in arrivals.items():
         for arrival in items:
             reached.setdefault(arrival.component, set()).add(asset_id)
-    rows: list[RegisterRow] = []
-    for key in sorted(graph.components):
-        rc = graph.components[key]
-        operator = next((p.entity for p in rc.parties if p.role == "operator"), "")
-        operator_entity = graph.entities.get(operator)
-        chain_text = ""
-        if operator:
-            chains = engine.chains(operator)[0]
+    # Thousands of components share a few operators and data-asset sets: their chain,
+    # seats, categories and subjects are worked out once each.
+    operators: dict[str, tuple[str, str]] = {}
+    asset_sets: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
+
+    def operator_facts(operator: str) -> tuple[str, str]:
+        """The operator's ownership chain and the countries controlling it, in words."""
+        if operator not in operators:
+            chains, unknown = engine.chains(operator)
             longest = max(chains, key=len, default=[])
-            names = [engine._entity_label(operator_entity, operator)]
+            names = [engine._entity_label(graph.entities.get(operator), operator)]
             names += [
                 engine._entity_label(graph.entities.get(link.parent), link.parent)
                 for link in longest
             ]
             chain_text = " -> ".join(names)
-            if engine.chains(operator)[1]:
+            if unknown:
                 chain_text += " (ownership unknown beyond)"
+            seats = sorted(engine.controller_seats(operator))
+            operators[operator] = (chain_text, ", ".join(seats) if seats else "unknown")
+        return operators[operator]
+
+    rows: list[RegisterRow] = []
+    for key in sorted(graph.components):
+        rc = graph.components[key]
+        operator = next((p.entity for p in rc.parties if p.role == "operator"), "")
+        operator_entity = graph.entities.get(operator)
+        chain_text, seats_text = operator_facts(operator) if operator else ("", "unknown")
         assets = sorted(reached.get(key, set()))
-        categories = sorted({c for a in assets for c in engine.assets[a].categories})
-        subjects = sorted({s for a in assets for s in engine.assets[a].subjects})
+        held = tuple(assets)
+        if held not in asset_sets:
+            asset_sets[held] = (
+                sorted({c for a in assets for c in engine.assets[a].categories}),
+                sorted({s for a in assets for s in engine.assets[a].subjects}),
+            )
+        categories, subjects = asset_sets[held]  # shared lists: rows are frozen
         model = rc.component.model
         supplier_entity = (
             graph.entities.get(rc.vendor.operator or "") if rc.vendor else operator_entity
         )
-        seats = sorted(engine.controller_seats(operator)) if operator else []
         span = rc.component.span
         rows.append(
             make_register_row(
@@ -1081,7 +1096,7 @@ def register_rows(engine: ExposureEngine, arrivals: dict[str, list[Arrival]]) ->
                 supplier=rc.vendor.name
                 if rc.vendor
                 else (supplier_entity.name if supplier_entity else ""),
-                supplier_country=", ".join(seats) if seats else "unknown",
+                supplier_country=seats_text,
                 operator=operator_entity.name if operator_entity else operator or "unknown",
                 parent_chain=chain_text,
                 processing=rc.places[LocationRole.PROCESSING].label,

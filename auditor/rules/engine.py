@@ -123,10 +123,6 @@ def compile_where(conditions: Iterable[Condition]) -> Predicate:
     return every
 
 
-def _equal_or_in(actual: object, wanted: Scalar | list[Scalar]) -> bool:
-    return actual in wanted if isinstance(wanted, list) else actual == wanted
-
-
 class RowBuilder:
     """Flat rows of each subject kind, with evidence attached under private keys."""
 
@@ -341,17 +337,10 @@ def _seal_row(card: Scorecard, objective: ObjectiveScore) -> Row:
     }
 
 
-def _severity(rule: RuleSpec, row: Row, policy: Policy | None) -> Severity:
-    if policy is not None and rule.id in policy.severity_overrides:
-        return policy.severity_overrides[rule.id]
-    for case in rule.severity_when:
-        if all(_equal_or_in(row.get(k), v) for k, v in case.when.items()):
-            return case.severity
-    return rule.severity
-
-
 def _severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Row], Severity]:
-    """:func:`_severity` of one rule as a function of the row (a constant when it is one)."""
+    """A rule's severity as a function of the matching row: the policy's override, else the
+    first ``severity_when`` case whose fields equal (or are in) its values, else the rule's
+    own (a constant when it cannot vary)."""
     fixed: Severity | None = None
     if policy is not None and rule.id in policy.severity_overrides:
         fixed = policy.severity_overrides[rule.id]
@@ -360,7 +349,26 @@ def _severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Row], Sever
     if fixed is not None:
         constant = fixed
         return lambda row: constant
-    return lambda row: _severity(rule, row, policy)
+    # Each case as compiled conditions: equal to the value, or in the list.
+    cases = [
+        (
+            compile_where(
+                Condition(field=name, op=Op.IN if isinstance(wanted, list) else Op.EQ, value=wanted)
+                for name, wanted in case.when.items()
+            ),
+            case.severity,
+        )
+        for case in rule.severity_when
+    ]
+    otherwise = rule.severity
+
+    def severity(row: Row) -> Severity:
+        for holds, level in cases:
+            if holds(row):
+                return level
+        return otherwise
+
+    return severity
 
 
 def _location(path: list[Hop]) -> tuple[str | None, int | None]:
@@ -402,7 +410,8 @@ def _rule_findings(
         )
         subject = dict(zip(rule.subject, key, strict=True))
         path = row.get("_path")
-        evidence = list(path) if isinstance(path, list) else []
+        # The row's path is its exposure's (or its own) list: shared, as both are frozen.
+        evidence: list[Hop] = path if isinstance(path, list) else []
         file, line = _location(evidence)
         law_id = row.get("_law")
         law = kb.laws.get(str(law_id)) if law_id else None

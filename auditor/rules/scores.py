@@ -13,7 +13,12 @@ from collections.abc import Callable
 
 from auditor.exposure import ExposureEngine
 from auditor.graph.resolve import PlaceKind, ResolvedComponent
-from auditor.model.findings import ObjectiveScore, Scorecard
+from auditor.model.findings import (
+    ObjectiveScore,
+    Scorecard,
+    make_objective_score,
+    make_scorecard,
+)
 from auditor.model.inventory import ComponentKind, KeyCustody
 from auditor.model.kb import LocationRole
 from auditor.model.policy import Policy
@@ -34,6 +39,8 @@ NOT_DESCRIBED = {
     "SOV-7": "certifications and security operations are not assessed from the inventory",
     "SOV-8": "environmental data is not part of the inventory",
 }
+
+NOT_DESCRIBED_REASONS = {code: [why] for code, why in NOT_DESCRIBED.items()}
 
 Level = tuple[int | None, str]
 
@@ -193,13 +200,13 @@ class Scorer:
             minimum = minimums.get(code)
             if code in NOT_DESCRIBED:
                 objectives.append(
-                    ObjectiveScore(
+                    make_objective_score(
                         objective=code,
                         name=name,
                         weight=weight,
                         seal=None,
                         minimum=minimum,
-                        reasons=[NOT_DESCRIBED[code]],
+                        reasons=NOT_DESCRIBED_REASONS[code],  # shared: cards are frozen
                     )
                 )
                 continue
@@ -208,7 +215,7 @@ class Scorer:
                 levels = [lv for lv in levels if lv[2] != "not a model component"]
             if not levels:
                 objectives.append(
-                    ObjectiveScore(
+                    make_objective_score(
                         objective=code,
                         name=name,
                         weight=weight,
@@ -221,7 +228,7 @@ class Scorer:
             unknown = _reasons([(key, why) for key, level, why in levels if level is None])
             if unknown:
                 objectives.append(
-                    ObjectiveScore(
+                    make_objective_score(
                         objective=code,
                         name=name,
                         weight=weight,
@@ -234,7 +241,7 @@ class Scorer:
             lowest = min(level for _, level, _ in levels if level is not None)
             reasons = _reasons([(key, why) for key, level, why in levels if level == lowest])
             objectives.append(
-                ObjectiveScore(
+                make_objective_score(
                     objective=code,
                     name=name,
                     weight=weight,
@@ -244,13 +251,13 @@ class Scorer:
                 )
             )
         assessed = [o for o in objectives if o.seal is not None]
-        assessed_weight = sum(o.weight for o in assessed)
+        assessed_weight = sum((o.weight for o in assessed), 0.0)  # a float, also when empty
         score = (
             round(sum(o.weight * (o.seal or 0) / 4 for o in assessed) / assessed_weight * 100, 1)
             if assessed_weight
             else None
         )
-        return Scorecard(
+        return make_scorecard(
             subject=subject,
             kind=kind,
             objectives=objectives,
