@@ -314,8 +314,12 @@ def scan(obj: Context, /, directory: Path, **flags: object) -> None:
 def _run_audit(
     paths: tuple[Path, ...], rule_dirs: tuple[Path, ...], flags: dict[str, object]
 ) -> ExitCode:
+    from auditor.report.output import all_or_nothing
+
     try:
-        return _audit_and_write(paths, rule_dirs, flags)
+        # Every report of the run lands, or none does (a failing PDF keeps the old JSON too).
+        with all_or_nothing():
+            return _audit_and_write(paths, rule_dirs, flags)
     finally:
         gc.unfreeze()  # in-process callers (tests, embedding) get a normal collector back
 
@@ -599,28 +603,32 @@ def compare(
     from auditor.audit.compare import compare as run_compare
     from auditor.audit.compare import export_inventories as write_inventories
     from auditor.report.compare_text import render_comparison_json, render_comparison_text
-    from auditor.report.output import write_bytes, write_text
+    from auditor.report.output import all_or_nothing, write_bytes, write_text
 
     _refuse_overwriting_inputs(
         [p for p in (json_out, html_out, pdf_out) if p], (options_file,), None
     )
     comparison = run_compare(options_file, obj.rule_dirs, today.date() if today else None)
-    if json_out is not None:
-        write_text(json_out, render_comparison_json(comparison))
-    if html_out is not None:
-        from auditor.report.html import render_comparison_html
+    exported: list[Path] = []
+    with all_or_nothing():  # every file lands, or none does
+        if json_out is not None:
+            write_text(json_out, render_comparison_json(comparison))
+        if html_out is not None:
+            from auditor.report.html import render_comparison_html
 
-        write_text(html_out, render_comparison_html(comparison))
-    if pdf_out is not None:
-        from auditor.report.pdf import render_comparison_pdf
+            write_text(html_out, render_comparison_html(comparison))
+        if pdf_out is not None:
+            from auditor.report.pdf import render_comparison_pdf
 
-        write_bytes(pdf_out, render_comparison_pdf(comparison))
-    if export_inventories is not None:
-        for relative, text in write_inventories(options_file):
-            target = export_inventories / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_text(target, text)
-            click.echo(f"wrote {target}", err=True)
+            write_bytes(pdf_out, render_comparison_pdf(comparison))
+        if export_inventories is not None:
+            for relative, text in write_inventories(options_file):
+                target = export_inventories / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_text(target, text)
+                exported.append(target)
+    for target in exported:
+        click.echo(f"wrote {target}", err=True)
     if not quiet and not (json_out is not None and str(json_out) == "-"):
         click.echo(render_comparison_text(comparison), nl=False)
 
@@ -713,20 +721,21 @@ def vendor_show(obj: Context, /, ident: str, html_out: Path | None, pdf_out: Pat
     """Due-diligence sheet: entity chain, laws that reach it and why, residency options, sources."""
     from auditor.audit import vendor_sheet
     from auditor.audit.text import vendor_assessment
-    from auditor.report.output import write_bytes, write_text
+    from auditor.report.output import all_or_nothing, write_bytes, write_text
 
     if html_out is None and pdf_out is None:
         click.echo(vendor_sheet(ident, obj.rule_dirs))
         return
     sheet = vendor_assessment(ident, obj.rule_dirs)
-    if html_out is not None:
-        from auditor.report.html import render_vendor_html
+    with all_or_nothing():
+        if html_out is not None:
+            from auditor.report.html import render_vendor_html
 
-        write_text(html_out, render_vendor_html(sheet))
-    if pdf_out is not None:
-        from auditor.report.pdf import render_vendor_pdf
+            write_text(html_out, render_vendor_html(sheet))
+        if pdf_out is not None:
+            from auditor.report.pdf import render_vendor_pdf
 
-        write_bytes(pdf_out, render_vendor_pdf(sheet))
+            write_bytes(pdf_out, render_vendor_pdf(sheet))
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -3,6 +3,11 @@
 Each file is written to a temporary file in the same folder, flushed to disk
 and renamed over the target in one step: an interrupted run (Ctrl-C, SIGTERM,
 a full disk) leaves the previous report intact.
+
+A command that writes several reports writes them inside :func:`all_or_nothing`:
+every report is staged that way first and the renames come last, so a failure
+while rendering or writing the third report leaves the first two as they were
+too, and the reports on disk always belong to one run.
 """
 
 from __future__ import annotations
@@ -11,10 +16,53 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from auditor.errors import EnvironmentFault
+
+# (temporary file, target) pairs waiting for the end of the current all_or_nothing block.
+_staged: ContextVar[list[tuple[str, Path]] | None] = ContextVar("_staged", default=None)
+
+
+@contextlib.contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """Files written in the block replace their targets together when it ends without error;
+    if anything in it fails (or is interrupted), every target keeps its previous content.
+
+    Standard output and pipes or devices are written as they come: they cannot be taken
+    back. A nested block belongs to the outer one.
+    """
+    if _staged.get() is not None:
+        yield
+        return
+    staged: list[tuple[str, Path]] = []
+    token = _staged.set(staged)
+    try:
+        yield
+    except BaseException:
+        _discard(staged)
+        raise
+    finally:
+        _staged.reset(token)
+    for done, (tmp_name, path) in enumerate(staged):
+        try:
+            os.replace(tmp_name, path)
+        except BaseException as exc:
+            _discard(staged[done:])
+            landed = ", ".join(str(target) for _, target in staged[:done]) or "none"
+            if not isinstance(exc, OSError):
+                raise
+            raise EnvironmentFault(
+                f"cannot write {path}: {exc.strerror or exc} (written before the failure: {landed})"
+            ) from None
+
+
+def _discard(staged: list[tuple[str, Path]]) -> None:
+    for tmp_name, _ in staged:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
 
 
 def _mode_for(path: Path) -> int:
@@ -60,7 +108,11 @@ def write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, _mode_for(path))
-        os.replace(tmp_name, path)
+        batch = _staged.get()
+        if batch is not None:
+            batch.append((tmp_name, path))  # renamed when the all_or_nothing block ends
+        else:
+            os.replace(tmp_name, path)
         tmp_name = None
     except OSError as exc:
         raise EnvironmentFault(f"cannot write {path}: {exc.strerror or exc}") from None

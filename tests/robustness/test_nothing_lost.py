@@ -134,6 +134,107 @@ def test_a_successful_run_replaces_every_report_and_leaves_no_temp_file(
     assert temp_files(workspace) == []
 
 
+def test_a_failure_in_a_later_report_keeps_the_earlier_ones_too(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reports of one run land together: the third failing keeps the first two unwritten."""
+    reports = workspace / "reports"
+    real_fsync = os.fsync
+    calls: list[int] = []
+
+    def third_fails(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", third_fails)
+    code, out, err = run_cli(
+        audit_args(str(workspace / "inventory"), extra=["--quiet", *_outputs(reports)]), capsys
+    )
+    monkeypatch.undo()
+    assert code == 5, err
+    assert "No space left on device" in err and "Traceback" not in out + err
+    assert len(calls) == 3
+    for name in OUTPUTS:
+        assert (reports / f"report.{SUFFIX[name]}").read_bytes() == PREVIOUS, name
+    assert temp_files(workspace) == []
+
+
+def test_a_report_template_error_keeps_the_json_written_before_it(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = workspace / "reports"
+    broken = workspace / "templates"
+    broken.mkdir()
+    (broken / "report.html.j2").write_text("{% for x in %}\n")
+    code, out, err = run_cli(
+        audit_args(
+            str(workspace / "inventory"),
+            extra=[
+                "--quiet",
+                *_outputs(reports, ("json", "sarif")),
+                "--html",
+                str(reports / "report.html"),
+                "--template-dir",
+                str(broken),
+            ],
+        ),
+        capsys,
+    )
+    assert code == 2, err
+    assert "report template error" in err and "Traceback" not in out + err
+    assert (reports / "report.json").read_bytes() == PREVIOUS
+    assert (reports / "report.sarif").read_bytes() == PREVIOUS
+    assert not (reports / "report.html").exists()
+    assert temp_files(workspace) == []
+
+
+def test_a_rename_failing_part_way_says_which_reports_were_replaced(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = workspace / "reports"
+    real_replace = os.replace
+    calls: list[object] = []
+
+    def second_fails(src: str, dst: object) -> None:
+        calls.append(dst)
+        if len(calls) == 2:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    code, out, err = run_cli(
+        audit_args(str(workspace / "inventory"), extra=["--quiet", *_outputs(reports)]), capsys
+    )
+    monkeypatch.undo()
+    assert code == 5, err
+    assert "Traceback" not in out + err
+    json_report = reports / "report.json"
+    assert f"written before the failure: {json_report}" in " ".join(err.split())
+    assert json_report.read_bytes() != PREVIOUS  # the one rename that happened
+    for name in OUTPUTS[1:]:
+        assert (reports / f"report.{SUFFIX[name]}").read_bytes() == PREVIOUS, name
+    assert temp_files(workspace) == []
+
+
+def test_a_nested_block_belongs_to_the_outer_one(tmp_path: Path) -> None:
+    from auditor.report.output import all_or_nothing, write_text
+
+    target = tmp_path / "report.md"
+    target.write_bytes(PREVIOUS)
+    with pytest.raises(RuntimeError), all_or_nothing():
+        with all_or_nothing():
+            write_text(target, "new\n")
+        assert target.read_bytes() == PREVIOUS  # the inner block's end commits nothing
+        raise RuntimeError("a later report fails")
+    assert target.read_bytes() == PREVIOUS
+    assert temp_files(tmp_path) == []
+    with all_or_nothing():
+        write_text(target, "new\n")
+    assert target.read_text() == "new\n"
+
+
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
