@@ -457,14 +457,16 @@ def _audit_and_write(
 
                 write_bytes(target, json_chunks(result))  # streamed: it can be 100s of MB
                 continue
+            if name == "junit":
+                from auditor.report.junit import junit_chunks
+
+                # streamed too: 250,000 findings make over 400 MB of XML
+                write_bytes(target, junit_chunks(result, {f.fingerprint for f in failing}))
+                continue
             if name == "sarif":
                 from auditor.report.sarif import render_sarif
 
                 text = render_sarif(result, root=str(Path.cwd()))
-            elif name == "junit":
-                from auditor.report.junit import render_junit
-
-                text = render_junit(result, {f.fingerprint for f in failing})
             elif name == "markdown":
                 from auditor.report.markdown import render_markdown
 

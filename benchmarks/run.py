@@ -10,8 +10,10 @@ resident memory (ru_maxrss) belongs to that size alone. In that process:
    files were read once before, untimed, so both see a warm page cache.
 2. audit: ``run_audit`` with ``AuditOptions(today=2026-11-28, progress=...)``;
    each stage lasts from the progress call that names it to the next one.
-3. writers: JSON, SARIF, JUnit, Markdown and HTML rendered to a string in
-   memory (nothing written to disk), each timed alone, in that order.
+3. writers: JSON, SARIF, JUnit, Markdown and HTML, each timed alone, in that
+   order, as the CLI runs them: JSON and JUnit streamed chunk by chunk to the
+   null device, the others rendered to a string in memory (nothing is written
+   to disk).
 
 It prints Markdown tables (estate and stages, writers, targets);
 ``--markdown FILE`` and ``--json FILE`` write them too. ``--estates DIR``
@@ -31,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +48,7 @@ from auditor.loader.yamlsrc import paused_gc
 from auditor.model.findings import AuditResult
 from auditor.report.html import render_html
 from auditor.report.json_report import json_chunks
-from auditor.report.junit import render_junit
+from auditor.report.junit import junit_chunks
 from auditor.report.markdown import render_markdown
 from auditor.report.sarif import render_sarif
 from benchmarks.generate import EstateStats, generate
@@ -76,22 +78,33 @@ def audit_options(progress: Callable[[str], None] | None = None) -> AuditOptions
     return AuditOptions(today=TODAY, progress=progress)
 
 
-def _stream_json(result: AuditResult) -> int:
-    """JSON as ``auditor audit --json`` writes it, chunk by chunk (to the null device here)."""
+def _to_null(chunks: Iterable[bytes]) -> int:
+    """Write chunks to the null device as they come, as the CLI writes them to a file."""
     written = 0
     with open(os.devnull, "wb") as sink:
-        for chunk in json_chunks(result):
+        for chunk in chunks:
             written += sink.write(chunk)
     return written
 
 
+def _stream_json(result: AuditResult) -> int:
+    """JSON as ``auditor audit --json`` writes it, chunk by chunk (to the null device here)."""
+    return _to_null(json_chunks(result))
+
+
+def _stream_junit(result: AuditResult) -> int:
+    """JUnit XML as ``auditor audit --junit`` writes it (``--fail-on high``), chunk by chunk."""
+    failing = {f.fingerprint for f in failing_findings(result, "high")}
+    return _to_null(junit_chunks(result, failing))
+
+
 def writers(estate: Path) -> dict[str, Callable[[AuditResult], str | bytes | int]]:
-    """Each report writer as the CLI calls it (``--fail-on high`` for JUnit; JSON streamed,
-    its size in bytes returned)."""
+    """Each report writer as the CLI calls it (``--fail-on high`` for JUnit; JSON and JUnit
+    streamed, their size in bytes returned)."""
     return {
         "json": _stream_json,
         "sarif": lambda r: render_sarif(r, root=str(estate)),
-        "junit": lambda r: render_junit(r, {f.fingerprint for f in failing_findings(r, "high")}),
+        "junit": _stream_junit,
         "markdown": render_markdown,
         "html": render_html,
     }
