@@ -9,9 +9,10 @@ whose shared bookkeeping never leaks between instances.
 from __future__ import annotations
 
 import pytest
+from pydantic import field_validator
 
 from auditor.audit import AuditOptions, run_audit
-from auditor.model.common import trusted
+from auditor.model.common import StrictModel, trusted
 from auditor.model.findings import AuditResult, Finding, FrameworkRef, Hop, Summary
 from auditor.model.policy import Severity
 from tests.conftest import EXAMPLES, TODAY, assert_revalidates
@@ -90,6 +91,19 @@ def test_missing_unknown_and_positional_arguments_are_refused() -> None:
         make(node="x", kind="data", colour="red")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="keyword arguments only"):
         make("x")  # type: ignore[misc]
+
+
+def test_a_model_with_validators_is_refused() -> None:
+    class Checked(StrictModel):
+        code: str
+
+        @field_validator("code")
+        @classmethod
+        def _upper(cls, value: str) -> str:
+            return value.upper()
+
+    with pytest.raises(TypeError, match="Checked has validators"):
+        trusted(Checked)
 
 
 @pytest.mark.parametrize("name", ["hospital", "bank", "ministry", "startup-saas"])

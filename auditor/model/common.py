@@ -76,9 +76,13 @@ def trusted(model: Callable[_P, _M]) -> Callable[_P, _M]:
     was set; nothing in the auditor asks), which ``model_copy`` copies before changing.
     Values are not copied, stripped or coerced: the caller passes them as validation would
     leave them (``tests/test_trusted_models.py`` re-validates whole audit results to hold
-    every caller to that).
+    every caller to that). A model with validators is refused: they would be skipped.
     """
     cls = cast("type[BaseModel]", model)
+    checks = cls.__pydantic_decorators__
+    if checks.field_validators or checks.model_validators or checks.validators:
+        # A validator would be skipped without a word: such a model is built by validation.
+        raise TypeError(f"{cls.__name__} has validators: build it with {cls.__name__}(...)")
     missing = object()
     template: dict[str, Any] = {}
     factories: list[tuple[str, Callable[[], Any]]] = []

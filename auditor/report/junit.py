@@ -65,32 +65,35 @@ def _text(finding: Finding) -> str:
 # ------------------------------------------------------------------ escaping as ElementTree does
 
 
-def _escape_text(text: str) -> str:
-    """Element text as ``ET._escape_cdata`` writes it: only & < > are replaced
-    (quotes, tabs and line breaks stay as they are)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
+# What ElementTree replaces (CPython 3.11 ``_escape_cdata`` and ``_escape_attrib``), in its
+# order: "&" first, so that no entity is escaped twice.
+_TEXT_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+# In attributes also the double quote, and CR, LF and tab as character references (a parser
+# would otherwise normalise them to spaces). The tab is "&#09;", with a leading zero.
+_ATTR_ENTITIES = (
+    *_TEXT_ENTITIES,
+    ('"', "&quot;"),
+    ("\r", "&#13;"),
+    ("\n", "&#10;"),
+    ("\t", "&#09;"),
+)
+
+
+def _replace_all(text: str, entities: tuple[tuple[str, str], ...]) -> str:
+    for char, entity in entities:
+        if char in text:
+            text = text.replace(char, entity)
     return text
 
 
+def _escape_text(text: str) -> str:
+    """Element text as ElementTree writes it: only & < > are replaced."""
+    return _replace_all(text, _TEXT_ENTITIES)
+
+
 def _escape_attr(value: str) -> str:
-    """An attribute value as ``ET._escape_attrib`` (CPython 3.11) writes it: & < > and the
-    double quote as entities, then CR, LF and tab as character references (so a parser
-    does not normalise them to spaces). Note the tab is ``&#09;``, with a leading zero."""
-    value = _escape_text(value)
-    if '"' in value:
-        value = value.replace('"', "&quot;")
-    if "\r" in value:
-        value = value.replace("\r", "&#13;")
-    if "\n" in value:
-        value = value.replace("\n", "&#10;")
-    if "\t" in value:
-        value = value.replace("\t", "&#09;")
-    return value
+    """An attribute value as ElementTree writes it (see ``_ATTR_ENTITIES``)."""
+    return _replace_all(value, _ATTR_ENTITIES)
 
 
 def _leaf(tag: str, attrs: str, text: str) -> str:
