@@ -186,6 +186,12 @@ def audit_options(func: Callable[..., None]) -> Callable[..., None]:
             help="Classification printed on the report.",
         ),
         click.option(
+            "--full-report",
+            is_flag=True,
+            help="HTML/PDF: every finding, transfer, scorecard and register row in full, "
+            "however large (slow, and very long, on a large estate).",
+        ),
+        click.option(
             "--fail-on",
             type=SEVERITY_CHOICES,
             default=None,
@@ -441,6 +447,10 @@ def _audit_and_write(
         "report_id": str(flag("report_id")) if flag("report_id") else None,
         "classification": str(flag("classification") or "CONFIDENTIAL"),
     }
+    if flag("full_report"):
+        from auditor.report.report_summary import ReportLimits
+
+        report_args["limits"] = ReportLimits.unlimited()
     for name, target in outputs.items():
         if target is None:
             continue

@@ -225,3 +225,29 @@ def test_options_schema_validates_the_procurement_example(tmp_path: Path) -> Non
         json.dumps(yaml.safe_load((EXAMPLES / "procurement/options.yaml").read_text()), default=str)
     )
     assert not list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+
+
+def test_full_report_shows_every_finding_of_an_estate_the_default_report_abridges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.report import report_summary
+
+    monkeypatch.setattr(report_summary, "MAX_DETAILED_FINDINGS", 20)
+    monkeypatch.setattr(report_summary, "MAX_LISTED_FINDINGS", 30)
+    inventory = tmp_path / "hospital"
+    shutil.copytree(EXAMPLES / "hospital", inventory)  # 28 findings: more than 20
+    common = ["audit", str(inventory), "--today", "2026-11-28", "--quiet", "--fail-on", "never"]
+    code, _, err = run(*common, "--html", str(tmp_path / "abridged.html"))
+    assert code == 0, err
+    code, _, err = run(*common, "--html", str(tmp_path / "full.html"), "--full-report")
+    assert code == 0, err
+    abridged = (tmp_path / "abridged.html").read_text(encoding="utf-8")
+    full = (tmp_path / "full.html").read_text(encoding="utf-8")
+    assert "This report is abridged" in abridged
+    assert "This report is abridged" not in full and "abridged-summary" not in full
+    code, _, err = run(*common, "--json", str(tmp_path / "result.json"))
+    assert code == 0, err
+    result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert len(result["findings"]) > 20
+    for finding in result["findings"]:
+        assert f'id="finding-{finding["fingerprint"]}"' in full
