@@ -70,8 +70,8 @@ def hop(node: str, kind: str, span: SourceSpan | None) -> Hop:
     """An evidence-path step.
 
     Hops are frozen, and the same step (a data asset, a flow, a law) recurs in
-    the path of every exposure that passes through it: one validated instance
-    serves them all (bounded, so a long-lived process does not grow with it).
+    the path of every exposure that passes through it: one instance serves them
+    all (bounded, so a long-lived process does not grow with it).
     """
     return make_hop(
         node=node, kind=kind, file=span.path if span else None, line=span.line if span else None

@@ -27,9 +27,12 @@ Row = dict[str, object]
 
 
 def fingerprint(rule_id: str, subject: dict[str, str]) -> str:
-    """Stable id of a finding: rule and subject ids (including the law), never line numbers."""
-    text = rule_id + "|" + "|".join(f"{k}={v}" for k, v in sorted(subject.items()))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    """Stable id of a finding: rule and subject ids (including the law), never line numbers.
+
+    The SHA-256 of ``rule_id|key=value|...`` over the subject's keys in sorted order, cut to
+    32 hex digits (baselines and waivers store it).
+    """
+    return fingerprinter(rule_id, list(subject))(list(subject.values()))
 
 
 def fingerprinter(rule_id: str, names: Sequence[str]) -> Callable[[Sequence[str]], str]:
