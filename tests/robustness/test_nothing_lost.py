@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -134,20 +135,29 @@ def test_a_successful_run_replaces_every_report_and_leaves_no_temp_file(
     assert temp_files(workspace) == []
 
 
+def _failing_call(
+    number: int, real: Callable[..., object], exc: BaseException
+) -> tuple[Callable[..., object], list[tuple[object, ...]]]:
+    """``real``, except that its ``number``-th call raises ``exc``; and the calls made."""
+    calls: list[tuple[object, ...]] = []
+
+    def wrapper(*args: object) -> object:
+        calls.append(args)
+        if len(calls) == number:
+            raise exc
+        return real(*args)
+
+    return wrapper, calls
+
+
 def test_a_failure_in_a_later_report_keeps_the_earlier_ones_too(
     workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The reports of one run land together: the third failing keeps the first two unwritten."""
     reports = workspace / "reports"
-    real_fsync = os.fsync
-    calls: list[int] = []
-
-    def third_fails(fd: int) -> None:
-        calls.append(fd)
-        if len(calls) == 3:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_fsync(fd)
-
+    third_fails, calls = _failing_call(
+        3, os.fsync, OSError(errno.ENOSPC, "No space left on device")
+    )
     monkeypatch.setattr(os, "fsync", third_fails)
     code, out, err = run_cli(
         audit_args(str(workspace / "inventory"), extra=["--quiet", *_outputs(reports)]), capsys
@@ -194,15 +204,9 @@ def test_a_rename_failing_part_way_says_which_reports_were_replaced(
     workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     reports = workspace / "reports"
-    real_replace = os.replace
-    calls: list[object] = []
-
-    def second_fails(src: str, dst: object) -> None:
-        calls.append(dst)
-        if len(calls) == 2:
-            raise PermissionError(errno.EACCES, "Permission denied")
-        real_replace(src, dst)  # type: ignore[arg-type]
-
+    second_fails, _ = _failing_call(
+        2, os.replace, PermissionError(errno.EACCES, "Permission denied")
+    )
     monkeypatch.setattr(os, "replace", second_fails)
     code, out, err = run_cli(
         audit_args(str(workspace / "inventory"), extra=["--quiet", *_outputs(reports)]), capsys
