@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import assert_never
 
-from auditor.exposure import ExposureResult, Gap, ResidencyBreach
+from auditor.exposure import ExposureResult, Gap, ResidencyBreach, hop
 from auditor.kb.index import KnowledgeIndex
 from auditor.model.findings import (
     Exposure,
@@ -249,15 +249,8 @@ class RowBuilder:
             "origin": b.origin,
             "sensitivity": b.sensitivity.value,
             "confidence": b.confidence,
-            "_path": [
-                *b.path,
-                make_hop(
-                    node=f"{b.origin}: {b.allowed}",
-                    kind="policy",
-                    file=b.span.path if b.span else None,
-                    line=b.span.line if b.span else None,
-                ),
-            ],
+            # The requirement's step is the same for every breach of it: one shared instance.
+            "_path": [*b.path, hop(f"{b.origin}: {b.allowed}", "policy", b.span)],
             "_law": b.law or None,
         }
 
@@ -374,15 +367,27 @@ def _severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Row], Sever
     return severity
 
 
+# Which inventory step a finding points at, by kind of step (earlier is preferred).
+_LOCATION_ORDER = {"component": 0, "flow": 1, "data": 2, "policy": 3, "gap": 4}
+_OTHER_STEP = len(_LOCATION_ORDER)
+
+
 def _location(path: list[Hop]) -> tuple[str | None, int | None]:
-    """The inventory line a finding points at: its component, else the first inventory hop."""
-    inventory = [h for h in path if h.file and not h.file.startswith("rules/")]
-    for kind in ("component", "flow", "data", "policy", "gap"):
-        for item in inventory:
-            if item.kind == kind:
-                return item.file, item.line
-    if inventory:
-        return inventory[0].file, inventory[0].line
+    """The inventory line a finding points at: the first step of its path of the most
+    preferred kind (its component, else flow, data, policy, gap), else the first inventory
+    step, else the first step if it names a file."""
+    best: Hop | None = None
+    best_rank = _OTHER_STEP + 1
+    for step in path:
+        if not step.file or step.file.startswith("rules/"):
+            continue
+        rank = _LOCATION_ORDER.get(step.kind, _OTHER_STEP)
+        if rank < best_rank:
+            best, best_rank = step, rank
+            if rank == 0:
+                break
+    if best is not None:
+        return best.file, best.line
     return (path[0].file, path[0].line) if path and path[0].file else (None, None)
 
 
@@ -418,7 +423,9 @@ def _rule_findings(
         file, line = _location(evidence)
         law_id = row.get("_law")
         law = kb.laws.get(str(law_id)) if law_id else None
-        condition = text(fill(rule.messages.condition, row))
+        # Stripped as the other texts are; conditions name their subject, so rarely repeat
+        # and are not kept in the table of shared texts.
+        condition = fill(rule.messages.condition, row).strip()
         if len(items) > 1:
             condition += f" ({len(items)} matching paths; the most severe is shown)"
         found.append(

@@ -1,4 +1,5 @@
-"""Finding texts and ids: placeholders filled from the subject row, fingerprints of the subject."""
+"""Finding texts, ids and locations: placeholders filled from the subject row, fingerprints
+of the subject, the inventory line a finding points at."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.rules.engine import fingerprint, fingerprinter
+from auditor.model.findings import Hop
+from auditor.rules.engine import _location, fingerprint, fingerprinter
 from auditor.rules.schema import fill
 
 NAMES = ["system", "law_name", "data_asset", "count", "open_weights", "absent_field"]
@@ -91,3 +93,31 @@ def test_fingerprints_do_not_depend_on_the_order_of_the_subject_fields() -> None
     one = fingerprinter("r", ["system", "law_name"])(["triage", "CLOUD Act"])
     other = fingerprinter("r", ["law_name", "system"])(["CLOUD Act", "triage"])
     assert one == other == fingerprint("r", {"system": "triage", "law_name": "CLOUD Act"})
+
+
+def reference_location(path: list[Hop]) -> tuple[str | None, int | None]:
+    """The location rule written plainly: the first inventory step of the most preferred kind."""
+    inventory = [h for h in path if h.file and not h.file.startswith("rules/")]
+    for kind in ("component", "flow", "data", "policy", "gap"):
+        for step in inventory:
+            if step.kind == kind:
+                return step.file, step.line
+    if inventory:
+        return inventory[0].file, inventory[0].line
+    return (path[0].file, path[0].line) if path and path[0].file else (None, None)
+
+
+steps = st.builds(
+    Hop,
+    node=st.sampled_from(["a", "b"]),
+    kind=st.sampled_from(["component", "flow", "data", "policy", "gap", "entity", "law", "kb"]),
+    file=st.sampled_from([None, "", "systems/a.yaml", "data.yaml", "rules/laws/x.yaml"]),
+    line=st.one_of(st.none(), st.integers(1, 99)),
+)
+
+
+@given(path=st.lists(steps, max_size=8))
+def test_a_finding_points_at_the_first_inventory_step_of_the_most_preferred_kind(
+    path: list[Hop],
+) -> None:
+    assert _location(path) == reference_location(path)
