@@ -920,6 +920,34 @@ class ExposureEngine:
         self, result: ExposureResult, arrivals: dict[str, list[Arrival]]
     ) -> list[ResidencyBreach]:
         breaches: list[ResidencyBreach] = []
+        # Where a component keeps or handles data outside an allowed area: the same for
+        # every data asset under the same requirement that reaches it, so worked out once.
+        outside_of: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str, Hop], ...]] = {}
+
+        def outside(rc: ResolvedComponent, allowed: list[str]) -> tuple[tuple[str, str, Hop], ...]:
+            """(role, place, evidence step) for each of the component's storage, processing
+            and backup places not wholly inside ``allowed``."""
+            key = (rc.key, tuple(allowed))
+            known = outside_of.get(key)
+            if known is not None:
+                return known
+            located = self.kb.area(allowed)
+            found: list[tuple[str, str, Hop]] = []
+            for role in (LocationRole.STORAGE, LocationRole.PROCESSING, LocationRole.BACKUP):
+                place = rc.places[role]
+                inside = place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE) and all(
+                    located(c) for c in place.countries
+                )
+                if not inside:
+                    step = hop(
+                        f"{rc.key}: {role.value} in {place.label} ({place.reason})",
+                        "component",
+                        place.span or rc.component.span,
+                    )
+                    found.append((role.value, place.label, step))
+            outside_of[key] = tuple(found)  # mostly empty: the one shared empty tuple
+            return outside_of[key]
+
         exposures_by_asset: dict[str, list[Exposure]] = {}
         for exposure in result.exposures:
             exposures_by_asset.setdefault(exposure.data_asset, []).append(exposure)
@@ -946,44 +974,30 @@ class ExposureEngine:
                                 rule.span,
                             )
                         )
+            data_hop = hop(asset.name or asset.id, "data", asset.span)
             for origin, allowed, reach_allowed, span in requirements:
-                located, reachable = self.kb.area(allowed), self.kb.area(reach_allowed)
+                allowed_text, reach_text = ", ".join(allowed), ", ".join(reach_allowed)
+                reachable = self.kb.area(reach_allowed)
                 for arrival in items:
                     rc = self.graph.components[arrival.component]
-                    for role in (
-                        LocationRole.STORAGE,
-                        LocationRole.PROCESSING,
-                        LocationRole.BACKUP,
-                    ):
-                        place = rc.places[role]
-                        inside = place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE) and all(
-                            located(c) for c in place.countries
-                        )
-                        if not inside:
-                            breaches.append(
-                                ResidencyBreach(
-                                    asset_id,
-                                    rc.system.id,
-                                    rc.component.id,
-                                    "location",
-                                    role.value,
-                                    place.label,
-                                    ", ".join(allowed),
-                                    "",
-                                    "",
-                                    origin,
-                                    self.sensitivity[asset_id],
-                                    span,
-                                    (
-                                        hop(asset.name or asset.id, "data", asset.span),
-                                        hop(
-                                            f"{rc.key}: {role.value} in {place.label} ({place.reason})",
-                                            "component",
-                                            place.span or rc.component.span,
-                                        ),
-                                    ),
-                                )
+                    for role, where, component_hop in outside(rc, allowed):
+                        breaches.append(
+                            ResidencyBreach(
+                                asset_id,
+                                rc.system.id,
+                                rc.component.id,
+                                "location",
+                                role,
+                                where,
+                                allowed_text,
+                                "",
+                                "",
+                                origin,
+                                self.sensitivity[asset_id],
+                                span,
+                                (data_hop, component_hop),
                             )
+                        )
                 for exposure in exposures_by_asset.get(asset_id, []):
                     if exposure.mitigation is MitigationState.MITIGATED or reachable(
                         exposure.jurisdiction
@@ -997,7 +1011,7 @@ class ExposureEngine:
                             "reach",
                             exposure.party_role,
                             exposure.jurisdiction,
-                            ", ".join(reach_allowed),
+                            reach_text,
                             exposure.law,
                             exposure.mitigation.value,
                             origin,
