@@ -83,6 +83,16 @@ def test_default_factories_give_each_instance_its_own_value() -> None:
     assert result_fields.__doc__ and "AuditResult" in result_fields.__doc__
 
 
+def test_a_mutable_default_is_not_shared_between_instances() -> None:
+    class Tagged(StrictModel):
+        tags: list[str] = []  # noqa: RUF012 - pydantic copies it per instance
+
+    make = trusted(Tagged)
+    first, second = make(), make()
+    assert first.tags == [] and first.tags is not second.tags
+    assert first.tags is not Tagged.model_fields["tags"].default
+
+
 def test_missing_unknown_and_positional_arguments_are_refused() -> None:
     make = trusted(Hop)
     with pytest.raises(TypeError, match=r"missing fields \['kind'\]"):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ParamSpec, TypeVar, cast
@@ -89,6 +91,9 @@ def trusted(model: Callable[_P, _M]) -> Callable[_P, _M]:
     for name, field in cls.model_fields.items():
         if field.default_factory is not None:
             factories.append((name, cast("Callable[[], Any]", field.default_factory)))
+        elif isinstance(field.default, list | dict | set):
+            # Validation gives each instance its own copy of a mutable default: so do we.
+            factories.append((name, functools.partial(copy.deepcopy, field.default)))
         template[name] = missing if field.is_required() else field.default
     fields_set = set(template)
     required = frozenset(name for name, value in template.items() if value is missing)
