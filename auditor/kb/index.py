@@ -114,13 +114,10 @@ class KnowledgeIndex:
         found = self._blocs[code] = frozenset(blocs)
         return found
 
-    def in_area(self, code: str, allowed: list[str] | tuple[str, ...] | frozenset[str]) -> bool:
-        """Is country ``code`` inside any of ``allowed`` (country codes or blocs)?"""
-        return code in allowed or bool(self.blocs_of(code) & set(allowed))
-
     def area(self, allowed: list[str] | tuple[str, ...]) -> Callable[[str], bool]:
-        """:meth:`in_area` for one ``allowed`` list, as a function of the country, remembering
-        its answers (a residency requirement is tested against every place its data reaches)."""
+        """Whether a country is inside any of ``allowed`` (country codes or blocs), as a
+        function of the country that remembers its answers (a residency requirement is
+        tested against every place its data reaches)."""
         key = tuple(allowed)
         known = self._areas.get(key)
         if known is not None:

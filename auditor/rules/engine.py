@@ -84,11 +84,6 @@ def _compare(op: Op, actual: object, expected: Scalar | list[Scalar] | None) -> 
     assert_never(op)
 
 
-def matches(conditions: Iterable[Condition], row: Row) -> bool:
-    """All conditions hold for the row."""
-    return all(_compare(c.op, row.get(c.field), c.value) for c in conditions)
-
-
 Predicate = Callable[[Row], bool]
 
 
@@ -109,7 +104,7 @@ def _predicate(condition: Condition) -> Predicate:
 
 
 def compile_where(conditions: Iterable[Condition]) -> Predicate:
-    """All conditions as one function of the row: the same truth as :func:`matches`.
+    """All conditions as one function of the row: each holds as :func:`_compare` says.
 
     The engine tests every rule against every row of its kind (hundreds of
     thousands of tests in a large estate); compiled once, each test is a few

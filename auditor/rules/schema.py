@@ -257,16 +257,10 @@ class RuleSpec(Located):
 
 
 @functools.lru_cache(maxsize=1024)
-def _template_parts(template: str) -> tuple[str, ...]:
-    """Literal text and placeholder names, alternating (literal first, literal last)."""
-    return tuple(_PLACEHOLDER.split(template))
-
-
-@functools.lru_cache(maxsize=1024)
 def _format_string(template: str) -> str | None:
     """The template as a ``str.format`` pattern of bare names (other braces doubled), or
     None when it has no placeholder."""
-    parts = _template_parts(template)
+    parts = _PLACEHOLDER.split(template)  # literal text and names, alternating
     if len(parts) == 1:
         return None
     return "".join(
@@ -289,13 +283,5 @@ def fill(template: str, row: dict[str, object]) -> str:
         return template
     try:
         return pattern.format_map(row)
-    except KeyError:
-        pass
-    parts = _template_parts(template)
-    out = [parts[0]]
-    for i in range(1, len(parts), 2):
-        name = parts[i]
-        value = row.get(name)
-        out.append("{" + name + "}" if value is None and name not in row else str(value))
-        out.append(parts[i + 1])
-    return "".join(out)
+    except KeyError:  # a placeholder the row lacks: substitute one by one
+        return _PLACEHOLDER.sub(lambda m: str(row.get(m.group(1), m.group(0))), template)
