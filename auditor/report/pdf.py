@@ -4,7 +4,8 @@ WeasyPrint is imported only here and only when a PDF is asked for, so the rest o
 works without Pango. The renderer may read nothing but ``data:`` URIs and files inside the
 template folders: every other URL (http, ftp, file outside the folders) is refused, so a
 hostile inventory or template cannot make the PDF writer fetch or leak anything. The
-document metadata is fixed from the audit date, so the same inputs give the same PDF.
+document metadata, and the timestamps of the embedded font subsets, are fixed from the audit
+date, so the same inputs give the same PDF.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import gc
 import hashlib
 import logging
 import mimetypes
+import os
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -158,7 +161,7 @@ def _typeset(weasyprint: Any, html: str, roots: Sequence[Path], report_id: str, 
     previous = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
-        with _collector_paused():
+        with _collector_paused(), _font_timestamps(date):
             document = weasyprint.HTML(
                 string=html, base_url=roots[0].as_uri() + "/", url_fetcher=fetcher
             ).render()
@@ -168,6 +171,32 @@ def _typeset(weasyprint: Any, html: str, roots: Sequence[Path], report_id: str, 
     finally:
         logger.setLevel(previous)
     return data
+
+
+@contextmanager
+def _font_timestamps(date: str) -> Iterator[None]:
+    """Stamp the embedded font subsets with the report date, not with the clock (issue 15).
+
+    Where ``libharfbuzz-subset`` is missing, WeasyPrint subsets fonts with fontTools, which
+    writes the current time into each subset's ``head.modified`` field: two renders a second
+    apart then differ. fontTools takes that time from ``SOURCE_DATE_EPOCH`` when it is set
+    (https://reproducible-builds.org/specs/source-date-epoch/), so it is set to midnight UTC
+    of the report date while typesetting, unless the caller has set it already. The CLI
+    renders in one thread; the variable is restored afterwards.
+    """
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    try:
+        day = datetime.strptime(date[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:  # no date to stamp with: leave fontTools its default
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(max(0, int(day.timestamp())))
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 @contextmanager

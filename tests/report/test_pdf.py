@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -99,6 +100,36 @@ def test_pdf_is_deterministic(hospital_pdf: bytes, hospital_text: str) -> None:
     again = render_pdf(audit([Path("examples/hospital")]))
     assert pdf_text(again) == hospital_text
     assert again == hospital_pdf  # WeasyPrint allows byte identity with fixed metadata
+
+
+class _Clock:
+    """Stands in for the ``time`` module fontTools reads when it stamps a font subset."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_pdf_is_deterministic_without_harfbuzz_subset(
+    hospital: AuditResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: without libharfbuzz-subset, WeasyPrint subsets fonts with fontTools, which
+    stamps each subset with the clock. The renderer fixes that stamp from the report date, so
+    two renders an hour apart are the same bytes on a machine with or without the library."""
+    fonts = pytest.importorskip("weasyprint.pdf.fonts")
+    time_tools = pytest.importorskip("fontTools.misc.timeTools")
+    if not hasattr(fonts, "harfbuzz_subset") or not hasattr(time_tools, "time"):
+        pytest.skip("this WeasyPrint or fontTools chooses its font subsetter differently")
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None)  # the fontTools path, as on such a machine
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    renders = []
+    for now in (1_800_000_000.0, 1_800_003_600.0):
+        monkeypatch.setattr(time_tools, "time", _Clock(now))
+        renders.append(render_pdf(hospital))
+    assert renders[0] == renders[1]
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # the renderer leaves the environment as it was
 
 
 def test_graphs_fit_the_page(hospital_pdf: bytes) -> None:
