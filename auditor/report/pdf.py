@@ -41,7 +41,7 @@ from auditor.report.report_context import ReportLimits
 
 _INSTALL_HINT = (
     "PDF output needs WeasyPrint and the Pango library: pip install weasyprint, and on "
-    "Debian/Ubuntu apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+    "Debian/Ubuntu apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 "
     "(see https://doc.courtbouillon.org/weasyprint/stable/first_steps.html)"
 )
 
