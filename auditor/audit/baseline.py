@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from auditor.errors import EnvironmentFault, InputError, UsageError
+from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
 from auditor.model.common import StrictModel
 from auditor.model.findings import AuditResult
 
@@ -59,10 +60,9 @@ def render_baseline(result: AuditResult) -> str:
 
 def read_baseline(path: Path) -> set[str]:
     """Fingerprints in a baseline file; a JSON audit result is accepted too."""
+    raw = read_regular_file(path, JSON_READ_LIMIT, "baseline")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+        data = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise InputError(f"baseline {path} is not JSON (or nests too deeply): {exc}") from None
     try:

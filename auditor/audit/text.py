@@ -11,6 +11,7 @@ from auditor.audit.core import AuditOptions, list_rules, run_audit
 from auditor.errors import InputError
 from auditor.graph import build_graph
 from auditor.kb import load_knowledge_base
+from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
 from auditor.model.findings import AuditResult, Finding
 from auditor.model.inventory import Inventory
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
@@ -284,9 +285,10 @@ def explain_text(
             )
         )
     if len(sources) == 1 and sources[0].suffix == ".json":
+        raw = read_regular_file(sources[0], JSON_READ_LIMIT, "JSON result")
         try:
-            result = AuditResult.model_validate_json(sources[0].read_bytes())
-        except (OSError, ValueError) as exc:
+            result = AuditResult.model_validate_json(raw)
+        except ValueError as exc:
             raise InputError(
                 f"{sources[0]} is not a residency-auditor JSON result: {exc}"
             ) from None

@@ -1,14 +1,61 @@
-"""Find the YAML files an argument names, refusing what lies outside the given tree."""
+"""Find the YAML files an argument names, refusing what lies outside the given tree;
+read a side file (a JSON baseline or result) only if it is a regular file of bounded size."""
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from auditor.errors import Diagnostic
+from auditor.errors import Diagnostic, InputError
 
 YAML_SUFFIXES = (".yaml", ".yml")
+
+# A JSON audit result read back (--baseline, explain FINGERPRINT result.json): the JSON of
+# a 10,000-system estate is about 900 MB; a --write-baseline file is a few KB per finding.
+JSON_READ_LIMIT = 1024 * 1024 * 1024
+
+
+def read_regular_file(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of ``path`` (symbolic links followed) if it is a regular file of at most
+    ``limit`` bytes; otherwise an :class:`~auditor.errors.InputError` naming the file.
+
+    A pipe, a device such as ``/dev/zero`` or a file that grows while it is read would
+    block or never end: the file is opened without blocking, checked with ``fstat`` on
+    the open descriptor (so a swapped link cannot slip past) and read up to the limit.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                f"cannot read {what} {path}: not a regular file (a pipe, device or folder)"
+            )
+        if info.st_size > limit:
+            raise InputError(_too_large(what, path, limit))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # it grew while being read
+            raise InputError(_too_large(what, path, limit))
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def _too_large(what: str, path: Path, limit: int) -> str:
+    return f"cannot read {what} {path}: it is larger than the limit of {limit:,} bytes"
 
 
 def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
