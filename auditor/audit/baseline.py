@@ -8,9 +8,10 @@ editing unrelated lines of an inventory moves nothing.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -76,39 +77,96 @@ def read_baseline(path: Path) -> set[str]:
         ) from None
 
 
-def _git(args: Sequence[str], cwd: Path) -> str:
+def _git(args: Sequence[str], cwd: Path) -> bytes:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except OSError as exc:
         raise EnvironmentFault(f"git is needed for --since: {exc}") from None
     if done.returncode != 0:
-        raise UsageError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        raise UsageError(f"git {' '.join(args)} failed: {stderr}")
     return done.stdout
+
+
+def _tree_entries(listing: bytes) -> Iterator[tuple[str, str, str, str]]:
+    """(mode, type, object id, name) of each entry of ``git ls-tree -z`` output.
+
+    ``-z`` gives names verbatim (no quoting of non-ASCII bytes, tabs or newlines), each
+    ending with a NUL; names are decoded as the file system would (surrogate escapes).
+    """
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, kind, oid = meta.decode("ascii").split(" ")
+        yield mode, kind, oid, os.fsdecode(name)
+
+
+def _safe_name(name: str, ref: str) -> str:
+    """``name`` if it is a plain relative path; git itself never records anything else,
+    but a crafted tree object can hold ``..``, ``/`` or an absolute name, which would
+    make the checkout write outside its temporary folder."""
+    parts = name.split("/")
+    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise InputError(
+            f"--since {ref}: the git tree holds an entry named {name!r}, which is not a plain "
+            "relative path (a crafted tree object); refusing to check it out"
+        )
+    return name
 
 
 def checkout_at(ref: str, paths: Sequence[Path], into: Path) -> list[Path]:
     """Write the files under ``paths`` as they were at git ``ref`` into ``into``.
 
-    Returns the paths to audit there (the same relative paths). Only files git
-    tracked at that ref are written; nothing is checked out in the work tree.
+    Returns the paths to audit there (the same relative paths). Only regular files git
+    tracked at that ref are written (symbolic links and submodules are left out), each
+    as a new file strictly inside ``into``; nothing is checked out in the work tree.
     """
     first = paths[0].resolve()
     start = first if first.is_dir() else first.parent
-    top = Path(_git(["rev-parse", "--show-toplevel"], start).strip())
+    top = Path(os.fsdecode(_git(["rev-parse", "--show-toplevel"], start).rstrip(b"\n")))
+    top = top.resolve()
     _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
+    into = into.resolve()
     targets: list[Path] = []
     for path in paths:
-        relative = path.resolve().relative_to(top)
-        listing = _git(["ls-tree", "-r", "--name-only", ref, "--", relative.as_posix()], top)
-        for name in listing.splitlines():
-            content = subprocess.run(
-                ["git", "show", f"{ref}:{name}"], cwd=top, capture_output=True, check=True
-            ).stdout
-            target = into / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+        resolved = path.resolve()
+        if not resolved.is_relative_to(top):
+            raise UsageError(
+                f"--since: {path} is outside the git repository {top} (of {paths[0]}); "
+                "every path compared with --since must be in the same repository"
+            )
+        relative = resolved.relative_to(top)
+        listing = _git(["ls-tree", "-r", "-z", "--full-tree", ref, "--", relative.as_posix()], top)
+        for mode, kind, oid, name in _tree_entries(listing):
+            name = _safe_name(name, ref)
+            if kind != "blob" or mode == "120000":
+                continue  # a submodule (commit) or a symbolic link: nothing to audit
+            _write_new(into, name, _git(["cat-file", "blob", oid], top), ref)
         targets.append(into / relative)
     return targets
+
+
+def _write_new(into: Path, name: str, content: bytes, ref: str) -> None:
+    """Create ``into/name`` (and its folders); never follow a link, never replace a file."""
+    target = into / name
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.parent.resolve().is_relative_to(into):
+            raise InputError(f"--since {ref}: the entry {name!r} leads outside the checkout")
+        fd = os.open(target, flags, 0o600)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(
+            f"--since {ref}: the git tree holds {name!r} twice, or as a file and a folder "
+            "(a crafted tree object); refusing to check it out"
+        ) from None
+    except OSError as exc:
+        raise EnvironmentFault(
+            f"--since {ref}: cannot write {name!r} into a temporary folder: {exc.strerror or exc}"
+        ) from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
 
 
 def fingerprints_since(
