@@ -389,28 +389,31 @@ def _audit_and_write(
     write_baseline = path_flag("write_baseline", None)
     policy_file = path_flag("policy_file", config.policy)
     targets = [p for p in [*outputs.values(), write_baseline] if p is not None]
+    csv_out = outputs["csv"]
+    if csv_out is not None and str(csv_out) != "-":
+        targets.append(_register_csv(csv_out))
     if sum(1 for p in targets if str(p) == "-") > 1:
         raise UsageError("only one output can go to stdout (-)")
+    patch = flag("what_if_file")
     side_inputs = [
         p
         for p in (
+            policy_file,
             path_flag("waivers_file", config.waivers),
             path_flag("baseline_file", config.baseline),
             config_file_used,
+            patch,
             *(Path(str(v)) for v in flag("var_files") or ()),  # type: ignore[attr-defined]
         )
         if isinstance(p, Path)
     ]
-    _refuse_overwriting_inputs(
-        targets,
-        (*inventory_paths, *([scan_root] if isinstance(scan_root, Path) else []), *side_inputs),
-        policy_file,
-    )
+    _refuse_overwriting_inputs(targets, (*inventory_paths, *side_inputs))
+    if isinstance(scan_root, Path):
+        _refuse_overwriting_inputs(targets, (scan_root,), SCANNED_SUFFIXES)
     quiet = bool(flag("quiet"))
     progress = None if quiet else _progress_reporter()
     today = flag("today")
     changes_text = flag("what_if")
-    patch = flag("what_if_file")
     if changes_text or isinstance(patch, Path):
         return _what_if(
             inventory_paths, all_rule_dirs, policy_file, today, changes_text, patch, outputs
@@ -434,6 +437,9 @@ def _audit_and_write(
     )
     if progress is not None:
         progress("")
+    # Every file the run read (scanned Terraform, plan JSON and manifests included) is
+    # known only now; nothing has been written yet.
+    _refuse_overwriting_inputs(targets, tuple(Path(i.path) for i in result.inputs))
     # The result lives until the process ends: move it (and everything the audit
     # kept) out of the collector's sight, so collections while the writers run
     # walk only the writers' own objects. At 10,000 systems the SARIF writer
@@ -457,7 +463,8 @@ def _audit_and_write(
         if name == "pdf":
             from auditor.report.pdf import render_pdf
 
-            write_bytes(target, render_pdf(result, **report_args))  # type: ignore[arg-type]
+            pdf = render_pdf(result, **report_args)  # type: ignore[arg-type]
+            write_bytes(target, pdf)
             continue
         # Text writers build large acyclic structures too; PDF layout is left to the
         # collector (WeasyPrint's box trees have parent links).
@@ -486,9 +493,7 @@ def _audit_and_write(
 
                 text = render_findings_csv(result)
                 if str(target) != "-":
-                    write_text(
-                        target.with_name(target.stem + ".register.csv"), render_register_csv(result)
-                    )
+                    write_text(_register_csv(target), render_register_csv(result))
             else:  # html
                 from auditor.report.html import render_html
 
@@ -554,23 +559,40 @@ def _progress_reporter() -> Callable[[str], None] | None:
     return report
 
 
+# What `auditor scan` reads under its folder besides YAML: Terraform and its variables.
+# (Plan and state JSON are recognised by content; those read are checked after the audit.)
+SCANNED_SUFFIXES = (".yaml", ".yml", ".tf", ".tf.json", ".tfvars", ".tfvars.json")
+
+
+def _register_csv(target: Path) -> Path:
+    """Where ``--csv FILE`` puts the inventory register: beside it, as FILE-stem.register.csv."""
+    return target.with_name(target.stem + ".register.csv")
+
+
 def _refuse_overwriting_inputs(
-    outputs: list[Path], paths: tuple[Path, ...], policy: Path | None
+    outputs: list[Path],
+    paths: tuple[Path, ...],
+    folder_suffixes: tuple[str, ...] = (".yaml", ".yml"),
 ) -> None:
+    """Usage error if an output would replace an input file, or is a symbolic link.
+
+    ``paths`` are input files and folders; in a folder, every file whose name ends
+    with one of ``folder_suffixes`` counts as an input (the loaders read them all).
+    """
     from auditor.errors import UsageError
+    from auditor.report.output import refuse_symbolic_link
 
     inputs = {p.resolve() for p in paths if p.is_file()}
     folders = [p.resolve() for p in paths if p.is_dir()]
-    if policy is not None:
-        inputs.add(policy.resolve())
     for out in outputs:
         if str(out) == "-":
             continue
         target = out.resolve()
         if target in inputs or (
-            target.suffix in (".yaml", ".yml") and any(target.is_relative_to(f) for f in folders)
+            target.name.endswith(folder_suffixes) and any(target.is_relative_to(f) for f in folders)
         ):
             raise UsageError(f"refusing to write {out}: it is an input of this run")
+        refuse_symbolic_link(out)
 
 
 @cli.command()
@@ -614,11 +636,21 @@ def compare(
     """Compare candidate deployments for one use case (procurement), best first."""
     from auditor.audit.compare import compare as run_compare
     from auditor.audit.compare import export_inventories as write_inventories
+    from auditor.errors import EnvironmentFault
     from auditor.report.compare_text import render_comparison_json, render_comparison_text
     from auditor.report.output import all_or_nothing, write_bytes, write_text
 
+    exports = (
+        [
+            (export_inventories / relative, text)
+            for relative, text in write_inventories(options_file)
+        ]
+        if export_inventories is not None
+        else []
+    )
     _refuse_overwriting_inputs(
-        [p for p in (json_out, html_out, pdf_out) if p], (options_file,), None
+        [p for p in (json_out, html_out, pdf_out) if p] + [target for target, _ in exports],
+        (options_file,),
     )
     comparison = run_compare(options_file, obj.rule_dirs, today.date() if today else None)
     exported: list[Path] = []
@@ -632,13 +664,17 @@ def compare(
         if pdf_out is not None:
             from auditor.report.pdf import render_comparison_pdf
 
-            write_bytes(pdf_out, render_comparison_pdf(comparison))
-        if export_inventories is not None:
-            for relative, text in write_inventories(options_file):
-                target = export_inventories / relative
+            pdf = render_comparison_pdf(comparison)
+            write_bytes(pdf_out, pdf)
+        for target, text in exports:
+            try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                write_text(target, text)
-                exported.append(target)
+            except OSError as exc:
+                raise EnvironmentFault(
+                    f"cannot create {target.parent}: {exc.strerror or exc}"
+                ) from None
+            write_text(target, text)
+            exported.append(target)
     for target in exported:
         click.echo(f"wrote {target}", err=True)
     if not quiet and not (json_out is not None and str(json_out) == "-"):
@@ -703,7 +739,7 @@ def graph(obj: Context, paths: tuple[Path, ...], fmt: str, output: Path | None) 
     if output is None:
         click.echo(text, nl=False)
     else:
-        _refuse_overwriting_inputs([output], paths, None)
+        _refuse_overwriting_inputs([output], paths)
         write_text(output, text)
 
 
@@ -747,7 +783,8 @@ def vendor_show(obj: Context, /, ident: str, html_out: Path | None, pdf_out: Pat
         if pdf_out is not None:
             from auditor.report.pdf import render_vendor_pdf
 
-            write_bytes(pdf_out, render_vendor_pdf(sheet))
+            pdf = render_vendor_pdf(sheet)
+            write_bytes(pdf_out, pdf)
 
 
 def _terminate(signum: int, frame: object) -> None:

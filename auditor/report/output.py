@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
 
-from auditor.errors import EnvironmentFault
+from auditor.errors import EnvironmentFault, UsageError
 
 # (temporary file, target) pairs waiting for the end of the current all_or_nothing block.
 _staged: ContextVar[list[tuple[str, Path]] | None] = ContextVar("_staged", default=None)
@@ -75,17 +75,43 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~mask
 
 
+def refuse_symbolic_link(path: Path) -> None:
+    """Refuse an output whose path is a symbolic link (usage error).
+
+    A link committed to a repository (``audit.sarif -> ~/.bashrc``) would otherwise
+    redirect the report over a file elsewhere. The system's own links under ``/dev``
+    (``/dev/stdout``, ``/dev/fd/3``) stay usable: no repository can place them.
+    """
+    if str(path) == "-" or path.as_posix().startswith("/dev/"):
+        return
+    try:
+        is_link = path.is_symlink()
+    except OSError:
+        return  # the write itself reports what is wrong with the path
+    if is_link:
+        try:
+            shown = f" (to {os.readlink(path)})"
+        except OSError:
+            shown = ""
+        raise UsageError(
+            f"refusing to write {path}: it is a symbolic link{shown}; "
+            "remove the link or choose another output path"
+        )
+
+
 def write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Atomically replace ``path`` with ``data`` (bytes, or chunks of bytes written as they
-    come, so a large output need not be held whole); ``-`` writes to stdout."""
+    come, so a large output need not be held whole); ``-`` writes to stdout.
+
+    A path that is a symbolic link is refused (see :func:`refuse_symbolic_link`).
+    """
     chunks: Iterable[bytes] = (data,) if isinstance(data, bytes) else data
     if str(path) == "-":
-        for chunk in chunks:
-            sys.stdout.buffer.write(chunk)
-        sys.stdout.buffer.flush()
+        _write_stdout(chunks)
         return
-    # Write through symbolic links (keep the link, replace its target), and write pipes
-    # and devices directly: renaming over them would replace the node, not feed it.
+    refuse_symbolic_link(path)
+    # Write pipes and devices (/dev/stdout, /dev/null, a FIFO) directly: renaming over
+    # them would replace the node, not feed it.
     real = Path(os.path.realpath(path))
     if real.exists() and not real.is_file():
         try:
@@ -95,7 +121,6 @@ def write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
         except OSError as exc:
             raise EnvironmentFault(f"cannot write {path}: {exc.strerror or exc}") from None
         return
-    path = real
     folder = path.parent if str(path.parent) else Path(".")
     tmp_name: str | None = None
     try:
@@ -120,6 +145,27 @@ def write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
         if tmp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+
+
+def _write_stdout(chunks: Iterable[bytes]) -> None:
+    """Chunks to standard output; a closed standard output is an environment error.
+
+    A reader that goes away (``| head``) raises BrokenPipeError, which the command line
+    turns into the conventional quiet exit.
+    """
+    stream = sys.stdout
+    if stream is None:  # started with standard output closed (>&-)
+        raise EnvironmentFault("cannot write to standard output (-): it is closed")
+    try:
+        for chunk in chunks:
+            stream.buffer.write(chunk)
+        stream.buffer.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise EnvironmentFault(
+            f"cannot write to standard output (-): {exc.strerror or exc}"
+        ) from None
 
 
 def write_text(path: Path, text: str) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, ROOT
-from tests.robustness._support import audit_args, run_cli
+from tests.robustness._support import TODAY_ARG, audit_args, run_cli, temp_files
 
 pytestmark = pytest.mark.usefixtures("cached_kb")
 
@@ -128,6 +129,122 @@ def test_since_with_a_path_outside_the_repository_is_a_usage_error(
     assert f"{outside} is outside the git repository" in err
 
 
+# ------------------------------------------------------------------ inputs never overwritten
+
+
+@pytest.fixture
+def infra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(FIXTURES / "azure-openai", tmp_path / "infra")
+    shutil.copytree(FIXTURES / "plan", tmp_path / "plan")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+SCAN = ["--country", "DE", "--quiet", "--today", TODAY_ARG, "--fail-on", "never", "--no-config"]
+
+
+@pytest.mark.parametrize(
+    ("root", "flag", "target"),
+    [
+        ("infra", "--markdown", "infra/main.tf"),
+        ("infra", "--sarif", "infra/modules/openai/main.tf"),
+        ("infra", "--junit", "infra/terraform.tfvars"),
+        ("plan", "--json", "plan/prod.tfplan.json"),  # read as a plan: known after the scan
+        ("infra", "--csv", "infra/terraform.csv"),  # its register sidecar is a var file
+    ],
+)
+def test_scan_never_overwrites_a_scanned_file(
+    root: str, flag: str, target: str, infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if target == "infra/terraform.csv":
+        shutil.copy(infra / "infra/terraform.tfvars", infra / "infra/terraform.register.csv")
+        var_file = ["--var-file", "infra/terraform.register.csv"]
+    else:
+        var_file = []
+    before = _snapshot(infra)
+    code, _, err = run_cli(["scan", root, *SCAN, *var_file, flag, target], capsys)
+    assert code == 2, err
+    assert "refusing to write" in err and "it is an input of this run" in err
+    assert _snapshot(infra) == before
+    assert temp_files(infra) == []
+
+
+def test_the_csv_register_sidecar_never_overwrites_an_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(EXAMPLES / "hospital", tmp_path / "inventory")
+    monkeypatch.chdir(tmp_path)
+    baseline = '{"baseline_version": "1", "tool": "x", "findings": []}\n'
+    Path("known.register.csv").write_text(baseline)
+    code, _, err = run_cli(
+        audit_args(
+            "inventory", extra=["--quiet", "--baseline", "known.register.csv", "--csv", "known.csv"]
+        ),
+        capsys,
+    )
+    assert code == 2, err
+    assert "refusing to write known.register.csv: it is an input" in err
+    assert Path("known.register.csv").read_text() == baseline
+    assert not Path("known.csv").exists()
+
+
+def test_the_csv_register_sidecar_is_not_written_through_a_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(EXAMPLES / "hospital", tmp_path / "inventory")
+    monkeypatch.chdir(tmp_path)
+    Path("victim.txt").write_text("precious\n")
+    Path("f.register.csv").symlink_to("victim.txt")
+    code, _, err = run_cli(audit_args("inventory", extra=["--quiet", "--csv", "f.csv"]), capsys)
+    assert code == 2, err
+    assert "refusing to write f.register.csv: it is a symbolic link" in err
+    assert Path("victim.txt").read_text() == "precious\n"
+    assert not Path("f.csv").exists()
+
+
+def test_what_if_never_overwrites_its_patch_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    patch = "changes:\n  - {component: discharge-assistant/llm, set: {vendor: mistral-ai}}\n"
+    Path("patch.yaml").write_text(patch)
+    code, _, err = run_cli(
+        audit_args(
+            str(EXAMPLES / "hospital"),
+            extra=["--what-if-file", "patch.yaml", "--json", "patch.yaml"],
+        ),
+        capsys,
+    )
+    assert code == 2, err
+    assert Path("patch.yaml").read_text() == patch
+
+
+def test_compare_export_never_overwrites_the_options_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The options file sits where the export of one option would go."""
+    monkeypatch.chdir(tmp_path)
+    option = Path("out/mistral-api-eu")
+    option.mkdir(parents=True)
+    shutil.copy(EXAMPLES / "procurement" / "options.yaml", option / "inventory.yaml")
+    before = _snapshot(tmp_path)
+    code, _, err = run_cli(
+        [
+            "compare",
+            str(option / "inventory.yaml"),
+            "--export-inventories",
+            "out",
+            "--today",
+            TODAY_ARG,
+            "--quiet",
+        ],
+        capsys,
+    )
+    assert code == 2, err
+    assert "refusing to write out/mistral-api-eu/inventory.yaml: it is an input" in err
+    assert _snapshot(tmp_path) == before
+
+
 # ------------------------------------------------------------------ bounded reads
 
 
@@ -175,3 +292,22 @@ def test_explain_on_a_link_to_dev_zero_is_refused(
     code, _, err = run_cli(["explain", "0123456789abcdef", str(link)], capsys)
     assert code == 3, err
     assert f"cannot read JSON result {link}: not a regular file" in err
+
+
+# ------------------------------------------------------------------ stdout, pipes, quiet
+
+
+def test_json_to_a_closed_stdout_is_an_environment_error(tmp_path: Path) -> None:
+    args = " ".join(audit_args(str(EXAMPLES / "hospital"), extra=["--quiet", "--json", "-"]))
+    done = subprocess.run(
+        ["sh", "-c", f'exec "{sys.executable}" -m auditor {args} >&-'],
+        cwd=tmp_path,
+        env=_child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 5, done.stderr
+    assert "cannot write to standard output (-): it is closed" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -372,9 +372,10 @@ def test_an_output_never_overwrites_a_waiver_config_or_baseline_file(
     assert code == 2, err
 
 
-def test_writing_through_a_symbolic_link_keeps_the_link(
+def test_an_output_that_is_a_symbolic_link_is_refused(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A link committed in a pull request (audit.sarif -> elsewhere) must not redirect the write."""
     reports = workspace / "reports"
     (reports / "latest.json").symlink_to("report.json")
     code, _, err = run_cli(
@@ -383,9 +384,12 @@ def test_writing_through_a_symbolic_link_keeps_the_link(
         ),
         capsys,
     )
-    assert code == 0, err
+    assert code == 2, err
+    assert f"refusing to write {reports / 'latest.json'}: it is a symbolic link" in err
+    assert "remove the link or choose another output path" in err
     assert (reports / "latest.json").is_symlink()
-    assert (reports / "report.json").read_bytes() != PREVIOUS
+    assert (reports / "report.json").read_bytes() == PREVIOUS
+    assert temp_files(workspace) == []
 
 
 def test_writing_to_a_fifo_feeds_the_reader(
