@@ -416,7 +416,7 @@ def _audit_and_write(
     changes_text = flag("what_if")
     if changes_text or isinstance(patch, Path):
         return _what_if(
-            inventory_paths, all_rule_dirs, policy_file, today, changes_text, patch, outputs
+            inventory_paths, all_rule_dirs, policy_file, today, changes_text, patch, outputs, quiet
         )
     result = run_audit(
         inventory_paths,
@@ -516,6 +516,7 @@ def _what_if(
     changes_text: object,
     patch: object,
     outputs: dict[str, Path | None],
+    quiet: bool,
 ) -> ExitCode:
     from auditor.audit import AuditOptions
     from auditor.audit.whatif import load_patch, parse_change, what_if
@@ -540,7 +541,7 @@ def _what_if(
     json_out = outputs.get("json")
     if json_out is not None:
         write_text(json_out, result.model_dump_json(indent=2) + "\n")
-    if json_out is None or str(json_out) != "-":
+    if not quiet and (json_out is None or str(json_out) != "-"):
         click.echo(render_what_if(result), nl=False)
     return ExitCode.OK
 

@@ -311,3 +311,16 @@ def test_json_to_a_closed_stdout_is_an_environment_error(tmp_path: Path) -> None
     assert done.returncode == 5, done.stderr
     assert "cannot write to standard output (-): it is closed" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_what_if_honours_quiet(capsys: pytest.CaptureFixture[str]) -> None:
+    change = "component=discharge-assistant/llm vendor=mistral-ai deployment=eu region=-"
+    code, out, err = run_cli(
+        audit_args(str(EXAMPLES / "hospital"), extra=["--what-if", change, "--quiet"]), capsys
+    )
+    assert code == 0, err
+    assert out == ""
+    code, out, _ = run_cli(
+        audit_args(str(EXAMPLES / "hospital"), extra=["--what-if", change]), capsys
+    )
+    assert code == 0 and out  # without --quiet the diff is shown
