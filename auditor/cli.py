@@ -11,9 +11,10 @@ import contextlib
 import datetime as dt
 import gc
 import json
+import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -39,7 +40,23 @@ def _echo_error(error: AuditorError) -> None:
         click.echo(str(diagnostic), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _ReaderGone(Exception):
+    """Standard output's reader went away; raised instead of BrokenPipeError, which
+    click would turn into a silent exit 1 (the code of failing findings)."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise _ReaderGone from None
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="auditor")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of short error messages.")
 @click.option(
@@ -463,7 +480,8 @@ def _audit_and_write(
         if name == "pdf":
             from auditor.report.pdf import render_pdf
 
-            pdf = render_pdf(result, **report_args)  # type: ignore[arg-type]
+            with _signals_end_the_process():
+                pdf = render_pdf(result, **report_args)  # type: ignore[arg-type]
             write_bytes(target, pdf)
             continue
         # Text writers build large acyclic structures too; PDF layout is left to the
@@ -665,7 +683,8 @@ def compare(
         if pdf_out is not None:
             from auditor.report.pdf import render_comparison_pdf
 
-            pdf = render_comparison_pdf(comparison)
+            with _signals_end_the_process():
+                pdf = render_comparison_pdf(comparison)
             write_bytes(pdf_out, pdf)
         for target, text in exports:
             try:
@@ -784,22 +803,102 @@ def vendor_show(obj: Context, /, ident: str, html_out: Path | None, pdf_out: Pat
         if pdf_out is not None:
             from auditor.report.pdf import render_vendor_pdf
 
-            pdf = render_vendor_pdf(sheet)
+            with _signals_end_the_process():
+                pdf = render_vendor_pdf(sheet)
             write_bytes(pdf_out, pdf)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+# Set while a PDF is typeset. WeasyPrint catches every exception (KeyboardInterrupt and
+# SystemExit included) around each SVG chart it draws, so an interruption that lands there
+# is swallowed and the render runs on: Ctrl-C was ignored for a minute on a 300-system
+# report. During rendering nothing is half-written (the PDF is held in memory, earlier
+# reports are staged), so a signal ends the process at once after removing what is staged.
+_rendering = False
+
+
+@contextlib.contextmanager
+def _signals_end_the_process() -> Iterator[None]:
+    global _rendering
+    _rendering = True
+    try:
+        yield
+    finally:
+        _rendering = False
+
+
+def _signal_exit_code(signum: int) -> int:
+    return 130 if signum == signal.SIGINT else 128 + signum
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    """SIGINT raises KeyboardInterrupt, SIGTERM and SIGHUP SystemExit: the run unwinds,
+    half-written temporary files are removed and the previous reports stay as they were."""
+    if _rendering:
+        from auditor.report.output import discard_staged
+
+        discard_staged()
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+            os.write(2, b"interrupted; no output was left half-written\n")
+        os._exit(_signal_exit_code(signum))
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(_signal_exit_code(signum))
+
+
+@contextlib.contextmanager
+def _signal_handlers() -> Iterator[None]:
+    """Route SIGINT, SIGTERM and SIGHUP to :func:`_on_signal` for the run, then restore."""
+    previous: dict[int, object] = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:  # SIGHUP does not exist on Windows
+            continue
+        if signal.getsignal(signum) is signal.SIG_IGN:
+            continue  # e.g. nohup, or a shell's background job: keep ignoring it
+        with contextlib.suppress(ValueError):  # not in the main thread (some test runners)
+            previous[signum] = signal.signal(signum, _on_signal)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+
+# 128 + SIGPIPE: what the shell reports for a program that a closed pipe ended.
+BROKEN_PIPE_EXIT = 141
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    """The reader of standard output went away (``auditor ... | head -1``): stop quietly,
+    and point standard output at /dev/null so the flush at exit raises nothing more."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(BROKEN_PIPE_EXIT)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point of the ``auditor`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
+    with _signal_handlers():
+        try:
+            _main(args)
+        except (BrokenPipeError, _ReaderGone):
+            _quiet_broken_pipe()
+        except SystemExit:
+            try:  # output still buffered for a reader that left is a broken pipe too
+                if sys.stdout is not None:
+                    sys.stdout.flush()
+            except BrokenPipeError:
+                _quiet_broken_pipe()
+            except (OSError, ValueError):
+                pass
+            raise
+
+
+def _main(args: list[str]) -> NoReturn:
     debug = "--debug" in args
-    # SIGTERM unwinds like Ctrl-C, so half-written temporary files are removed and the
-    # previous reports stay as they were.
-    with contextlib.suppress(ValueError):  # not in the main thread (e.g. some test runners)
-        signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(args=args, prog_name="auditor", standalone_mode=False)
     except click.exceptions.Abort:

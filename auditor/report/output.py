@@ -59,6 +59,14 @@ def all_or_nothing() -> Iterator[None]:
             ) from None
 
 
+def discard_staged() -> None:
+    """Remove the temporary files of the current :func:`all_or_nothing` block (for a
+    process about to end at once, on a signal, without unwinding)."""
+    staged = _staged.get()
+    if staged is not None:
+        _discard(staged)
+
+
 def _discard(staged: list[tuple[str, Path]]) -> None:
     for tmp_name, _ in staged:
         with contextlib.suppress(OSError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -313,6 +314,30 @@ def test_json_to_a_closed_stdout_is_an_environment_error(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [["--json", "-"], []],
+    ids=["json-to-stdout", "terminal-summary"],
+)
+def test_a_reader_that_leaves_early_ends_the_run_quietly_with_141(
+    extra: list[str], tmp_path: Path
+) -> None:
+    """`auditor audit ... | head -1`: no traceback, no "Exception ignored", exit 128 + SIGPIPE."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "auditor", *audit_args(str(EXAMPLES / "bank"), extra=extra)],
+        cwd=tmp_path,
+        env=_child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader goes away before the output (a pipe buffer may hold it all)
+    with process.stderr:
+        err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141, err
+    assert err == ""
+
+
 def test_what_if_honours_quiet(capsys: pytest.CaptureFixture[str]) -> None:
     change = "component=discharge-assistant/llm vendor=mistral-ai deployment=eu region=-"
     code, out, err = run_cli(
@@ -324,3 +349,72 @@ def test_what_if_honours_quiet(capsys: pytest.CaptureFixture[str]) -> None:
         audit_args(str(EXAMPLES / "hospital"), extra=["--what-if", change]), capsys
     )
     assert code == 0 and out  # without --quiet the diff is shown
+
+
+# ------------------------------------------------------------------ signals while typesetting a PDF
+
+# A child that signals itself from inside WeasyPrint's drawing of the first SVG chart,
+# where WeasyPrint catches every exception (KeyboardInterrupt and SystemExit too), and
+# says on stderr if the PDF was finished anyway.
+_SIGNAL_DURING_SVG = """
+import os, sys
+import weasyprint.images
+from weasyprint.document import Document
+real_draw, real_write = weasyprint.images.SVGImage.draw, Document.write_pdf
+def draw(self, *args, **kwargs):
+    os.kill(os.getpid(), {signum})
+    return real_draw(self, *args, **kwargs)
+def write_pdf(self, *args, **kwargs):
+    data = real_write(self, *args, **kwargs)
+    sys.stderr.write("PDF FINISHED\\n")
+    return data
+weasyprint.images.SVGImage.draw, Document.write_pdf = draw, write_pdf
+from auditor.cli import main
+main(sys.argv[1:])
+"""
+
+
+def _weasyprint_usable() -> bool:
+    done = subprocess.run(
+        [sys.executable, "-c", "import weasyprint.images, weasyprint.document"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"]
+)
+def test_a_signal_while_typesetting_the_pdf_ends_the_run_at_once(
+    signum: int, tmp_path: Path
+) -> None:
+    if not _weasyprint_usable():
+        pytest.skip("WeasyPrint is not usable here")
+    previous = b"previous report\n"
+    for name in ("r.json", "r.pdf"):
+        (tmp_path / name).write_bytes(previous)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _SIGNAL_DURING_SVG.format(signum=int(signum)),
+            *audit_args(
+                str(EXAMPLES / "hospital"), extra=["--quiet", "--json", "r.json", "--pdf", "r.pdf"]
+            ),
+        ],
+        cwd=tmp_path,
+        env=_child_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == (130 if signum == signal.SIGINT else 128 + signum), done.stderr
+    assert "PDF FINISHED" not in done.stderr
+    assert "interrupted; no output was left half-written" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "r.json").read_bytes() == previous  # staged before the PDF, then dropped
+    assert (tmp_path / "r.pdf").read_bytes() == previous
+    assert temp_files(tmp_path) == []

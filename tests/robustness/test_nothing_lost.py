@@ -3,8 +3,8 @@
 Every output is written to a temporary file in the same folder and renamed into
 place. These tests interrupt that in every way we can arrange: an exception at
 the rename or at the flush (KeyboardInterrupt, a full disk, a cross-device
-rename), a real file-size limit in a child process, and real SIGINT and SIGTERM
-signals sent to a child process auditing a large generated estate, both in the
+rename), a real file-size limit in a child process, and real SIGINT, SIGTERM and
+SIGHUP signals sent to a child process auditing a large generated estate, both in the
 middle of the run and in the middle of the write.
 """
 
@@ -475,7 +475,9 @@ def _start_audit(cwd: Path, *extra: str) -> subprocess.Popen[str]:
     )
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"]
+)
 def test_a_signal_in_the_middle_of_a_run_keeps_the_previous_report(
     signum: int, estate: Path
 ) -> None:
@@ -514,7 +516,9 @@ main(sys.argv[1:])
 """
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"]
+)
 def test_a_signal_during_the_write_leaves_no_temporary_file(signum: int, workspace: Path) -> None:
     reports = workspace / "reports"
     done = subprocess.run(
