@@ -61,7 +61,8 @@ def _too_large(what: str, path: Path, limit: int) -> str:
 def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
     """Files named directly, plus every ``*.yaml``/``*.yml`` under named folders (sorted).
 
-    Hidden files and folders are skipped. A symbolic link that leads outside the
+    Hidden files and folders are skipped; a folder that cannot be listed is a problem,
+    not a skip. A symbolic link that leads outside the
     folder being walked is refused, so a hostile repository cannot make the
     auditor read (and quote in a report) files elsewhere on the machine.
     """
@@ -81,8 +82,10 @@ def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
             found.append((given, root))
             continue
         folder_files: list[tuple[Path, Path]] = []
+        before = len(problems)
         _walk(given, root, given, root, folder_files, problems)
-        if not folder_files:
+        unreadable = any(p.path == str(given) for p in problems[before:])
+        if not folder_files and not unreadable:
             problems.append(
                 Diagnostic(str(given), None, None, "no *.yaml or *.yml files in this folder")
             )
@@ -110,8 +113,19 @@ def _walk(
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
-    except OSError:
-        return  # as os.walk: a folder that cannot be listed is skipped
+    except OSError as exc:
+        # os.walk would skip it in silence and the audit would cover less than was asked.
+        problems.append(
+            Diagnostic(
+                str(folder),
+                None,
+                None,
+                f"cannot read this folder: {exc.strerror or exc}",
+                "make it readable by the user running the auditor, or move it out of the "
+                "inventory folder",
+            )
+        )
+        return
     folders: list[os.DirEntry[str]] = []
     files: list[os.DirEntry[str]] = []
     for entry in entries:
