@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from auditor.graph import ControlLink, ResidencyGraph, controllers
 from auditor.graph.build import Arrival
+from auditor.graph.control import undecided_control
 from auditor.graph.resolve import (
     Party,
     Place,
@@ -677,10 +678,17 @@ class ExposureEngine:
             for unknown in self.chains(entity.id)[1]:
                 owner = self.graph.entities.get(unknown)
                 name = owner.name if owner else unknown
+                undecided = (
+                    undecided_control(owner, self.graph.entities, self.test, self.graph.eu)
+                    if owner
+                    else None
+                )
                 gap(
                     "unknown_owner",
                     unknown,
-                    f"{party.role} chain: ownership of {name} unknown",
+                    f"{party.role} chain: who controls {name} cannot be decided: {undecided}"
+                    if undecided
+                    else f"{party.role} chain: ownership of {name} unknown",
                     owner.span if owner else party.span,
                 )
         return gaps

@@ -240,3 +240,64 @@ def test_the_policy_file_named_by_the_organisation_is_applied_or_refused(
         return
     result = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert any(f["rule_id"].startswith("policy-") for f in result["findings"])
+
+
+def _with_parents(parents: list[dict[str, Any]]) -> dict[str, Any]:
+    doc = copy.deepcopy(BASE)
+    doc["entities"][2]["parents"] = parents
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("parents", "why"),
+    [
+        pytest.param(
+            [{"entity": "vec-us", "share_pct": 50}, {"entity": "org", "share_pct": 50}],
+            "at the 50 % control threshold",
+            id="tie-50-50",
+        ),
+        pytest.param(
+            # 50.000000000000001 reads as the float 50.0: meant as a majority, it is none
+            [{"entity": "vec-us", "share_pct": 50.000000000000001}],
+            "at the 50 % control threshold",
+            id="fifty-within-float-noise",
+        ),
+        pytest.param(
+            [{"entity": "vec-us", "share_pct": 50.00000000001}],
+            "at the 50 % control threshold",
+            id="just-over-fifty-within-noise",
+        ),
+        pytest.param(
+            [{"entity": "vec-us", "share_pct": 45}, {"entity": "org", "share_pct": 70}],
+            "add up to 115 % of the capital (over 100 %)",
+            id="shares-over-100",
+        ),
+    ],
+)
+def test_stakes_that_cannot_decide_control_are_an_evidence_gap(
+    parents: list[dict[str, Any]], why: str
+) -> None:
+    """A tie, a stake within floating-point noise of 50 %, or stakes over 100 % must not
+    be read as "not controlled" in silence (issue 15)."""
+    after = audit_doc(_with_parents(parents))
+    silent = hidden_without_a_gap(audit_doc(BASE), after, {"search/store"}, "vec-eu")
+    assert not silent, silent
+    gaps = [
+        f
+        for f in after.findings
+        if f.rule_id == "evidence-gap-ownership" and f.subject.get("entity") == "vec-eu"
+    ]
+    assert gaps, [f.rule_id for f in after.findings]
+    assert "who controls Vector EU Ltd cannot be decided" in gaps[0].condition
+    assert why in gaps[0].condition
+
+
+def test_clear_minority_stakes_are_decided_without_a_gap() -> None:
+    """Two 40 % holders: nobody controls, and that is known, not a gap."""
+    parents = [{"entity": "vec-us", "share_pct": 40}, {"entity": "org", "share_pct": 40}]
+    after = audit_doc(_with_parents(parents))
+    assert not any(
+        f.rule_id == "evidence-gap-ownership" and f.subject.get("entity") == "vec-eu"
+        for f in after.findings
+    )
+    assert not any(e.party == "vec-eu" and e.law == "us-cloud-act" for e in after.exposures)
