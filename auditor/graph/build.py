@@ -204,6 +204,21 @@ class ResidencyGraph:
             g.add_edge(node, law_node, type="subject_to", **_where(law.span))
 
     def _add_entity(self, g: Any, ident: str) -> None:
+        """Add an entity, its seats and everyone above it.
+
+        Each entity's steps are a generator that yields a parent to add before its
+        ``controlled_by`` edge; driving them from an explicit stack keeps the order of a
+        recursive walk without Python's recursion limit (a chain of a thousand owners).
+        """
+        stack = [self._entity_steps(g, ident)]
+        while stack:
+            parent = next(stack[-1], None)
+            if parent is None:
+                stack.pop()
+            else:
+                stack.append(self._entity_steps(g, parent))
+
+    def _entity_steps(self, g: Any, ident: str) -> Iterator[str]:
         node = f"entity:{ident}"
         if node in g:
             return
@@ -218,7 +233,7 @@ class ResidencyGraph:
             self._add_country(g, seat)
             g.add_edge(node, f"country:{seat}", type="incorporated_in", **_where(entity.span))
         for ownership in entity.parents or ():
-            self._add_entity(g, ownership.entity)
+            yield ownership.entity  # added (with its own parents) before the edge to it
             attrs = {
                 k: v
                 for k, v in {

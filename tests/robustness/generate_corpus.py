@@ -502,6 +502,28 @@ def _limit_cases(rng: random.Random) -> Iterator[Case]:
             {INVENTORY: text.encode("utf-8")},
             {"why": f"a {MEGA + 1}-character {field_name}", "exit": 3, "message": "longer than"},
         )
+    doc = example("startup-saas")
+    chain = [f"owner-{i:04d}" for i in range(1000)]
+    operator = doc["systems"][0]["components"][-1]
+    doc["entities"] += [
+        {
+            "id": ident,
+            "name": f"Owner {i}",
+            "country": "US",
+            "parents": [{"entity": chain[i + 1], "share_pct": 60}] if i + 1 < len(chain) else [],
+        }
+        for i, ident in enumerate(chain)
+    ]
+    operator.pop("vendor", None)
+    operator["operator"] = chain[0]
+    yield Case(
+        "gen-ownership-chain-1000",
+        {INVENTORY: dump(doc).encode("utf-8")},
+        {
+            "why": "a control chain 1,000 owners deep is walked without hitting the recursion limit",
+            "exit": 0,
+        },
+    )
     yield Case(
         "gen-huge-file",
         {},
