@@ -21,7 +21,7 @@ from typing import NoReturn
 import click
 
 from auditor import __version__
-from auditor.errors import AuditorError, ExitCode, printable
+from auditor.errors import AuditorError, ExitCode, printable, terminal_text
 
 PathArg = click.Path(path_type=Path)
 
@@ -32,6 +32,11 @@ class Context:
     def __init__(self, debug: bool, rule_dirs: tuple[Path, ...]) -> None:
         self.debug = debug
         self.rule_dirs = rule_dirs
+
+
+def _say(text: str, *, nl: bool = True) -> None:
+    """Print text that quotes the input (names, file names): never raw escapes or bidi."""
+    click.echo(terminal_text(text), nl=nl)
 
 
 def _echo_error(error: AuditorError) -> None:
@@ -135,7 +140,7 @@ def kb_check(obj: Context, max_age: int | None, today: dt.datetime | None) -> No
     report = knowledge_report(
         obj.rule_dirs, max_age_days=max_age, today=(today.date() if today else dt.date.today())
     )
-    click.echo(report.render())
+    _say(report.render())
 
 
 SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"])
@@ -325,7 +330,7 @@ def scan(obj: Context, /, directory: Path, **flags: object) -> None:
 
         var_files = tuple(Path(str(v)) for v in flags.get("var_files") or ())  # type: ignore[attr-defined]
         result = scan_infrastructure(directory, var_files=var_files)
-        click.echo(result.explain())
+        _say(result.explain())
         for diagnostic in result.diagnostics:
             click.echo(str(diagnostic), err=True)
         sys.exit(int(ExitCode.INVALID_INPUT if result.diagnostics else ExitCode.OK))
@@ -520,7 +525,7 @@ def _audit_and_write(
     if write_baseline is not None:
         write_text(write_baseline, render_baseline(result))
     if not quiet and "-" not in {str(t) for t in targets}:
-        click.echo(render_summary(result, show_waived=show_waived), nl=False)
+        _say(render_summary(result, show_waived=show_waived), nl=False)
         if failing:
             click.echo(f"{len(failing)} finding(s) fail the build (--fail-on {fail_on}).")
     return ExitCode.FINDINGS if failing else ExitCode.OK
@@ -560,7 +565,7 @@ def _what_if(
     if json_out is not None:
         write_text(json_out, result.model_dump_json(indent=2) + "\n")
     if not quiet and (json_out is None or str(json_out) != "-"):
-        click.echo(render_what_if(result), nl=False)
+        _say(render_what_if(result), nl=False)
     return ExitCode.OK
 
 
@@ -698,7 +703,7 @@ def compare(
     for target in exported:
         click.echo(f"wrote {target}", err=True)
     if not quiet and not (json_out is not None and str(json_out) == "-"):
-        click.echo(render_comparison_text(comparison), nl=False)
+        _say(render_comparison_text(comparison), nl=False)
 
 
 @cli.group("rules")
@@ -713,7 +718,7 @@ def rules_list(obj: Context) -> None:
     from auditor.audit import list_rules
 
     for rule in list_rules(obj.rule_dirs):
-        click.echo(f"{rule.id:<40} {rule.severity.value:<8} {rule.title}")
+        _say(f"{rule.id:<40} {rule.severity.value:<8} {rule.title}")
 
 
 @cli.command()
@@ -730,7 +735,7 @@ def explain(obj: Context, ident: str, sources: tuple[Path, ...], today: dt.datet
     """Explain a rule id, or a finding fingerprint of SOURCES (inventory paths or a JSON result)."""
     from auditor.audit import explain_text
 
-    click.echo(explain_text(ident, sources, obj.rule_dirs, today.date() if today else None))
+    _say(explain_text(ident, sources, obj.rule_dirs, today.date() if today else None))
 
 
 @cli.command()
@@ -775,7 +780,7 @@ def vendor_list(obj: Context) -> None:
     from auditor.audit import vendor_rows
 
     for row in vendor_rows(obj.rule_dirs):
-        click.echo(f"{row[0]:<30} {row[1]:<16} {row[2]:<40} {row[3]}")
+        _say(f"{row[0]:<30} {row[1]:<16} {row[2]:<40} {row[3]}")
 
 
 @vendor.command("show")
@@ -792,7 +797,7 @@ def vendor_show(obj: Context, /, ident: str, html_out: Path | None, pdf_out: Pat
     from auditor.report.output import all_or_nothing, write_bytes, write_text
 
     if html_out is None and pdf_out is None:
-        click.echo(vendor_sheet(ident, obj.rule_dirs))
+        _say(vendor_sheet(ident, obj.rule_dirs))
         return
     sheet = vendor_assessment(ident, obj.rule_dirs)
     with all_or_nothing():

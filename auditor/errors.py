@@ -20,13 +20,30 @@ class ExitCode(enum.IntEnum):
     ENVIRONMENT = 5  # the machine: unwritable output, missing system library
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Bidirectional controls (the "Trojan Source" reordering, CVE-2021-42574) and invisible
+# characters that hide text: LRM/RLM, embeddings and overrides, isolates, the Arabic letter
+# mark, zero-width space, word joiner and BOM. Zero-width (non-)joiners are left alone:
+# Persian and Indic scripts need them and they reorder nothing.
+_INVISIBLE = "\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
+_TERMINAL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(text: str) -> str:
-    """Control characters (newlines, ESC, ...) as visible escapes, so text taken from the
-    input can neither forge a diagnostic line nor drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Control and bidi characters (newlines, ESC, U+202E, ...) as visible escapes, so text
+    taken from the input can neither forge a diagnostic line nor drive or reorder the terminal."""
+    return _CONTROL.sub(_visible, text)
+
+
+def terminal_text(text: str) -> str:
+    """:func:`printable` for multi-line output: newlines and tabs stay, every other control
+    or bidi character becomes a visible escape. The CLI passes all it prints through this."""
+    return _TERMINAL.sub(_visible, text)
 
 
 @dataclass(frozen=True, order=True)
