@@ -1,6 +1,7 @@
 """Markdown for a pull-request comment or a CI job summary, under GitHub's size limit.
 
-Text from the inventory is escaped so it cannot open links, images or HTML.
+Text from the inventory is escaped so it cannot open links, images or HTML, nor let
+GitHub autolink a URL or e-mail address or notify an @mention.
 """
 
 from __future__ import annotations
@@ -14,12 +15,29 @@ ORDER = ["critical", "high", "medium", "low", "info"]
 ICON = {"critical": "🟥", "high": "🟧", "medium": "🟨", "low": "🟦", "info": "⬜"}
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# GitHub turns bare text into links and notifications without any Markdown syntax, so
+# escaping punctuation is not enough. The GFM spec's "Autolinks (extension)" section
+# (https://github.github.com/gfm/#autolinks-extension-) links text starting with "www.",
+# "http://" or "https://", any "local@domain.tld" e-mail address, and "mailto:"/"xmpp:"
+# addresses; github.com also links "@user" and "@org/team" (and notifies them). GitHub
+# applies these rules again after escapes are resolved, so a backslash does not stop
+# them: a zero-width space (U+200B) is put after every "@", inside every "://" and after
+# every "www", which breaks each pattern while the text reads the same.
+_ZWSP = "\u200b"
+_WWW = re.compile(r"(?i)(www)(?=\.)")
+
+
+def _no_autolink(text: str) -> str:
+    """Text in which GitHub finds no URL, e-mail address or @mention to link or notify."""
+    text = text.replace("@", "@" + _ZWSP).replace("://", ":" + _ZWSP + "//")
+    return _WWW.sub(lambda m: m.group(1) + _ZWSP, text)
 
 
 def md(text: str) -> str:
-    """Escape Markdown punctuation, turn HTML into text, and drop control characters."""
+    """Escape Markdown punctuation, turn HTML into text, drop control characters, and
+    break URLs, e-mail addresses and @mentions so that GitHub neither links nor notifies."""
     text = _CONTROL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    return _no_autolink(_SPECIAL.sub(r"\\\1", text).replace("\n", " "))
 
 
 def _finding_block(finding: Finding) -> list[str]:
