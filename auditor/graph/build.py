@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
@@ -29,6 +30,27 @@ PARTY_EDGE = {
     "subprocessor": "subprocessor_of",
     "support": "supported_by",
 }
+
+
+# C0 and C1 control characters other than the line breaks dot_string turns into \\n.
+_DOT_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_DOT_LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85")
+
+
+def dot_string(text: str) -> str:
+    """``text`` as a double-quoted DOT string that reads back as the same text.
+
+    The DOT language (https://graphviz.org/doc/info/lang.html) escapes only the double
+    quote inside a quoted string (``\\"``); a backslash before a newline continues the
+    line, and labels are escStrings (https://graphviz.org/docs/attr-types/escString/)
+    where ``\\\\`` is one backslash and ``\\n`` a line break. So: backslashes are
+    doubled first (a name ending in a backslash would otherwise escape the closing
+    quote), quotes escaped, line breaks written as ``\\n``, other control characters
+    (a terminal escape in a name) replaced by a space.
+    """
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    text = _DOT_LINE_BREAK.sub(r"\\n", text)
+    return '"' + _DOT_CONTROL.sub(" ", text) + '"'
 
 
 @dataclass(frozen=True)
@@ -306,7 +328,7 @@ class ResidencyGraph:
         return buffer.getvalue().decode("utf-8")
 
     def to_dot(self) -> str:
-        """Graphviz DOT, layered left to right."""
+        """Graphviz DOT, layered left to right; every ID and label quoted by :func:`dot_string`."""
         lines = [
             "digraph residency {",
             "  rankdir=LR;",
@@ -314,12 +336,14 @@ class ResidencyGraph:
         ]
         for node in sorted(self.g.nodes):
             attrs = self.g.nodes[node]
-            label = str(attrs.get("label", node)).replace('"', "'")
-            lines.append(f'  "{node}" [label="{label}", group="{attrs.get("type", "")}"];')
+            label = dot_string(str(attrs.get("label", node)))
+            group = dot_string(str(attrs.get("type", "")))
+            lines.append(f"  {dot_string(node)} [label={label}, group={group}];")
         for s, t, a in sorted(
             self.g.edges(data=True), key=lambda e: (e[0], e[1], str(e[2].get("type")))
         ):
-            lines.append(f'  "{s}" -> "{t}" [label="{a.get("type", "")}"];')
+            label = dot_string(str(a.get("type", "")))
+            lines.append(f"  {dot_string(s)} -> {dot_string(t)} [label={label}];")
         lines.append("}")
         return "\n".join(lines) + "\n"
 
