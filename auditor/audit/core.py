@@ -173,8 +173,12 @@ def knowledge_report(
     unconfirmed = [f for f in facts if f.provenance.confidence is Confidence.UNCONFIRMED]
     stale: list[Fact] = []
     if max_age_days is not None:
-        limit = today - dt.timedelta(days=max_age_days)
-        stale = [f for f in facts if f.provenance.as_of < limit]
+        # A limit before the first representable date (--max-age 10**12, or --today
+        # 0001-01-01) would overflow date arithmetic: no fact can be that old.
+        days_since_min = (today - dt.date.min).days
+        if max_age_days <= days_since_min:
+            limit = today - dt.timedelta(days=max_age_days)
+            stale = [f for f in facts if f.provenance.as_of < limit]
     return KnowledgeReport(kb, unconfirmed, stale, max_age_days, today)
 
 

@@ -56,7 +56,7 @@ def proposed_due_date(audit_date: str, severity: Severity) -> str:
         return ""
     try:
         return (dt.date.fromisoformat(audit_date) + dt.timedelta(days=days)).isoformat()
-    except ValueError:
+    except (ValueError, OverflowError):  # an unparsable date, or past 9999-12-31
         return f"{days} days after the audit"
 
 
