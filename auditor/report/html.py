@@ -44,6 +44,7 @@ from auditor.report.report_context import (
     build_context,
     default_report_id,
 )
+from auditor.report.sandbox import BoundedSandbox
 from auditor.resources import builtin_templates_dir
 
 __all__ = [
@@ -200,7 +201,15 @@ def _render(
         return env.get_template(template).render(assets=assets, **values)
     except TemplateError as exc:
         raise _template_failure(exc, roots) from None
-    except (TypeError, ValueError, LookupError, ArithmeticError, AttributeError) as exc:
+    except (
+        TypeError,
+        ValueError,
+        LookupError,
+        ArithmeticError,
+        AttributeError,
+        RecursionError,  # a macro that calls itself without end
+        MemoryError,  # a string built too large for the bounds to catch
+    ) as exc:
         if template_dir is None:  # the built-in templates: a bug, keep the traceback
             raise
         raise _template_failure(exc, roots) from None
@@ -227,7 +236,7 @@ class _ConfinedLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
+class _Sandbox(BoundedSandbox):
     """Jinja2's immutable sandbox with its verdicts cached.
 
     Whether an attribute is safe depends only on the object's type and the attribute's
@@ -314,8 +323,15 @@ def _template_failure(exc: BaseException, roots: Sequence[Path]) -> UsageError:
         hint = "templates are looked up in " + ", ".join(str(r) for r in roots)
     else:
         hint = "fix the template; the built-in ones in templates/ show every variable"
-    message = f"report template error: {type(exc).__name__}: {exc}"
-    return UsageError(message, [Diagnostic(path, line, None, str(exc), hint)])
+    if isinstance(exc, RecursionError):
+        hint = "a macro that calls itself needs a case that stops; " + hint
+    detail = str(exc) or (
+        "the template built more text than fits in memory"
+        if isinstance(exc, MemoryError)
+        else type(exc).__name__
+    )
+    message = f"report template error: {type(exc).__name__}: {detail}"
+    return UsageError(message, [Diagnostic(path, line, None, detail, hint)])
 
 
 def _fileline(value: Any) -> str:
