@@ -60,7 +60,7 @@ def undecided_control(
         pct = ownership.percentage
         if pct is None or ownership.veto or ownership.appoints_board_majority:
             continue  # no stake, or a control right that decides whatever the percentage
-        if ownership.controlling:
+        if ownership.controlling:  # the sources state control
             continue
         if _at(pct, MAJORITY):
             return (
