@@ -25,6 +25,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from auditor.errors import Diagnostic
 from auditor.loader.iac.result import How, ResolutionStep
+from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
 from auditor.model.common import SourceSpan
 
 Node = Tree[Token] | Token
@@ -145,6 +146,106 @@ class HclProblem(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(str(diagnostic))
         self.diagnostic = diagnostic
+
+
+class LimitExceeded(HclProblem):
+    """Evaluating the code would cost more than a limit allows (issue 15: a few lines of
+    locals or module calls that double at every step are a denial of service)."""
+
+
+MAX_INTEGER_DIGITS: Final = 1_000
+MAX_MODULE_INSTANCES: Final = 10_000
+_INTEGER_CEILING: Final = 10**MAX_INTEGER_DIGITS
+_CHARS_PER_VALUE: Final = 100  # text costs one value per 100 characters
+_LIMIT_HINT: Final = (
+    "look for locals or module calls that grow at every step (a value used twice in the next "
+    "one, a module calling the next one twice); the limits are listed in README.md"
+)
+
+
+class Budget:
+    """What evaluating the Terraform code of one scan may cost; a breach raises LimitExceeded.
+
+    Counted: every expression evaluated, every item of a list or map a reference
+    hands over, and every 100 characters of text it hands over, against
+    ``Limits.max_values``; each text built against ``Limits.max_scalar_chars``;
+    integers against :data:`MAX_INTEGER_DIGITS` digits; module instances against
+    :data:`MAX_MODULE_INSTANCES`.
+    """
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self.spent = 0
+        self.modules = 0
+
+    def _breach(self, span: SourceSpan, message: str) -> LimitExceeded:
+        return LimitExceeded(Diagnostic(span.path, span.line, span.column, message, _LIMIT_HINT))
+
+    def charge(self, units: int, span: SourceSpan) -> None:
+        """Spend ``units`` values of work."""
+        self.spent += units
+        if self.spent > self.limits.max_values:
+            raise self._breach(
+                span,
+                f"evaluating the Terraform code takes more than {self.limits.max_values:,} "
+                "values (the limit per scan, max_values)",
+            )
+
+    def handed_over(self, value: Any, span: SourceSpan) -> None:
+        """Charge the size of a value a reference hands over (stops counting at the limit)."""
+        left = self.limits.max_values - self.spent
+        count = 0
+        stack = [value]
+        while stack and count <= left:
+            item = stack.pop()
+            count += 1
+            if isinstance(item, str):
+                count += len(item) // _CHARS_PER_VALUE
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+        self.charge(count, span)
+
+    def text(self, length: int, span: SourceSpan) -> None:
+        """Refuse to build a text longer than ``max_scalar_chars``."""
+        if length > self.limits.max_scalar_chars:
+            raise self._breach(
+                span,
+                f"an expression builds a text of more than {self.limits.max_scalar_chars:,} "
+                "characters (the limit, max_scalar_chars)",
+            )
+
+    def digits(self, literal: str, span: SourceSpan) -> None:
+        """Refuse a number written with more than :data:`MAX_INTEGER_DIGITS` digits."""
+        if sum(c.isdigit() for c in literal) > MAX_INTEGER_DIGITS:
+            raise self._breach(
+                span,
+                f"a number is written with more than {MAX_INTEGER_DIGITS:,} digits (the limit)",
+            )
+
+    def integer(self, value: Any, span: SourceSpan) -> None:
+        """Refuse an integer of more than :data:`MAX_INTEGER_DIGITS` digits."""
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and abs(value) >= _INTEGER_CEILING
+        ):
+            raise self._breach(
+                span,
+                f"an expression computes an integer of more than {MAX_INTEGER_DIGITS:,} digits "
+                "(the limit)",
+            )
+
+    def module(self, span: SourceSpan) -> None:
+        """Count one more module instance."""
+        self.modules += 1
+        if self.modules > MAX_MODULE_INSTANCES:
+            raise self._breach(
+                span,
+                f"the module calls make more than {MAX_MODULE_INSTANCES:,} module instances "
+                "(the limit per scan)",
+            )
 
 
 def _tree(node: object, name: str) -> bool:
@@ -465,12 +566,16 @@ _PURE: Final[Mapping[str, Callable[[list[Any]], Any]]] = {
 class Evaluator:
     """Evaluates attribute expressions of one file in one scope."""
 
-    def __init__(self, scope: Scope, depth: int = 0) -> None:
+    def __init__(self, scope: Scope, depth: int = 0, budget: Budget | None = None) -> None:
         self.scope = scope
         self.depth = depth
+        self.budget = budget if budget is not None else Budget()
 
     def eval(self, node: Node, span: SourceSpan) -> Val:
-        """The value of an expression (never raises; unknown when not fixed by the code)."""
+        """The value of an expression (unknown when not fixed by the code).
+
+        Raises :class:`LimitExceeded` only, when the budget is spent.
+        """
         if self.depth > _MAX_DEPTH:
             return unknown("references nested too deeply to follow")
         try:
@@ -479,6 +584,7 @@ class Evaluator:
             return unknown("expression nested too deeply to evaluate")
 
     def _eval(self, node: Node, span: SourceSpan) -> Val:
+        self.budget.charge(1, span)
         node = _unwrap(node)
         if isinstance(node, Token):
             return Val(str(node))
@@ -489,7 +595,9 @@ class Evaluator:
         if data == "string":
             return self._string(node, span)
         if data == "int_lit" or data == "float_lit":
-            return Val(_num(_name(node)))
+            text = _name(node)
+            self.budget.digits(text, span)
+            return Val(_num(text))
         if data == "literal_value":
             word = _name(node)
             return Val({"true": True, "false": False}.get(word))
@@ -504,7 +612,9 @@ class Evaluator:
             path = traversal(node, lambda n: self._eval(n, span))
             if path is None:
                 return unknown(f"reference with a computed index is not followed: {node.data}")
-            return self.scope.reference(path, span, self.depth + 1)
+            found = self.scope.reference(path, span, self.depth + 1)
+            self.budget.handed_over(found.value, span)
+            return found
         if data == "function_call":
             return self._call(node, span)
         if data == "conditional":
@@ -531,6 +641,7 @@ class Evaluator:
         pieces: list[str] = []
         parts: list[Val] = []
         reason = ""
+        length = 0
         for part in node.children:
             if not _tree(part, "string_part"):
                 continue
@@ -549,6 +660,8 @@ class Evaluator:
                     reason = reason or val.reason or "an interpolated value is unknown"
             else:
                 return unknown("template directives (%{ }) are not evaluated", _merge_steps(parts))
+            length += len(pieces[-1]) if pieces else 0
+            self.budget.text(length, span)
         text = "".join(pieces)
         if reason:
             return Val(UNKNOWN, _merge_steps(parts), reason, text)
@@ -624,10 +737,23 @@ class Evaluator:
         bad = _known_args(name, args)
         if bad is not None:
             return bad
+        values = [a.value for a in args]
+        self.budget.text(_text_length(name, values), span)
         try:
-            return Val(func([a.value for a in args]), _merge_steps(args))
-        except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError, StopIteration):
+            result = func(values)
+        except (
+            KeyError,
+            IndexError,
+            TypeError,
+            ValueError,
+            ZeroDivisionError,
+            OverflowError,
+            StopIteration,
+        ):
             return unknown(f"{name}() fails on these arguments", _merge_steps(args))
+        if isinstance(result, str):
+            self.budget.text(len(result), span)
+        return Val(result, _merge_steps(args))
 
     def _conditional(self, node: Tree[Token], span: SourceSpan) -> Val:
         cond_node, then_node, else_node = _children(node)[:3]
@@ -673,9 +799,29 @@ class Evaluator:
                 result = _ARITHMETIC[op](_number(a), _number(b))
             else:
                 return unknown(f"operator {op} is not evaluated", steps)
-        except (TypeError, ValueError, ZeroDivisionError):
-            return unknown(f"cannot compute {a!r} {op} {b!r}", steps)
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            return unknown(f"cannot compute {_short(a)} {op} {_short(b)}", steps)
+        self.budget.integer(result, span)
         return Val(result, steps)
+
+
+def _short(value: Any) -> str:
+    """A value for a message: at most 60 characters of its repr."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < _INTEGER_CEILING else "(huge)"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _text_length(name: str, args: list[Any]) -> int:
+    """How long the text replace() or join() would build, known before it is built."""
+    if name == "replace" and len(args) == 3 and all(isinstance(a, str) for a in args):
+        text, old, new = (str(a) for a in args)
+        return len(text) + text.count(old) * max(len(new) - len(old), 0)
+    if name == "join" and len(args) == 2 and isinstance(args[1], list):
+        sep = args[0] if isinstance(args[0], str) else ""
+        items = args[1]
+        parts = sum(len(x) if isinstance(x, str) else 24 for x in items)
+        return parts + len(sep) * max(len(items) - 1, 0)
+    return 0
 
 
 _MISSING: Final = "no such attribute or key"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from pathlib import Path
 from auditor.errors import Diagnostic
 from auditor.loader.iac.catalogue import Catalogue, load_catalogue
 from auditor.loader.iac.detect import Built, Detector, Draft, build_system, slug
-from auditor.loader.iac.hcl import Val
+from auditor.loader.iac.hcl import LimitExceeded, Val
 from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest, read_manifests
 from auditor.loader.iac.plan import plan_views, read_plan
 from auditor.loader.iac.result import How, Resolution, ScanResult
@@ -79,12 +80,11 @@ def _discover(root: Path) -> _Found:
             if name.startswith("."):
                 continue
             path = here / name
-            if path.is_symlink() and not path.resolve().is_relative_to(base):
-                found.diagnostics.append(
-                    Diagnostic(
-                        str(path), None, None, f"symbolic link leads outside {root}; not read"
-                    )
-                )
+            if not name.endswith(_READ_SUFFIXES):
+                continue
+            problem = _not_readable(path, base, root)
+            if problem is not None:
+                found.diagnostics.append(Diagnostic(str(path), None, None, *problem))
                 continue
             if name.endswith(".tf"):
                 found.tf.setdefault(here, []).append(path)
@@ -101,6 +101,29 @@ def _discover(root: Path) -> _Found:
             elif name.endswith((".yaml", ".yml")):
                 found.yaml.append(path)
     return found
+
+
+_READ_SUFFIXES = (".tf", ".tfvars", ".json", ".yaml", ".yml")
+
+
+def _not_readable(path: Path, base: Path, root: Path) -> tuple[str, str] | None:
+    """Why a file the scan would read must not be opened (message, hint), or None.
+
+    Checked before anything opens the file: opening a FIFO blocks forever, and a
+    link may lead out of the tree or round in a loop.
+    """
+    try:
+        if path.is_symlink() and not path.resolve(strict=True).is_relative_to(base):
+            return (
+                f"symbolic link leads outside {root}; not read",
+                "scan the target folder itself, or copy the file into the tree",
+            )
+        info = path.stat()
+    except (OSError, RuntimeError):  # RuntimeError: a link loop (Python < 3.13)
+        return ("broken or looping symbolic link; not read", "fix or remove the link")
+    if not stat.S_ISREG(info.st_mode):
+        return ("not a regular file (a pipe, socket or device); not read", "remove it")
+    return None
 
 
 def _tfvars_order(paths: list[Path]) -> list[Path]:
@@ -174,11 +197,23 @@ class _Scan:
             called |= self._local_calls(directory, tf_dirs) - {directory}
         roots = [d for d in sorted(tf_dirs) if d not in called]
         skipped = 0
+        spent = False
         for directory in roots:
             if not self._interesting(directory, tf_dirs, set()):
                 skipped += 1
                 continue
-            self._root(directory, tf_dirs[directory], found)
+            if spent:
+                self.notes.append(
+                    f"Terraform root module {self.ws.rel(directory)}: not evaluated, the scan's "
+                    "evaluation limit is spent"
+                )
+                continue
+            try:
+                self._root(directory, tf_dirs[directory], found)
+            except LimitExceeded as exc:
+                # The root module yields no system: half an evaluation would hide services.
+                self.diagnostics.append(exc.diagnostic)
+                spent = True
         if self.ws.files_skipped:
             self.notes.append(
                 f"{self.ws.files_skipped} .tf file(s) hold only resource types outside the "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +27,10 @@ from auditor.loader.iac.hcl import (
     Attr,
     Block,
     Body,
+    Budget,
     Evaluator,
     HclProblem,
+    LimitExceeded,
     Node,
     Traversal,
     Val,
@@ -53,7 +56,12 @@ _OTHER_BLOCKS = re.compile(
 def read_text(path: Path, display: str, limits: Limits) -> str:
     """A source file as text; raises HclProblem (with a diagnostic) when it cannot be read."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise HclProblem(
+                Diagnostic(display, None, None, "not a regular file (a pipe, socket or device)")
+            )
+        size = info.st_size
         if size > limits.max_file_bytes:
             raise HclProblem(
                 Diagnostic(
@@ -124,6 +132,7 @@ class Workspace:
         self.root_resolved = root.resolve()
         self.catalogue = catalogue
         self.limits = limits
+        self.budget = Budget(limits)  # shared by every module instance of the scan
         self.diagnostics: list[Diagnostic] = []
         self.notes: list[str] = []
         self.files_read: list[str] = []
@@ -313,7 +322,9 @@ class ModuleInstance:
             alias_attr = block.body.attrs.get("alias")
             alias = None
             if alias_attr is not None:
-                val = Evaluator(self).eval(alias_attr.expr, alias_attr.span)
+                val = Evaluator(self, self.depth, self.ws.budget).eval(
+                    alias_attr.expr, alias_attr.span
+                )
                 alias = str(val.value) if val.known else alias_attr.text.strip('"')
             config = ProviderConfig(block.labels[0], alias, block, self)
             configs[config.key] = config
@@ -333,7 +344,7 @@ class ModuleInstance:
 
     def evaluate(self, attr: Attr) -> Val:
         """Value of an attribute written in this module."""
-        return Evaluator(self, self.depth).eval(attr.expr, attr.span)
+        return Evaluator(self, self.depth, self.ws.budget).eval(attr.expr, attr.span)
 
     def variable(self, name: str) -> Val:
         """``var.name`` in this module."""
@@ -457,6 +468,7 @@ class ModuleInstance:
                 f"{address} ({where}): count/for_each on the module; its resources are "
                 "reported once for all instances"
             )
+        self.ws.budget.module(call.span)
         files = self.ws.module_files(target)
         return ModuleInstance(
             self.ws, files, parent=self, call_name=name, call=call, depth=self.depth + 1
@@ -729,6 +741,14 @@ def read_var_file(
                 Diagnostic(display, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")
             )
             return {}
+        except RecursionError:
+            diagnostics.append(Diagnostic(display, None, None, "JSON nested too deeply"))
+            return {}
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            diagnostics.append(
+                Diagnostic(display, None, None, f"invalid JSON: {str(exc).split(';')[0]}")
+            )
+            return {}
         if not isinstance(data, dict):
             diagnostics.append(Diagnostic(display, 1, 1, "a .tfvars.json file must hold an object"))
             return {}
@@ -744,8 +764,13 @@ def read_var_file(
         diagnostics.append(exc.diagnostic)
         return {}
     scope = _LiteralScope()
+    evaluator = Evaluator(scope, 0, Budget(limits))
     for name, attr in body.attrs.items():
-        val = Evaluator(scope).eval(attr.expr, attr.span)
+        try:
+            val = evaluator.eval(attr.expr, attr.span)
+        except LimitExceeded as exc:
+            diagnostics.append(exc.diagnostic)
+            return {}
         values[name] = val.with_step(step(how, attr.span, f"{name} = {attr.text}"))
     return values
 
