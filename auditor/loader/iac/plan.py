@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +113,12 @@ def read_plan(
 ) -> tuple[PlanDocument | None, Diagnostic | None]:
     """Read a JSON file; a plan/state document, or None (not one of ours), or a diagnostic."""
     try:
-        if path.stat().st_size > max_bytes:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, Diagnostic(
+                display, None, None, "not a regular file (a pipe, socket or device)"
+            )
+        if info.st_size > max_bytes:
             return None, Diagnostic(
                 display, None, None, f"the file is over the limit of {max_bytes:,} bytes"
             )
@@ -127,11 +133,109 @@ def read_plan(
         return None, Diagnostic(display, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")
     except RecursionError:
         return None, Diagnostic(display, None, None, "JSON nested too deeply")
+    except ValueError as exc:  # an integer of more than 4,300 digits (int-str conversion limit)
+        return None, Diagnostic(display, None, None, f"invalid JSON: {str(exc).split(';')[0]}")
     if not is_terraform_json(data):
         return None, None
+    problem = _shape_problem(data)
+    if problem is not None:
+        where, expected, found = problem
+        return None, Diagnostic(
+            display,
+            _line_of(text, where),
+            None,
+            f"{where} must be {expected}, not {found}; this is not the output of "
+            "'terraform show -json'",
+            "regenerate it with 'terraform show -json plan.out > plan.json'",
+        )
     return PlanDocument(
         display, text, data, "planned_values" in data or "resource_changes" in data
     ), None
+
+
+_JSON_TYPES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def _shape_problem(data: dict[str, Any]) -> tuple[str, str, str] | None:
+    """The first value the scan reads that has the wrong JSON type: (path, expected, found).
+
+    Only what the scan reads is checked; ``null`` counts as absent.
+    """
+    checks: list[tuple[str, Any, type]] = []
+
+    def want(where: str, value: Any, kind: type) -> bool:
+        if value is None or isinstance(value, kind):
+            return value is not None
+        checks.append((where, value, kind))
+        return False
+
+    def module(where: str, value: Any, children: str) -> None:
+        stack = [(where, value)]
+        while stack and not checks:
+            here, mod = stack.pop()
+            if not want(here, mod, dict):
+                continue
+            resources = mod.get("resources")
+            if want(f"{here}.resources", resources, list):
+                for index, resource in enumerate(resources):
+                    at = f"{here}.resources[{index}]"
+                    if want(at, resource, dict):
+                        want(f"{at}.values", resource.get("values"), dict)
+                        want(f"{at}.expressions", resource.get("expressions"), dict)
+            kids = mod.get(children)
+            if children == "module_calls" and want(f"{here}.{children}", kids, dict):
+                for name, call in kids.items():
+                    if want(f"{here}.{children}.{name}", call, dict):
+                        stack.append((f"{here}.{children}.{name}.module", call.get("module")))
+            elif children == "child_modules" and want(f"{here}.{children}", kids, list):
+                stack.extend((f"{here}.{children}[{i}]", kid) for i, kid in enumerate(kids))
+
+    for top in ("planned_values", "values"):
+        if want(top, data.get(top), dict):
+            module(f"{top}.root_module", data[top].get("root_module"), "child_modules")
+    changes: Any = data.get("resource_changes")
+    if want("resource_changes", changes, list):
+        for index, change in enumerate(changes):
+            at = f"resource_changes[{index}]"
+            if want(at, change, dict):
+                want(f"{at}.change", change.get("change"), dict)
+    configuration: Any = data.get("configuration")
+    if want("configuration", configuration, dict):
+        module("configuration.root_module", configuration.get("root_module"), "module_calls")
+        providers = configuration.get("provider_config")
+        if want("configuration.provider_config", providers, dict):
+            for key, entry in providers.items():
+                if want(f"configuration.provider_config.{key}", entry, dict):
+                    want(
+                        f"configuration.provider_config.{key}.expressions",
+                        entry.get("expressions"),
+                        dict,
+                    )
+    want("variables", data.get("variables"), dict)
+    if not checks:
+        return None
+    where, value, kind = checks[0]
+    return where, _JSON_TYPES[kind], _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _line_of(text: str, where: str) -> int | None:
+    """The line of the last key of a JSON path, found key after key (None if one is missing)."""
+    offset = 0
+    for part in where.split("."):
+        name = part.split("[", 1)[0]
+        found = text.find(json.dumps(name), offset)
+        if found < 0:
+            return None
+        offset = found
+    return text.count("\n", 0, offset) + 1
 
 
 def _dig(value: Any, path: list[str]) -> tuple[bool, Any]:
