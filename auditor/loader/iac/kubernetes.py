@@ -13,6 +13,7 @@ the workload. The cluster location comes only from what the manifests declare
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,16 @@ _MODEL_ENV = re.compile(r"(?i)(^|_)MODEL(_NAME|_ID)?$")
 _CLUSTER_HOST = re.compile(r"(?i)^([a-z0-9-]+)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?$")
 
 
+def _map(value: Any) -> dict[Any, Any]:
+    """``value`` if it is a mapping, else an empty one (a wrong shape reads as absent)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else an empty one (a wrong shape reads as absent)."""
+    return value if isinstance(value, list) else []
+
+
 def _family(name: str) -> str:
     """``OPENAI`` for OPENAI_BASE_URL / OPENAI_MODEL: which client a variable configures."""
     return name.split("_", 1)[0].upper()
@@ -73,11 +84,11 @@ class Manifest:
 
     @property
     def name(self) -> str:
-        return str((self.data.get("metadata") or {}).get("name", ""))
+        return str(self.mapping("metadata").get("name", ""))
 
     @property
     def namespace(self) -> str:
-        return str((self.data.get("metadata") or {}).get("namespace") or "default")
+        return str(self.mapping("metadata").get("namespace") or "default")
 
     @property
     def address(self) -> str:
@@ -93,6 +104,16 @@ class Manifest:
             if not probe:
                 return SourceSpan(path=self.display, line=1, column=1)
             probe = probe[:-1]
+
+    def mapping(self, *path: str | int) -> dict[Any, Any]:
+        """The mapping at ``path``, or an empty one when there is none or something else."""
+        value = self.get(*path)
+        return value if isinstance(value, dict) else {}
+
+    def sequence(self, *path: str | int) -> list[Any]:
+        """The list at ``path``, or an empty one when there is none or something else."""
+        value = self.get(*path)
+        return value if isinstance(value, list) else []
 
     def get(self, *path: str | int) -> Any:
         """The value at ``path`` or None."""
@@ -112,7 +133,12 @@ def read_manifests(
 ) -> tuple[list[Manifest], list[Diagnostic]]:
     """Every Kubernetes object in a (multi-document) YAML file; non-Kubernetes YAML yields none."""
     try:
-        if path.stat().st_size > limits.max_file_bytes:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return [], [
+                Diagnostic(display, None, None, "not a regular file (a pipe, socket or device)")
+            ]
+        if info.st_size > limits.max_file_bytes:
             return [], [Diagnostic(display, None, None, "the file is over the size limit")]
         text = decode(path.read_bytes(), display)
     except YamlProblem as exc:
@@ -123,14 +149,20 @@ def read_manifests(
         return [], []
     manifests: list[Manifest] = []
     problems: list[Diagnostic] = []
+    built = 0  # values of the file so far: the limit holds per file, not per document
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
             builder = ValueBuilder(display, limits)
+            builder.values = built
             try:
                 data = builder.build(node, (), 0)
             except YamlProblem as exc:
                 problems.append(exc.diagnostic)
+                if builder.values > limits.max_values:
+                    break  # the file's budget is spent: later documents would fail the same way
                 continue
+            finally:
+                built = builder.values
             if not (isinstance(data, dict) and "apiVersion" in data and "kind" in data):
                 continue
             if data.get("kind") == "List" and isinstance(data.get("items"), list):
@@ -182,7 +214,7 @@ def _containers(manifest: Manifest) -> Workload | None:
         return None
     workload = Workload(manifest, spec_path)
     for key in ("initContainers", "containers"):
-        for index, container in enumerate(spec.get(key) or []):
+        for index, container in enumerate(manifest.sequence(*spec_path, key)):
             if isinstance(container, dict):
                 workload.containers.append(((*spec_path, key, index), container))
     return workload
@@ -200,6 +232,7 @@ class KubernetesScanner:
         """Parts per namespace (in manifest order)."""
         config_maps: dict[tuple[str, str], Manifest] = {}
         namespaces: dict[str, Manifest] = {}
+        manifests = [m for m in manifests if self._well_formed(m)]
         for manifest in manifests:
             if manifest.kind == "ConfigMap":
                 config_maps.setdefault((manifest.namespace, manifest.name), manifest)
@@ -226,7 +259,7 @@ class KubernetesScanner:
                 EnvEntry(
                     str(k), str(v), config_map.span("data", str(k)), f"{config_map.address} key {k}"
                 )
-                for k, v in (config_map.get("data") or {}).items()
+                for k, v in config_map.mapping("data").items()
                 if isinstance(v, str | int | float)
             ]
             api = self._apis(
@@ -235,6 +268,26 @@ class KubernetesScanner:
             if api:
                 parts.setdefault(config_map.namespace, []).extend(api)
         return parts
+
+    def _well_formed(self, manifest: Manifest) -> bool:
+        """False (with a note) for an object the scan cannot read: kubectl would refuse it too."""
+        if "metadata" in manifest.data and not isinstance(manifest.data["metadata"], dict):
+            self._ignored(manifest, ("metadata",), "a mapping", "the object is skipped")
+            return False
+        data = manifest.get("data")
+        if manifest.kind == "ConfigMap" and data is not None and not isinstance(data, dict):
+            self._ignored(manifest, ("data",), "a mapping")
+        return True
+
+    def _ignored(
+        self, manifest: Manifest, path: DataPath, expected: str, what: str = "ignored"
+    ) -> None:
+        span = manifest.span(*path)
+        shown = ".".join(str(p) for p in path)
+        self.notes.append(
+            f"{span.path}:{span.line}: {manifest.kind} {manifest.name or '(no name)'}: "
+            f"{shown} is not {expected}; {what}"
+        )
 
     def _links(
         self,
@@ -255,10 +308,10 @@ class KubernetesScanner:
                 service = services.get((namespace, match.group(1)))
                 if service is None:
                     continue
-                selector = service.get("spec", "selector") or {}
+                selector = service.mapping("spec", "selector")
                 for target in workloads:
                     spec_path = _POD_SPEC[target.kind]
-                    labels = target.get(*spec_path[:-1], "metadata", "labels") or {}
+                    labels = target.mapping(*spec_path[:-1], "metadata", "labels")
                     if (
                         target.namespace == namespace
                         and isinstance(selector, dict)
@@ -282,7 +335,7 @@ class KubernetesScanner:
         manifest = workload.manifest
         entries: list[EnvEntry] = []
         for path, container in workload.containers:
-            for index, env in enumerate(container.get("env") or []):
+            for index, env in enumerate(_list(container.get("env"))):
                 if not isinstance(env, dict) or "name" not in env:
                     continue
                 name = str(env["name"])
@@ -296,11 +349,11 @@ class KubernetesScanner:
                         )
                     )
                     continue
-                ref = (env.get("valueFrom") or {}).get("configMapKeyRef") or {}
+                ref = _map(_map(env.get("valueFrom")).get("configMapKeyRef"))
                 cm = config_maps.get((manifest.namespace, str(ref.get("name"))))
                 if ref and cm is not None:
                     used.add((cm.namespace, cm.name))
-                    value = (cm.get("data") or {}).get(str(ref.get("key")))
+                    value = cm.mapping("data").get(str(ref.get("key")))
                     entries.append(
                         EnvEntry(
                             name,
@@ -323,8 +376,11 @@ class KubernetesScanner:
                         f"{manifest.address} env {name}",
                     )
                 )
-            for source in container.get("envFrom") or []:
-                ref = (source or {}).get("configMapRef") or {}
+            for index, source in enumerate(_list(container.get("envFrom"))):
+                if not isinstance(source, dict):
+                    self._ignored(manifest, (*path, "envFrom", index), "a mapping")
+                    continue
+                ref = _map(source.get("configMapRef"))
                 if not ref:
                     continue
                 cm = config_maps.get((manifest.namespace, str(ref.get("name"))))
@@ -335,8 +391,8 @@ class KubernetesScanner:
                     )
                     continue
                 used.add((cm.namespace, cm.name))
-                prefix = str((source or {}).get("prefix") or "")
-                for key, value in (cm.get("data") or {}).items():
+                prefix = str(source.get("prefix") or "")
+                for key, value in cm.mapping("data").items():
                     entries.append(
                         EnvEntry(
                             prefix + str(key),
@@ -400,22 +456,24 @@ class KubernetesScanner:
                     value, (step(How.MANIFEST, span, f"{owner.address}: {annotation}: {value}"),)
                 )
                 return self._place(val, value)
-        spec = manifest.get(*workload.spec_path) or {}
-        selector = spec.get("nodeSelector") if isinstance(spec.get("nodeSelector"), dict) else {}
+        spec = manifest.mapping(*workload.spec_path)
+        selector = _map(spec.get("nodeSelector"))
         labels: dict[str, tuple[str, SourceSpan]] = {
             str(k): (str(v), manifest.span(*workload.spec_path, "nodeSelector", str(k)))
             for k, v in (selector or {}).items()
         }
-        terms = (
-            ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-                "requiredDuringSchedulingIgnoredDuringExecution"
-            )
-            or {}
-        ).get("nodeSelectorTerms") or []
-        for t_index, term in enumerate(terms if isinstance(terms, list) else []):
-            for e_index, expr in enumerate((term or {}).get("matchExpressions") or []):
-                values = (expr or {}).get("values") or []
-                if (expr or {}).get("operator") == "In" and len(values) == 1:
+        terms = _list(
+            _map(
+                _map(_map(spec.get("affinity")).get("nodeAffinity")).get(
+                    "requiredDuringSchedulingIgnoredDuringExecution"
+                )
+            ).get("nodeSelectorTerms")
+        )
+        for t_index, term in enumerate(terms):
+            for e_index, expr in enumerate(_list(_map(term).get("matchExpressions"))):
+                expr = _map(expr)
+                values = _list(expr.get("values"))
+                if expr.get("operator") == "In" and len(values) == 1:
                     labels.setdefault(
                         str(expr.get("key")),
                         (
@@ -432,7 +490,7 @@ class KubernetesScanner:
                             ),
                         ),
                     )
-                elif (expr or {}).get("key") in self.k8s.region_labels:
+                elif expr.get("key") in self.k8s.region_labels:
                     labels.setdefault(str(expr.get("key")), ("", manifest.span()))
         region = next(((k, labels[k]) for k in self.k8s.region_labels if k in labels), None)
         if region is None:
@@ -541,7 +599,7 @@ class KubernetesScanner:
         manifest = workload.manifest
         argv: list[tuple[str, SourceSpan]] = []
         for key in ("command", "args"):
-            for index, arg in enumerate(container.get(key) or []):
+            for index, arg in enumerate(_list(container.get(key))):
                 if isinstance(arg, str | int | float):
                     argv.append((str(arg), manifest.span(*path, key, index)))
         flat = [(w, s) for a, s in argv for w in a.split()]
