@@ -29,13 +29,21 @@ class Outputs(StrictModel):
     pdf: str | None = None
 
 
+# Hard ceilings (issue 15): a repository's config may lower the limits or raise them up to
+# these, never switch them off; a value above one is a config error that names it.
+CEILING_FILE_MB = 1024
+CEILING_DEPTH = 10_000
+CEILING_VALUES = 10_000_000
+CEILING_SCALAR_CHARS = 10_000_000
+
+
 class LimitsConfig(StrictModel):
     """Caps on what reading one input file may cost (each breach is a clear error)."""
 
-    max_file_mb: float = Field(default=20, gt=0, le=1024)
-    max_depth: int = Field(default=64, ge=4, le=10_000)
-    max_values: int = Field(default=2_000_000, ge=1000)
-    max_scalar_chars: int = Field(default=1_000_000, ge=1000)
+    max_file_mb: float = Field(default=20, gt=0, le=CEILING_FILE_MB)
+    max_depth: int = Field(default=64, ge=4, le=CEILING_DEPTH)
+    max_values: int = Field(default=2_000_000, ge=1000, le=CEILING_VALUES)
+    max_scalar_chars: int = Field(default=1_000_000, ge=1000, le=CEILING_SCALAR_CHARS)
 
     def limits(self) -> Limits:
         """As the loader's Limits."""
