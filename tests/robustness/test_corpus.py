@@ -17,7 +17,7 @@ The corpus has two halves:
     position:   the output names the file with line:col (default: true when exit is 3)
     names:      the file the output must name (default: the input)
     line:       the line the diagnostic must point at
-    commands:   [validate, audit] by default
+    commands:   [validate, audit] by default; ``scan`` runs ``auditor scan input --country DE``
     audit_args: extra arguments of `audit` (--policy FILE, --waivers FILE, ...)
     config:     true: do not pass --no-config (the case tests a config file)
     timeout:    seconds before the run counts as hung (default 30)
@@ -146,6 +146,19 @@ def test_corpus_case(
             "audit",
             given,
             *([] if expect.get("config") else ["--no-config"]),
+            "--today",
+            TODAY_ARG,
+            "--fail-on",
+            "never",
+            "--quiet",
+            *expect.get("audit_args", []),
+        ],
+        "scan": [
+            "scan",
+            "input",
+            *([] if expect.get("config") else ["--no-config"]),
+            "--country",
+            "DE",
             "--today",
             TODAY_ARG,
             "--fail-on",
