@@ -678,6 +678,81 @@ def _filesystem_cases() -> Iterator[Case]:
     )
 
 
+_TERRAFORM = b'provider "aws" {\n  region = "eu-central-1"\n}\n\nresource "aws_s3_bucket" "docs" {\n  bucket = "docs"\n}\n'
+
+
+def _scan_filesystem_cases() -> Iterator[Case]:
+    """Traps for ``auditor scan``: nothing named like a scanned file may block or escape."""
+    for name in ("pipe.tf", "plan.json", "pipe.yaml", "terraform.tfvars"):
+        yield Case(
+            f"gen-scan-fifo-{name.replace('.', '-')}",
+            {"input/main.tf": _TERRAFORM},
+            {
+                "why": f"a FIFO named {name} in a scanned folder: refused, never opened",
+                "exit": 3,
+                "message": "not a regular file",
+                "position": False,
+                "names": f"input/{name}",
+                "commands": ["scan"],
+                "timeout": 5,
+            },
+            fifos=(f"input/{name}",),
+        )
+    yield Case(
+        "gen-scan-symlink-loop",
+        {"input/main.tf": _TERRAFORM},
+        {
+            "why": "a .tf link to itself",
+            "exit": 3,
+            "message": "broken or looping symbolic link",
+            "position": False,
+            "names": "input/loop.tf",
+            "commands": ["scan"],
+            "timeout": 5,
+        },
+        symlinks={"input/loop.tf": "loop.tf"},
+    )
+    yield Case(
+        "gen-scan-symlink-loop-pair",
+        {"input/main.tf": _TERRAFORM},
+        {
+            "why": "two .yaml links pointing at each other",
+            "exit": 3,
+            "message": "broken or looping symbolic link",
+            "position": False,
+            "names": "input/a.yaml",
+            "commands": ["scan"],
+            "timeout": 5,
+        },
+        symlinks={"input/a.yaml": "b.yaml", "input/b.yaml": "a.yaml"},
+    )
+    yield Case(
+        "gen-scan-symlinked-folder-loop",
+        {"input/main.tf": _TERRAFORM},
+        {
+            "why": "a folder link back to the scanned folder is not walked",
+            "exit": 0,
+            "commands": ["scan"],
+            "timeout": 10,
+        },
+        symlinks={"input/again": ".", "input/sub/up": ".."},
+    )
+    yield Case(
+        "gen-scan-symlink-out-of-tree",
+        {"input/main.tf": _TERRAFORM, "outside/secret.tf": b"# never read this file\n"},
+        {
+            "why": "a .tf link to a file outside the scanned folder",
+            "exit": 3,
+            "message": "symbolic link leads outside",
+            "position": False,
+            "names": "input/link.tf",
+            "commands": ["scan"],
+            "forbid": ["never read this file"],
+        },
+        symlinks={"input/link.tf": "../outside/secret.tf"},
+    )
+
+
 def cases() -> list[Case]:
     """Every generated case, in a stable order."""
     rng = random.Random(SEED)
@@ -686,6 +761,7 @@ def cases() -> list[Case]:
         *_text_cases(rng),
         *_limit_cases(rng),
         *_filesystem_cases(),
+        *_scan_filesystem_cases(),
     ]
     names = [c.name for c in found]
     assert len(names) == len(set(names)), "generated case names must be unique"

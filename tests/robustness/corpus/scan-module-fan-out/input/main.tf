@@ -1,0 +1,7 @@
+provider "aws" {
+  region = "eu-central-1"
+}
+
+module "m" {
+  source = "./modules/m1"
+}

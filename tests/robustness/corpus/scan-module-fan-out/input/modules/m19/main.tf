@@ -1,0 +1,11 @@
+module "a" {
+  source = "../m20"
+}
+
+module "b" {
+  source = "../m20"
+}
+
+resource "aws_s3_bucket" "b" {
+  bucket = "b"
+}
