@@ -11,10 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from auditor.audit.config import CEILING_VALUES, load_config
+from auditor.audit.config import (
+    CEILING_DEPTH,
+    CEILING_FILE_MB,
+    CEILING_SCALAR_CHARS,
+    CEILING_VALUES,
+    load_config,
+)
 from auditor.errors import InputError
 from auditor.loader.iac import scan
-from auditor.loader.iac.hcl import MAX_INTEGER_DIGITS, Budget, LimitExceeded
+from auditor.loader.iac.hcl import (
+    MAX_INTEGER_DIGITS,
+    MAX_MODULE_INSTANCES,
+    Budget,
+    LimitExceeded,
+)
 from auditor.loader.yamlsrc import Limits
 from auditor.model.common import SourceSpan
 
@@ -162,3 +173,12 @@ def test_config_limits_cannot_exceed_the_ceilings(tmp_path: Path) -> None:
     shown = {(d.line, d.message.split(":")[0]) for d in info.value.diagnostics}
     assert (3, "limits.max_values") in shown and (2, "limits.max_scalar_chars") in shown
     assert any(f"{CEILING_VALUES}" in d.message for d in info.value.diagnostics)
+
+
+def test_readme_states_the_limits_the_code_applies() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"more than {MAX_INTEGER_DIGITS:,} digits" in readme
+    assert f"at most {MAX_MODULE_INSTANCES:,} module instances" in readme
+    assert f"`max_file_mb` {CEILING_FILE_MB}, `max_depth` {CEILING_DEPTH:,}" in readme
+    assert f"`max_values` {CEILING_VALUES:,}" in readme
+    assert f"`max_scalar_chars` {CEILING_SCALAR_CHARS:,}" in readme
