@@ -44,7 +44,7 @@ def test_required_laws_and_counts() -> None:
 def _ultimate_seats(entity_id: str) -> set[str]:
     kb = load_knowledge_base()
     graph = build_graph(Inventory(organisation=Organisation(name="x", country="DE")), kb)
-    return ExposureEngine(graph, None).controller_seats(entity_id)
+    return set(ExposureEngine(graph, None).control.controller_seats(entity_id))
 
 
 def test_microsoft_eu_entity_resolves_to_us_parent() -> None:

@@ -44,7 +44,7 @@ from auditor.model.inventory import DataAsset, Inventory, InventoryFragment
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
 from auditor.rules.engine import RowBuilder, evaluate
 from auditor.rules.load import load_rules
-from auditor.rules.schema import Over, RuleSpec
+from auditor.rules.schema import RuleSpec
 from auditor.rules.scores import Scorer
 
 # Loading and the audit run with Python's cyclic garbage collector paused
@@ -309,9 +309,9 @@ def audit_inventory(
     builder = RowBuilder(exposure, kb, scores, policy, today, inventory)
     findings = evaluate(rules, builder, kb, policy)
     unconfirmed_used = sum(
-        1 for row in builder.rows(Over.KB_FACT) if row["confidence"] == Confidence.UNCONFIRMED.value
+        1 for row in builder.fact_rows() if row.confidence == Confidence.UNCONFIRMED.value
     )
-    del builder  # its rows (one dict per exposure, gap and component) are not needed any more
+    del builder  # its rows (one per exposure and transfer) are not needed any more
     notices: list[str] = []
     if options.use_waivers:
         waivers = list(inventory.waivers)
@@ -415,7 +415,7 @@ def audit_inventory(
         notices=notices,
         audit_date=today.isoformat(),
         policy=_policy_info(policy),
-        inventory_register=register_rows(engine, exposure.arrivals),
+        inventory_register=register_rows(engine.context, exposure.arrivals),
         laws=_law_refs(kb, exposure.facts_used),
         jurisdictions=_jurisdiction_refs(kb, graph),
         graphs=_graphs(graph, inventory, findings),

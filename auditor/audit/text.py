@@ -80,7 +80,7 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
     chain = []
     for party in graph.components["probe/service"].parties:
         entity = graph.entities.get(party.entity)
-        chains, unknown = engine.chains(party.entity)
+        chains, unknown = engine.control.chains(party.entity)
         controllers = []
         for links in chains:
             link = links[-1]

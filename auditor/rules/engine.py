@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from typing import assert_never
 
-from auditor.exposure import ExposureResult, Gap, ResidencyBreach, hop
+from auditor.exposure import ExposureResult
+from auditor.exposure.rows import ExposureRow, KbFactRow, Row, SealRow, TransferRow
 from auditor.kb.index import KnowledgeIndex
+from auditor.model.common import SourceSpan
 from auditor.model.findings import (
     Exposure,
     Finding,
@@ -22,8 +25,6 @@ from auditor.model.findings import (
 from auditor.model.inventory import Inventory
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
 from auditor.rules.schema import Condition, Op, Over, RuleSpec, Scalar, fill
-
-Row = dict[str, object]
 
 
 def fingerprint(rule_id: str, subject: dict[str, str]) -> str:
@@ -88,19 +89,22 @@ Predicate = Callable[[Row], bool]
 
 
 def _predicate(condition: Condition) -> Predicate:
-    """One condition as a function of the row, with the common operators inlined."""
-    name, op, expected = condition.field, condition.op, condition.value
+    """One condition as a function of the row, with the common operators inlined.
+
+    Loading a check makes sure each field it names is one of its rows' fields.
+    """
+    get, op, expected = attrgetter(condition.field), condition.op, condition.value
     if op is Op.EQ:
-        return lambda row: row.get(name) == expected
+        return lambda row: get(row) == expected
     if op is Op.NE:
-        return lambda row: row.get(name) != expected
+        return lambda row: get(row) != expected
     if op is Op.IS_TRUE:
-        return lambda row: row.get(name) is True
+        return lambda row: get(row) is True
     if op is Op.IS_FALSE:
-        return lambda row: row.get(name) is False
+        return lambda row: get(row) is False
     if op is Op.IN and isinstance(expected, list):
-        return lambda row: row.get(name) in expected
-    return lambda row: _compare(op, row.get(name), expected)
+        return lambda row: get(row) in expected
+    return lambda row: _compare(op, get(row), expected)
 
 
 def compile_where(conditions: Iterable[Condition]) -> Predicate:
@@ -122,7 +126,9 @@ def compile_where(conditions: Iterable[Condition]) -> Predicate:
 
 
 class RowBuilder:
-    """Flat rows of each subject kind, with evidence attached under private keys."""
+    """The typed rows of each subject kind: exposures and transfers with the knowledge
+    base's words, knowledge-base facts and sovereignty floors; gaps, components and
+    residency breaches come as rows from the exposure engine."""
 
     def __init__(
         self,
@@ -134,7 +140,8 @@ class RowBuilder:
         inventory: Inventory,
     ) -> None:
         self.result = result
-        self._rows: dict[Over, list[Row]] = {}
+        self._rows: dict[Over, Sequence[Row]] = {}
+        self._fact_rows: list[KbFactRow] | None = None
         self.kb = kb
         self.scores = scores
         self.policy = policy
@@ -145,7 +152,7 @@ class RowBuilder:
         }
         self.sensitivity = {a.id: kb.taxonomy.sensitivity(a).value for a in inventory.data}
 
-    def rows(self, over: Over) -> list[Row]:
+    def rows(self, over: Over) -> Sequence[Row]:
         """The subject rows of one kind, built once per audit."""
         if over not in self._rows:
             self._rows[over] = self._build(over)
@@ -155,127 +162,96 @@ class RowBuilder:
         """Forget the rows of one kind (built again if asked for)."""
         self._rows.pop(over, None)
 
-    def _build(self, over: Over) -> list[Row]:
+    def fact_rows(self) -> list[KbFactRow]:
+        """The knowledge-base facts the audit's conclusions rest on (built once per audit)."""
+        if self._fact_rows is None:
+            self._fact_rows = self._facts()
+        return self._fact_rows
+
+    def _build(self, over: Over) -> Sequence[Row]:
         if over is Over.EXPOSURE:
             return [self._exposure(e) for e in self.result.exposures]
         if over is Over.TRANSFER:
             return [self._transfer(t) for t in self.result.transfers]
         if over is Over.GAP:
-            return [self._gap(g) for g in self.result.gaps]
+            return self.result.gaps
         if over is Over.COMPONENT:
-            return [self._component(c) for c in self.result.components]
+            return self.result.components
         if over is Over.RESIDENCY:
-            return [self._residency(b) for b in self.result.residency]
+            return self.result.residency
         if over is Over.KB_FACT:
-            return self._facts()
+            return self.fact_rows()
         if over is Over.SEAL:
             return self._seals()
         assert_never(over)
 
-    def _exposure(self, e: Exposure) -> Row:
+    def _exposure(self, e: Exposure) -> ExposureRow:
         law = self.kb.laws[e.law]
-        # The exposure's fields as JSON values (what model_dump(mode="json") gives, without
-        # its cost for 100,000s of rows): all strings but two enums; its lists become texts.
-        row = dict(e.__dict__)
-        del row["path"], row["access"], row["mitigation_reasons"]
-        row["mitigation"] = e.mitigation.value
-        row["sensitivity"] = e.sensitivity.value
-        row.update(
-            {
-                "jurisdiction_name": self.kb.country_name(e.jurisdiction),
-                "access_text": ", ".join(a.value for a in e.access),
-                "mitigation_text": "; ".join(e.mitigation_reasons),
-                "citation": law.citation,
-                "law_status": law.status.value,
-                "secrecy": law.secrecy,
-                "component_kind": self.kinds.get(f"{e.system}/{e.component}", ""),
-                "criticality": self.criticality.get(e.system, ""),
-                "_path": e.path,
-                "_law": e.law,
-            }
+        return ExposureRow(
+            data_asset=e.data_asset,
+            system=e.system,
+            component=e.component,
+            party=e.party,
+            party_name=e.party_name,
+            party_role=e.party_role,
+            law=e.law,
+            law_name=e.law_name,
+            jurisdiction=e.jurisdiction,
+            trigger=e.trigger,
+            mitigation=e.mitigation.value,
+            sensitivity=e.sensitivity.value,
+            confidence=e.confidence,
+            jurisdiction_name=self.kb.country_name(e.jurisdiction),
+            access_text=", ".join(a.value for a in e.access),
+            mitigation_text="; ".join(e.mitigation_reasons),
+            citation=law.citation,
+            law_status=law.status.value,
+            secrecy=law.secrecy,
+            component_kind=self.kinds.get(f"{e.system}/{e.component}", ""),
+            criticality=self.criticality.get(e.system, ""),
+            evidence=e.path,  # shared with the exposure: both are frozen
+            cited_law=e.law,
         )
-        return row
 
-    def _transfer(self, t: Transfer) -> Row:
-        return {
-            **t.model_dump(mode="json", exclude={"path", "tools", "supplementary_measures"}),
-            "tools_text": ", ".join(t.tools) or "none",
-            "measures_text": ", ".join(t.supplementary_measures) or "none",
-            "sensitivity": self.sensitivity[t.data_asset],
-            "_path": t.path,
-        }
+    def _transfer(self, t: Transfer) -> TransferRow:
+        return TransferRow(
+            data_asset=t.data_asset,
+            system=t.system,
+            component=t.component,
+            exporter=t.exporter,
+            importer=t.importer,
+            importer_name=t.importer_name,
+            country=t.country,
+            country_name=t.country_name,
+            role=t.role,
+            adequacy=t.adequacy,
+            conclusion=t.conclusion.value,
+            explanation=t.explanation,
+            tools_text=", ".join(t.tools) or "none",
+            measures_text=", ".join(t.supplementary_measures) or "none",
+            sensitivity=self.sensitivity[t.data_asset],
+            evidence=t.path,
+        )
 
-    def _gap(self, g: Gap) -> Row:
-        return {
-            "kind": g.kind,
-            "system": g.system,
-            "component": g.component,
-            "entity": g.entity,
-            "detail": g.detail,
-            "data_assets_text": ", ".join(g.data_assets),
-            "sensitivity": g.sensitivity.value,
-            "_path": [
-                make_hop(
-                    node=g.detail,
-                    kind="gap",
-                    file=g.span.path if g.span else None,
-                    line=g.span.line if g.span else None,
-                )
-            ],
-        }
-
-    @staticmethod
-    def _component(c: Row) -> Row:
-        row = dict(c)
-        row["_path"] = [
-            make_hop(
-                node=f"{c['system']}/{c['component']}",
-                kind="component",
-                file=str(c["_span_file"]) or None,
-                line=int(str(c["_span_line"])) or None,
-            )
-        ]
-        return row
-
-    @staticmethod
-    def _residency(b: ResidencyBreach) -> Row:
-        return {
-            "data_asset": b.data_asset,
-            "system": b.system,
-            "component": b.component,
-            "kind": b.kind,
-            "role": b.role,
-            "where": b.where,
-            "allowed": b.allowed,
-            "law": b.law,
-            "mitigation": b.mitigation,
-            "origin": b.origin,
-            "sensitivity": b.sensitivity.value,
-            "confidence": b.confidence,
-            # The requirement's step is the same for every breach of it: one shared instance.
-            "_path": [*b.path, hop(f"{b.origin}: {b.allowed}", "policy", b.span)],
-            "_law": b.law or None,
-        }
-
-    def _facts(self) -> list[Row]:
+    def _facts(self) -> list[KbFactRow]:
         max_age = self.policy.max_fact_age_days if self.policy else 730
-        rows: list[Row] = []
+        rows: list[KbFactRow] = []
         for fact in self.kb.facts():
             if fact.subject not in self.result.facts_used:
                 continue
             age = (self.today - fact.provenance.as_of).days
             path, _, line = fact.where.partition(":")
             rows.append(
-                {
-                    "fact": fact.subject,
-                    "kind": fact.subject.split(" ")[0],
-                    "confidence": fact.provenance.confidence.value,
-                    "as_of": fact.provenance.as_of.isoformat(),
-                    "age_days": age,
-                    "stale": age > max_age,
-                    "note": fact.provenance.note or "",
-                    "where": fact.where,
-                    "_path": [
+                KbFactRow(
+                    fact=fact.subject,
+                    kind=fact.subject.split(" ")[0],
+                    confidence=fact.provenance.confidence.value,
+                    as_of=fact.provenance.as_of.isoformat(),
+                    age_days=age,
+                    stale=age > max_age,
+                    note=fact.provenance.note or "",
+                    where=fact.where,
+                    evidence=[
                         make_hop(
                             node=f"{fact.subject} (as of {fact.provenance.as_of}, {fact.provenance.confidence.value})",
                             kind="kb",
@@ -283,12 +259,13 @@ class RowBuilder:
                             line=int(line.split(":")[0]) if line else None,
                         )
                     ],
-                }
+                )
             )
         return rows
 
-    def _seals(self) -> list[Row]:
-        rows: list[Row] = []
+    def _seals(self) -> list[SealRow]:
+        rows: list[SealRow] = []
+        span = self.policy.span_of("minimum_seal") if self.policy else None
         for card in self.scores:
             for objective in card.objectives:
                 # A floor the inventory cannot show to be met is reported too, never passed.
@@ -296,44 +273,40 @@ class RowBuilder:
                     objective.seal is not None and objective.seal >= objective.minimum
                 ):
                     continue
-                row = _seal_row(card, objective)
-                span = self.policy.span_of("minimum_seal") if self.policy else None
-                if span is not None:
-                    row["_path"] = [
-                        *row["_path"],  # type: ignore[misc]
-                        make_hop(
-                            node="policy minimum_seal",
-                            kind="policy",
-                            file=span.path,
-                            line=span.line,
-                        ),
-                    ]
-                rows.append(row)
+                rows.append(_seal_row(card, objective, objective.minimum, span))
         return rows
 
 
-def _seal_row(card: Scorecard, objective: ObjectiveScore) -> Row:
-    return {
-        "subject": card.subject,
-        "subject_kind": card.kind,
-        "objective": objective.objective,
-        "objective_name": objective.name,
-        "seal": objective.seal if objective.seal is not None else -1,
-        "seal_text": f"SEAL-{objective.seal}" if objective.seal is not None else "not assessed",
-        "assessed": objective.seal is not None,
-        "minimum": objective.minimum,
-        "reasons_text": "; ".join(objective.reasons),
-        "_path": [
-            make_hop(
-                node=(
-                    f"{card.subject}: {objective.objective} "
-                    f"{'SEAL-' + str(objective.seal) if objective.seal is not None else 'not assessed'}"
-                    f", policy minimum SEAL-{objective.minimum}"
-                ),
-                kind="score",
-            )
-        ],
-    }
+def _seal_row(
+    card: Scorecard, objective: ObjectiveScore, minimum: int, span: SourceSpan | None
+) -> SealRow:
+    seal_text = f"SEAL-{objective.seal}" if objective.seal is not None else "not assessed"
+    evidence = [
+        make_hop(
+            node=(
+                f"{card.subject}: {objective.objective} "
+                f"{'SEAL-' + str(objective.seal) if objective.seal is not None else 'not assessed'}"
+                f", policy minimum SEAL-{minimum}"
+            ),
+            kind="score",
+        )
+    ]
+    if span is not None:
+        evidence.append(
+            make_hop(node="policy minimum_seal", kind="policy", file=span.path, line=span.line)
+        )
+    return SealRow(
+        subject=card.subject,
+        subject_kind=card.kind,
+        objective=objective.objective,
+        objective_name=objective.name,
+        seal=objective.seal if objective.seal is not None else -1,
+        seal_text=seal_text,
+        assessed=objective.seal is not None,
+        minimum=minimum,
+        reasons_text="; ".join(objective.reasons),
+        evidence=evidence,
+    )
 
 
 def _severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Row], Severity]:
@@ -396,7 +369,7 @@ def _location(path: list[Hop]) -> tuple[str | None, int | None]:
 
 def _rule_findings(
     rule: RuleSpec,
-    rows: list[Row],
+    rows: Sequence[Row],
     kb: KnowledgeIndex,
     policy: Policy | None,
     text: Callable[[str], str],
@@ -408,10 +381,10 @@ def _rule_findings(
     severity_of = _severity_of(rule, policy)
     fingerprint_of = fingerprinter(rule.id, rule.subject)
     frameworks = list(rule.frameworks)  # one list for all the rule's findings: they are frozen
-    names = rule.subject
+    getters = [attrgetter(name) for name in rule.subject]
     for row in rows:
         if where(row):
-            key = tuple([str(row.get(name, "")) for name in names])
+            key = tuple([str(get(row)) for get in getters])
             groups.setdefault(key, []).append((severity_of(row), row))
     for key, items in sorted(groups.items()):
         # Rows arrive in a fixed order (every subject list is sorted), so the first
@@ -420,12 +393,10 @@ def _rule_findings(
             items[0] if len(items) == 1 else max(items, key=lambda item: SEVERITY_RANK[item[0]])
         )
         subject = dict(zip(rule.subject, key, strict=True))
-        path = row.get("_path")
         # The row's path is its exposure's (or its own) list: shared, as both are frozen.
-        evidence: list[Hop] = path if isinstance(path, list) else []
+        evidence = row.evidence
         file, line = _location(evidence)
-        law_id = row.get("_law")
-        law = kb.laws.get(str(law_id)) if law_id else None
+        law = kb.laws.get(row.cited_law) if row.cited_law else None
         # Stripped as the other texts are; conditions name their subject, so rarely repeat
         # and are not kept in the table of shared texts.
         condition = fill(rule.messages.condition, row).strip()
@@ -446,7 +417,8 @@ def _rule_findings(
                 evidence=evidence,
                 remediation=text(fill(rule.remediation, row)),
                 frameworks=frameworks,
-                confidence=str(row.get("confidence", "confirmed")),
+                # Rows with no confidence of their own rest on the inventory alone.
+                confidence=str(getattr(row, "confidence", "confirmed")),
                 location_file=file,
                 location_line=line,
             )

@@ -10,7 +10,7 @@ from auditor.errors import Diagnostic, KnowledgeBaseError
 from auditor.loader.validate import suggest, validate_document
 from auditor.loader.yamlsrc import YamlProblem, read_yaml
 from auditor.resources import builtin_rules_dir
-from auditor.rules.schema import FIELDS, RuleSpec
+from auditor.rules.schema import RuleSpec, check_fields
 
 ENTRY_POINT_GROUP = "auditor.rule_packs"
 
@@ -83,8 +83,8 @@ def load_rules(extra_dirs: Sequence[Path] = ()) -> list[RuleSpec]:
                         line,
                         column,
                         f"field {name!r} is not offered by subjects of kind {rule.match.over.value!r}",
-                        suggest(name, FIELDS[rule.match.over])
-                        or "fields: " + ", ".join(sorted(FIELDS[rule.match.over])),
+                        suggest(name, check_fields(rule.match.over))
+                        or "fields: " + ", ".join(sorted(check_fields(rule.match.over))),
                     )
                 )
             seen[rule.id] = rule

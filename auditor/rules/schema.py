@@ -12,6 +12,18 @@ import re
 
 from pydantic import Field, model_validator
 
+from auditor.exposure.rows import (
+    ComponentRow,
+    ExposureRow,
+    GapRow,
+    KbFactRow,
+    ResidencyRow,
+    Row,
+    RowType,
+    SealRow,
+    TransferRow,
+    check_fields_of,
+)
 from auditor.model.common import Identifier, Located, StrictModel
 from auditor.model.findings import FrameworkRef
 from auditor.model.policy import Severity
@@ -48,128 +60,30 @@ class Op(enum.StrEnum):
     NOT_EMPTY = "not_empty"
 
 
-# The fields each subject kind offers (a check naming another field is invalid).
-FIELDS: dict[Over, frozenset[str]] = {
-    Over.EXPOSURE: frozenset(
-        {
-            "data_asset",
-            "system",
-            "component",
-            "party",
-            "party_name",
-            "party_role",
-            "law",
-            "law_name",
-            "jurisdiction",
-            "jurisdiction_name",
-            "trigger",
-            "access_text",
-            "mitigation",
-            "mitigation_text",
-            "sensitivity",
-            "confidence",
-            "citation",
-            "law_status",
-            "secrecy",
-            "component_kind",
-            "criticality",
-        }
-    ),
-    Over.TRANSFER: frozenset(
-        {
-            "data_asset",
-            "system",
-            "component",
-            "exporter",
-            "importer",
-            "importer_name",
-            "country",
-            "country_name",
-            "role",
-            "adequacy",
-            "tools_text",
-            "measures_text",
-            "conclusion",
-            "explanation",
-            "sensitivity",
-        }
-    ),
-    Over.GAP: frozenset(
-        {"kind", "system", "component", "entity", "detail", "data_assets_text", "sensitivity"}
-    ),
-    Over.COMPONENT: frozenset(
-        {
-            "system",
-            "component",
-            "kind",
-            "criticality",
-            "vendor",
-            "vendor_name",
-            "operator",
-            "operator_name",
-            "foreign_control",
-            "controller_jurisdictions_text",
-            "api_only",
-            "open_weights",
-            "open_weights_alternatives",
-            "retains_prompts",
-            "retention_days",
-            "retention_purpose",
-            "retention_where",
-            "retention_abroad",
-            "retention_unknown",
-            "retention_reason",
-            "training_use",
-            "training_reason",
-            "support_where",
-            "support_abroad",
-            "admin_where",
-            "admin_abroad",
-            "keys",
-            "provider_can_decrypt",
-            "processes_in_clear",
-            "third_party",
-            "exposed",
-            "reached",
-            "data_assets_text",
-            "sensitivity",
-            "confidence",
-        }
-    ),
-    Over.RESIDENCY: frozenset(
-        {
-            "data_asset",
-            "system",
-            "component",
-            "kind",
-            "role",
-            "where",
-            "allowed",
-            "law",
-            "mitigation",
-            "origin",
-            "sensitivity",
-        }
-    ),
-    Over.KB_FACT: frozenset(
-        {"fact", "kind", "confidence", "as_of", "age_days", "stale", "note", "where"}
-    ),
-    Over.SEAL: frozenset(
-        {
-            "subject",
-            "subject_kind",
-            "objective",
-            "objective_name",
-            "seal",
-            "seal_text",
-            "assessed",
-            "minimum",
-            "reasons_text",
-        }
-    ),
+# The row type of each subject kind: the fields a check may name are that type's fields.
+ROW_TYPES: dict[Over, RowType] = {
+    Over.EXPOSURE: ExposureRow,
+    Over.TRANSFER: TransferRow,
+    Over.GAP: GapRow,
+    Over.COMPONENT: ComponentRow,
+    Over.RESIDENCY: ResidencyRow,
+    Over.KB_FACT: KbFactRow,
+    Over.SEAL: SealRow,
 }
 
+
+@functools.cache
+def check_fields(over: Over) -> frozenset[str]:
+    """The fields a check over subjects of this kind may name (conditions, severity cases,
+    subject, message placeholders): those of the kind's row type."""
+    return frozenset(check_fields_of(ROW_TYPES[over]))
+
+
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# The placeholders a message may use, by row type (what ``fill`` replaces).
+_TEMPLATE_NAMES: dict[type, frozenset[str]] = {
+    row_type: check_fields(over) for over, row_type in ROW_TYPES.items()
+}
 
 
 class Condition(StrictModel):
@@ -240,7 +154,7 @@ class RuleSpec(Located):
 
     def unknown_fields(self) -> list[str]:
         """Fields or placeholders this check names that its subject kind does not offer."""
-        known = FIELDS[self.match.over]
+        known = check_fields(self.match.over)
         named = [c.field for c in self.match.where] + list(self.subject)
         for case in self.severity_when:
             named.extend(case.when)
@@ -257,31 +171,32 @@ class RuleSpec(Located):
 
 
 @functools.lru_cache(maxsize=1024)
-def _format_string(template: str) -> str | None:
-    """The template as a ``str.format`` pattern of bare names (other braces doubled), or
-    None when it has no placeholder."""
+def _format_string(template: str, names: frozenset[str]) -> str | None:
+    """The template as a ``str.format`` pattern reading the row's attributes (``{0.name}``) for
+    the placeholders in ``names``, every other brace doubled (so left as it is), or None when
+    it has no placeholder."""
     parts = _PLACEHOLDER.split(template)  # literal text and names, alternating
     if len(parts) == 1:
         return None
     return "".join(
-        "{" + part + "}" if i % 2 else part.replace("{", "{{").replace("}", "}}")
+        ("{0." + part + "}" if part in names else "{{" + part + "}}")
+        if i % 2
+        else part.replace("{", "{{").replace("}", "}}")
         for i, part in enumerate(parts)
     )
 
 
-def fill(template: str, row: dict[str, object]) -> str:
-    """Replace {field} placeholders with the subject's values (nothing else is evaluated).
+def fill(template: str, row: Row) -> str:
+    """Replace {field} placeholders with the row's values (nothing else is evaluated).
 
-    A placeholder the row does not have is left as it is. Row values are JSON values
-    (str, int, float, bool, None, lists), whose ``format`` is their ``str``, so the
-    common case is one ``str.format_map`` (five texts per finding, hundreds of thousands
-    of findings in a large estate: issue 9). The pattern holds bare names only, so
-    formatting evaluates nothing beyond a key lookup.
+    A placeholder that is not a check field of the row is left as it is (loading
+    refuses such a check, so this is for texts checked by other means). Row values
+    are JSON values (str, int, bool, None, lists), whose ``format`` is their ``str``,
+    so each text is one ``str.format`` (five texts per finding, hundreds of thousands
+    of findings in a large estate: issue 9). The pattern reads only attributes named
+    by the row type's check fields, so formatting evaluates nothing beyond that.
     """
-    pattern = _format_string(template)
+    pattern = _format_string(template, _TEMPLATE_NAMES[type(row)])
     if pattern is None:
         return template
-    try:
-        return pattern.format_map(row)
-    except KeyError:  # a placeholder the row lacks: substitute one by one
-        return _PLACEHOLDER.sub(lambda m: str(row.get(m.group(1), m.group(0))), template)
+    return pattern.format(row)

@@ -96,10 +96,10 @@ class Scorer:
                     0,
                     f"{entity.name} is itself under non-EU law ({', '.join(sorted(entity.seats))})",
                 )
-            chains, unknown = self.engine.chains(ident)
+            chains, unknown = self.engine.control.chains(ident)
             if unknown:
                 return None, f"ownership of {', '.join(unknown)} unknown"
-            foreign = sorted(self.engine.controller_seats(ident) - self.eea)
+            foreign = sorted(self.engine.control.controller_seats(ident) - self.eea)
             if foreign:
                 if worst[0] is not None and worst[0] > 1:
                     worst = (1, f"{entity.name} is controlled from {', '.join(foreign)}")
@@ -131,7 +131,7 @@ class Scorer:
         own = bool(operators) and all(o == self.engine.org.entity for o in operators)
         if own or (rc.keys is KeyCustody.CUSTOMER_HELD_EXTERNAL and not rc.processes_in_clear):
             return 4, "in the EEA; only the organisation has cryptographic control"
-        if any(self.engine.controller_seats(p.entity) - self.eea for p in rc.parties):
+        if any(self.engine.control.controller_seats(p.entity) - self.eea for p in rc.parties):
             return (
                 1,
                 "in the EEA, but a non-EU-controlled party can access the data in clear or holds the keys",
@@ -149,7 +149,7 @@ class Scorer:
                 return None, f"{role.value} location unknown"
             if place.kind is PlaceKind.GLOBAL or not place.countries <= self.eea:
                 return 1, f"{role.value} from outside the EEA ({place.label})"
-        if any(self.engine.controller_seats(o) - self.eea for o in operators):
+        if any(self.engine.control.controller_seats(o) - self.eea for o in operators):
             return 2, "support from the EEA, but the operator is non-EU controlled"
         return 3, "support and administration from the EEA by an EU operator"
 
@@ -166,7 +166,7 @@ class Scorer:
             return 4, "open-weights model"
         if rc.api_only:
             foreign = any(
-                self.engine.controller_seats(p.entity) - self.eea
+                self.engine.control.controller_seats(p.entity) - self.eea
                 for p in rc.parties
                 if p.role in ("operator", "model_provider")
             )

@@ -6,14 +6,12 @@ import pytest
 
 from auditor.audit import AuditOptions, run_audit
 from auditor.rules.engine import RowBuilder
-from auditor.rules.schema import Over
+from auditor.rules.schema import ROW_TYPES, Over
 from tests.conftest import EXAMPLES, TODAY
 
 
-@pytest.mark.parametrize("name", ["hospital", "bank", "ministry", "startup-saas"])
-def test_exposure_rows_hold_the_fields_as_model_dump_gives_them(
-    name: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _builder(name: str, monkeypatch: pytest.MonkeyPatch) -> RowBuilder:
+    """The row builder of an audit of one example."""
     built: list[RowBuilder] = []
     original = RowBuilder.__init__
 
@@ -23,13 +21,50 @@ def test_exposure_rows_hold_the_fields_as_model_dump_gives_them(
 
     monkeypatch.setattr(RowBuilder, "__init__", keep)
     run_audit([EXAMPLES / name], AuditOptions(today=TODAY))
-    builder = built[0]
+    return built[0]
+
+
+@pytest.mark.parametrize("name", ["hospital", "bank", "ministry", "startup-saas"])
+def test_exposure_rows_hold_the_fields_as_model_dump_gives_them(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builder = _builder(name, monkeypatch)
     rows = builder.rows(Over.EXPOSURE)
     assert rows and len(rows) == len(builder.result.exposures)
     for exposure, row in zip(builder.result.exposures, rows, strict=True):
         expected = exposure.model_dump(
             mode="json", exclude={"path", "access", "mitigation_reasons"}
         )
-        assert {k: row[k] for k in expected} == expected
-        assert all(type(row[k]) is type(v) for k, v in expected.items())
-        assert row["_path"] is exposure.path
+        assert {k: getattr(row, k) for k in expected} == expected
+        assert all(type(getattr(row, k)) is type(v) for k, v in expected.items())
+        assert row.evidence is exposure.path
+        assert row.cited_law == exposure.law
+
+
+@pytest.mark.parametrize("name", ["bank", "ministry", "startup-saas"])  # hospital has none
+def test_transfer_rows_hold_the_fields_as_model_dump_gives_them(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builder = _builder(name, monkeypatch)
+    rows = builder.rows(Over.TRANSFER)
+    assert rows and len(rows) == len(builder.result.transfers)
+    for transfer, row in zip(builder.result.transfers, rows, strict=True):
+        expected = transfer.model_dump(
+            mode="json", exclude={"path", "tools", "supplementary_measures"}
+        )
+        assert {k: getattr(row, k) for k in expected} == expected
+        assert row.evidence is transfer.path
+        assert row.cited_law is None
+
+
+@pytest.mark.parametrize("name", ["hospital", "bank", "ministry", "startup-saas"])
+def test_every_kind_of_row_is_its_row_type_with_json_values(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the builder hands the checks is what the rule schema was derived from."""
+    builder = _builder(name, monkeypatch)
+    for over, row_type in ROW_TYPES.items():
+        for row in builder.rows(over):
+            assert type(row) is row_type, over
+            for value in row:
+                assert value is None or isinstance(value, str | int | float | bool | list), over

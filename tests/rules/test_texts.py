@@ -9,25 +9,30 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auditor.exposure.rows import ComponentRow
 from auditor.model.findings import Hop
 from auditor.rules.engine import _location, fingerprint, fingerprinter
-from auditor.rules.schema import fill
+from auditor.rules.schema import Over, check_fields, fill
 
-NAMES = ["system", "law_name", "data_asset", "count", "open_weights", "absent_field"]
+# Check fields of component rows of each JSON type, and names that are not check fields:
+# absent, the evidence the row carries for the finding, a method of the row's tuple.
+NAMES = ["system", "vendor", "retention_days", "open_weights", "data_assets"]
+NOT_FIELDS = ["absent_field", "evidence", "count", "_fields"]
+BLANK = ComponentRow._make([""] * len(ComponentRow._fields))
 
 
-def reference(template: str, row: dict[str, object]) -> str:
+def reference(template: str, row: ComponentRow) -> str:
     """The meaning of a placeholder, written plainly: the row's value, or left as it is."""
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
-        return str(row[name]) if name in row else match.group(0)
+        return str(getattr(row, name)) if name in check_fields(Over.COMPONENT) else match.group(0)
 
     return re.sub(r"\{([a-z_]+)\}", value, template)
 
 
 pieces = st.one_of(
-    st.sampled_from([f"{{{n}}}" for n in NAMES]),
+    st.sampled_from([f"{{{n}}}" for n in NAMES + NOT_FIELDS]),
     st.sampled_from(["{", "}", "{{", "}}", "{0}", "{system.name}", "{system[0]}", "{!r}", "{:>9}"]),
     st.text(max_size=12),
 )
@@ -43,16 +48,22 @@ values = st.one_of(
 
 @given(
     template=st.lists(pieces, max_size=8).map("".join),
-    row=st.dictionaries(st.sampled_from(NAMES[:-1]), values),
+    fields=st.dictionaries(st.sampled_from(NAMES), values),
 )
-def test_fill_replaces_placeholders_and_nothing_else(template: str, row: dict[str, object]) -> None:
+def test_fill_replaces_placeholders_and_nothing_else(
+    template: str, fields: dict[str, object]
+) -> None:
+    row = BLANK._replace(**fields)
     assert fill(template, row) == reference(template, row)
 
 
 def test_examples() -> None:
-    row: dict[str, object] = {"system": "triage", "count": 3, "open_weights": False}
-    assert fill("{system} has {count} paths", row) == "triage has 3 paths"
+    row = BLANK._replace(system="triage", retention_days=3, open_weights=False)
+    assert fill("{system} keeps prompts {retention_days} days", row) == (
+        "triage keeps prompts 3 days"
+    )
     assert fill("{absent_field} and {system}", row) == "{absent_field} and triage"
+    assert fill("{evidence} {count} {_fields}", row) == "{evidence} {count} {_fields}"
     assert fill("{{system}} {system.name} {0}", row) == "{triage} {system.name} {0}"
     assert fill("open weights: {open_weights}", row) == "open weights: False"
     assert fill("no placeholder {", row) == "no placeholder {"

@@ -1,0 +1,97 @@
+"""Component facts for the checks: who runs a component, where, under whom, with which controls."""
+
+from __future__ import annotations
+
+from auditor.exposure.context import Context
+from auditor.exposure.exposures import PartyExposure
+from auditor.exposure.rows import ComponentRow
+from auditor.graph.resolve import Place, PlaceKind, ResolvedComponent
+from auditor.model.findings import MitigationState, Sensitivity, make_hop
+from auditor.model.inventory import KeyCustody
+from auditor.model.kb import LocationRole
+
+
+def _abroad(context: Context, place: Place) -> bool:
+    """The place is outside the organisation's home (or may be anywhere)."""
+    if place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE):
+        return not place.countries <= context.home
+    return place.kind is PlaceKind.GLOBAL
+
+
+def _place_for_retention(context: Context, rc: ResolvedComponent) -> Place:
+    """Where retained prompts are kept: the declared retention location, else storage."""
+    retention = rc.retention
+    if retention is not None and retention.location:
+        return context.graph.resolver.place_of(retention.location, "retention location", None)
+    return rc.places[LocationRole.STORAGE]
+
+
+def component_row(
+    context: Context, rc: ResolvedComponent, assets: list[str], exposures: list[PartyExposure]
+) -> ComponentRow:
+    """The component's row, for the checks over components."""
+    operator = next((p.entity for p in rc.parties if p.role == "operator"), "")
+    seats: set[str] = set()
+    for party in rc.parties:
+        if party.role in ("operator", "model_provider"):
+            seats |= context.control.controller_seats(party.entity)
+    foreign = sorted(s for s in seats if s not in context.home)
+    sensitivity = context.max_sensitivity(assets) if assets else Sensitivity.PUBLIC
+    retention = rc.retention
+    retention_place = (
+        _place_for_retention(context, rc) if retention and retention.prompts_retained else None
+    )
+    support = rc.places[LocationRole.SUPPORT]
+    admin = rc.places[LocationRole.ADMIN]
+    vendor = rc.vendor
+    entity = context.graph.entities.get(operator)
+    held = sorted(set(assets))
+    span = rc.component.span
+    return ComponentRow(
+        system=rc.system.id,
+        component=rc.component.id,
+        kind=rc.kind.value,
+        criticality=rc.system.criticality.value,
+        vendor=vendor.id if vendor else "",
+        vendor_name=vendor.name if vendor else "",
+        operator=operator,
+        operator_name=entity.name if entity else operator,
+        foreign_control=bool(foreign),
+        controller_jurisdictions=foreign,
+        controller_jurisdictions_text=", ".join(foreign) or "none",
+        api_only=rc.api_only,
+        open_weights=bool(rc.open_weights),
+        open_weights_alternatives="; ".join(vendor.open_weights_alternatives) if vendor else "",
+        retains_prompts=bool(retention and retention.prompts_retained),
+        retention_days=retention.days if retention and retention.days is not None else -1,
+        retention_purpose=(retention.purpose or "unspecified") if retention else "",
+        retention_where=retention_place.label if retention_place else "",
+        retention_abroad=bool(retention_place and _abroad(context, retention_place)),
+        retention_unknown=bool(retention_place and retention_place.kind is PlaceKind.UNKNOWN),
+        retention_reason=rc.retention_reason,
+        training_use=rc.training_use is True,
+        training_reason=rc.training_reason,
+        support_where=support.label,
+        support_abroad=_abroad(context, support),
+        admin_where=admin.label,
+        admin_abroad=_abroad(context, admin),
+        keys=rc.keys.value if rc.keys else "undeclared",
+        provider_can_decrypt=rc.keys
+        in (KeyCustody.PROVIDER_MANAGED, KeyCustody.CUSTOMER_MANAGED_IN_PROVIDER_KMS, None),
+        processes_in_clear=rc.processes_in_clear,
+        third_party=context.third_party(rc),
+        exposed=any(e.mitigation is not MitigationState.MITIGATED for e in exposures),
+        reached=bool(assets),
+        data_assets=held,
+        data_assets_text=", ".join(held),
+        sensitivity=sensitivity.value,
+        confidence=rc.facts_confidence.value,
+        evidence=[
+            make_hop(
+                node=f"{rc.system.id}/{rc.component.id}",
+                kind="component",
+                file=(span.path if span else "") or None,
+                line=(span.line if span else 0) or None,
+            )
+        ],
+    )

@@ -1,0 +1,187 @@
+"""Exposures: which foreign laws reach a component's data, through whom, and how far mitigated.
+
+Exposure is computed once per (component, party, law) and shared by every data
+asset that reaches the component, so the cost grows with the estate, not with
+the number of paths (DESIGN.md 3.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.exposure.context import Context
+from auditor.exposure.control import entity_label
+from auditor.exposure.evidence import hop
+from auditor.exposure.mitigation import access, mitigation
+from auditor.exposure.triggers import Triggers
+from auditor.graph.build import Arrival
+from auditor.graph.resolve import Party, PlaceKind, ResolvedComponent, ResolvedEntity, weakest
+from auditor.model.common import Confidence
+from auditor.model.findings import Exposure, Hop, MitigationState, make_exposure
+from auditor.model.kb import Access, Law, LawEffect, LawStatus, LocationRole, TriggerKind
+
+# A pending or repealed law reaches nothing yet (or any more); "unknown" still counts.
+NOT_OPERATIVE = frozenset({LawStatus.PENDING, LawStatus.REPEALED})
+
+
+@dataclass(frozen=True)
+class PartyExposure:
+    """Exposure of one (component, party, law), before it is fanned out to data assets."""
+
+    party: Party
+    entity: ResolvedEntity | None
+    law: Law
+    trigger: TriggerKind
+    tail: list[Hop]  # from the party to the law
+    mitigation: MitigationState
+    reasons: list[str]
+    access: list[Access]
+    confidence: Confidence
+    trigger_fact: str  # the knowledge-base fact the trigger rests on
+
+
+def foreign_access_laws(context: Context) -> list[Law]:
+    """Operative laws of other countries that give access to data, sorted by id."""
+    return [
+        law
+        for law in sorted(context.kb.laws.values(), key=lambda x: x.id)
+        if law.jurisdiction != context.org.country
+        and law.status not in NOT_OPERATIVE
+        and law.effect is LawEffect.ACCESS
+    ]
+
+
+def party_exposures(
+    context: Context,
+    triggers: Triggers,
+    rc: ResolvedComponent,
+    laws: list[Law],
+    arrivals: list[Arrival],
+) -> list[PartyExposure]:
+    """Every (party, law) of ``laws`` whose trigger fires at the component."""
+    found: list[PartyExposure] = []
+    kb = context.kb
+    # Only laws that can fire are tried: those that reach the entity itself, and for
+    # the operator those of a country where the component acts (territorial).
+    acts_in = {
+        country
+        for place in rc.places.values()
+        if place.kind is PlaceKind.COUNTRY
+        for country in place.countries
+    }
+    for party in rc.parties:
+        entity = context.graph.entities.get(party.entity)
+        reach = triggers.entity_reach(entity)
+        operator = party.role == "operator"
+        for law in laws:
+            if law.id not in reach and not (operator and law.jurisdiction in acts_in):
+                continue
+            fired = triggers.fired(rc, party, law)
+            if fired is None:
+                continue
+            trigger, hops, confidence, trigger_fact = fired
+            state, reasons = mitigation(rc, law, context.control, context.org.entity)
+            jurisdiction = kb.jurisdictions.get(law.jurisdiction)
+            tail = [
+                hop(
+                    f"{party.role} {entity_label(entity, party.entity)} ({party.reason})",
+                    "entity",
+                    party.span,
+                ),
+                *hops,
+                hop(
+                    kb.country_name(law.jurisdiction),
+                    "jurisdiction",
+                    jurisdiction.span if jurisdiction else None,
+                ),
+                hop(f"{law.short_name}, {law.citation}", "law", law.span),
+            ]
+            found.append(
+                PartyExposure(
+                    party,
+                    entity,
+                    law,
+                    trigger,
+                    tail,
+                    state,
+                    reasons,
+                    access(rc, law, arrivals),
+                    weakest(confidence, rc.facts_confidence),
+                    trigger_fact,
+                )
+            )
+    return found
+
+
+def catalogue_facts_used(context: Context, rc: ResolvedComponent) -> set[str]:
+    """Catalogue facts behind a component's resolution: vendor, option, defaults, region, owners."""
+    used: set[str] = set()
+    if rc.vendor is not None:
+        used.add(f"vendor {rc.vendor.id}")
+        if rc.deployment is not None:
+            used.add(f"vendor {rc.vendor.id} deployment {rc.deployment.id}")
+        if rc.retention_reason.startswith("default of vendor") or rc.training_reason.startswith(
+            "default of vendor"
+        ):
+            used.add(f"vendor {rc.vendor.id} defaults")
+    region = rc.component.region
+    if region and ":" in region:
+        used |= {f"regions {region.split(':', 1)[0]}", f"region {region}"}
+    entities = context.graph.entities
+    for party in rc.parties:
+        entity = entities.get(party.entity)
+        if entity is not None and entity.origin == "catalogue":
+            used.add(f"entity {entity.id}")
+        for chain in context.control.chains(party.entity)[0]:
+            for link in chain:
+                parent = entities.get(link.parent)
+                if parent is not None and parent.origin == "catalogue":
+                    used.add(f"entity {parent.id}")
+    return used
+
+
+def path_head(
+    context: Context, asset_id: str, arrival: Arrival, rc: ResolvedComponent
+) -> list[Hop]:
+    """The first steps of an exposure path: the data, how it arrives, the component
+    (the same for every party and law that reaches the data there)."""
+    asset = context.assets[asset_id]
+    head = [hop(asset.name or asset.id, "data", asset.span)]
+    if arrival.flow is not None:
+        src, dst = context.graph.flow_ends(rc.system.id, arrival.flow)
+        head.append(hop(f"flow {src} -> {dst}", "flow", arrival.flow.span))
+    else:
+        head.append(hop(f"held at {rc.key}", "holds", rc.component.span_of("holds")))
+    processing = rc.places[LocationRole.PROCESSING]
+    head.append(
+        hop(
+            f"{rc.key} ({rc.kind.value}, processing: {processing.label})",
+            "component",
+            rc.component.span,
+        )
+    )
+    return head
+
+
+def exposure_of(
+    context: Context, asset_id: str, head: list[Hop], rc: ResolvedComponent, pe: PartyExposure
+) -> Exposure:
+    """The exposure of one data asset through one (party, law) at the component."""
+    return make_exposure(
+        data_asset=asset_id,
+        system=rc.system.id,
+        component=rc.component.id,
+        party=pe.party.entity,
+        party_name=pe.entity.name if pe.entity else pe.party.entity,
+        party_role=pe.party.role,
+        law=pe.law.id,
+        law_name=pe.law.short_name,
+        jurisdiction=pe.law.jurisdiction,
+        trigger=pe.trigger.value,
+        access=pe.access,
+        mitigation=pe.mitigation,
+        mitigation_reasons=pe.reasons,
+        sensitivity=context.sensitivity[asset_id],
+        confidence=pe.confidence.value,
+        path=[*head, *pe.tail],
+    )

@@ -1,0 +1,99 @@
+"""How far a component's measures stop a law, and which kinds of access the law reaches there.
+
+DESIGN.md 3.4: key custody and processing in clear decide; the region alone
+never changes who can be compelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from auditor.exposure.control import Control
+from auditor.graph.build import Arrival
+from auditor.graph.resolve import PlaceKind, ResolvedComponent
+from auditor.model.findings import MitigationState
+from auditor.model.inventory import KeyCustody, TransitProtection
+from auditor.model.kb import Access, Law, LocationRole, Mitigation
+
+
+def mitigation(
+    rc: ResolvedComponent, law: Law, control: Control, org_entity: str | None
+) -> tuple[MitigationState, list[str]]:
+    """The mitigation state of ``law`` at ``rc``, and the reasons for it."""
+    reasons: list[str] = []
+    controls = rc.component.controls
+    if rc.processes_in_clear:
+        reasons.append(f"processes data in clear: {rc.in_clear_reason}")
+        if controls.confidential_computing:
+            return MitigationState.PARTIAL, [
+                *reasons,
+                "attested confidential computing narrows provider access (not an EDPB-endorsed measure)",
+            ]
+        state = MitigationState.NONE
+    else:
+        custody = rc.places.get(LocationRole.KEY_CUSTODY)
+        if rc.keys is KeyCustody.CUSTOMER_HELD_EXTERNAL:
+            holder = rc.key_holder or org_entity
+            holder_ok = holder is not None and law.jurisdiction not in control.controller_seats(
+                holder
+            )
+            place_ok = (
+                custody is not None
+                and custody.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE)
+                and law.jurisdiction not in custody.countries
+            )
+            if holder_ok and place_ok and Mitigation.CUSTOMER_HELD_KEYS not in law.not_mitigated_by:
+                reasons.append(
+                    f"the provider holds only ciphertext; keys held by {rc.key_holder or 'the organisation'} in {custody.label if custody else '?'}, outside {law.jurisdiction} (EDPB use cases 1-3)"
+                )
+                if Access.METADATA in law.reaches:
+                    reasons.append("metadata (accounts, sizes, timing) remains reachable")
+                return MitigationState.MITIGATED, reasons
+            if not place_ok:
+                reasons.append(
+                    "external keys, but where they are held is unknown or inside the law's reach"
+                )
+            else:
+                reasons.append("external keys, but their holder is reachable by the law")
+        elif rc.keys in (
+            KeyCustody.PROVIDER_MANAGED,
+            KeyCustody.CUSTOMER_MANAGED_IN_PROVIDER_KMS,
+        ):
+            reasons.append(
+                f"keys in the provider's custody ({rc.keys.value}): the provider can decrypt"
+            )
+        elif rc.keys is KeyCustody.NONE:
+            reasons.append("data at rest is not encrypted")
+        else:
+            reasons.append("key custody not declared")
+        state = MitigationState.NONE
+    if controls.pseudonymised_before:
+        reasons.append(
+            "data is pseudonymised before it arrives; the re-identification key stays at home"
+        )
+        state = MitigationState.PARTIAL
+    if controls.notification_commitment and not law.secrecy:
+        reasons.append("provider commits to notify and challenge orders")
+        state = MitigationState.PARTIAL
+    elif controls.notification_commitment:
+        reasons.append(
+            "a contractual commitment to notify is overridden by the law's secrecy orders"
+        )
+    reasons.append("the region choice alone does not change who can be compelled")
+    return state, reasons
+
+
+def access(rc: ResolvedComponent, law: Law, arrivals: Iterable[Arrival]) -> list[Access]:
+    """The kinds of access ``law`` gives to data at ``rc`` (all it reaches, if none applies)."""
+    wanted: list[Access] = []
+    for kind in law.reaches:
+        if kind is Access.STORED and not rc.stores:
+            continue
+        if kind is Access.PROCESSING and not rc.processes_in_clear:
+            continue
+        if kind is Access.TRANSIT and all(
+            a.flow is None or a.flow.in_transit is TransitProtection.E2E for a in arrivals
+        ):
+            continue
+        wanted.append(kind)
+    return sorted(wanted, key=lambda a: a.value) or sorted(law.reaches, key=lambda a: a.value)

@@ -1,0 +1,203 @@
+"""The subjects checks match over: one frozen, typed row class per kind of subject.
+
+A check (``rules/checks/<id>.yaml``) names fields of one kind of row in its
+conditions, severity cases, subject and message placeholders. The fields it may
+name are exactly the fields of that kind's class below, less the two every row
+carries for the finding rather than for the check (:data:`EVIDENCE_FIELDS`):
+``evidence``, the path the finding shows, and ``cited_law``, the law it cites.
+Nothing else lists them: the rule schema, its validation when a rule file is
+loaded and the message placeholders are all derived from these classes
+(``auditor.rules.schema.check_fields``).
+
+Values are JSON values (str, int, bool, lists of str), as a check compares them
+with the scalars of its YAML. Rows are ``NamedTuple``s: immutable, typed, read
+by plain attribute access, and built about as fast as the dicts they replace
+(hundreds of thousands per audit in a large estate: issue 9), where a frozen
+dataclass's per-field ``object.__setattr__`` made each about four times dearer.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from auditor.model.findings import Hop
+
+# Carried by every row for the finding; not fields a check may name.
+EVIDENCE_FIELDS = ("evidence", "cited_law")
+
+
+class ExposureRow(NamedTuple):
+    """A law that can reach a data asset through a party at a component (DESIGN.md 3.4)."""
+
+    data_asset: str
+    system: str
+    component: str
+    party: str
+    party_name: str
+    party_role: str
+    law: str
+    law_name: str
+    jurisdiction: str
+    trigger: str
+    mitigation: str
+    sensitivity: str
+    confidence: str
+    jurisdiction_name: str
+    access_text: str
+    mitigation_text: str
+    citation: str
+    law_status: str
+    secrecy: bool
+    component_kind: str
+    criticality: str
+    evidence: list[Hop]
+    cited_law: str | None
+
+
+class TransferRow(NamedTuple):
+    """Personal data going to a country outside the EEA (GDPR Chapter V)."""
+
+    data_asset: str
+    system: str
+    component: str
+    exporter: str
+    importer: str
+    importer_name: str
+    country: str
+    country_name: str
+    role: str
+    adequacy: str | None
+    conclusion: str
+    explanation: str
+    tools_text: str
+    measures_text: str
+    sensitivity: str
+    evidence: list[Hop]
+    cited_law: str | None = None
+
+
+class GapRow(NamedTuple):
+    """Something the audit needed to know and does not: an evidence gap."""
+
+    kind: str  # unknown_location, unbounded_processing, unknown_owner, unknown_operator, ...
+    system: str
+    component: str
+    entity: str
+    detail: str
+    data_assets_text: str
+    sensitivity: str
+    evidence: list[Hop]
+    cited_law: str | None = None
+
+
+class ComponentRow(NamedTuple):
+    """The facts of one component: who runs it, where, under whom, with which controls."""
+
+    system: str
+    component: str
+    kind: str
+    criticality: str
+    vendor: str
+    vendor_name: str
+    operator: str
+    operator_name: str
+    foreign_control: bool
+    controller_jurisdictions: list[str]
+    controller_jurisdictions_text: str
+    api_only: bool
+    open_weights: bool
+    open_weights_alternatives: str
+    retains_prompts: bool
+    retention_days: int
+    retention_purpose: str
+    retention_where: str
+    retention_abroad: bool
+    retention_unknown: bool
+    retention_reason: str
+    training_use: bool
+    training_reason: str
+    support_where: str
+    support_abroad: bool
+    admin_where: str
+    admin_abroad: bool
+    keys: str
+    provider_can_decrypt: bool
+    processes_in_clear: bool
+    third_party: bool
+    exposed: bool
+    reached: bool
+    data_assets: list[str]
+    data_assets_text: str
+    sensitivity: str
+    confidence: str
+    evidence: list[Hop]
+    cited_law: str | None = None
+
+
+class ResidencyRow(NamedTuple):
+    """Data outside where the policy allows it, or reachable by a law the policy does not allow."""
+
+    data_asset: str
+    system: str
+    component: str
+    kind: str  # location or reach
+    role: str
+    where: str
+    allowed: str
+    law: str
+    mitigation: str
+    origin: str  # which policy rule or asset requirement
+    sensitivity: str
+    confidence: str
+    evidence: list[Hop]
+    cited_law: str | None
+
+
+class KbFactRow(NamedTuple):
+    """A knowledge-base fact an audit conclusion rests on."""
+
+    fact: str
+    kind: str
+    confidence: str
+    as_of: str
+    age_days: int
+    stale: bool
+    note: str
+    where: str
+    evidence: list[Hop]
+    cited_law: str | None = None
+
+
+class SealRow(NamedTuple):
+    """A sovereignty objective below the policy's minimum SEAL level."""
+
+    subject: str
+    subject_kind: str
+    objective: str
+    objective_name: str
+    seal: int
+    seal_text: str
+    assessed: bool
+    minimum: int
+    reasons_text: str
+    evidence: list[Hop]
+    cited_law: str | None = None
+
+
+RowType = (
+    type[ExposureRow]
+    | type[TransferRow]
+    | type[GapRow]
+    | type[ComponentRow]
+    | type[ResidencyRow]
+    | type[KbFactRow]
+    | type[SealRow]
+)
+# Every row has ``evidence`` (its finding's path, shared: findings are frozen) and
+# ``cited_law`` (the law its finding cites, if any).
+Row = ExposureRow | TransferRow | GapRow | ComponentRow | ResidencyRow | KbFactRow | SealRow
+
+
+def check_fields_of(row_type: RowType) -> tuple[str, ...]:
+    """The fields a check over rows of this type may name, in declaration order."""
+    return tuple(name for name in row_type._fields if name not in EVIDENCE_FIELDS)

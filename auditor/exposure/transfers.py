@@ -1,0 +1,161 @@
+"""GDPR Chapter V: personal data going outside the EEA, and on what legal basis (DESIGN.md 3.5)."""
+
+from __future__ import annotations
+
+from auditor.exposure.context import Context
+from auditor.exposure.evidence import hop
+from auditor.graph.build import Arrival
+from auditor.graph.resolve import PlaceKind, ResolvedComponent
+from auditor.model.findings import Transfer, TransferConclusion, make_transfer
+from auditor.model.inventory import KeyCustody, TransferTool
+from auditor.model.kb import LocationRole
+
+# The roles in which data (or access to it) can leave the EEA.
+TRANSFER_ROLES = (
+    LocationRole.STORAGE,
+    LocationRole.PROCESSING,
+    LocationRole.BACKUP,
+    LocationRole.ADMIN,
+    LocationRole.SUPPORT,
+)
+
+
+def component_transfers(
+    context: Context, rc: ResolvedComponent, reached: list[tuple[str, Arrival]]
+) -> list[Transfer]:
+    """The GDPR Chapter V transfers of the personal data that reaches a component."""
+    personal = [a for a, _ in reached if context.kb.taxonomy.is_personal(context.assets[a])]
+    if not personal or not context.kb.is_eea(context.org.country):
+        return []
+    places: dict[tuple[str, str], list[LocationRole]] = {}
+    for role in TRANSFER_ROLES:
+        place = rc.places[role]
+        importer = _importer(rc, role)
+        if (
+            place.kind is PlaceKind.COUNTRY
+            and place.country
+            and not context.kb.is_eea(place.country)
+        ):
+            places.setdefault((place.country, importer), []).append(role)
+        elif place.kind is PlaceKind.GLOBAL and role in (
+            LocationRole.STORAGE,
+            LocationRole.PROCESSING,
+        ):
+            places.setdefault(("global", importer), []).append(role)
+    transfers: list[Transfer] = []
+    for (country, importer), roles in sorted(places.items()):
+        for asset_id in sorted(set(personal)):
+            transfers.append(_transfer(context, rc, asset_id, country, importer, roles))
+    return transfers
+
+
+def _importer(rc: ResolvedComponent, role: LocationRole) -> str:
+    """Who receives the data in that role: the support party, else the operator."""
+    wanted = "support" if role is LocationRole.SUPPORT else "operator"
+    for party in rc.parties:
+        if party.role == wanted:
+            return party.entity
+    for party in rc.parties:
+        if party.role == "operator":
+            return party.entity
+    return "unknown"
+
+
+def _transfer(
+    context: Context,
+    rc: ResolvedComponent,
+    asset_id: str,
+    country: str,
+    importer: str,
+    roles: list[LocationRole],
+) -> Transfer:
+    controls = rc.component.controls
+    tools = sorted(t.value for t in controls.transfer_tools)
+    entity = context.graph.entities.get(importer)
+    measures: list[str] = []
+    if rc.keys is KeyCustody.CUSTOMER_HELD_EXTERNAL and not rc.processes_in_clear:
+        measures.append("encryption with keys held by the exporter")
+    if controls.pseudonymised_before:
+        measures.append("pseudonymisation before transfer")
+    if controls.confidential_computing:
+        measures.append("confidential computing")
+    adequacy_text: str | None = None
+    if country == "global":
+        conclusion = TransferConclusion.UNKNOWN
+        explanation = "processing may happen in any country; the destination cannot be assessed"
+        country_name = "anywhere (global)"
+    else:
+        country_name = context.kb.country_name(country)
+        jurisdiction = context.kb.jurisdictions.get(country)
+        adequacy = jurisdiction.adequacy if jurisdiction else None
+        dpf = (
+            entity is not None and entity.dpf_certified is True
+        ) or TransferTool.DPF.value in tools
+        if adequacy is not None and adequacy.scope.value != "dpf_certified":
+            conclusion = TransferConclusion.ADEQUACY
+            adequacy_text = f"{adequacy.decision} of {adequacy.date} ({adequacy.scope.value})"
+            explanation = f"adequacy decision for {country_name} (GDPR Art. 45)"
+            if adequacy.scope.value != "full":
+                explanation += f"; scope limited: {adequacy.scope_note or adequacy.scope.value}: confirm the importer is covered"
+        elif adequacy is not None and dpf:
+            conclusion = TransferConclusion.ADEQUACY
+            adequacy_text = f"{adequacy.decision} of {adequacy.date} (DPF-certified importers only)"
+            explanation = "importer certified under the EU-US Data Privacy Framework (Art. 45); the framework's pending court challenge is a continuity risk"
+        elif TransferTool.SCCS.value in tools or TransferTool.BCRS.value in tools:
+            effective = bool(measures) and not rc.processes_in_clear
+            if controls.tia_done and effective:
+                conclusion = TransferConclusion.SAFEGUARDS
+                explanation = "Art. 46 safeguards with a transfer impact assessment and effective supplementary measures"
+            else:
+                conclusion = TransferConclusion.SAFEGUARDS_INCOMPLETE
+                missing = []
+                if not controls.tia_done:
+                    missing.append("no transfer impact assessment is recorded")
+                if not effective:
+                    missing.append(
+                        "no effective supplementary measure: the importer processes data in clear (EDPB Recs 01/2020 use case 6)"
+                    )
+                explanation = "Art. 46 tool in place, but " + "; ".join(missing)
+        elif TransferTool.DEROGATION.value in tools:
+            conclusion = TransferConclusion.DEROGATION
+            explanation = (
+                "relies on an Art. 49 derogation: only for occasional, non-repetitive transfers"
+            )
+        else:
+            conclusion = TransferConclusion.NO_VALID_TOOL
+            if adequacy is not None:
+                explanation = f"{country_name} is adequate only for DPF-certified organisations, and the importer is not shown as certified; no Art. 46 tool is recorded"
+            else:
+                explanation = f"no adequacy decision for {country_name} and no Art. 46 tool or Art. 49 derogation is recorded"
+    asset = context.assets[asset_id]
+    place = rc.places[roles[0]]
+    path = [
+        hop(asset.name or asset.id, "data", asset.span),
+        hop(
+            f"{rc.key} ({', '.join(r.value for r in roles)} in {place.label})",
+            "component",
+            place.span or rc.component.span,
+        ),
+        hop(
+            f"importer {entity.name if entity else importer}",
+            "entity",
+            entity.span if entity else None,
+        ),
+    ]
+    return make_transfer(
+        data_asset=asset_id,
+        system=rc.system.id,
+        component=rc.component.id,
+        exporter=context.org.entity or context.org.name,
+        importer=importer,
+        importer_name=entity.name if entity else importer,
+        country=country,
+        country_name=country_name,
+        role=", ".join(r.value for r in roles),
+        adequacy=adequacy_text,
+        tools=tools,
+        supplementary_measures=measures,
+        conclusion=conclusion,
+        explanation=explanation,
+        path=path,
+    )

@@ -1,0 +1,163 @@
+"""Which trigger of a law reaches a party: incorporation, control, territory or presence.
+
+Only the territorial trigger depends on the component (where its operator
+acts); the others depend on the entity alone and are worked out once per
+(entity, law) however many components the entity serves.
+"""
+
+from __future__ import annotations
+
+from auditor.exposure.control import Control, entity_label
+from auditor.exposure.evidence import hop
+from auditor.graph.resolve import Party, PlaceKind, ResolvedComponent, ResolvedEntity, weakest
+from auditor.model.common import Confidence
+from auditor.model.findings import Hop
+from auditor.model.kb import Law, LocationRole, TriggerKind
+
+# A trigger that fired: its index in the law, its kind, the hops it adds, its confidence.
+Fired = tuple[int, TriggerKind, tuple[Hop, ...], Confidence]
+
+
+class Triggers:
+    """The triggers of the knowledge base's laws over one graph's entities (cached)."""
+
+    def __init__(self, control: Control) -> None:
+        self.control = control
+        self.entities = control.graph.entities
+        self.laws = control.graph.kb.laws
+        self._entity_triggers: dict[tuple[str, str], tuple[Fired | None, Fired | None]] = {}
+        self._reach: dict[str, frozenset[str]] = {}
+        self._territorial: dict[
+            tuple[str, str | None], list[tuple[int, Confidence, tuple[LocationRole, ...]]]
+        ] = {}
+
+    def fired(
+        self, rc: ResolvedComponent, party: Party, law: Law
+    ) -> tuple[TriggerKind, list[Hop], Confidence, str] | None:
+        """The strongest trigger of ``law`` that fires for ``party``, with the fact it rests on.
+
+        Incorporation or control first, then (for the operator) territory, then presence.
+        """
+        entity = self.entities.get(party.entity)
+        corporate, presence = self._entity_level(entity, law)
+        fired = corporate
+        if fired is None and party.role == "operator":
+            fired = self._territorial_trigger(rc, entity, law)
+        if fired is None:
+            fired = presence
+        if fired is None:
+            return None
+        index, kind, hops, confidence = fired
+        return kind, list(hops), confidence, f"law {law.id} trigger {index + 1}"
+
+    def entity_reach(self, entity: ResolvedEntity | None) -> frozenset[str]:
+        """Ids of the laws whose incorporation, control or presence triggers reach the entity."""
+        if entity is None:
+            return frozenset()
+        cached = self._reach.get(entity.id)
+        if cached is not None:
+            return cached
+        found = self._reach[entity.id] = frozenset(
+            law.id for law in self.laws.values() if self._entity_level(entity, law) != (None, None)
+        )
+        return found
+
+    def _entity_level(
+        self, entity: ResolvedEntity | None, law: Law
+    ) -> tuple[Fired | None, Fired | None]:
+        """:meth:`_entity_level_triggers`, computed once per (entity, law)."""
+        if entity is None:
+            return None, None
+        key = (entity.id, law.id)
+        held = self._entity_triggers.get(key)
+        if held is None:
+            held = self._entity_triggers[key] = self._entity_level_triggers(entity, law)
+        return held
+
+    @staticmethod
+    def _applicable(
+        law: Law, kind: TriggerKind, entity: ResolvedEntity | None
+    ) -> list[tuple[int, Confidence]]:
+        """Triggers of one kind that apply to the entity's provider categories, with confidence."""
+        found = []
+        for index, trigger in enumerate(law.triggers):
+            if trigger.kind is not kind:
+                continue
+            if (
+                trigger.provider_categories
+                and entity
+                and entity.provider_categories
+                and not set(trigger.provider_categories) & set(entity.provider_categories)
+            ):
+                continue
+            # A trigger with its own provenance is as sure as its own sources say.
+            found.append(
+                (
+                    index,
+                    trigger.provenance.confidence
+                    if trigger.provenance
+                    else law.provenance.confidence,
+                )
+            )
+        return found
+
+    def _entity_level_triggers(
+        self, entity: ResolvedEntity, law: Law
+    ) -> tuple[Fired | None, Fired | None]:
+        """The first incorporation-or-control trigger, and the first presence trigger."""
+        jurisdiction = law.jurisdiction
+        seats = entity.seats
+        for index, conf in self._applicable(law, TriggerKind.INCORPORATED, entity):
+            if jurisdiction in seats:
+                return (index, TriggerKind.INCORPORATED, (), weakest(conf, entity.confidence)), None
+        for index, conf in self._applicable(law, TriggerKind.CONTROL, entity):
+            for chain in self.control.chains(entity.id)[0]:
+                top = self.entities.get(chain[-1].parent)
+                if top is not None and jurisdiction in top.seats:
+                    hops = []
+                    confs = [conf, entity.confidence]
+                    for link in chain:
+                        parent = self.entities.get(link.parent)
+                        confs.append(parent.confidence if parent else Confidence.UNCONFIRMED)
+                        hops.append(
+                            hop(
+                                f"parent {entity_label(parent, link.parent)}: {link.reason}",
+                                "parent",
+                                link.ownership.span,
+                            )
+                        )
+                    return (index, TriggerKind.CONTROL, tuple(hops), weakest(*confs)), None
+        for index, conf in self._applicable(law, TriggerKind.PRESENCE, entity):
+            if jurisdiction in entity.presence:
+                return None, (
+                    index,
+                    TriggerKind.PRESENCE,
+                    (hop(f"does business in {jurisdiction}", "presence", entity.span),),
+                    weakest(conf, entity.confidence),
+                )
+        return None, None
+
+    def _territorial_trigger(
+        self, rc: ResolvedComponent, entity: ResolvedEntity | None, law: Law
+    ) -> Fired | None:
+        """The law's territorial trigger, when the operator acts inside its country."""
+        key = (law.id, entity.id if entity else None)
+        territorial = self._territorial.get(key)
+        if territorial is None:
+            territorial = self._territorial[key] = [
+                (index, conf, tuple(law.triggers[index].roles or LocationRole))
+                for index, conf in self._applicable(law, TriggerKind.TERRITORIAL, entity)
+            ]
+        for index, conf, roles in territorial:
+            for role in roles:
+                place = rc.places.get(role)
+                if (
+                    place is not None
+                    and place.kind is PlaceKind.COUNTRY
+                    and law.jurisdiction in place.countries
+                ):
+                    location = hop(
+                        f"{role.value} in {place.label}: {place.reason}", "location", place.span
+                    )
+                    return index, TriggerKind.TERRITORIAL, (location,), conf
+        return None
