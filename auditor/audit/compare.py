@@ -22,7 +22,6 @@ from auditor.kb.resolve import check_inventory
 from auditor.loader.options import check_option, dump_inventory, load_options, option_inventory
 from auditor.model.compare import Comparison, OptionColumn, OptionLaw, OptionSpec
 from auditor.model.findings import AuditResult, Exposure, TransferConclusion
-from auditor.model.inventory import Inventory
 
 RANKING_RULE = [
     "Options that pass the organisation's policy rank first.",
@@ -182,13 +181,6 @@ def _reasons(column: OptionColumn, data: str) -> list[str]:
     if column.gaps:
         reasons.append(f"{len(column.gaps)} evidence gap(s) remain to be closed with the vendor.")
     return reasons
-
-
-def option_inventories(path: Path) -> tuple[list[OptionSpec], list[Inventory]]:
-    """Each option's inventory, as ``compare`` audits it (also what --export-inventories writes)."""
-    spec = load_options(path)
-    inventories = [option_inventory(spec.use_case, option, str(path)) for option in spec.options]
-    return spec.options, inventories
 
 
 def compare(path: Path, rule_dirs: Sequence[Path] = (), today: dt.date | None = None) -> Comparison:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from auditor import __version__
 from auditor.audit.baseline import fingerprints_since, read_baseline
 from auditor.audit.waivers import apply_waivers
-from auditor.errors import Diagnostic, ExitCode, InputError, UsageError
+from auditor.errors import Diagnostic, InputError, UsageError
 from auditor.exposure import ExposureEngine, register_rows
 from auditor.graph import ResidencyGraph, build_graph
 from auditor.graph.build import system_svg
@@ -101,9 +101,6 @@ def _with_organisation_policy(inventory: Inventory) -> Inventory:
             else [],
         )
     return inventory.model_copy(update={"policy": load_policy(target)})
-
-
-SCHEMA_KINDS = ("inventory", "options", "policy", "waivers", "config")
 
 
 def inventory_json_schema(kind: str = "inventory") -> dict[str, Any]:
@@ -531,17 +528,6 @@ def failing_findings(
         ):
             failing.append(finding)
     return failing
-
-
-def exit_code_for(
-    result: AuditResult,
-    fail_on: str,
-    hard_fail: Sequence[str] = (),
-    soft_fail: Sequence[str] = (),
-) -> ExitCode:
-    """0 when nothing fails the build (see :func:`failing_findings`), 1 otherwise."""
-    failing = failing_findings(result, fail_on, hard_fail, soft_fail)
-    return ExitCode.FINDINGS if failing else ExitCode.OK
 
 
 def list_rules(rule_dirs: Sequence[Path] = ()) -> list[RuleSpec]:

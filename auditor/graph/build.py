@@ -298,12 +298,6 @@ class ResidencyGraph:
                     reach[asset].setdefault(dst, Arrival(dst, flow, src))
         return {asset: [reach[asset][k] for k in sorted(reach[asset])] for asset in sorted(reach)}
 
-    def edges_of_type(self, kind: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """Edges of one type."""
-        for src, dst, attrs in self.g.edges(data=True):
-            if attrs.get("type") == kind:
-                yield src, dst, attrs
-
     # -- export -------------------------------------------------------------------
     def to_json(self) -> str:
         """Node-link JSON, sorted for byte-identical output."""

@@ -20,7 +20,6 @@ from auditor.model.kb import (
 )
 
 EEA_BLOC = "EEA"
-EU_BLOC = "EU"
 ADEQUATE_BLOC = "adequate"
 
 
@@ -61,10 +60,6 @@ class Taxonomy:
         return any(
             self._under(c, self.personal) or self._under(c, self.special) for c in asset.categories
         )
-
-    def is_special(self, asset: DataAsset) -> bool:
-        """The asset holds special-category (Art. 9) or criminal-offence (Art. 10) data."""
-        return any(self._under(c, self.special) for c in asset.categories)
 
     def sensitivity(self, asset: DataAsset) -> Sensitivity:
         """The highest sensitivity among the asset's categories and its classification."""

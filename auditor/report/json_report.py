@@ -17,13 +17,9 @@ from pydantic import BaseModel
 from auditor.model.findings import AuditResult
 
 
-def render_json(result: AuditResult) -> str:
-    """The result as JSON text (graph pictures are left to the HTML report)."""
-    return render_json_bytes(result).decode("utf-8")
-
-
 def render_json_bytes(result: AuditResult) -> bytes:
-    """The same JSON as UTF-8 bytes, serialised straight to bytes.
+    """The result as JSON, UTF-8 bytes serialised straight to bytes (graph pictures are
+    left to the HTML report).
 
     What the CLI writes: for a large estate the text is hundreds of megabytes,
     and a ``str`` plus its encoded copy would hold it twice.

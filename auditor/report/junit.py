@@ -222,8 +222,3 @@ def junit_chunks(
         parts.append(f"{_SUITE}</testsuite>\n")
     parts.append("</testsuites>\n")
     yield "".join(parts).encode("utf-8")
-
-
-def render_junit(result: AuditResult, failing: Collection[str]) -> str:
-    """JUnit XML text; ``failing`` holds the fingerprints of findings that fail the build."""
-    return b"".join(junit_chunks(result, failing)).decode("utf-8")

@@ -38,8 +38,8 @@ import pytest
 from auditor.audit import AuditOptions, run_audit
 from auditor.model.findings import AuditResult
 from auditor.report.csv_report import render_findings_csv, render_register_csv
-from auditor.report.json_report import render_json
-from auditor.report.junit import render_junit
+from auditor.report.json_report import render_json_bytes
+from auditor.report.junit import junit_chunks
 from auditor.report.markdown import render_markdown
 from auditor.report.sarif import render_sarif
 from auditor.report.terminal import render_summary
@@ -182,9 +182,9 @@ def outputs(text: str) -> dict[str, str]:
     result = _audit(text)
     failing = {f.fingerprint for f in result.findings[::2]}
     rendered = {
-        "json": render_json(result),
+        "json": render_json_bytes(result).decode("utf-8"),
         "sarif": render_sarif(result, root="/repo"),
-        "junit": render_junit(result, failing),
+        "junit": b"".join(junit_chunks(result, failing)).decode("utf-8"),
         "markdown": render_markdown(result, show_waived=True),
         "csv": render_findings_csv(result),
         "register": render_register_csv(result),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import operator
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -134,10 +134,6 @@ class Body:
 
     attrs: dict[str, Attr] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
-
-    def blocks_of(self, kind: str) -> Iterator[Block]:
-        """Nested blocks of one type."""
-        return (b for b in self.blocks if b.type == kind)
 
 
 class HclProblem(Exception):

@@ -100,13 +100,6 @@ class PlanDocument:
                     yield resource
             stack.extend(m for m in module.get("child_modules") or [] if isinstance(m, dict))
 
-    def by_address(self, address: str) -> dict[str, Any] | None:
-        """A planned resource by its full address."""
-        for resource in self.resources():
-            if resource["address"] == address:
-                return resource
-        return None
-
 
 def read_plan(
     path: Path, display: str, max_bytes: int
