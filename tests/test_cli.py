@@ -235,7 +235,7 @@ def test_full_report_shows_every_finding_of_an_estate_the_default_report_abridge
     monkeypatch.setattr(report_summary, "MAX_DETAILED_FINDINGS", 20)
     monkeypatch.setattr(report_summary, "MAX_LISTED_FINDINGS", 30)
     inventory = tmp_path / "hospital"
-    shutil.copytree(EXAMPLES / "hospital", inventory)  # 28 findings: more than 20
+    shutil.copytree(EXAMPLES / "hospital", inventory)  # 29 findings: more than 20
     common = ["audit", str(inventory), "--today", "2026-11-28", "--quiet", "--fail-on", "never"]
     code, _, err = run(*common, "--html", str(tmp_path / "abridged.html"))
     assert code == 0, err
