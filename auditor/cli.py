@@ -15,13 +15,20 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from auditor import __version__
-from auditor.errors import AuditorError, ExitCode, printable, terminal_text
+from auditor.errors import AuditorError, ExitCode, UsageError, printable, terminal_text
+from auditor.model.outputs import OutputFormat
+
+if TYPE_CHECKING:  # the commands import what they use when they run: `auditor --help` stays fast
+    from auditor.audit.config import Config
+    from auditor.model.findings import AuditResult, Finding
+    from auditor.report.writers import WriteRequest
 
 PathArg = click.Path(path_type=Path)
 
@@ -144,7 +151,6 @@ def kb_check(obj: Context, max_age: int | None, today: dt.datetime | None) -> No
 
 
 SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"])
-OUTPUT_FLAGS = ("json", "sarif", "junit", "markdown", "csv", "html", "pdf")
 
 
 def audit_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -157,39 +163,16 @@ def audit_options(func: Callable[..., None]) -> Callable[..., None]:
             default=None,
             help="Policy file (overrides the inventory's).",
         ),
-        click.option(
-            "--json", "json_out", type=PathArg, default=None, help="JSON result (- for stdout)."
+        *(
+            click.option(
+                f"--{fmt.value}",
+                f"{fmt.value}_out",
+                type=PathArg,
+                default=None,
+                help=fmt.description,
+            )
+            for fmt in OutputFormat
         ),
-        click.option(
-            "--sarif",
-            "sarif_out",
-            type=PathArg,
-            default=None,
-            help="SARIF 2.1.0 for code scanning.",
-        ),
-        click.option("--junit", "junit_out", type=PathArg, default=None, help="JUnit XML."),
-        click.option(
-            "--markdown",
-            "markdown_out",
-            type=PathArg,
-            default=None,
-            help="Markdown summary (PR comment, job summary).",
-        ),
-        click.option(
-            "--csv",
-            "csv_out",
-            type=PathArg,
-            default=None,
-            help="Findings CSV; the inventory register goes beside it as NAME.register.csv.",
-        ),
-        click.option(
-            "--html",
-            "html_out",
-            type=PathArg,
-            default=None,
-            help="Self-contained HTML audit report.",
-        ),
-        click.option("--pdf", "pdf_out", type=PathArg, default=None, help="PDF audit report."),
         click.option(
             "--template-dir",
             type=click.Path(path_type=Path, file_okay=False),
@@ -352,24 +335,62 @@ def _run_audit(
         gc.unfreeze()  # in-process callers (tests, embedding) get a normal collector back
 
 
-def _audit_and_write(
-    paths: tuple[Path, ...], rule_dirs: tuple[Path, ...], flags: dict[str, object]
-) -> ExitCode:
-    from auditor.audit import AuditOptions, failing_findings, run_audit
-    from auditor.audit.baseline import render_baseline
-    from auditor.audit.config import Config, find_config, load_config
-    from auditor.errors import UsageError
-    from auditor.loader.yamlsrc import paused_gc
-    from auditor.report.output import write_bytes, write_text
-    from auditor.report.terminal import render_summary
+@dataclass(frozen=True)
+class _Run:
+    """One ``audit``/``scan`` run: its flags merged over ``.auditor.yaml``."""
 
-    def flag(name: str) -> object:
-        return flags.get(name)
+    flags: dict[str, object]
+    config: Config
+    config_file: Path | None
+    inventory_paths: tuple[Path, ...]
+    rule_dirs: tuple[Path, ...]
+    outputs: dict[OutputFormat, Path]
+    write_baseline: Path | None
+    policy_file: Path | None
+    waivers_file: Path | None
+    baseline_file: Path | None
+    patch: Path | None
+    var_files: tuple[Path, ...]
+    scan_root: Path | None
+
+    def flag(self, name: str) -> object:
+        return self.flags.get(name)
+
+    def targets(self) -> list[Path]:
+        """Every file the run may write: reports, what they write beside them, the baseline."""
+        from auditor.report.writers import WRITERS
+
+        found: list[Path] = []
+        for fmt, target in self.outputs.items():
+            found += [target, *WRITERS[fmt].side_files(target)]
+        return found + ([self.write_baseline] if self.write_baseline else [])
+
+    def side_inputs(self) -> tuple[Path, ...]:
+        """Files the run reads besides the inventory: policy, waivers, baseline, config, ..."""
+        return tuple(
+            p
+            for p in (
+                self.policy_file,
+                self.waivers_file,
+                self.baseline_file,
+                self.config_file,
+                self.patch,
+                *self.var_files,
+            )
+            if p is not None
+        )
+
+
+def _run_settings(
+    paths: tuple[Path, ...], rule_dirs: tuple[Path, ...], flags: dict[str, object]
+) -> _Run:
+    """Flags over the config file; paths from the config stay inside the config's folder."""
+    from auditor.audit.config import Config, configured_output, find_config, load_config
 
     config, base = Config(), Path.cwd()
-    config_path = flag("config_file")
+    config_path = flags.get("config_file")
     config_file_used: Path | None = None
-    if not flag("no_config"):
+    if not flags.get("no_config"):
         found = config_path if isinstance(config_path, Path) else find_config(Path.cwd())
         if found is not None:
             config, base, config_file_used = load_config(found), found.resolve().parent, found
@@ -381,17 +402,14 @@ def _audit_and_write(
             return None
         resolved = (base / value).resolve()
         if not resolved.is_relative_to(base):
-            raise UsageError(
-                f"{config_file_used}: {value!r} points outside {base}",
-                (),
-            )
+            raise UsageError(f"{config_file_used}: {value!r} points outside {base}", ())
         return base / value
 
     def path_flag(name: str, configured: str | None) -> Path | None:
-        value = flag(name)
+        value = flags.get(name)
         return value if isinstance(value, Path) else from_config(configured)
 
-    scan_root = flag("scan_root")
+    scan_root = flags.get("scan_root")
     inventory_paths = paths or tuple(
         p for p in (from_config(v) for v in config.paths) if p is not None
     )
@@ -399,62 +417,66 @@ def _audit_and_write(
         raise UsageError(
             "no inventory given: name files or folders, or set 'paths' in .auditor.yaml"
         )
-    all_rule_dirs = rule_dirs + tuple(
-        p for p in (from_config(r) for r in config.rules) if p is not None
-    )
     outputs = {
-        name: path_flag(
-            f"{name}_out", getattr(config.outputs, "json_file" if name == "json" else name)
-        )
-        for name in OUTPUT_FLAGS
+        fmt: target
+        for fmt in OutputFormat
+        if (target := path_flag(f"{fmt.value}_out", configured_output(config.outputs, fmt)))
+        is not None
     }
-    write_baseline = path_flag("write_baseline", None)
-    policy_file = path_flag("policy_file", config.policy)
-    targets = [p for p in [*outputs.values(), write_baseline] if p is not None]
-    csv_out = outputs["csv"]
-    if csv_out is not None and str(csv_out) != "-":
-        targets.append(_register_csv(csv_out))
+    patch = flags.get("what_if_file")
+    return _Run(
+        flags=flags,
+        config=config,
+        config_file=config_file_used,
+        inventory_paths=inventory_paths,
+        rule_dirs=rule_dirs
+        + tuple(p for p in (from_config(r) for r in config.rules) if p is not None),
+        outputs=outputs,
+        write_baseline=path_flag("write_baseline", None),
+        policy_file=path_flag("policy_file", config.policy),
+        waivers_file=path_flag("waivers_file", config.waivers),
+        baseline_file=path_flag("baseline_file", config.baseline),
+        patch=patch if isinstance(patch, Path) else None,
+        var_files=tuple(Path(str(v)) for v in flags.get("var_files") or ()),  # type: ignore[attr-defined]
+        scan_root=scan_root if isinstance(scan_root, Path) else None,
+    )
+
+
+def _audit_and_write(
+    paths: tuple[Path, ...], rule_dirs: tuple[Path, ...], flags: dict[str, object]
+) -> ExitCode:
+    from auditor.audit import AuditOptions, failing_findings, run_audit
+    from auditor.audit.baseline import render_baseline
+    from auditor.report.output import write_text
+    from auditor.report.terminal import render_summary
+
+    run = _run_settings(paths, rule_dirs, flags)
+    targets = run.targets()
     if sum(1 for p in targets if str(p) == "-") > 1:
         raise UsageError("only one output can go to stdout (-)")
-    patch = flag("what_if_file")
-    side_inputs = [
-        p
-        for p in (
-            policy_file,
-            path_flag("waivers_file", config.waivers),
-            path_flag("baseline_file", config.baseline),
-            config_file_used,
-            patch,
-            *(Path(str(v)) for v in flag("var_files") or ()),  # type: ignore[attr-defined]
-        )
-        if isinstance(p, Path)
-    ]
-    _refuse_overwriting_inputs(targets, (*inventory_paths, *side_inputs))
-    if isinstance(scan_root, Path):
-        _refuse_overwriting_inputs(targets, (scan_root,), SCANNED_SUFFIXES)
-    quiet = bool(flag("quiet"))
+    _refuse_overwriting_inputs(targets, (*run.inventory_paths, *run.side_inputs()))
+    if run.scan_root is not None:
+        _refuse_overwriting_inputs(targets, (run.scan_root,), SCANNED_SUFFIXES)
+    quiet = bool(run.flag("quiet"))
+    today = run.flag("today")
+    if run.flag("what_if") or run.patch is not None:
+        return _what_if(run, quiet)
     progress = None if quiet else _progress_reporter()
-    today = flag("today")
-    changes_text = flag("what_if")
-    if changes_text or isinstance(patch, Path):
-        return _what_if(
-            inventory_paths, all_rule_dirs, policy_file, today, changes_text, patch, outputs, quiet
-        )
     result = run_audit(
-        inventory_paths,
+        run.inventory_paths,
         AuditOptions(
-            rule_dirs=all_rule_dirs,
-            policy_file=policy_file,
+            rule_dirs=run.rule_dirs,
+            policy_file=run.policy_file,
             today=today.date() if isinstance(today, dt.datetime) else None,
             progress=progress,
-            waivers_file=path_flag("waivers_file", config.waivers),
-            use_waivers=not flag("no_waivers"),
-            baseline_file=path_flag("baseline_file", config.baseline),
-            since=str(flag("since")) if flag("since") else None,
-            scan_root=scan_root if isinstance(scan_root, Path) else None,
-            var_files=tuple(Path(str(v)) for v in flag("var_files") or ()),  # type: ignore[attr-defined]
-            country=str(flag("country")) if flag("country") else None,
-            limits=config.limits.limits(),
+            waivers_file=run.waivers_file,
+            use_waivers=not run.flag("no_waivers"),
+            baseline_file=run.baseline_file,
+            since=str(run.flag("since")) if run.flag("since") else None,
+            scan_root=run.scan_root,
+            var_files=run.var_files,
+            country=str(run.flag("country")) if run.flag("country") else None,
+            limits=run.config.limits.limits(),
         ),
     )
     if progress is not None:
@@ -467,63 +489,12 @@ def _audit_and_write(
     # walk only the writers' own objects. At 10,000 systems the SARIF writer
     # spent most of its time in collections of the audit's objects.
     gc.freeze()
-    fail_on = str(flag("fail_on") or config.fail_on or "high")
-    failing = failing_findings(result, fail_on, config.hard_fail, config.soft_fail)
-    show_waived = bool(flag("show_waived"))
-    report_args = {
-        "template_dir": flag("template_dir") if isinstance(flag("template_dir"), Path) else None,
-        "report_id": str(flag("report_id")) if flag("report_id") else None,
-        "classification": str(flag("classification") or "CONFIDENTIAL"),
-    }
-    if flag("full_report"):
-        from auditor.report.report_summary import ReportLimits
-
-        report_args["limits"] = ReportLimits.unlimited()
-    for name, target in outputs.items():
-        if target is None:
-            continue
-        if name == "pdf":
-            from auditor.report.pdf import render_pdf
-
-            with _signals_end_the_process():
-                pdf = render_pdf(result, **report_args)  # type: ignore[arg-type]
-            write_bytes(target, pdf)
-            continue
-        # Text writers build large acyclic structures too; PDF layout is left to the
-        # collector (WeasyPrint's box trees have parent links).
-        with paused_gc():
-            if name == "json":
-                from auditor.report.json_report import json_chunks
-
-                write_bytes(target, json_chunks(result))  # streamed: it can be 100s of MB
-                continue
-            if name == "junit":
-                from auditor.report.junit import junit_chunks
-
-                # streamed too: 250,000 findings make over 400 MB of XML
-                write_bytes(target, junit_chunks(result, {f.fingerprint for f in failing}))
-                continue
-            if name == "sarif":
-                from auditor.report.sarif import render_sarif
-
-                text = render_sarif(result, root=str(Path.cwd()))
-            elif name == "markdown":
-                from auditor.report.markdown import render_markdown
-
-                text = render_markdown(result, show_waived=show_waived)
-            elif name == "csv":
-                from auditor.report.csv_report import render_findings_csv, render_register_csv
-
-                text = render_findings_csv(result)
-                if str(target) != "-":
-                    write_text(_register_csv(target), render_register_csv(result))
-            else:  # html
-                from auditor.report.html import render_html
-
-                text = render_html(result, **report_args)  # type: ignore[arg-type]
-        write_text(target, text)
-    if write_baseline is not None:
-        write_text(write_baseline, render_baseline(result))
+    fail_on = str(run.flag("fail_on") or run.config.fail_on or "high")
+    failing = failing_findings(result, fail_on, run.config.hard_fail, run.config.soft_fail)
+    show_waived = bool(run.flag("show_waived"))
+    _write_reports(run, _write_request(run, result, failing, show_waived))
+    if run.write_baseline is not None:
+        write_text(run.write_baseline, render_baseline(result))
     if not quiet and "-" not in {str(t) for t in targets}:
         _say(render_summary(result, show_waived=show_waived), nl=False)
         if failing:
@@ -531,37 +502,70 @@ def _audit_and_write(
     return ExitCode.FINDINGS if failing else ExitCode.OK
 
 
-def _what_if(
-    paths: tuple[Path, ...],
-    rule_dirs: tuple[Path, ...],
-    policy_file: Path | None,
-    today: object,
-    changes_text: object,
-    patch: object,
-    outputs: dict[str, Path | None],
-    quiet: bool,
-) -> ExitCode:
+def _write_request(
+    run: _Run, result: AuditResult, failing: list[Finding], show_waived: bool
+) -> WriteRequest:
+    from auditor.report.writers import WriteRequest
+
+    template_dir = run.flag("template_dir")
+    limits = None
+    if run.flag("full_report"):
+        from auditor.report.report_summary import ReportLimits
+
+        limits = ReportLimits.unlimited()
+    return WriteRequest(
+        result=result,
+        failing=frozenset(f.fingerprint for f in failing),
+        show_waived=show_waived,
+        root=str(Path.cwd()),
+        template_dir=template_dir if isinstance(template_dir, Path) else None,
+        report_id=str(run.flag("report_id")) if run.flag("report_id") else None,
+        classification=str(run.flag("classification") or "CONFIDENTIAL"),
+        limits=limits,
+    )
+
+
+def _write_reports(run: _Run, request: WriteRequest) -> None:
+    """Every report the run asked for, in the registry's order (all staged, none landed yet)."""
+    from auditor.loader.yamlsrc import paused_gc
+    from auditor.report.writers import WRITERS
+
+    for fmt, target in run.outputs.items():
+        spec = WRITERS[fmt]
+        write = spec.load()
+        if spec.typesets:
+            # Typesetting is left to the collector (WeasyPrint's box trees have parent
+            # links), and a signal ends the process there at once.
+            with _signals_end_the_process():
+                write(target, request)
+        else:
+            # The text writers build large acyclic structures: no collection helps them.
+            with paused_gc():
+                write(target, request)
+
+
+def _what_if(run: _Run, quiet: bool) -> ExitCode:
     from auditor.audit import AuditOptions
     from auditor.audit.whatif import load_patch, parse_change, what_if
-    from auditor.errors import UsageError
     from auditor.report.compare_text import render_what_if
     from auditor.report.output import write_text
 
-    if any(target is not None for name, target in outputs.items() if name != "json"):
+    if any(fmt is not OutputFormat.JSON for fmt in run.outputs):
         raise UsageError("--what-if writes only --json (the diff) and the terminal summary")
-    changes = [parse_change(str(text)) for text in (changes_text or ())]  # type: ignore[attr-defined]
-    if isinstance(patch, Path):
-        changes += load_patch(patch)
+    changes = [parse_change(str(text)) for text in run.flag("what_if") or ()]  # type: ignore[attr-defined]
+    if run.patch is not None:
+        changes += load_patch(run.patch)
+    today = run.flag("today")
     result = what_if(
-        paths,
+        run.inventory_paths,
         changes,
         AuditOptions(
-            rule_dirs=rule_dirs,
-            policy_file=policy_file,
+            rule_dirs=run.rule_dirs,
+            policy_file=run.policy_file,
             today=today.date() if isinstance(today, dt.datetime) else None,
         ),
     )
-    json_out = outputs.get("json")
+    json_out = run.outputs.get(OutputFormat.JSON)
     if json_out is not None:
         write_text(json_out, result.model_dump_json(indent=2) + "\n")
     if not quiet and (json_out is None or str(json_out) != "-"):
@@ -588,11 +592,6 @@ def _progress_reporter() -> Callable[[str], None] | None:
 SCANNED_SUFFIXES = (".yaml", ".yml", ".tf", ".tf.json", ".tfvars", ".tfvars.json")
 
 
-def _register_csv(target: Path) -> Path:
-    """Where ``--csv FILE`` puts the inventory register: beside it, as FILE-stem.register.csv."""
-    return target.with_name(target.stem + ".register.csv")
-
-
 def _refuse_overwriting_inputs(
     outputs: list[Path],
     paths: tuple[Path, ...],
@@ -603,7 +602,6 @@ def _refuse_overwriting_inputs(
     ``paths`` are input files and folders; in a folder, every file whose name ends
     with one of ``folder_suffixes`` counts as an input (the loaders read them all).
     """
-    from auditor.errors import UsageError
     from auditor.report.output import refuse_symbolic_link
 
     inputs = {p.resolve() for p in paths if p.is_file()}

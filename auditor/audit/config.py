@@ -6,27 +6,44 @@ Command-line flags override it. Paths in it are relative to the folder that hold
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, create_model
 
 from auditor.errors import InputError
 from auditor.loader.validate import validate_document
 from auditor.loader.yamlsrc import Limits, YamlProblem, read_yaml
 from auditor.model.common import Identifier, StrictModel
+from auditor.model.outputs import OutputFormat
 
 CONFIG_NAME = ".auditor.yaml"
 
 
-class Outputs(StrictModel):
-    """Report files to write on every run."""
+def _outputs_model() -> type[StrictModel]:
+    """``outputs:``, one optional file per report format (``auditor.model.outputs``).
 
-    json_file: str | None = Field(default=None, alias="json")
-    sarif: str | None = None
-    junit: str | None = None
-    markdown: str | None = None
-    csv: str | None = None
-    html: str | None = None
-    pdf: str | None = None
+    ``json`` is an alias: a field of that name would shadow pydantic's own ``json``.
+    """
+    fields: dict[str, Any] = {
+        f"{fmt.value}_file": (
+            str | None,
+            Field(default=None, alias=fmt.value, description=fmt.description),
+        )
+        for fmt in OutputFormat
+    }
+    model: type[StrictModel] = create_model(
+        "Outputs", __base__=StrictModel, __doc__="Report files to write on every run.", **fields
+    )
+    return model
+
+
+Outputs = _outputs_model()
+
+
+def configured_output(outputs: StrictModel, fmt: OutputFormat) -> str | None:
+    """The file ``outputs:`` names for ``fmt``, if any."""
+    value = getattr(outputs, f"{fmt.value}_file")
+    return value if isinstance(value, str) else None
 
 
 # Hard ceilings (issue 15): a repository's config may lower the limits or raise them up to
@@ -70,7 +87,7 @@ class Config(StrictModel):
     soft_fail: list[Identifier] = Field(
         default_factory=list, description="Rules that are reported but never fail the build."
     )
-    outputs: Outputs = Field(default_factory=Outputs)
+    outputs: Outputs = Field(default_factory=Outputs)  # type: ignore[valid-type]
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
 
 

@@ -1,0 +1,39 @@
+"""The report formats an audit can write: one name each, shared by the CLI flags and the config.
+
+The closed list lives here, below every layer that names a format: the config file's
+``outputs:`` section (``auditor.audit.config``) and the CLI's ``--json``, ``--sarif``, ...
+flags are both made from it, and ``auditor.report.writers`` maps every member to its writer
+(a test walks the enum, so a format without a writer fails the suite).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class OutputFormat(enum.StrEnum):
+    """A report format; its value is the flag (``--json``) and the config key (``json:``)."""
+
+    JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+    CSV = "csv"
+    HTML = "html"
+    PDF = "pdf"
+
+    @property
+    def description(self) -> str:
+        """What the format is for, in words (the flag's help and the config's schema)."""
+        return _DESCRIPTIONS[self]
+
+
+_DESCRIPTIONS = {
+    OutputFormat.JSON: "JSON result (- for stdout).",
+    OutputFormat.SARIF: "SARIF 2.1.0 for code scanning.",
+    OutputFormat.JUNIT: "JUnit XML.",
+    OutputFormat.MARKDOWN: "Markdown summary (PR comment, job summary).",
+    OutputFormat.CSV: "Findings CSV; the inventory register goes beside it as NAME.register.csv.",
+    OutputFormat.HTML: "Self-contained HTML audit report.",
+    OutputFormat.PDF: "PDF audit report.",
+}
