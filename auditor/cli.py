@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from auditor import __version__
-from auditor.errors import AuditorError, ExitCode, UsageError, printable, terminal_text
+from auditor.errors import (
+    AuditorError,
+    ExitCode,
+    KnowledgeBaseError,
+    UsageError,
+    printable,
+    terminal_text,
+)
 from auditor.model.outputs import OutputFormat
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `auditor --help` stays fast
@@ -148,6 +155,11 @@ def kb_check(obj: Context, max_age: int | None, today: dt.datetime | None) -> No
         obj.rule_dirs, max_age_days=max_age, today=(today.date() if today else dt.date.today())
     )
     _say(report.render())
+    if report.unsourced:
+        raise KnowledgeBaseError(
+            "the knowledge base says some facts come from memory; every fact needs a source",
+            report.unsourced,
+        )
 
 
 SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"])

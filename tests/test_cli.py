@@ -251,3 +251,22 @@ def test_full_report_shows_every_finding_of_an_estate_the_default_report_abridge
     assert len(result["findings"]) > 20
     for finding in result["findings"]:
         assert f'id="finding-{finding["fingerprint"]}"' in full
+
+
+def test_kb_check_fails_on_facts_said_to_come_from_memory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17: a report that cites a fact "from memory" cannot be signed.
+    extra = tmp_path / "extra"
+    (extra / "laws").mkdir(parents=True)
+    law = (ROOT / "rules/laws/us-cloud-act.yaml").read_text(encoding="utf-8")
+    law = law.replace("id: us-cloud-act", "id: us-cloud-act-copy", 1)
+    law = law.replace("provenance:", "provenance:\n  # the section number is from memory", 1)
+    (extra / "laws" / "us-cloud-act-copy.yaml").write_text(law, encoding="utf-8")
+    code, _, _ = run("--rules", str(extra), "kb", "check")
+    captured = capsys.readouterr()
+    assert code == 4
+    line = law.splitlines().index("  # the section number is from memory") + 1
+    assert f"us-cloud-act-copy.yaml:{line}:" in captured.err
+    assert "from memory" in captured.err and "primary source" in captured.err
+    assert "facts said to come from memory (1)" in captured.out

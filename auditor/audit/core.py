@@ -22,6 +22,7 @@ from auditor.graph.build import system_svg
 from auditor.kb import KnowledgeIndex, load_knowledge_base
 from auditor.kb.index import Fact
 from auditor.kb.resolve import check_inventory, check_policy
+from auditor.kb.wording import unsourced_wording
 from auditor.loader.iac import scan as scan_infrastructure
 from auditor.loader.inventory import load_inventory, load_policy, load_waivers
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, paused_gc
@@ -132,6 +133,7 @@ class KnowledgeReport:
     stale: list[Fact]
     max_age_days: int | None
     today: dt.date
+    unsourced: list[Diagnostic]  # lines that say a fact comes from memory: they fail the check
 
     def render(self) -> str:
         """Plain-text report."""
@@ -142,7 +144,8 @@ class KnowledgeReport:
             f"{len(self.kb.regions)} regions of {len(self.kb.region_catalogues)} providers"
         )
         lines = [
-            f"knowledge base {meta.version} (as of {meta.as_of}): valid",
+            f"knowledge base {meta.version} (as of {meta.as_of}): "
+            + ("valid" if not self.unsourced else "not acceptable: facts without a source"),
             counts,
             f"oldest fact: {self.kb.oldest_fact()}",
             "",
@@ -158,6 +161,8 @@ class KnowledgeReport:
                 f"facts older than {self.max_age_days} days on {self.today} ({len(self.stale)}):",
             ]
             lines += [f"  {f.where}: {f.subject} (as of {f.provenance.as_of})" for f in self.stale]
+        if self.unsourced:
+            lines += ["", f"facts said to come from memory ({len(self.unsourced)}): not allowed"]
         return "\n".join(lines)
 
 
@@ -176,7 +181,9 @@ def knowledge_report(
         if max_age_days <= days_since_min:
             limit = today - dt.timedelta(days=max_age_days)
             stale = [f for f in facts if f.provenance.as_of < limit]
-    return KnowledgeReport(kb, unconfirmed, stale, max_age_days, today)
+    return KnowledgeReport(
+        kb, unconfirmed, stale, max_age_days, today, unsourced_wording(rule_dirs)
+    )
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def _display(path: Path) -> str:
+def display_name(path: Path) -> str:
     """``rules/laws/x.yaml`` for built-in files, the path relative to the working folder otherwise."""
     builtin = builtin_rules_dir()
     if path.is_relative_to(builtin):
@@ -75,8 +75,8 @@ class _Reader:
     def read(self, path: Path, model: type[M]) -> tuple[M | None, YamlDocument | None]:
         try:
             raw = path.read_bytes()
-            self.hashes[_display(path)] = hashlib.sha256(raw).hexdigest()
-            doc = read_yaml(path, _display(path))
+            self.hashes[display_name(path)] = hashlib.sha256(raw).hexdigest()
+            doc = read_yaml(path, display_name(path))
         except (YamlProblem, OSError) as exc:
             if isinstance(exc, YamlProblem):
                 self.problems.append(exc.diagnostic)
@@ -95,7 +95,7 @@ class _Reader:
             span = obj.span_of(field)
             self.problems.append(
                 Diagnostic(
-                    _display(path),
+                    display_name(path),
                     span.line if span else None,
                     span.column if span else None,
                     f"{field} {value!r} does not match the file name {path.stem!r}",
@@ -133,8 +133,8 @@ def _load_taxonomy(roots: Sequence[Path], reader: _Reader) -> Taxonomy:
         fides = folder / "data_categories.yml"
         if fides.is_file():
             try:
-                doc = read_yaml(fides, _display(fides))
-                reader.hashes[_display(fides)] = hashlib.sha256(fides.read_bytes()).hexdigest()
+                doc = read_yaml(fides, display_name(fides))
+                reader.hashes[display_name(fides)] = hashlib.sha256(fides.read_bytes()).hexdigest()
             except YamlProblem as exc:
                 reader.problems.append(exc.diagnostic)
             else:
@@ -146,8 +146,8 @@ def _load_taxonomy(roots: Sequence[Path], reader: _Reader) -> Taxonomy:
             if not path.is_file():
                 continue
             try:
-                doc = read_yaml(path, _display(path))
-                reader.hashes[_display(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+                doc = read_yaml(path, display_name(path))
+                reader.hashes[display_name(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
             except YamlProblem as exc:
                 reader.problems.append(exc.diagnostic)
                 continue
@@ -271,8 +271,13 @@ def load_knowledge_base(extra_dirs: Sequence[Path] = (), *, builtin: bool = True
         return _load_knowledge_base(extra_dirs, builtin=builtin)
 
 
+def knowledge_roots(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> list[Path]:
+    """The rules folders a knowledge base is read from, the built-in one first."""
+    return ([builtin_rules_dir()] if builtin else []) + [Path(d).resolve() for d in extra_dirs]
+
+
 def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> KnowledgeIndex:
-    roots = ([builtin_rules_dir()] if builtin else []) + [Path(d).resolve() for d in extra_dirs]
+    roots = knowledge_roots(extra_dirs, builtin=builtin)
     reader = _Reader()
     meta: KbMeta | None = None
     laws: list[Law] = []
