@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -27,9 +28,16 @@ except (ImportError, OSError) as exc:  # pragma: no cover - depends on the machi
     pytest.skip(f"WeasyPrint or Pango is missing: {exc}", allow_module_level=True)
 
 
+# The running header and footer (organisation and classification; report id,
+# classification and page number) that pypdf extracts at the end of every page.
+_FURNITURE = re.compile(r"\n[^\n]*\bCONFIDENTIAL\n[^\n]*\bPage \d+ of \d+\s*$")
+
+
 def pdf_text(data: bytes) -> str:
+    """The PDF's text, page by page, without the running header and footer, so a
+    sentence that runs over a page break reads as one."""
     reader = pypdf.PdfReader(io.BytesIO(data))
-    return "\n".join(page.extract_text() for page in reader.pages)
+    return "\n".join(_FURNITURE.sub("", page.extract_text()) for page in reader.pages)
 
 
 @pytest.fixture(scope="module")
