@@ -36,6 +36,11 @@ class How(enum.StrEnum):
     PLAN_VALUE = "plan_value"  # a known value in plan or state JSON
     PLAN_UNKNOWN = "plan_unknown"  # "known after apply" in a plan
     MANIFEST = "manifest"  # a Kubernetes manifest
+    CODE_LITERAL = "code_literal"  # a literal in application code, at the call
+    CODE_CONSTANT = "code_constant"  # a name, f-string or settings attribute folded in its module
+    ENV_DEFAULT = "env_default"  # the default of an environment read (os.getenv("X", "d"))
+    CONFIG_FILE = "config_file"  # .env, docker-compose environment or another config file
+    SDK_DEFAULT = "sdk_default"  # the SDK's documented default when the code sets nothing
     UNKNOWN = "unknown"
 
 
@@ -58,7 +63,7 @@ class Resolution:
 
     system: str
     component: str
-    address: str  # Terraform address or Kubernetes kind/namespace/name
+    address: str  # Terraform address, Kubernetes kind/namespace/name, or file:line of a call
     field: str  # region | deployment | model | locations.backup
     value: str | None  # what the component carries; None when unknown
     how: How

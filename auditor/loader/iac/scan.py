@@ -1,4 +1,4 @@
-"""``scan(root)``: find Terraform root modules, plan/state JSON and Kubernetes manifests under a folder.
+"""``scan(root)``: find Terraform root modules, plan/state JSON, Kubernetes manifests and application code.
 
 Systems and ids (stable for hand-written inventories to reference):
 
@@ -11,6 +11,9 @@ Systems and ids (stable for hand-written inventories to reference):
 * Kubernetes namespace ``<ns>`` -> system ``k8s-<slug(ns)>``; a workload ->
   ``slug(<kind>-<name>)`` (``deployment-chat-app``); a model API it calls ->
   ``<workload id>.<vendor>`` (``deployment-chat-app.openai``).
+
+* Application code under top-level folder ``<dir>`` -> system ``code-<slug(dir)>``
+  (``code-root`` for files in the folder itself); see :mod:`auditor.loader.code.scan`.
 
 ``slug`` lower-cases and turns every character outside ``[a-z0-9._-]`` into ``-``.
 """
@@ -469,4 +472,27 @@ def scan(
     job.terraform(found)
     job.plans(found)
     job.kubernetes(found)
+    if root.is_dir():
+        _scan_code(job, root, rules_dir)
     return job.result()
+
+
+def _scan_code(job: _Scan, root: Path, rules_dir: Path | None) -> None:
+    """Application source and configuration (auditor.loader.code), one system per top folder."""
+    from auditor.loader.code import load_code_catalogue, scan_code  # imports this package
+
+    code = scan_code(root, load_code_catalogue(rules_dir.resolve() if rules_dir else None))
+    job.notes.extend(code.notes)
+    job.files.extend(code.files)
+    for system_id, parts in sorted(code.parts.items()):
+        label = "the scanned folder" if system_id == "code-root" else system_id[len("code-") :]
+        built = build_system(
+            system_id,
+            f"Application code in {label}",
+            f"Scanned from the application code in {label} by auditor scan. The code does not say "
+            "what the system is for or which data it sends: describe the purpose, owner and data "
+            "flows in the inventory.",
+            SourceSpan(path=parts[0].span.path, line=1, column=1),
+            parts,
+        )
+        job._add(built, qualify=False)

@@ -1,0 +1,467 @@
+"""Read a Python module through the standard ``ast`` (never executed) into call sites.
+
+Names are resolved through the module's imports (``from openai import OpenAI as O``
+-> ``openai.OpenAI``) and through variables assigned once from a resolved call
+(``session = boto3.Session()`` makes ``session.client`` -> ``boto3.Session.client``).
+
+Argument values are folded within the module only: literals, names assigned
+exactly once (anywhere in the module, and not also a function parameter),
+f-strings and ``+`` with known parts, ``os.environ.get("X", "d")`` /
+``os.getenv`` / ``os.environ["X"]`` (a file of the tree that sets ``X`` wins over
+the default, as at run time), ``os.getenv("X") or "d"``, and attributes of simple
+settings classes (class attributes and pydantic ``BaseSettings`` field defaults,
+also through an instance assigned once). Anything else stays unknown with the
+reason; a region is never assumed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from auditor.loader.code.facts import CallSite, Environment, FileFacts, short
+from auditor.loader.iac.hcl import HOLE, UNKNOWN, Val, step, unknown
+from auditor.loader.iac.result import How
+from auditor.model.common import SourceSpan
+
+_ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
+_SETTINGS_BASES = ("BaseSettings", "pydantic_settings.BaseSettings", "pydantic.BaseSettings")
+_MAX_FOLD_DEPTH = 24
+
+
+class NodeBudgetExceeded(Exception):
+    """The module has more syntax nodes than the scan allows."""
+
+
+@dataclass
+class _Assign:
+    value: ast.expr | None  # None: bound by a loop, unpacking or augmented assignment
+    line: int
+    column: int
+    text: str
+
+
+@dataclass
+class _Class:
+    name: str
+    settings: bool
+    attrs: dict[str, list[_Assign]] = field(default_factory=dict)
+
+
+class _Module:
+    def __init__(self, tree: ast.Module, path: str, source: str, env: Environment) -> None:
+        self.path = path
+        self.source = source
+        self.env = env
+        self.imports: dict[str, str] = {}
+        self.assigns: dict[str, list[_Assign]] = {}
+        self.params: set[str] = set()
+        self.classes: dict[str, _Class] = {}
+        self.types: dict[str, str] = {}
+        self.calls: list[ast.Call] = []
+        self.targets: dict[int, str] = {}  # id(Call) -> the name its result is assigned to
+        self._folding: set[str] = set()
+
+    # --- collection ---------------------------------------------------------------------------
+
+    def collect(self, tree: ast.Module, budget: int) -> None:
+        for count, node in enumerate(ast.walk(tree), 1):
+            if count > budget:
+                raise NodeBudgetExceeded
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.imports[alias.asname] = alias.name
+                    else:
+                        head = alias.name.split(".")[0]
+                        self.imports[head] = head
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    if alias.name != "*":
+                        self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    self._assign(target, node.value, node)
+            elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
+                value = node.value
+                if isinstance(node, ast.AugAssign):
+                    self._assign(node.target, None, node)
+                elif value is not None:
+                    self._assign(node.target, value, node)
+            elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+                self._assign(node.target, None, node)
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        self._assign(item.optional_vars, item.context_expr, node)
+            elif isinstance(node, ast.arg):
+                self.params.add(node.arg)
+            elif isinstance(node, ast.ClassDef):
+                self._class(node)
+            elif isinstance(node, ast.Call):
+                self.calls.append(node)
+        for name, assigns in self.assigns.items():
+            if len(assigns) == 1 and isinstance(assigns[0].value, ast.Call):
+                qualified = self.qualname(assigns[0].value.func)
+                if qualified is not None:
+                    self.types[name] = qualified
+
+    def _text(self, node: ast.AST) -> str:
+        segment = ast.get_source_segment(self.source, node)
+        return short(segment) if segment is not None else type(node).__name__
+
+    def _assign(
+        self,
+        target: ast.expr,
+        value: ast.expr | None,
+        node: ast.stmt | ast.expr | ast.comprehension,
+    ) -> None:
+        if isinstance(target, ast.Tuple | ast.List | ast.Starred):
+            elts = target.elts if not isinstance(target, ast.Starred) else [target.value]
+            for elt in elts:
+                self._assign(elt, None, node)
+            return
+        name = _dotted(target)
+        if name is None:
+            return
+        line = getattr(node, "lineno", getattr(target, "lineno", 1))
+        column = getattr(node, "col_offset", 0) + 1
+        self.assigns.setdefault(name, []).append(
+            _Assign(value, line, column, self._text(node) if value is not None else "")
+        )
+        if value is not None and isinstance(value, ast.Call):
+            self.targets[id(value)] = name
+        if value is not None and isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
+            self.targets[id(value.value)] = name
+
+    def _class(self, node: ast.ClassDef) -> None:
+        bases = [_dotted(b) or "" for b in node.bases]
+        settings = any(b.endswith(_SETTINGS_BASES) or b == "BaseSettings" for b in bases)
+        cls = _Class(node.name, settings)
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        cls.attrs.setdefault(target.id, []).append(
+                            _Assign(stmt.value, stmt.lineno, stmt.col_offset + 1, self._text(stmt))
+                        )
+            elif (
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and stmt.value is not None
+            ):
+                cls.attrs.setdefault(stmt.target.id, []).append(
+                    _Assign(stmt.value, stmt.lineno, stmt.col_offset + 1, self._text(stmt))
+                )
+        self.classes[node.name] = cls
+
+    # --- names --------------------------------------------------------------------------------
+
+    def qualname(self, expr: ast.expr) -> str | None:
+        """The qualified name of a callee, through imports and once-assigned variables."""
+        if isinstance(expr, ast.Name):
+            if expr.id in self.imports:
+                return self.imports[expr.id]
+            if expr.id in self.types and expr.id not in self.params:
+                return self.types[expr.id]
+            if expr.id in ("fetch",):
+                return None
+            return None
+        if isinstance(expr, ast.Attribute):
+            dotted = _dotted(expr)
+            if dotted is not None and dotted in self.types:
+                return self.types[dotted]
+            base = self.qualname(expr.value)
+            return f"{base}.{expr.attr}" if base is not None else None
+        if isinstance(expr, ast.Call):
+            return self.qualname(expr.func)
+        return None
+
+    def span(self, node: ast.AST) -> SourceSpan:
+        return SourceSpan(self.path, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+
+    # --- folding ------------------------------------------------------------------------------
+
+    def fold(self, expr: ast.expr, depth: int = 0) -> Val:
+        """The value of an expression as far as the module fixes it."""
+        if depth > _MAX_FOLD_DEPTH:
+            return unknown(
+                "too many steps to follow", (step(How.UNKNOWN, self.span(expr), self._text(expr)),)
+            )
+        here = self.span(expr)
+        if isinstance(expr, ast.Constant):
+            if isinstance(expr.value, str | int | float | bool) or expr.value is None:
+                return Val(expr.value, (step(How.CODE_LITERAL, here, self._text(expr)),))
+            return unknown("not a plain value", (step(How.UNKNOWN, here, self._text(expr)),))
+        if isinstance(expr, ast.JoinedStr):
+            return self._join(expr.values, here, expr, depth)
+        if isinstance(expr, ast.FormattedValue):
+            if expr.format_spec is not None or expr.conversion not in (-1, 115):
+                return unknown(
+                    "formatted at run time", (step(How.UNKNOWN, here, self._text(expr)),)
+                )
+            return self.fold(expr.value, depth + 1)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            return self._join([expr.left, expr.right], here, expr, depth)
+        if isinstance(expr, ast.Name | ast.Attribute):
+            return self._name(expr, depth)
+        if isinstance(expr, ast.Call):
+            return self._call(expr, depth)
+        if isinstance(expr, ast.Subscript):
+            base = _dotted(expr.value)
+            if base is not None and self._resolve_head(base) == "os.environ":
+                key = self.fold(expr.slice, depth + 1)
+                if key.known and isinstance(key.value, str):
+                    return self.env.read(key.value, None, here, self._text(expr))
+            return unknown(
+                "an item looked up at run time", (step(How.UNKNOWN, here, self._text(expr)),)
+            )
+        if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
+            return self._or(expr, depth)
+        if isinstance(expr, ast.Await):
+            return self.fold(expr.value, depth + 1)
+        return unknown("computed at run time", (step(How.UNKNOWN, here, self._text(expr)),))
+
+    def _resolve_head(self, dotted: str) -> str:
+        head, _, rest = dotted.partition(".")
+        base = self.imports.get(head, head)
+        return f"{base}.{rest}" if rest else base
+
+    def _join(self, parts: list[ast.expr], here: SourceSpan, whole: ast.expr, depth: int) -> Val:
+        texts: list[str] = []
+        steps = [step(How.CODE_CONSTANT, here, self._text(whole))]
+        known = True
+        reason = ""
+        for part in parts:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                texts.append(part.value)
+                continue
+            val = self.fold(part, depth + 1)
+            steps.extend(s for s in val.steps if s.how is not How.CODE_LITERAL)
+            if val.known and isinstance(val.value, str | int | float):
+                texts.append(str(val.value))
+            else:
+                known = False
+                reason = reason or val.reason
+                texts.append(HOLE)
+        text = "".join(texts)
+        if known:
+            if len(steps) == 1:
+                steps = [step(How.CODE_LITERAL, here, self._text(whole))]
+            return Val(text, tuple(steps))
+        return Val(UNKNOWN, tuple(steps), reason or "part of the text is unknown", partial=text)
+
+    def _or(self, expr: ast.BoolOp, depth: int) -> Val:
+        first = expr.values[0]
+        rest = expr.values[1:]
+        fallback: ast.expr = rest[0] if len(rest) == 1 else ast.BoolOp(op=ast.Or(), values=rest)
+        if len(rest) > 1:
+            ast.copy_location(fallback, rest[0])
+        env_name = self._env_call(first)
+        if env_name is not None:
+            return self.env.read(
+                env_name, self.fold(fallback, depth + 1), self.span(expr), self._text(expr)
+            )
+        left = self.fold(first, depth + 1)
+        if left.known:
+            return left if left.value else self.fold(fallback, depth + 1)
+        return unknown(
+            "chosen at run time between several values",
+            (step(How.UNKNOWN, self.span(expr), self._text(expr)),),
+        )
+
+    def _env_call(self, expr: ast.expr) -> str | None:
+        """``X`` when the expression is os.getenv("X") / os.environ.get("X") without a default."""
+        if isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords:
+            name = self.qualname(expr.func)
+            if name in _ENV_GETTERS:
+                key = self.fold(expr.args[0])
+                if key.known and isinstance(key.value, str):
+                    return key.value
+        if isinstance(expr, ast.Subscript):
+            base = _dotted(expr.value)
+            if base is not None and self._resolve_head(base) == "os.environ":
+                key = self.fold(expr.slice)
+                if key.known and isinstance(key.value, str):
+                    return key.value
+        return None
+
+    def _call(self, expr: ast.Call, depth: int) -> Val:
+        here = self.span(expr)
+        name = self.qualname(expr.func)
+        if name in _ENV_GETTERS and expr.args:
+            key = self.fold(expr.args[0], depth + 1)
+            if key.known and isinstance(key.value, str):
+                default_expr = expr.args[1] if len(expr.args) > 1 else _keyword(expr, "default")
+                default = self.fold(default_expr, depth + 1) if default_expr is not None else None
+                if default is not None and default.known and default.value is None:
+                    default = None
+                return self.env.read(key.value, default, here, self._text(expr))
+        if isinstance(expr.func, ast.Name) and expr.func.id == "str" and len(expr.args) == 1:
+            return self.fold(expr.args[0], depth + 1)
+        if name is not None and name.split(".")[-1] == "Field" and "pydantic" in name:
+            default_expr = expr.args[0] if expr.args else _keyword(expr, "default")
+            if default_expr is not None:
+                return self.fold(default_expr, depth + 1)
+        return unknown("returned by a call", (step(How.UNKNOWN, here, self._text(expr)),))
+
+    def _name(self, expr: ast.Name | ast.Attribute, depth: int) -> Val:
+        here = self.span(expr)
+        dotted = _dotted(expr)
+        if dotted is None:
+            return unknown("computed at run time", (step(How.UNKNOWN, here, self._text(expr)),))
+        if isinstance(expr, ast.Attribute):
+            found = self._class_attr(expr, depth)
+            if found is not None:
+                return found
+        head = dotted.split(".")[0]
+        if dotted in self.imports or (head in self.imports and dotted not in self.assigns):
+            return unknown(
+                f"{dotted} is defined in another module (only one module is folded)",
+                (step(How.UNKNOWN, here, dotted),),
+            )
+        if head in self.params and dotted == head:
+            return unknown(f"{dotted} is a parameter", (step(How.UNKNOWN, here, dotted),))
+        assigns = self.assigns.get(dotted, [])
+        if len(assigns) != 1:
+            reason = (
+                f"{dotted} is not assigned in this module"
+                if not assigns
+                else f"{dotted} is assigned {len(assigns)} times"
+            )
+            return unknown(reason, (step(How.UNKNOWN, here, dotted),))
+        return self._follow(dotted, assigns[0], depth)
+
+    def _follow(self, key: str, assign: _Assign, depth: int, note: str = "") -> Val:
+        if assign.value is None:
+            return unknown(f"{key} is bound by a loop, unpacking or augmented assignment")
+        if key in self._folding:
+            return unknown(f"{key} refers to itself")
+        self._folding.add(key)
+        try:
+            val = self.fold(assign.value, depth + 1)
+        finally:
+            self._folding.discard(key)
+        where = SourceSpan(self.path, assign.line, assign.column)
+        outer = step(How.CODE_CONSTANT, where, assign.text + note)
+        inner = tuple(
+            s
+            for s in val.steps
+            if not (s.how is How.CODE_LITERAL and s.span is not None and s.span.line == assign.line)
+        )
+        if val.known and not inner:
+            return Val(val.value, (outer,))
+        return Val(val.value, (outer, *inner), val.reason, val.partial)
+
+    def _class_attr(self, expr: ast.Attribute, depth: int) -> Val | None:
+        """``Settings.region`` or ``settings.region`` (settings = Settings() once)."""
+        owner = _dotted(expr.value)
+        if owner is None:
+            return None
+        cls = self.classes.get(owner)
+        if cls is None:
+            assigns = self.assigns.get(owner, [])
+            if len(assigns) == 1 and isinstance(assigns[0].value, ast.Call):
+                func = assigns[0].value.func
+                if isinstance(func, ast.Name):
+                    cls = self.classes.get(func.id)
+        if cls is None:
+            return None
+        attrs = cls.attrs.get(expr.attr, [])
+        if len(attrs) != 1:
+            return None
+        if cls.settings:
+            env_name = expr.attr.upper()
+            here = self.span(expr)
+            default = self._follow(f"{cls.name}.{expr.attr}", attrs[0], depth)
+            return self.env.read(
+                env_name,
+                default,
+                here,
+                f"{cls.name}.{expr.attr} (a pydantic BaseSettings field; {env_name}, with any env_prefix, overrides it)",
+            )
+        return self._follow(f"{cls.name}.{expr.attr}", attrs[0], depth)
+
+    # --- calls --------------------------------------------------------------------------------
+
+    def call_sites(self) -> list[CallSite]:
+        sites: list[CallSite] = []
+        for node in self.calls:
+            callee = self.qualname(node.func)
+            receiver = _dotted(node.func.value) if isinstance(node.func, ast.Attribute) else None
+            if callee is None and receiver is None:
+                continue
+            args = tuple(self.fold(a) for a in node.args if not isinstance(a, ast.Starred))
+            kwargs: dict[str, Val] = {}
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    continue
+                if isinstance(keyword.value, ast.Dict):
+                    self._flatten(keyword.arg, keyword.value, kwargs)
+                kwargs[keyword.arg] = self.fold(keyword.value)
+            sites.append(
+                CallSite(
+                    callee=callee or "",
+                    span=self.span(node),
+                    args=args,
+                    kwargs=kwargs,
+                    target=self.targets.get(id(node)),
+                    receiver=receiver,
+                    text=self._text(node),
+                )
+            )
+        return sites
+
+    def _flatten(self, prefix: str, node: ast.Dict, into: dict[str, Val]) -> None:
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                if isinstance(value, ast.Dict):
+                    self._flatten(f"{prefix}.{key.value}", value, into)
+                else:
+                    into[f"{prefix}.{key.value}"] = self.fold(value)
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def _dotted(expr: ast.expr) -> str | None:
+    """``a.b.c`` for a chain of names and attributes, else None."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def read_python(path: str, source: str, env: Environment, node_budget: int) -> FileFacts:
+    """Call sites of one module; a syntax error or an exceeded budget is a note, never an exception."""
+    facts = FileFacts(path)
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        facts.notes.append(
+            f"{path}:{exc.lineno or 1}: not valid Python ({exc.msg}); the file was skipped"
+        )
+        return facts
+    except (ValueError, RecursionError, MemoryError) as exc:
+        facts.notes.append(f"{path}: cannot be parsed as Python ({type(exc).__name__}); skipped")
+        return facts
+    module = _Module(tree, path, source, env)
+    try:
+        module.collect(tree, node_budget)
+    except NodeBudgetExceeded:
+        facts.notes.append(f"{path}: more than {node_budget} syntax nodes; the file was skipped")
+        return facts
+    try:
+        facts.calls = module.call_sites()
+    except RecursionError:
+        facts.notes.append(f"{path}: expressions nested too deeply to fold; the file was skipped")
+        facts.calls = []
+    return facts
