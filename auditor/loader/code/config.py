@@ -150,7 +150,8 @@ def config_urls(path: str, text: str) -> tuple[list[ConfiguredUrl], str | None]:
         elif path.endswith(".toml"):
             doc = tomllib.loads(text)
         else:
-            doc = list(yaml.safe_load_all(text))
+            docs = list(yaml.safe_load_all(text))
+            doc = docs[0] if len(docs) == 1 else docs
     except (ValueError, yaml.YAMLError, RecursionError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return [], f"{path}: cannot be read as configuration ({first}); its URLs were not read"

@@ -335,10 +335,10 @@ class CodeDetector:
         if self.rules.iac.regions.knows(provider, raw):
             return Placed(val, f"{provider}:{raw}", raw)
         return Placed(
-            Val(UNKNOWN, val.steps, ""),
+            val,
             None,
             None,
-            f"{raw!r} is not a {provider} region in rules/regions/{provider}.yaml; never guessed",
+            f"{raw!r} is not a single {provider} region in rules/regions/{provider}.yaml; never guessed",
         )
 
     def _deployment(

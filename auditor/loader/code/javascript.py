@@ -54,6 +54,8 @@ _PUNCT2 = (
     "<<",
     ">>",
 )
+_P3 = frozenset(_PUNCT3)
+_P2 = frozenset(_PUNCT2)
 _REGEX_AFTER = frozenset(
     [
         "(",
@@ -226,15 +228,10 @@ def tokenize(src: str, budget: int, line: int = 1, col: int = 1) -> list[Tok]:
                     toks.append(Tok("regex", src[i:j], *here))
                     i = j
                     continue
-        for group in (_PUNCT3, _PUNCT2):
-            hit = next((p for p in group if src.startswith(p, i)), None)
-            if hit:
-                toks.append(Tok("punct", hit, *here))
-                i += len(hit)
-                break
-        else:
-            toks.append(Tok("punct", c, *here))
-            i += 1
+        three, two = src[i : i + 3], src[i : i + 2]
+        hit = three if three in _P3 else two if two in _P2 else c
+        toks.append(Tok("punct", hit, *here))
+        i += len(hit)
     return toks
 
 

@@ -61,6 +61,7 @@ class _Module:
         self.calls: list[ast.Call] = []
         self.targets: dict[int, str] = {}  # id(Call) -> the name its result is assigned to
         self._folding: set[str] = set()
+        self._lines: list[str] | None = None
 
     # --- collection ---------------------------------------------------------------------------
 
@@ -107,8 +108,20 @@ class _Module:
                     self.types[name] = qualified
 
     def _text(self, node: ast.AST) -> str:
-        segment = ast.get_source_segment(self.source, node)
-        return short(segment) if segment is not None else type(node).__name__
+        """The node's source text, shortened (ast.get_source_segment re-splits the file per call)."""
+        line, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        col, end_col = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if line is None or end is None or col is None or end_col is None:
+            return type(node).__name__
+        if self._lines is None:
+            self._lines = self.source.splitlines()
+        lines = self._lines[line - 1 : min(end, line + 3)]
+        if not lines:
+            return type(node).__name__
+        if len(lines) == 1 and end == line:
+            return short(_cut(lines[0], col, end_col))
+        text = "\n".join(lines)
+        return short(_cut(text, col, None))
 
     def _assign(
         self,
@@ -419,6 +432,12 @@ class _Module:
                     self._flatten(f"{prefix}.{key.value}", value, into)
                 else:
                     into[f"{prefix}.{key.value}"] = self.fold(value)
+
+
+def _cut(text: str, start: int, end: int | None) -> str:
+    """Slice by UTF-8 byte offsets, as ast reports columns."""
+    data = text.encode("utf-8")
+    return data[start:end].decode("utf-8", errors="replace")
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

@@ -1,0 +1,234 @@
+"""Application-code scanning: each detector, constant folding, env defaults and config files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.loader.code import CodeLimits, load_code_catalogue, scan_code
+from auditor.loader.iac import How, Resolution, scan
+from auditor.model.inventory import Component
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _scan(root: Path) -> tuple[dict[str, Component], dict[tuple[str, str], Resolution], list[str]]:
+    result = scan(root)
+    assert result.diagnostics == []
+    components = {c.id: c for s in result.fragment.systems for c in s.components}
+    resolutions = {(r.component, r.field): r for r in result.resolutions}
+    return components, resolutions, result.notes
+
+
+@pytest.fixture(scope="module")
+def py() -> tuple[dict[str, Component], dict[tuple[str, str], Resolution], list[str]]:
+    return _scan(FIXTURES / "pyapp")
+
+
+@pytest.fixture(scope="module")
+def ts() -> tuple[dict[str, Component], dict[tuple[str, str], Resolution], list[str]]:
+    return _scan(FIXTURES / "tsapp")
+
+
+def _place(c: Component) -> tuple[str | None, str | None, str | None]:
+    return c.vendor, c.region, c.deployment
+
+
+def test_openai_base_url_from_an_fstring_of_constants(py: tuple) -> None:  # type: ignore[type-arg]
+    components, res, _ = py
+    client = components["app.llm.openai_client"]
+    assert _place(client) == ("openai", None, "eu")
+    assert client.model is not None and client.model.name == "gpt-4o-mini"
+    deployment = res[("app.llm.openai_client", "deployment")]
+    assert deployment.raw == "https://eu.api.openai.com/v1"
+    assert [s.how for s in deployment.steps][:2] == [How.CODE_CONSTANT, How.CODE_CONSTANT]
+    assert "HOST" in " ".join(s.text for s in deployment.steps)
+
+
+def test_bedrock_region_constant_and_one_component_per_profile(py: tuple) -> None:  # type: ignore[type-arg]
+    components, res, _ = py
+    eu = components["app.llm.bedrock.eu.anthropic.claude-3-7-sonnet-20250219-v1-0"]
+    world = components["app.llm.bedrock.global.anthropic.claude-sonnet-4-20250514-v1-0"]
+    assert _place(eu) == ("aws-bedrock", "aws:eu-central-1", "eu")
+    assert _place(world) == ("aws-bedrock", "aws:eu-central-1", "global")
+    region = res[("app.llm.bedrock.eu.anthropic.claude-3-7-sonnet-20250219-v1-0", "region")]
+    assert region.how is How.CODE_CONSTANT and region.source is not None
+    assert region.source.line == 15  # REGION = "eu-central-1"
+
+
+def test_boto3_client_for_another_service_is_not_an_ai_call(py: tuple) -> None:  # type: ignore[type-arg]
+    components, _, _ = py
+    assert "app.llm.s3" not in components
+
+
+def test_region_from_a_parameter_stays_unknown_never_a_default(py: tuple) -> None:  # type: ignore[type-arg]
+    components, res, _ = py
+    made = components["app.llm.boto3-bedrock"]
+    assert made.region is None and made.deployment is None
+    assert res[("app.llm.boto3-bedrock", "region")].how is How.UNKNOWN
+    assert "region_name is a parameter" in (res[("app.llm.boto3-bedrock", "region")].note or "")
+
+
+def test_azure_endpoint_from_env_example_says_region_unknown(py: tuple) -> None:  # type: ignore[type-arg]
+    components, res, _ = py
+    azure = components["app.llm.azure"]
+    assert _place(azure) == ("azure-openai", None, None)
+    region = res[("app.llm.azure", "region")]
+    assert How.CONFIG_FILE in [s.how for s in region.steps]
+    assert "names the resource, not its region" in (region.note or "")
+
+
+def test_anthropic_default_host_is_the_sdk_default(py: tuple) -> None:  # type: ignore[type-arg]
+    components, res, _ = py
+    assert components["app.llm.claude"].vendor == "anthropic"
+    assert res[("app.llm.claude", "region")].steps[0].how is How.SDK_DEFAULT
+
+
+def test_settings_field_default_is_an_env_default(py: tuple) -> None:  # type: ignore[type-arg]
+    components, res, _ = py
+    assert _place(components["app.llm.gemini"]) == (
+        "google-vertex-ai",
+        "gcp:europe-west4",
+        "regional",
+    )
+    region = res[("app.llm.gemini", "region")]
+    assert region.how is How.ENV_DEFAULT and "VERTEX_LOCATION" in region.steps[-1].text
+
+
+def test_compose_environment_overrides_the_code_default(py: tuple) -> None:  # type: ignore[type-arg]
+    components, res, _ = py
+    assert components["app.llm.vertexai-init"].region == "gcp:europe-west3"
+    region = res[("app.llm.vertexai-init", "region")]
+    assert region.how is How.CONFIG_FILE and region.source is not None
+    assert region.source.path.endswith("docker-compose.yml")
+
+
+def test_openai_compatible_host_decides_the_vendor(py: tuple) -> None:  # type: ignore[type-arg]
+    components, _, _ = py
+    assert _place(components["app.llm.deepseek"]) == ("deepseek", "CN", "api")
+
+
+def test_litellm_model_string(py: tuple) -> None:  # type: ignore[type-arg]
+    components, _, _ = py
+    assert _place(components["app.llm.litellm"]) == ("aws-bedrock", "aws:us-west-2", "us")
+
+
+def test_plain_http_only_to_catalogue_hosts(py: tuple) -> None:  # type: ignore[type-arg]
+    components, _, _ = py
+    assert _place(components["app.llm.answer"]) == ("mistral-ai", None, "global")
+    assert "app.llm.health" not in components
+
+
+def test_self_hosted_localhost_and_transformers(py: tuple) -> None:  # type: ignore[type-arg]
+    components, res, _ = py
+    local = components["app.llm.local"]
+    assert local.kind.value == "inference_endpoint" and local.region is None
+    assert res[("app.llm.local", "region")].steps[0].how is How.ENV_DEFAULT
+    weights = components["app.llm.weights"]
+    assert _place(weights) == ("mistral-open-weights", None, "self-hosted")
+    assert weights.kind.value == "model_weights"
+
+
+def test_config_file_url_and_skipped_files(py: tuple) -> None:  # type: ignore[type-arg]
+    components, _, notes = py
+    assert _place(components["config.llm.endpoint"]) == ("groq", None, "default")
+    assert not any("vendored" in c for c in components)  # node_modules is skipped
+    assert any("broken.py:1: not valid Python" in n for n in notes)
+
+
+def test_typescript_template_constants_and_env_default(ts: tuple) -> None:  # type: ignore[type-arg]
+    components, res, _ = ts
+    assert _place(components["src.llm.client"]) == ("mistral-ai", None, "global")
+    assert _place(components["src.llm.runtime"])[:2] == ("aws-bedrock", "aws:eu-west-3")
+    assert res[("src.llm.runtime", "region")].how is How.ENV_DEFAULT
+
+
+def test_typescript_sdk_calls(ts: tuple) -> None:  # type: ignore[type-arg]
+    components, _, _ = ts
+    assert _place(components["src.llm.aws-sdk-bedrock-command"]) == ("aws-bedrock", None, "eu")
+    assert _place(components["src.llm.res"]) == ("deepseek", "CN", "api")
+    assert components["src.llm.claude"].vendor == "anthropic"  # a class field
+    assert _place(components["src.llm.ai"]) == ("google-vertex-ai", None, "global")
+    assert _place(components["src.llm.model"]) == ("aws-bedrock", None, "apac")
+    assert _place(components["src.ollama.ollama"]) == ("meta-llama", None, "self-hosted")
+
+
+def test_comments_regex_literals_and_jsx_text_are_not_calls(ts: tuple) -> None:  # type: ignore[type-arg]
+    components, _, _ = ts
+    hosts = " ".join(c.name for c in components.values())
+    assert "api.x.ai" not in hosts and "api.openai.com" not in hosts
+    assert not any(c.startswith("src.view") for c in components)
+
+
+def test_limits_and_symlinks_out_of_the_tree_are_notes(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "a.py").write_text("import anthropic\nanthropic.Anthropic()\n" + "x = 1\n" * 50)
+    (root / "b.py").write_text("import anthropic\nanthropic.Anthropic()\n")
+    outside = tmp_path / "secret.py"
+    outside.write_text("import openai\nopenai.OpenAI()\n")
+    os.symlink(outside, root / "link.py")
+    rules = load_code_catalogue()
+    result = scan_code(root, rules, CodeLimits(max_files=10, max_nodes=40))
+    assert any("a.py: more than 40 syntax nodes" in n for n in result.notes)
+    assert any("link.py: symbolic link leads outside" in n for n in result.notes)
+    assert [p.vendor for ps in result.parts.values() for p in ps] == ["anthropic"]
+    few = scan_code(root, rules, CodeLimits(max_files=1))
+    assert any("more than 1 source and configuration files" in n for n in few.notes)
+
+
+def test_unknown_env_read_without_default_is_unknown(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(
+        "import os, boto3\nboto3.client('bedrock-runtime', region_name=os.environ.get('REGION'))\n"
+    )
+    _, res, _ = _scan(tmp_path)
+    region = res[("m.boto3-bedrock", "region")]
+    assert region.value is None and "REGION" in (region.note or "")
+
+
+def test_cli_scan_json_sarif_and_explain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, sarif = tmp_path / "r.json", tmp_path / "r.sarif"
+    app = FIXTURES / "pyapp"
+    with pytest.raises(SystemExit) as info:
+        main(
+            [
+                "scan",
+                str(app),
+                "--country",
+                "DE",
+                "--json",
+                str(out),
+                "--sarif",
+                str(sarif),
+                "--today",
+                "2026-12-04",
+                "--fail-on",
+                "never",
+                "--quiet",
+            ]
+        )
+    assert info.value.code == 0
+    data = json.loads(out.read_text())
+    assert any(i["path"].endswith("llm.py") for i in data["inputs"])
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    places = {
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1],
+            r["locations"][0]["physicalLocation"].get("region", {}).get("startLine"),
+        )
+        for r in results
+    }
+    assert any(name == "llm.py" and line for name, line in places)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        main(["scan", str(app), "--explain-resolution"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert "code-app/app.llm.litellm region = aws:us-west-2  [code_literal" in text
+    assert "env_default" in text and "config_file" in text
