@@ -232,3 +232,25 @@ def test_cli_scan_json_sarif_and_explain(
     text = capsys.readouterr().out
     assert "code-app/app.llm.litellm region = aws:us-west-2  [code_literal" in text
     assert "env_default" in text and "config_file" in text
+
+
+def test_js_parameter_defaults_are_not_constants(tmp_path: Path) -> None:
+    (tmp_path / "a.ts").write_text(
+        'import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";\n'
+        'export function make(region = "us-east-1") {\n'
+        "  return new BedrockRuntimeClient({ region });\n}\n"
+    )
+    components, res, _ = _scan(tmp_path)
+    assert components["a.aws-sdk-bedrock"].region is None
+    assert "the caller decides" in (res[("a.aws-sdk-bedrock", "region")].note or "")
+
+
+def test_reports_plans_and_manifests_are_not_config(tmp_path: Path) -> None:
+    url = "https://api.openai.com/v1"
+    (tmp_path / "report.json").write_text(json.dumps({"findings": [], "note": url}))
+    (tmp_path / "plan.json").write_text(
+        json.dumps({"format_version": "1.2", "planned_values": {"x": url}})
+    )
+    (tmp_path / "settings.json").write_text(json.dumps({"llm": {"url": url}}))
+    components, _, _ = _scan(tmp_path)
+    assert sorted(components) == ["settings.llm.url"]

@@ -194,6 +194,16 @@ class CodeRules:
         order = {id(r): i for i, r in enumerate(self.clients)}
         return sorted(found, key=lambda r: order[id(r)])
 
+    def wants_python(self, qualified: str) -> bool:
+        """Some rule names this Python callable."""
+        return qualified in self.python_exact or any(
+            pattern.fullmatch(qualified) for pattern, _ in self.python_globs
+        )
+
+    def wants_javascript(self, name: str) -> bool:
+        """Some rule names this JavaScript ``module:export``."""
+        return name in self.javascript
+
     def endpoint(self, host: str) -> tuple[EndpointRule, re.Match[str]] | None:
         """The API host rule that matches the whole host name."""
         for rule in self.endpoints:

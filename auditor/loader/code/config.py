@@ -140,6 +140,17 @@ def _walk(value: object, key: str) -> Iterator[tuple[str, str]]:
         yield key, value
 
 
+def _plain_config(doc: dict[object, object]) -> bool:
+    """Not a document another reader owns or the auditor wrote itself."""
+    if "apiVersion" in doc and "kind" in doc:
+        return False  # a Kubernetes manifest: the infrastructure scanner reads it
+    if "format_version" in doc and ({"planned_values", "values", "resource_changes"} & doc.keys()):
+        return False  # Terraform plan or state JSON: read as infrastructure
+    if "runs" in doc and "version" in doc:
+        return False  # SARIF (an earlier run's output)
+    return not ({"exposures", "findings"} & doc.keys())  # an auditor report
+
+
 def config_urls(path: str, text: str) -> tuple[list[ConfiguredUrl], str | None]:
     """URLs in string values of a YAML, JSON or TOML file (with the line they are on)."""
     if not _URL_IN.search(text):
@@ -155,10 +166,9 @@ def config_urls(path: str, text: str) -> tuple[list[ConfiguredUrl], str | None]:
     except (ValueError, yaml.YAMLError, RecursionError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return [], f"{path}: cannot be read as configuration ({first}); its URLs were not read"
-    if isinstance(doc, list) and any(
-        isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in doc
-    ):
-        return [], None  # a Kubernetes manifest: the infrastructure scanner reads it
+    for item in doc if isinstance(doc, list) else [doc]:
+        if isinstance(item, dict) and not _plain_config(item):
+            return [], None
     lines = text.splitlines()
     found: list[ConfiguredUrl] = []
     for key, value in _walk(doc, ""):

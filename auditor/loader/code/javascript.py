@@ -26,6 +26,7 @@ as ``Don't``) is read as one character, so the scan never derails past a line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from auditor.loader.code.facts import CallSite, Environment, FileFacts, short
@@ -302,8 +303,20 @@ class _File:
     def collect(self) -> None:
         toks = self.toks
         n = len(toks)
+        brackets: list[str] = []
         for i, t in enumerate(toks):
+            if t.kind == "punct":
+                if t.text in ("(", "[", "{"):
+                    brackets.append(t.text)
+                elif t.text in (")", "]", "}") and brackets:
+                    brackets.pop()
+                continue
             if t.kind != "id":
+                continue
+            if brackets and brackets[-1] in ("(", "[") and i + 1 < n and toks[i + 1].text == "=":
+                # a parameter default (function f(region = "x")) or array destructuring:
+                # the caller decides, so the name is not a constant
+                self.consts.setdefault(t.text, []).append(([], self.span(t)))
                 continue
             if t.text == "import" and (i == 0 or toks[i - 1].text not in (".",)):
                 self._import(i)
@@ -518,11 +531,14 @@ class _File:
             )
         found = self.consts.get(name, [])
         if len(found) != 1 or not found[0][0]:
-            reason = (
-                f"{name} is not declared in this file"
-                if not found
-                else f"{name} is assigned {len(found)} times"
-            )
+            if not found:
+                reason = f"{name} is not declared in this file"
+            elif any(not expr for expr, _ in found):
+                reason = (
+                    f"{name} is a parameter, destructured or changed in place: the caller decides"
+                )
+            else:
+                reason = f"{name} is assigned {len(found)} times"
             return unknown(reason, (step(How.UNKNOWN, here, name),))
         if name in self._folding:
             return unknown(f"{name} refers to itself")
@@ -544,9 +560,11 @@ class _File:
 
     # --- calls ----------------------------------------------------------------------------------
 
-    def calls(self) -> list[CallSite]:
+    def calls(self, wanted: Callable[[str], bool]) -> list[CallSite]:
+        """Calls of wanted callees, and calls on the variables their results are assigned to."""
         toks = self.toks
-        sites: list[CallSite] = []
+        found: list[tuple[int, int, list[str], str, str | None]] = []
+        targets: set[str] = set()
         i = 0
         n = len(toks)
         while i < n:
@@ -563,15 +581,24 @@ class _File:
                 close = self._generic_end(j)
                 if close is not None:
                     j = close + 1
-            if j >= n or toks[j].text != "(":
-                i += 1
-                continue
-            end = _close(toks, j)
-            callee = self.callee(chain)
-            receiver = _norm(".".join(chain[:-1])) if len(chain) > 1 else None
-            if callee or receiver:
-                sites.append(self._site(i, j, end, chain, callee, receiver))
+            if j < n and toks[j].text == "(":
+                callee = self.callee(chain)
+                receiver = _norm(".".join(chain[:-1])) if len(chain) > 1 else None
+                if callee and wanted(callee):
+                    target = self._target(i - 1 if i > 0 and toks[i - 1].text == "new" else i)
+                    if target is not None:
+                        targets.add(target)
+                    found.append((i, j, chain, callee, receiver))
+                elif receiver is not None:
+                    found.append((i, j, chain, "", receiver))
             i += 1
+        sites: list[CallSite] = []
+        for i, j, chain, callee, receiver in found:
+            if not callee and not any(
+                receiver == t or (receiver or "").startswith(t + ".") for t in targets
+            ):
+                continue
+            sites.append(self._site(i, j, _close(toks, j), chain, callee, receiver))
         return sites
 
     def _generic_end(self, j: int) -> int | None:
@@ -667,7 +694,9 @@ def _strip_ts(toks: list[Tok]) -> list[Tok]:
     return toks
 
 
-def read_javascript(path: str, source: str, env: Environment, budget: int) -> FileFacts:
+def read_javascript(
+    path: str, source: str, env: Environment, budget: int, wanted: Callable[[str], bool]
+) -> FileFacts:
     """Call sites of one JavaScript/TypeScript file; trouble is a note, never an exception."""
     facts = FileFacts(path)
     try:
@@ -681,7 +710,7 @@ def read_javascript(path: str, source: str, env: Environment, budget: int) -> Fi
     reader = _File(path, toks, env)
     reader.collect()
     try:
-        facts.calls = reader.calls()
+        facts.calls = reader.calls(wanted)
     except RecursionError:
         facts.notes.append(f"{path}: expressions nested too deeply to fold; the file was skipped")
     return facts

@@ -17,6 +17,7 @@ reason; a region is never assumed.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from auditor.loader.code.facts import CallSite, Environment, FileFacts, short
@@ -397,12 +398,27 @@ class _Module:
 
     # --- calls --------------------------------------------------------------------------------
 
-    def call_sites(self) -> list[CallSite]:
-        sites: list[CallSite] = []
+    def call_sites(self, wanted: Callable[[str], bool]) -> list[CallSite]:
+        """Calls of wanted callees, and calls on the variables their results are assigned to.
+
+        Only those are folded: folding every call of a large module costs more than parsing it.
+        """
+        chosen: set[int] = set()
+        targets: set[str] = set()
         for node in self.calls:
             callee = self.qualname(node.func)
+            if callee is not None and wanted(callee):
+                chosen.add(id(node))
+                target = self.targets.get(id(node))
+                if target is not None:
+                    targets.add(target)
+        sites: list[CallSite] = []
+        for node in self.calls:
             receiver = _dotted(node.func.value) if isinstance(node.func, ast.Attribute) else None
-            if callee is None and receiver is None:
+            on_target = receiver is not None and any(
+                receiver == t or receiver.startswith(t + ".") for t in targets
+            )
+            if id(node) not in chosen and not on_target:
                 continue
             args = tuple(self.fold(a) for a in node.args if not isinstance(a, ast.Starred))
             kwargs: dict[str, Val] = {}
@@ -414,7 +430,7 @@ class _Module:
                 kwargs[keyword.arg] = self.fold(keyword.value)
             sites.append(
                 CallSite(
-                    callee=callee or "",
+                    callee=(self.qualname(node.func) or "") if id(node) in chosen else "",
                     span=self.span(node),
                     args=args,
                     kwargs=kwargs,
@@ -459,7 +475,9 @@ def _dotted(expr: ast.expr) -> str | None:
     return None
 
 
-def read_python(path: str, source: str, env: Environment, node_budget: int) -> FileFacts:
+def read_python(
+    path: str, source: str, env: Environment, node_budget: int, wanted: Callable[[str], bool]
+) -> FileFacts:
     """Call sites of one module; a syntax error or an exceeded budget is a note, never an exception."""
     facts = FileFacts(path)
     try:
@@ -479,7 +497,7 @@ def read_python(path: str, source: str, env: Environment, node_budget: int) -> F
         facts.notes.append(f"{path}: more than {node_budget} syntax nodes; the file was skipped")
         return facts
     try:
-        facts.calls = module.call_sites()
+        facts.calls = module.call_sites(wanted)
     except RecursionError:
         facts.notes.append(f"{path}: expressions nested too deeply to fold; the file was skipped")
         facts.calls = []

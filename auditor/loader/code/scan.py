@@ -183,9 +183,9 @@ def scan_code(root: Path, rules: CodeRules, limits: CodeLimits = DEFAULT_CODE_LI
                 continue
             display = str(path)
             facts: FileFacts = (
-                read_python(display, text, env, limits.max_nodes)
+                read_python(display, text, env, limits.max_nodes, rules.wants_python)
                 if language == "python"
-                else read_javascript(display, text, env, limits.max_nodes)
+                else read_javascript(display, text, env, limits.max_nodes, rules.wants_javascript)
             )
             result.notes.extend(facts.notes)
             parts = detector.parts(facts, _module(_rel(path, root)), language)
