@@ -254,3 +254,46 @@ def test_reports_plans_and_manifests_are_not_config(tmp_path: Path) -> None:
     (tmp_path / "settings.json").write_text(json.dumps({"llm": {"url": url}}))
     components, _, _ = _scan(tmp_path)
     assert sorted(components) == ["settings.llm.url"]
+
+
+def test_models_follow_the_client_of_their_own_scope(tmp_path: Path) -> None:
+    (tmp_path / "bot.py").write_text(
+        "import anthropic\nfrom openai import OpenAI\n\nclient = OpenAI()\n\n"
+        "def one():\n    client = anthropic.Anthropic()\n"
+        "    client.messages.create(model='claude-3-5-haiku-latest', messages=[])\n\n"
+        "def two():\n    client.chat.completions.create(model='gpt-4o-mini', messages=[])\n\n"
+        "class Bot:\n    def __init__(self):\n"
+        "        self.llm = OpenAI(base_url='https://api.deepseek.com')\n\n"
+        "    def ask(self):\n"
+        "        return self.llm.chat.completions.create(model='deepseek-chat', messages=[])\n"
+    )
+    components, _, _ = _scan(tmp_path)
+    models = {c.id: (c.vendor, c.model.name if c.model else None) for c in components.values()}
+    assert models == {
+        "bot.client": ("openai", "gpt-4o-mini"),
+        "bot.client-2": ("anthropic", "claude-3-5-haiku-latest"),
+        "bot.llm": ("deepseek", "deepseek-chat"),
+    }
+
+
+def test_config_objects_and_dict_items_fold(tmp_path: Path) -> None:
+    (tmp_path / "cfg.py").write_text(
+        "from dataclasses import dataclass\n"
+        "from langchain.chat_models import init_chat_model\n"
+        "from openai import OpenAI\n\n"
+        "@dataclass\nclass ModelConfig:\n    id: str\n    name: str\n\n"
+        "MODELS = {\n"
+        "    'fast': ModelConfig(id='anthropic:claude-haiku-4-5', name='Haiku'),\n"
+        "    'eu': ModelConfig('bedrock_converse:eu.anthropic.claude-3-7-sonnet-20250219-v1:0', 'S'),\n"
+        "}\nDEFAULT = MODELS['fast']\n"
+        "chat = init_chat_model(model=DEFAULT.id)\n"
+        "eu = init_chat_model(MODELS['eu'].id, region_name='eu-west-1')\n"
+        "gateway = OpenAI(base_url='https://api.perplexity.ai')\n"
+    )
+    components, res, _ = _scan(tmp_path)
+    assert components["cfg.chat"].vendor == "anthropic"
+    assert _place(components["cfg.eu"]) == ("aws-bedrock", "aws:eu-west-1", "eu")
+    assert res[("cfg.chat", "model")].steps[0].text == "DEFAULT = MODELS['fast']"
+    # an OpenAI client pointed at a host the catalogue does not know: vendor unknown, not OpenAI
+    assert _place(components["cfg.gateway"]) == (None, None, None)
+    assert "api.perplexity.ai is not in the catalogue" in components["cfg.gateway"].notes

@@ -175,6 +175,21 @@ class CodeDetector:
             vendor = ep.vendor
             if ep.note:
                 notes.append(ep.note)
+        elif prefix is None and rule.default_host is not None and not local:
+            # An SDK whose host can be pointed anywhere (OpenAI-compatible gateways, proxies):
+            # only its default host or a catalogued one says which service it reaches.
+            if host.host is None:
+                vendor = None
+                notes.append(
+                    f"the API URL is only known at run time, so the service this {rule.label} "
+                    f"reaches is unknown (without a URL the SDK calls {rule.default_host})"
+                )
+            elif host.host != rule.default_host:
+                vendor = None
+                notes.append(
+                    f"the host {host.host} is not in the catalogue of API hosts (rules/code/, "
+                    "rules/iac/kubernetes.yaml): the service it reaches is unknown"
+                )
         if local:
             self_hosted = True
             notes.append(
@@ -390,6 +405,8 @@ class CodeDetector:
             receiver = other.receiver or ""
             if not (receiver == site.target or receiver.startswith(site.target + ".")):
                 continue
+            if site.binding is not None and other.binding not in (None, site.binding):
+                continue  # the same name bound in another function or class
             for name in rule.call_model:
                 val = other.kwargs.get(name)
                 if val is None:

@@ -38,6 +38,7 @@ class CallSite:
     target: str | None  # the variable the result is assigned to (client, self.client)
     receiver: str | None  # the dotted expression the method is called on (client.chat.completions)
     text: str  # the call as written, shortened
+    binding: str | None = None  # where the target (or the receiver's root) is bound, if known
 
 
 @dataclass

@@ -17,12 +17,12 @@ reason; a region is never assumed.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from auditor.loader.code.facts import CallSite, Environment, FileFacts, short
 from auditor.loader.iac.hcl import HOLE, UNKNOWN, Val, step, unknown
-from auditor.loader.iac.result import How
+from auditor.loader.iac.result import How, ResolutionStep
 from auditor.model.common import SourceSpan
 
 _ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
@@ -63,13 +63,47 @@ class _Module:
         self.targets: dict[int, str] = {}  # id(Call) -> the name its result is assigned to
         self._folding: set[str] = set()
         self._lines: list[str] | None = None
+        self._scope: tuple[str, str] = ("", "")
+        self.call_scope: dict[int, tuple[str, str]] = {}
+        self.local_names: set[tuple[str, str]] = set()  # (name, function) bound in that function
 
     # --- collection ---------------------------------------------------------------------------
 
-    def collect(self, tree: ast.Module, budget: int) -> None:
-        for count, node in enumerate(ast.walk(tree), 1):
+    def _walk(self, tree: ast.Module, budget: int) -> Iterator[ast.AST]:
+        """Every node (like ast.walk), recording the function and class each one is in."""
+        stack: list[tuple[ast.AST, str, str]] = [(tree, "", "")]
+        count = 0
+        while stack:
+            node, function, owner = stack.pop()
+            count += 1
             if count > budget:
                 raise NodeBudgetExceeded
+            self._scope = (function, owner)
+            yield node
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                    name = getattr(child, "name", "lambda")
+                    stack.append((child, f"{function}/{name}@{child.lineno}", owner))
+                elif isinstance(child, ast.ClassDef):
+                    stack.append((child, "", f"{owner}/{child.name}@{child.lineno}"))
+                else:
+                    stack.append((child, function, owner))
+
+    def binding(self, name: str, function: str, owner: str) -> str:
+        """Where the variable ``name`` (or ``self.x``) used in ``function`` is bound.
+
+        ``self.x`` belongs to its class; a plain name to the function that assigns it,
+        else to the module (closures over enclosing functions are not told apart).
+        """
+        root = name.split(".")[0]
+        if root in ("self", "cls"):
+            return f"class {owner}"
+        if function and (root, function) in self.local_names:
+            return f"function {function}"
+        return "module"
+
+    def collect(self, tree: ast.Module, budget: int) -> None:
+        for node in self._walk(tree, budget):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -98,10 +132,12 @@ class _Module:
                         self._assign(item.optional_vars, item.context_expr, node)
             elif isinstance(node, ast.arg):
                 self.params.add(node.arg)
+                self.local_names.add((node.arg, self._scope[0]))
             elif isinstance(node, ast.ClassDef):
                 self._class(node)
             elif isinstance(node, ast.Call):
                 self.calls.append(node)
+                self.call_scope[id(node)] = self._scope
         for name, assigns in self.assigns.items():
             if len(assigns) == 1 and isinstance(assigns[0].value, ast.Call):
                 qualified = self.qualname(assigns[0].value.func)
@@ -138,6 +174,8 @@ class _Module:
         name = _dotted(target)
         if name is None:
             return
+        if isinstance(target, ast.Name) and self._scope[0]:
+            self.local_names.add((name, self._scope[0]))
         line = getattr(node, "lineno", getattr(target, "lineno", 1))
         column = getattr(node, "col_offset", 0) + 1
         self.assigns.setdefault(name, []).append(
@@ -159,11 +197,8 @@ class _Module:
                         cls.attrs.setdefault(target.id, []).append(
                             _Assign(stmt.value, stmt.lineno, stmt.col_offset + 1, self._text(stmt))
                         )
-            elif (
-                isinstance(stmt, ast.AnnAssign)
-                and isinstance(stmt.target, ast.Name)
-                and stmt.value is not None
-            ):
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                # a field without a default keeps its place (dataclass positional order)
                 cls.attrs.setdefault(stmt.target.id, []).append(
                     _Assign(stmt.value, stmt.lineno, stmt.col_offset + 1, self._text(stmt))
                 )
@@ -227,6 +262,9 @@ class _Module:
                 key = self.fold(expr.slice, depth + 1)
                 if key.known and isinstance(key.value, str):
                     return self.env.read(key.value, None, here, self._text(expr))
+            resolved = self._resolve(expr, depth)
+            if resolved is not None:
+                return self._via(resolved, depth)
             return unknown(
                 "an item looked up at run time", (step(How.UNKNOWN, here, self._text(expr)),)
             )
@@ -321,13 +359,15 @@ class _Module:
 
     def _name(self, expr: ast.Name | ast.Attribute, depth: int) -> Val:
         here = self.span(expr)
+        if isinstance(expr, ast.Attribute):
+            found = self._class_attr(expr, depth)
+            if found is None:
+                found = self._field(expr, depth)
+            if found is not None:
+                return found
         dotted = _dotted(expr)
         if dotted is None:
             return unknown("computed at run time", (step(How.UNKNOWN, here, self._text(expr)),))
-        if isinstance(expr, ast.Attribute):
-            found = self._class_attr(expr, depth)
-            if found is not None:
-                return found
         head = dotted.split(".")[0]
         if dotted in self.imports or (head in self.imports and dotted not in self.assigns):
             return unknown(
@@ -345,6 +385,71 @@ class _Module:
             )
             return unknown(reason, (step(How.UNKNOWN, here, dotted),))
         return self._follow(dotted, assigns[0], depth)
+
+    def _resolve(
+        self, expr: ast.expr, depth: int
+    ) -> tuple[ast.expr, tuple[ResolutionStep, ...]] | None:
+        """The expression a name or a constant-key item of a dict literal stands for.
+
+        ``MODELS["fast"]`` with ``MODELS = {"fast": ModelConfig(id="...")}`` assigned once
+        is the ``ModelConfig(...)`` call; None when that is not fixed in the module.
+        """
+        if depth > _MAX_FOLD_DEPTH:
+            return None
+        if isinstance(expr, ast.Name):
+            assigns = self.assigns.get(expr.id, [])
+            if len(assigns) != 1 or assigns[0].value is None or expr.id in self.params:
+                return None
+            assign = assigns[0]
+            value = assign.value
+            assert value is not None
+            here = step(
+                How.CODE_CONSTANT, SourceSpan(self.path, assign.line, assign.column), assign.text
+            )
+            if isinstance(value, ast.Name | ast.Subscript):
+                inner = self._resolve(value, depth + 1)
+                return (inner[0], (here, *inner[1])) if inner is not None else None
+            return value, (here,)
+        if isinstance(expr, ast.Subscript):
+            base = self._resolve(expr.value, depth + 1)
+            if base is None or not isinstance(base[0], ast.Dict):
+                return None
+            key = self.fold(expr.slice, depth + 1)
+            if not key.known:
+                return None
+            for k, v in zip(base[0].keys, base[0].values, strict=True):
+                if isinstance(k, ast.Constant) and k.value == key.value:
+                    return v, base[1]
+        return None
+
+    def _via(self, resolved: tuple[ast.expr, tuple[ResolutionStep, ...]], depth: int) -> Val:
+        expr, steps = resolved
+        val = self.fold(expr, depth + 1)
+        return Val(val.value, (*steps, *val.steps), val.reason, val.partial)
+
+    def _field(self, expr: ast.Attribute, depth: int) -> Val | None:
+        """``cfg.id`` where ``cfg`` stands for ``LocalClass(id="...")`` (a config object)."""
+        resolved = self._resolve(expr.value, depth)
+        if resolved is None:
+            return None
+        call, steps = resolved
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+            return None
+        cls = self.classes.get(call.func.id)
+        if cls is None:
+            return None
+        value = _keyword(call, expr.attr)
+        if value is None:
+            fields = list(cls.attrs)
+            if expr.attr in fields and fields.index(expr.attr) < len(call.args):
+                value = call.args[fields.index(expr.attr)]
+        if value is None:
+            defaults = cls.attrs.get(expr.attr, [])
+            if len(defaults) == 1 and defaults[0].value is not None:
+                value = defaults[0].value
+        if value is None:
+            return None
+        return self._via((value, steps), depth)
 
     def _follow(self, key: str, assign: _Assign, depth: int, note: str = "") -> Val:
         if assign.value is None:
@@ -382,7 +487,7 @@ class _Module:
         if cls is None:
             return None
         attrs = cls.attrs.get(expr.attr, [])
-        if len(attrs) != 1:
+        if len(attrs) != 1 or attrs[0].value is None:
             return None
         if cls.settings:
             env_name = expr.attr.upper()
@@ -403,6 +508,7 @@ class _Module:
 
         Only those are folded: folding every call of a large module costs more than parsing it.
         """
+        self.calls.sort(key=lambda c: (c.lineno, c.col_offset))
         chosen: set[int] = set()
         targets: set[str] = set()
         for node in self.calls:
@@ -420,6 +526,10 @@ class _Module:
             )
             if id(node) not in chosen and not on_target:
                 continue
+            function, owner = self.call_scope.get(id(node), ("", ""))
+            target = self.targets.get(id(node))
+            named = target if id(node) in chosen else receiver
+            where = self.binding(named, function, owner) if named else None
             args = tuple(self.fold(a) for a in node.args if not isinstance(a, ast.Starred))
             kwargs: dict[str, Val] = {}
             for keyword in node.keywords:
@@ -434,9 +544,10 @@ class _Module:
                     span=self.span(node),
                     args=args,
                     kwargs=kwargs,
-                    target=self.targets.get(id(node)),
+                    target=target,
                     receiver=receiver,
                     text=self._text(node),
+                    binding=where,
                 )
             )
         return sites
