@@ -315,7 +315,7 @@ def audit(obj: Context, /, paths: tuple[Path, ...], **flags: object) -> None:
 @audit_options
 @click.pass_obj
 def scan(obj: Context, /, directory: Path, **flags: object) -> None:
-    """Scan Terraform (HCL, plan/state JSON) and Kubernetes under DIRECTORY and audit it.
+    """Scan Terraform (HCL, plan/state JSON), Kubernetes and application code under DIRECTORY and audit it.
 
     Scanned services merge with --inventory, whose flows can name them as
     'system/component' (see --explain-resolution for the ids). Every audit option applies.

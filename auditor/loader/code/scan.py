@@ -99,7 +99,14 @@ def _walk(root: Path, limits: CodeLimits, notes: list[str]) -> _Files:
     count = 0
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.startswith(".")
+            # unrendered Helm templates are not YAML (the infrastructure scan says so)
+            and not ("Chart.yaml" in filenames and d in ("templates", "charts"))
+        )
         for name in sorted(filenames):
             path = here / name
             if is_env_file(name):
