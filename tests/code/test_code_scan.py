@@ -143,13 +143,16 @@ def test_config_file_url_and_skipped_files(py: tuple) -> None:  # type: ignore[t
 def test_typescript_template_constants_and_env_default(ts: tuple) -> None:  # type: ignore[type-arg]
     components, res, _ = ts
     assert _place(components["src.llm.client"]) == ("mistral-ai", None, "global")
-    assert _place(components["src.llm.runtime"])[:2] == ("aws-bedrock", "aws:eu-west-3")
+    assert _place(components["src.llm.runtime"]) == ("aws-bedrock", "aws:eu-west-3", "eu")
     assert res[("src.llm.runtime", "region")].how is How.ENV_DEFAULT
 
 
 def test_typescript_sdk_calls(ts: tuple) -> None:  # type: ignore[type-arg]
     components, _, _ = ts
-    assert _place(components["src.llm.aws-sdk-bedrock-command"]) == ("aws-bedrock", None, "eu")
+    # the command the client sends is counted at the client (region and profile together)
+    runtime = components["src.llm.runtime"]
+    assert runtime.model is not None and runtime.model.name == "eu.amazon.nova-pro-v1:0"
+    assert "src.llm.aws-sdk-bedrock-command" not in components
     assert _place(components["src.llm.res"]) == ("deepseek", "CN", "api")
     assert components["src.llm.claude"].vendor == "anthropic"  # a class field
     assert _place(components["src.llm.ai"]) == ("google-vertex-ai", None, "global")
@@ -297,3 +300,12 @@ def test_config_objects_and_dict_items_fold(tmp_path: Path) -> None:
     # an OpenAI client pointed at a host the catalogue does not know: vendor unknown, not OpenAI
     assert _place(components["cfg.gateway"]) == (None, None, None)
     assert "api.perplexity.ai is not in the catalogue" in components["cfg.gateway"].notes
+
+
+def test_a_command_no_client_sends_stays_a_component(tmp_path: Path) -> None:
+    (tmp_path / "cmd.ts").write_text(
+        'import { ConverseCommand } from "@aws-sdk/client-bedrock-runtime";\n'
+        'export const c = new ConverseCommand({ modelId: "global.amazon.nova-pro-v1:0" });\n'
+    )
+    components, _, _ = _scan(tmp_path)
+    assert _place(components["cmd.c"]) == ("aws-bedrock", None, "global")

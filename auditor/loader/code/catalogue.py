@@ -117,6 +117,11 @@ class ClientRule(Sourced):
     self_hosted: bool = Field(
         default=False, description="The model runs in the application's own process or host."
     )
+    sent_by: list[str] = Field(
+        default_factory=list,
+        description="Client rule ids whose calls send this one (a command object); when such a "
+        "client in the same file sends the same model, the call is counted there.",
+    )
 
 
 class ModelPrefix(Sourced):
@@ -280,7 +285,13 @@ def _check(cat: CodeCatalogue, iac: Catalogue, problems: list[Diagnostic]) -> No
         if provider is not None and provider not in iac.regions.codes:
             problems.append(_problem(cat, where, f"no rules/regions/{provider}.yaml"))
 
+    ids = {rule.id for rule in cat.clients}
     for rule in cat.clients:
+        for other in rule.sent_by:
+            if other not in ids:
+                problems.append(
+                    _problem(cat, "clients", f"{rule.id}: sent_by names no client {other!r}")
+                )
         vendor_ok(rule.vendor, [rule.deployment, *rule.location_options.values()], "clients")
         prefixes_ok(rule.model_id_prefixes, "clients")
         region_ok(rule.region_provider, "clients")

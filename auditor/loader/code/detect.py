@@ -56,13 +56,35 @@ class CodeDetector:
         self.iac = Detector(rules.iac)
 
     def parts(self, facts: FileFacts, module: str, language: str) -> list[Part]:
+        ruled = [(site, self._rule(site, language)) for site in facts.calls]
         parts: list[Part] = []
-        for site in facts.calls:
-            rule = self._rule(site, language)
-            if rule is None:
+        for site, rule in ruled:
+            if rule is None or self._sent(site, rule, ruled):
                 continue
             parts.extend(self._parts(site, rule, facts, module))
         return parts
+
+    @staticmethod
+    def _sent(
+        site: CallSite, rule: ClientRule, ruled: list[tuple[CallSite, ClientRule | None]]
+    ) -> bool:
+        """A command object whose model a client of this file sends (counted at the client)."""
+        if not rule.sent_by:
+            return False
+        model = next((site.kwargs[m] for m in rule.model if m in site.kwargs), None)
+        if model is None or not model.known:
+            return False
+        clients = {
+            s.target for s, r in ruled if r is not None and r.id in rule.sent_by and s.target
+        }
+        for other, _ in ruled:
+            receiver = other.receiver or ""
+            if not any(receiver == t or receiver.startswith(t + ".") for t in clients):
+                continue
+            sent = next((other.kwargs[m] for m in rule.model if m in other.kwargs), None)
+            if sent is not None and sent.known and sent.value == model.value:
+                return True
+        return False
 
     # --- rule choice ---------------------------------------------------------------------------
 

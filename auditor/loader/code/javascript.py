@@ -624,8 +624,19 @@ class _File:
         for part in _split(toks[j + 1 : end]):
             if part[0].text == "{" and _close(part, 0) == len(part) - 1:
                 self._object(part[1:-1], "", kwargs)
-            else:
-                args.append(self.fold(part))
+                continue
+            args.append(self.fold(part))
+            if receiver is not None and part[0].text == "new":
+                # client.send(new ConverseCommand({ modelId })): the command's input is
+                # what the client sends, so its keys count as the call's own
+                opening = next((k for k, t in enumerate(part) if t.text == "("), None)
+                if (
+                    opening is not None
+                    and opening + 1 < len(part)
+                    and part[opening + 1].text == "{"
+                    and _close(part, opening + 1) == len(part) - 2
+                ):
+                    self._object(part[opening + 2 : -2], "", kwargs)
         start = i - 1 if i > 0 and toks[i - 1].text == "new" else i
         target = self._target(start)
         text = short(
