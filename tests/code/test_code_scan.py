@@ -309,3 +309,23 @@ def test_a_command_no_client_sends_stays_a_component(tmp_path: Path) -> None:
     )
     components, _, _ = _scan(tmp_path)
     assert _place(components["cmd.c"]) == ("aws-bedrock", None, "global")
+
+
+def test_credentials_in_config_urls_are_not_repeated(tmp_path: Path) -> None:
+    (tmp_path / "svc.yaml").write_text("llm: https://bob:s3cret@api.mistral.ai/v1\n")
+    components, res, _ = _scan(tmp_path)
+    assert components["svc.llm"].vendor == "mistral-ai"
+    shown = components["svc.llm"].notes + " ".join(s.text for r in res.values() for s in r.steps)
+    assert "s3cret" not in shown and "***@api.mistral.ai" in shown
+
+
+def test_credentials_in_code_urls_are_not_repeated(tmp_path: Path) -> None:
+    (tmp_path / "c.py").write_text(
+        "from openai import OpenAI\nc = OpenAI(base_url='https://u:hunter2@api.groq.com/openai/v1')\n"
+    )
+    components, res, _ = _scan(tmp_path)
+    assert components["c.c"].vendor == "groq"
+    shown = components["c.c"].notes + " ".join(
+        f"{r.raw} " + " ".join(s.text for s in r.steps) for r in res.values()
+    )
+    assert "hunter2" not in shown

@@ -28,6 +28,7 @@ _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)
 _EXAMPLE = re.compile(r"(?i)(example|sample|template|dist|defaults?|tmpl)")
 _COMPOSE = re.compile(r"(?i)^(docker-)?compose([.-][a-z0-9_.-]+)?\.ya?ml$")
 _URL_IN = re.compile(r"(?i)\b(?:https?|wss?)://[^\s\"'<>]+")
+_USERINFO = re.compile(r"(?i)^((?:https?|wss?)://)[^/@\s]*@")
 _SKIP_CONFIG = frozenset(
     {
         "package-lock.json",
@@ -173,6 +174,6 @@ def config_urls(path: str, text: str) -> tuple[list[ConfiguredUrl], str | None]:
     found: list[ConfiguredUrl] = []
     for key, value in _walk(doc, ""):
         for match in _URL_IN.finditer(value):
-            url = match.group(0)
+            url = _USERINFO.sub(r"\1***@", match.group(0))  # never repeat a credential
             found.append(ConfiguredUrl(key, url, SourceSpan(path, _line_of(lines, url), 1)))
     return found, None

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from auditor.loader.code.catalogue import ClientRule, CodeRules, ModelPrefix
-from auditor.loader.code.facts import CallSite, Environment, FileFacts, short
+from auditor.loader.code.facts import CallSite, Environment, FileFacts, redact, short
 from auditor.loader.iac.catalogue import EndpointRule
 from auditor.loader.iac.detect import Decided, Detector, Part, Placed, slug
 from auditor.loader.iac.hcl import HOLE, UNKNOWN, Val, step, unknown
@@ -302,6 +302,8 @@ class CodeDetector:
 
     @staticmethod
     def _host_val(val: Val) -> _Host:
+        if val.known and isinstance(val.value, str):
+            val = Val(redact(val.value), val.steps, val.reason, val.partial)
         text = val.value if val.known and isinstance(val.value, str) else val.partial
         if text is None:
             return _Host(None, val)

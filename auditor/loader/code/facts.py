@@ -11,6 +11,7 @@ can be tied to the client. :class:`Environment` holds the variables that
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from auditor.loader.iac.hcl import Val, step, unknown
@@ -21,9 +22,17 @@ from auditor.model.common import SourceSpan
 TEXT_LIMIT = 120
 
 
+_USERINFO = re.compile(r"(?i)\b((?:https?|wss?)://)[^/@\s'\"`]*@")
+
+
+def redact(text: str) -> str:
+    """The text with any ``user:password@`` in its URLs replaced by ``***@``."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def short(text: str) -> str:
-    """One line, at most TEXT_LIMIT characters."""
-    flat = " ".join(text.split())
+    """One line, at most TEXT_LIMIT characters, without credentials written into URLs."""
+    flat = _USERINFO.sub(r"\1***@", " ".join(text.split()))
     return flat if len(flat) <= TEXT_LIMIT else flat[: TEXT_LIMIT - 3] + "..."
 
 
