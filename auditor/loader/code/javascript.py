@@ -102,7 +102,6 @@ _REGEX_AFTER = frozenset(
         "await",
     ]
 )
-_DECLARE = frozenset({"const", "let", "var"})
 _MAX_DEPTH = 24
 
 
@@ -329,10 +328,7 @@ class _File:
                 self._require(i, toks[i + 2].text)
             elif i + 1 < n and toks[i + 1].text == "=" and (i == 0 or toks[i - 1].text != "."):
                 end = self._expr_end(i + 2)
-                decl = i > 0 and toks[i - 1].text in _DECLARE
                 self.consts.setdefault(t.text, []).append((toks[i + 2 : end], self.span(t)))
-                if not decl and i > 0 and toks[i - 1].text in ("let", "var"):
-                    pass
             elif i + 1 < n and toks[i + 1].text in ("+=", "-=", "++", "--", "??=", "||="):
                 self.consts.setdefault(t.text, []).append(([], self.span(t)))
 

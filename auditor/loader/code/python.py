@@ -213,8 +213,6 @@ class _Module:
                 return self.imports[expr.id]
             if expr.id in self.types and expr.id not in self.params:
                 return self.types[expr.id]
-            if expr.id in ("fetch",):
-                return None
             return None
         if isinstance(expr, ast.Attribute):
             dotted = _dotted(expr)
