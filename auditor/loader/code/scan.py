@@ -123,9 +123,15 @@ def _walk(root: Path, limits: CodeLimits, notes: list[str]) -> _Files:
                 bucket = found.config
             else:
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(base):
-                notes.append(f"{path}: symbolic link leads outside {root}; not read")
-                continue
+            if path.is_symlink():
+                try:
+                    inside = path.resolve(strict=True).is_relative_to(base)
+                except (OSError, RuntimeError):  # a loop or a dangling link
+                    notes.append(f"{path}: symbolic link that loops or leads nowhere; not read")
+                    continue
+                if not inside:
+                    notes.append(f"{path}: symbolic link leads outside {root}; not read")
+                    continue
             count += 1
             if count > limits.max_files:
                 notes.append(
