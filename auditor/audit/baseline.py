@@ -1,8 +1,14 @@
 """Baselines and diff mode: report only findings that are new.
 
-A baseline is the set of finding fingerprints of an earlier run. Fingerprints
-hash the rule and the subject ids (never file names or line numbers), so
-editing unrelated lines of an inventory moves nothing.
+A baseline is the set of finding fingerprints of an earlier run, each with the data
+assets its finding affected then (version 2). Fingerprints hash the rule and the
+root-cause ids (never file names or line numbers), so editing unrelated lines of an
+inventory moves nothing. A finding whose data assets grew since is reported again.
+
+Version 1 baselines (and JSON results) from before findings were grouped by root cause
+hold one fingerprint per data asset: a finding is in such a baseline when the
+fingerprint each of its assets had then (``auditor.rules.engine.legacy_fingerprints``)
+is there.
 """
 
 from __future__ import annotations
@@ -11,17 +17,18 @@ import json
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from auditor.errors import EnvironmentFault, InputError, UsageError
 from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
 from auditor.model.common import StrictModel
-from auditor.model.findings import AuditResult
+from auditor.model.findings import AuditResult, Finding
 
-BASELINE_VERSION = "1"
+BASELINE_VERSION = "2"
 
 
 class BaselineEntry(StrictModel):
@@ -30,6 +37,13 @@ class BaselineEntry(StrictModel):
     fingerprint: str
     rule_id: str
     title: str
+    data_assets: list[str] | None = Field(
+        default=None,
+        description=(
+            "The data assets the finding affected (version 2); a finding that affects more "
+            "is reported again. Absent in version 1, whose fingerprints are per data asset."
+        ),
+    )
 
 
 class Baseline(StrictModel):
@@ -40,12 +54,64 @@ class Baseline(StrictModel):
     findings: list[BaselineEntry]
 
 
+@dataclass
+class Known:
+    """The findings a baseline (or an earlier run) knows.
+
+    ``assets``: fingerprint -> the data assets recorded with it; ``fingerprints``: those
+    recorded without data assets (version 1, or findings about no data asset).
+    """
+
+    assets: dict[str, frozenset[str]] = field(default_factory=dict)
+    fingerprints: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.assets or self.fingerprints)
+
+    def update(self, other: Known) -> None:
+        """Add what ``other`` knows (assets recorded for one fingerprint are joined)."""
+        for fp, assets in other.assets.items():
+            self.assets[fp] = self.assets.get(fp, frozenset()) | assets
+        self.fingerprints |= other.fingerprints
+
+    def new_assets(self, finding: Finding, legacy: Mapping[str, str]) -> list[str] | None:
+        """None when the finding is not known at all; else the data assets it affects that
+        were not recorded (empty: it is known as it is).
+
+        ``legacy`` maps the finding's fingerprints from before the grouping to their data
+        asset (empty when its fingerprint has not changed).
+        """
+        recorded = self.assets.get(finding.fingerprint)
+        if recorded is None and finding.fingerprint in self.fingerprints:
+            return []
+        if recorded is None and legacy:
+            known = {asset for fp, asset in legacy.items() if fp in self.fingerprints}
+            recorded = frozenset(known) if known else None
+        if recorded is None:
+            return None
+        return [a.id for a in finding.data_assets if a.id not in recorded]
+
+
+def known_of(findings: Sequence[Finding]) -> Known:
+    """What a run's findings make known: each fingerprint with its data assets."""
+    known = Known()
+    for f in findings:
+        if f.data_assets:
+            known.assets[f.fingerprint] = frozenset(a.id for a in f.data_assets)
+        else:
+            known.fingerprints.add(f.fingerprint)
+    return known
+
+
 def baseline_of(result: AuditResult) -> Baseline:
-    """The baseline that accepts every finding of ``result``."""
+    """The baseline that accepts every finding of ``result`` (version 2)."""
     entries = sorted(
         {
             f.fingerprint: BaselineEntry(
-                fingerprint=f.fingerprint, rule_id=f.rule_id, title=f.title
+                fingerprint=f.fingerprint,
+                rule_id=f.rule_id,
+                title=f.title,
+                data_assets=sorted(a.id for a in f.data_assets),
             )
             for f in result.findings
         }.values(),
@@ -56,11 +122,20 @@ def baseline_of(result: AuditResult) -> Baseline:
 
 def render_baseline(result: AuditResult) -> str:
     """Baseline JSON text (sorted, stable)."""
-    return json.dumps(baseline_of(result).model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+    return render(baseline_of(result))
 
 
-def read_baseline(path: Path) -> set[str]:
-    """Fingerprints in a baseline file; a JSON audit result is accepted too."""
+def render(baseline: Baseline) -> str:
+    """A baseline as JSON text (sorted, stable; absent data assets left out)."""
+    data = baseline.model_dump(mode="json")
+    for entry in data["findings"]:
+        if entry["data_assets"] is None:
+            del entry["data_assets"]
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def load_baseline(path: Path) -> Baseline | AuditResult:
+    """A baseline file (any version) or a JSON audit result, validated."""
     raw = read_regular_file(path, JSON_READ_LIMIT, "baseline")
     try:
         data = json.loads(raw.decode("utf-8"))
@@ -68,13 +143,35 @@ def read_baseline(path: Path) -> set[str]:
         raise InputError(f"baseline {path} is not JSON (or nests too deeply): {exc}") from None
     try:
         if isinstance(data, dict) and "baseline_version" in data:
-            return {e.fingerprint for e in Baseline.model_validate(data).findings}
-        return {f.fingerprint for f in AuditResult.model_validate(data).findings}
+            baseline = Baseline.model_validate(data)
+            if baseline.baseline_version not in ("1", BASELINE_VERSION):
+                raise InputError(
+                    f"baseline {path} has version {baseline.baseline_version!r}; this auditor "
+                    f"reads versions 1 and {BASELINE_VERSION}: write it again with --write-baseline"
+                )
+            return baseline
+        return AuditResult.model_validate(data)
     except ValidationError as exc:
         raise InputError(
             f"{path} is neither a baseline (--write-baseline) nor a JSON audit result: "
             f"{exc.errors()[0]['msg']}"
         ) from None
+
+
+def read_baseline(path: Path) -> Known:
+    """The findings a baseline file knows; a JSON audit result is accepted too."""
+    loaded = load_baseline(path)
+    if isinstance(loaded, AuditResult):
+        return known_of(loaded.findings)
+    known = Known()
+    for e in loaded.findings:
+        if e.data_assets:
+            known.assets[e.fingerprint] = known.assets.get(e.fingerprint, frozenset()) | set(
+                e.data_assets
+            )
+        else:
+            known.fingerprints.add(e.fingerprint)
+    return known
 
 
 def _git(args: Sequence[str], cwd: Path) -> bytes:
@@ -171,20 +268,20 @@ def _write_new(into: Path, name: str, content: bytes, ref: str) -> None:
 
 def fingerprints_since(
     ref: str, paths: Sequence[Path], run: Callable[[list[Path]], AuditResult]
-) -> set[str]:
-    """Fingerprints of the audit of ``paths`` as they were at ``ref``.
+) -> Known:
+    """The findings of the audit of ``paths`` as they were at ``ref``.
 
     ``run`` is the caller's own audit, so options such as policy and date match.
     """
     with tempfile.TemporaryDirectory(prefix="auditor-since-") as tmp:
         old_paths = checkout_at(ref, paths, Path(tmp))
         if not any(p.exists() for p in old_paths):
-            return set()  # nothing existed then: every finding is new
+            return Known()  # nothing existed then: every finding is new
         for path in old_paths:  # a folder that did not exist then was empty
             if not path.exists() and not path.suffix:
                 path.mkdir(parents=True)
         try:
-            return {f.fingerprint for f in run([p for p in old_paths if p.exists()]).findings}
+            return known_of(run([p for p in old_paths if p.exists()]).findings)
         except InputError as exc:
             raise InputError(
                 f"the inventory at {ref} is invalid, so --since cannot compare: {exc.message}",

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from auditor import __version__
-from auditor.audit.baseline import fingerprints_since, read_baseline
+from auditor.audit.baseline import Known, fingerprints_since, read_baseline
 from auditor.audit.waivers import apply_waivers
 from auditor.errors import Diagnostic, InputError, UsageError
 from auditor.exposure import ExposureEngine, register_rows
@@ -43,7 +43,7 @@ from auditor.model.findings import (
 )
 from auditor.model.inventory import DataAsset, Inventory, InventoryFragment
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
-from auditor.rules.engine import RowBuilder, evaluate
+from auditor.rules.engine import RowBuilder, evaluate, legacy_fingerprints
 from auditor.rules.load import load_rules
 from auditor.rules.schema import RuleSpec
 from auditor.rules.scores import Scorer
@@ -317,16 +317,21 @@ def audit_inventory(
     )
     del builder  # its rows (one per exposure and transfer) are not needed any more
     notices: list[str] = []
+    by_id = {rule.id: rule for rule in rules}
+
+    def legacy_of(finding: Finding) -> dict[str, str]:
+        return legacy_fingerprints(by_id[finding.rule_id], finding)
+
     if options.use_waivers:
         waivers = list(inventory.waivers)
         if options.waivers_file is not None:
             waivers += load_waivers(options.waivers_file)
-        findings, notices = apply_waivers(findings, waivers, today)
+        findings, notices = apply_waivers(findings, waivers, today, legacy_of)
     else:
         notices.append("waivers were ignored for this run (--no-waivers)")
-    known: set[str] = set()
+    known = Known()
     if options.baseline_file is not None:
-        known |= read_baseline(options.baseline_file)
+        known.update(read_baseline(options.baseline_file))
     if options.since is not None:
         stage(f"auditing the inventory as it was at {options.since}")
         plain = replace(options, since=None, baseline_file=None, progress=None, use_waivers=False)
@@ -337,10 +342,9 @@ def audit_inventory(
                 return run_audit(old[:-1], replace(plain, scan_root=old[-1]))
             return run_audit(old, plain)
 
-        known |= fingerprints_since(options.since, list(since_paths), audit_old)
-    in_baseline = sum(1 for f in findings if f.fingerprint in known)
+        known.update(fingerprints_since(options.since, list(since_paths), audit_old))
+    in_baseline = 0
     if known:
-        findings = [f for f in findings if f.fingerprint not in known]
         source = " and ".join(
             x
             for x in (
@@ -349,6 +353,20 @@ def audit_inventory(
             )
             if x
         )
+        reported: list[Finding] = []
+        for finding in findings:
+            new = known.new_assets(finding, legacy_of(finding))
+            if new == []:
+                in_baseline += 1
+                continue
+            if new:
+                notices.append(
+                    f"{finding.rule_id} ({', '.join(finding.subject.values())}; fingerprint "
+                    f"{finding.fingerprint[:12]}) is known to the {source}, but affects data "
+                    f"it did not record: {', '.join(new)}; it is reported as changed"
+                )
+            reported.append(finding)
+        findings = reported
         notices.append(
             f"only new findings are reported: {in_baseline} finding(s) known to the {source} are left out"
         )

@@ -1,34 +1,84 @@
-"""Apply waivers to findings: matched by fingerprint or by rule and subject; expiry enforced."""
+"""Apply waivers to findings: matched by fingerprint or by rule and subject; expiry enforced.
+
+A finding is one rule applied to one root cause and lists the data assets it affects.
+A waiver accepts some or all of them (``data_assets``, default all); a waiver written
+before findings were grouped by root cause accepts one asset (its old fingerprint, or
+``data_asset`` in its subject). A finding is waived only when the waivers that match it
+accept every asset it affects: one whose data grew is reported, with a notice.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from auditor.model.findings import Finding, Waiver
 from auditor.model.waivers import WaiverSpec
 
+# A finding's fingerprints from before the grouping, each with its data asset (empty when
+# its fingerprint has not changed): see ``auditor.rules.engine.legacy_fingerprints``.
+LegacyOf = Callable[[Finding], dict[str, str]]
 
-def _matches(spec: WaiverSpec, finding: Finding) -> bool:
+
+def _no_legacy(finding: Finding) -> dict[str, str]:
+    return {}
+
+
+def _accepted(spec: WaiverSpec, finding: Finding, legacy: dict[str, str]) -> set[str] | None:
+    """The finding's data assets the waiver accepts, or None when it does not match it."""
+    assets = {a.id for a in finding.data_assets}
     if spec.fingerprint is not None:
-        return finding.fingerprint.startswith(spec.fingerprint)
-    if spec.rule != finding.rule_id:
-        return False
-    return all(finding.subject.get(key) == value for key, value in spec.subject.items())
+        if finding.fingerprint.startswith(spec.fingerprint):
+            accepted = set(assets)
+        else:
+            accepted = {a for fp, a in legacy.items() if fp.startswith(spec.fingerprint)}
+            if not accepted:
+                return None
+    else:
+        if spec.rule != finding.rule_id:
+            return None
+        accepted = set(assets)
+        for key, value in spec.subject.items():
+            if key == "data_asset" and key not in finding.subject:
+                if value not in assets:
+                    return None
+                accepted = {value}
+            elif finding.subject.get(key) != value:
+                return None
+    if spec.data_assets is not None:
+        accepted &= set(spec.data_assets)
+        if assets and not accepted:
+            return None
+    return accepted
+
+
+def _matches(spec: WaiverSpec, finding: Finding, legacy: dict[str, str] | None = None) -> bool:
+    return _accepted(spec, finding, legacy or {}) is not None
 
 
 def _where(spec: WaiverSpec) -> str:
     return str(spec.span) if spec.span else "waivers"
 
 
+def _name(finding: Finding) -> str:
+    subject = ", ".join(f"{k}={v}" for k, v in finding.subject.items())
+    return f"{finding.rule_id} ({subject}; fingerprint {finding.fingerprint[:12]})"
+
+
 def apply_waivers(
-    findings: Sequence[Finding], waivers: Sequence[WaiverSpec], today: dt.date
+    findings: Sequence[Finding],
+    waivers: Sequence[WaiverSpec],
+    today: dt.date,
+    legacy_of: LegacyOf = _no_legacy,
 ) -> tuple[list[Finding], list[str]]:
     """Findings with waiver status set, and notices every output must show.
 
-    An expired waiver no longer waives: the finding counts again and a notice
-    names the waiver. A waiver that matches nothing is reported too, so stale
-    exceptions do not pile up unseen.
+    The first matching waiver is the finding's waiver. An expired waiver no longer
+    waives: the finding counts again and a notice names the waiver. A live one waives
+    when the live waivers matching the finding together accept every data asset it
+    affects; otherwise the finding is reported and a notice names the assets no waiver
+    accepts. A waiver that matches nothing is reported too, so stale exceptions do not
+    pile up unseen.
     """
     notices: list[str] = []
     used: set[int] = set()
@@ -44,16 +94,34 @@ def apply_waivers(
         elif spec.rule is not None:
             by_rule.setdefault(spec.rule, []).append(i)
     for finding in findings:
-        candidates = list(by_rule.get(finding.rule_id, ()))
+        legacy = legacy_of(finding) if waivers else {}
+        candidates = set(by_rule.get(finding.rule_id, ()))
         for length, prefixes in by_prefix.items():
-            candidates += prefixes.get(finding.fingerprint[:length], ())
-        index = min((i for i in candidates if _matches(waivers[i], finding)), default=None)
-        if index is None:
+            for fp in (finding.fingerprint, *legacy):
+                candidates.update(prefixes.get(fp[:length], ()))
+        matching: list[tuple[int, set[str]]] = []
+        for i in sorted(candidates):
+            accepted = _accepted(waivers[i], finding, legacy)
+            if accepted is not None:
+                matching.append((i, accepted))
+        if not matching:
             result.append(finding)
             continue
-        spec = waivers[index]
-        used.add(index)
+        used.update(i for i, _ in matching)
+        spec = waivers[matching[0][0]]
         expired = spec.expires < today
+        if not expired:
+            accepted = set().union(*(a for i, a in matching if waivers[i].expires >= today))
+            new = [a.id for a in finding.data_assets if a.id not in accepted]
+            if new:
+                notices.append(
+                    f"{_name(finding)} affects data no waiver accepts: {', '.join(new)} "
+                    f"(waiver at {_where(spec)} accepts "
+                    f"{', '.join(sorted(accepted)) or 'none of its data'}); it is reported until "
+                    "a waiver names them"
+                )
+                result.append(finding)
+                continue
         waiver = Waiver(
             reason=spec.reason,
             approved_by=spec.approved_by,

@@ -128,20 +128,52 @@ class Waiver(StrictModel):
     source: str = Field(description="Where the waiver is declared (file:line).")
 
 
+class AffectedData(StrictModel):
+    """A data asset a finding's root cause affects, with the severity the rule gives it."""
+
+    id: str
+    name: str = Field(description="Display name (the id when the inventory gives none).")
+    categories: list[str]
+    sensitivity: Sensitivity
+    severity: Severity = Field(description="The most severe match of the rule for this asset.")
+
+
+def affected_data_text(assets: list[AffectedData]) -> str:
+    """Data assets in words, grouped by sensitivity, most sensitive first:
+    "clinical-notes, lab-results and discharge-letters (special category); billing (personal)"."""
+    groups: dict[Sensitivity, list[str]] = {}
+    for asset in sorted(assets, key=lambda a: (-a.sensitivity.rank, a.id)):
+        groups.setdefault(asset.sensitivity, []).append(asset.id)
+    parts = []
+    for sensitivity, ids in groups.items():
+        names = ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
+        parts.append(f"{names} ({sensitivity.value.replace('_', ' ')})")
+    return "; ".join(parts)
+
+
+class EvidencePath(StrictModel):
+    """One distinct path from the data to the cause, with the data assets that take it."""
+
+    data_assets: list[str] = Field(description="Ids of the data assets this path carries.")
+    path: list[Hop] = Field(description="The steps after the data asset itself.")
+
+
 class Finding(StrictModel):
-    """A problem worth a line in an audit report."""
+    """One rule applied to one root cause (the rule's ``subject``), with the data it affects."""
 
     rule_id: str
-    severity: Severity
+    severity: Severity = Field(description="The worst severity over the affected data assets.")
     title: str
     fingerprint: str
-    subject: dict[str, str] = Field(description="system / component / data_asset / party ids.")
+    subject: dict[str, str] = Field(
+        description="The root cause: the ids the rule's `subject` names (system, component, law, ...)."
+    )
     condition: str
     cause: str
     effect: str
     law: str | None = None
     citation: str | None = None
-    evidence: list[Hop]
+    evidence: list[Hop] = Field(description="The path of the most severe match.")
     remediation: str
     frameworks: list[FrameworkRef]
     confidence: str
@@ -149,6 +181,14 @@ class Finding(StrictModel):
     location_line: int | None = None
     waived: bool = False
     waiver: Waiver | None = None
+    data_assets: list[AffectedData] = Field(
+        default_factory=list,
+        description="The data assets the root cause affects, most severe first (empty when the rule is not about data).",
+    )
+    evidence_paths: list[EvidencePath] = Field(
+        default_factory=list,
+        description="Each distinct path once, with the data assets it carries.",
+    )
 
 
 class ObjectiveScore(StrictModel):
@@ -323,6 +363,8 @@ make_hop = trusted(Hop)
 make_exposure = trusted(Exposure)
 make_transfer = trusted(Transfer)
 make_finding = trusted(Finding)
+make_affected_data = trusted(AffectedData)
+make_evidence_path = trusted(EvidencePath)
 make_register_row = trusted(RegisterRow)
 make_objective_score = trusted(ObjectiveScore)
 make_scorecard = trusted(Scorecard)

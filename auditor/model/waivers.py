@@ -20,7 +20,18 @@ class WaiverSpec(Located):
     rule: Identifier | None = Field(default=None, description="Rule id (with `subject`).")
     subject: dict[str, str] = Field(
         default_factory=dict,
-        description="Subject fields that must all equal the finding's (e.g. system, component, law).",
+        description=(
+            "Subject fields that must all equal the finding's (e.g. system, component, law); "
+            "`data_asset: ID` (from before findings were grouped by root cause) accepts that "
+            "one data asset of the finding."
+        ),
+    )
+    data_assets: list[Identifier] | None = Field(
+        default=None,
+        description=(
+            "The data assets the waiver accepts (default: all the finding affects). A finding "
+            "that affects an asset not listed is not waived, and a notice names the new assets."
+        ),
     )
     reason: str = Field(min_length=10, description="Why the risk is accepted.")
     approved_by: str = Field(min_length=2, description="Who accepted it (name and role).")

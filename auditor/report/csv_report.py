@@ -32,14 +32,14 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def render_findings_csv(result: AuditResult) -> str:
-    """One row per finding."""
+    """One row per finding (one rule, one root cause); its data assets in one cell, ``; `` apart."""
     header = [
         "severity",
         "rule_id",
         "title",
         "system",
         "component",
-        "data_asset",
+        "data_assets",
         "law",
         "citation",
         "condition",
@@ -60,7 +60,7 @@ def render_findings_csv(result: AuditResult) -> str:
             f.title,
             f.subject.get("system", ""),
             f.subject.get("component", ""),
-            f.subject.get("data_asset", ""),
+            "; ".join(a.id for a in f.data_assets) or f.subject.get("data_asset", ""),
             f.law or "",
             f.citation or "",
             f.condition,

@@ -26,7 +26,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
-from auditor.model.findings import AuditResult, Finding
+from auditor.model.findings import AuditResult, Finding, affected_data_text
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -52,7 +52,11 @@ def _case_name(finding: Finding) -> str:
 
 
 def _text(finding: Finding) -> str:
-    lines = [finding.condition, f"Cause: {finding.cause}", f"Effect: {finding.effect}", "Evidence:"]
+    lines = [finding.condition, f"Cause: {finding.cause}", f"Effect: {finding.effect}"]
+    if finding.data_assets:
+        lines.append(f"Data: {affected_data_text(finding.data_assets)}")
+    paths = len(finding.evidence_paths)
+    lines.append(f"Evidence (the most severe of {paths} paths):" if paths > 1 else "Evidence:")
     lines += [
         f"  {h.kind}: {h.node}" + (f" [{h.file}:{h.line}]" if h.file else "")
         for h in finding.evidence

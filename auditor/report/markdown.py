@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.model.findings import AuditResult, Finding, MitigationState
+from auditor.model.findings import AuditResult, Finding, MitigationState, affected_data_text
 
 GITHUB_COMMENT_LIMIT = 65_536
 ORDER = ["critical", "high", "medium", "low", "info"]
@@ -50,6 +50,11 @@ def _finding_block(finding: Finding) -> list[str]:
         "",
         f"- **Rule:** `{finding.rule_id}` · **fingerprint:** `{finding.fingerprint[:16]}`{where}",
         f"- **Condition:** {md(finding.condition)}",
+        *(
+            [f"- **Data:** {md(affected_data_text(finding.data_assets))}"]
+            if finding.data_assets
+            else []
+        ),
         f"- **Effect:** {md(finding.effect)}",
         f"- **Remediation:** {md(finding.remediation)}",
     ]

@@ -251,6 +251,10 @@ def _line(finding: Finding, number: str) -> FindingLine:
         for key, value in finding.subject.items()
         if key != "system" and value
     )
+    ids = [a.id for a in finding.data_assets]
+    if ids:
+        shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+        subject = f"{subject} · data {shown}" if subject else f"data {shown}"
     return FindingLine(number, finding, finding.subject.get("system", ""), subject, status, label)
 
 

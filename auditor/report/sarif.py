@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from auditor.model.findings import AuditResult, Finding, Hop
+from auditor.model.findings import AuditResult, Finding, Hop, affected_data_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.5"}
@@ -63,6 +63,9 @@ def _location(
 
 def _message(finding: Finding) -> str:
     text = f"{finding.title}. {finding.condition}"
+    data = affected_data_text(finding.data_assets)
+    if data and data not in finding.condition:  # the built-in checks' conditions name them
+        text += f" Data affected: {data}."
     if finding.confidence == "unconfirmed":
         text += " (rests on an unconfirmed knowledge-base fact)"
     if finding.waiver is not None and finding.waiver.expired:
@@ -101,6 +104,21 @@ def _result(
             "subject": dict(sorted(finding.subject.items())),
             "confidence": finding.confidence,
             **({"law": finding.law} if finding.law else {}),
+            **(
+                {
+                    "data_assets": [
+                        {
+                            "id": a.id,
+                            "name": a.name,
+                            "sensitivity": a.sensitivity.value,
+                            "severity": a.severity.value,
+                        }
+                        for a in finding.data_assets
+                    ]
+                }
+                if finding.data_assets
+                else {}
+            ),
         },
     }
     if related:

@@ -9,22 +9,40 @@ from operator import attrgetter
 from typing import assert_never
 
 from auditor.exposure import ExposureResult
-from auditor.exposure.rows import ExposureRow, KbFactRow, Row, SealRow, TransferRow
+from auditor.exposure.rows import (
+    ComponentRow,
+    ExposureRow,
+    KbFactRow,
+    ResidencyRow,
+    Row,
+    SealRow,
+    TransferRow,
+)
 from auditor.kb.index import KnowledgeIndex
 from auditor.model.common import SourceSpan
 from auditor.model.findings import (
+    AffectedData,
+    EvidencePath,
     Exposure,
     Finding,
     Hop,
     ObjectiveScore,
     Scorecard,
+    Sensitivity,
     Transfer,
+    affected_data_text,
+    make_affected_data,
+    make_evidence_path,
     make_finding,
     make_hop,
 )
 from auditor.model.inventory import Inventory
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
-from auditor.rules.schema import Condition, Op, Over, RuleSpec, Scalar, fill
+from auditor.rules.schema import Condition, Op, Over, RuleSpec, Scalar, fill, row_placeholders
+
+# Subject kinds whose rows are each about one data asset (``data_asset``): before findings
+# were grouped by root cause, their checks named ``data_asset`` in the subject.
+PER_ASSET_KINDS = frozenset({Over.EXPOSURE, Over.TRANSFER, Over.RESIDENCY})
 
 
 def fingerprint(rule_id: str, subject: dict[str, str]) -> str:
@@ -49,6 +67,22 @@ def fingerprinter(rule_id: str, names: Sequence[str]) -> Callable[[Sequence[str]
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
     return of
+
+
+def legacy_fingerprints(rule: RuleSpec, finding: Finding) -> dict[str, str]:
+    """The fingerprints ``finding`` had before findings were grouped by root cause, each with
+    its data asset: one per affected asset (the subject with ``data_asset`` added) for a
+    check over per-asset rows that leaves ``data_asset`` out of its subject. Empty when the
+    finding's own fingerprint is the one it always had.
+
+    Baselines of version 1 and waivers written before the grouping name these.
+    """
+    if rule.match.over not in PER_ASSET_KINDS or "data_asset" in rule.subject:
+        return {}
+    return {
+        fingerprint(rule.id, {**finding.subject, "data_asset": asset.id}): asset.id
+        for asset in finding.data_assets
+    }
 
 
 def _compare(op: Op, actual: object, expected: Scalar | list[Scalar] | None) -> bool:
@@ -150,7 +184,12 @@ class RowBuilder:
         self.kinds = {
             f"{s.id}/{c.id}": c.kind.value for s in inventory.systems for c in s.components
         }
-        self.sensitivity = {a.id: kb.taxonomy.sensitivity(a).value for a in inventory.data}
+        levels = {a.id: kb.taxonomy.sensitivity(a) for a in inventory.data}
+        self.sensitivity = {key: level.value for key, level in levels.items()}
+        # What a finding says about each data asset it affects (name, categories, sensitivity).
+        self.assets: dict[str, tuple[str, list[str], Sensitivity]] = {
+            a.id: (a.name or a.id, list(a.categories), levels[a.id]) for a in inventory.data
+        }
 
     def rows(self, over: Over) -> Sequence[Row]:
         """The subject rows of one kind, built once per audit."""
@@ -367,14 +406,72 @@ def _location(path: list[Hop]) -> tuple[str | None, int | None]:
     return (path[0].file, path[0].line) if path and path[0].file else (None, None)
 
 
+def _row_assets(row: Row) -> Sequence[str]:
+    """The ids of the data assets a row is about: its own, or those reaching its component."""
+    if isinstance(row, ExposureRow | TransferRow | ResidencyRow):
+        return (row.data_asset,)
+    if isinstance(row, ComponentRow):
+        return row.data_assets
+    return ()
+
+
+def _path_key(path: list[Hop]) -> tuple[tuple[str, str, str | None, int | None], ...]:
+    return tuple([(h.node, h.kind, h.file, h.line) for h in path if h.kind != "data"])
+
+
+AssetInfo = dict[str, tuple[str, list[str], Sensitivity]]
+
+
+def _affected(
+    items: list[tuple[Severity, Row]], assets: AssetInfo
+) -> tuple[list[AffectedData], list[EvidencePath]]:
+    """The data assets of a root cause's rows (each with its worst severity, most severe
+    first) and each distinct path once (leaving out the data-asset step), with the assets
+    it carries, in the order the rows came."""
+    worst: dict[str, Severity] = {}
+    paths: dict[tuple[tuple[str, str, str | None, int | None], ...], tuple[list[Hop], list[str]]]
+    paths = {}
+    for severity, row in items:
+        ids = _row_assets(row)
+        for asset in ids:
+            known = worst.get(asset)
+            if known is None or SEVERITY_RANK[severity] > SEVERITY_RANK[known]:
+                worst[asset] = severity
+        key = _path_key(row.evidence)
+        entry = paths.get(key)
+        if entry is None:
+            paths[key] = ([h for h in row.evidence if h.kind != "data"], list(ids))
+        else:
+            entry[1].extend(a for a in ids if a not in entry[1])
+    affected = []
+    for asset, severity in worst.items():
+        name, categories, sensitivity = assets.get(asset, (asset, [], Sensitivity.INTERNAL))
+        affected.append(
+            make_affected_data(
+                id=asset,
+                name=name,
+                categories=categories,
+                sensitivity=sensitivity,
+                severity=severity,
+            )
+        )
+    affected.sort(key=lambda a: (-SEVERITY_RANK[a.severity], -a.sensitivity.rank, a.id))
+    evidence_paths = [
+        make_evidence_path(data_assets=sorted(ids), path=path) for path, ids in paths.values()
+    ]
+    return affected, evidence_paths
+
+
 def _rule_findings(
     rule: RuleSpec,
     rows: Sequence[Row],
     kb: KnowledgeIndex,
     policy: Policy | None,
     text: Callable[[str], str],
+    assets: AssetInfo,
 ) -> list[Finding]:
-    """One finding per subject the rule matches, from its most severe matching row."""
+    """One finding per root cause the rule matches (the values of its ``subject``): the
+    texts from its most severe matching row, the data assets and paths from all of them."""
     found: list[Finding] = []
     groups: dict[tuple[str, ...], list[tuple[Severity, Row]]] = {}
     where = compile_where(rule.match.where)
@@ -393,34 +490,45 @@ def _rule_findings(
             items[0] if len(items) == 1 else max(items, key=lambda item: SEVERITY_RANK[item[0]])
         )
         subject = dict(zip(rule.subject, key, strict=True))
+        affected, evidence_paths = _affected(items, assets)
+        values = (
+            {
+                "data_assets_text": affected_data_text(affected),
+                "data_assets_count": str(len(affected)),
+            }
+            if affected
+            else row_placeholders(row)
+        )
         # The row's path is its exposure's (or its own) list: shared, as both are frozen.
         evidence = row.evidence
         file, line = _location(evidence)
         law = kb.laws.get(row.cited_law) if row.cited_law else None
         # Stripped as the other texts are; conditions name their subject, so rarely repeat
         # and are not kept in the table of shared texts.
-        condition = fill(rule.messages.condition, row).strip()
-        if len(items) > 1:
-            condition += f" ({len(items)} matching paths; the most severe is shown)"
+        condition = fill(rule.messages.condition, row, values).strip()
+        if len(evidence_paths) > 1:
+            condition += f" ({len(evidence_paths)} paths; the most severe is shown)"
         found.append(
             make_finding(
                 rule_id=rule.id,
                 severity=severity,
-                title=text(fill(rule.title, row)),
+                title=text(fill(rule.title, row, values)),
                 fingerprint=fingerprint_of(key),
                 subject=subject,
                 condition=condition,
-                cause=text(fill(rule.messages.cause, row)),
-                effect=text(fill(rule.messages.effect, row)),
+                cause=text(fill(rule.messages.cause, row, values)),
+                effect=text(fill(rule.messages.effect, row, values)),
                 law=law.id if law else None,
                 citation=law.citation if law else None,
                 evidence=evidence,
-                remediation=text(fill(rule.remediation, row)),
+                remediation=text(fill(rule.remediation, row, values)),
                 frameworks=frameworks,
                 # Rows with no confidence of their own rest on the inventory alone.
                 confidence=str(getattr(row, "confidence", "confirmed")),
                 location_file=file,
                 location_line=line,
+                data_assets=affected,
+                evidence_paths=evidence_paths,
             )
         )
     return found
@@ -451,7 +559,9 @@ def evaluate(
     for over, kind_rules in by_kind.items():
         for rule in kind_rules:
             if rule.id not in disabled:
-                findings += _rule_findings(rule, builder.rows(over), kb, policy, text)
+                findings += _rule_findings(
+                    rule, builder.rows(over), kb, policy, text, builder.assets
+                )
         if over is not Over.KB_FACT:
             builder.release(over)
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id, f.fingerprint))

@@ -79,10 +79,16 @@ def check_fields(over: Over) -> frozenset[str]:
     return frozenset(check_fields_of(ROW_TYPES[over]))
 
 
+# Placeholders a message may use whatever its subject kind: derived from the finding (all
+# the rows of one root cause), not from one row. ``data_assets_text`` lists the affected
+# data assets grouped by sensitivity ("a, b and c (special category)"); for a subject kind
+# whose rows carry no data-asset ids (gaps) it is the row's own list.
+FINDING_PLACEHOLDERS = frozenset({"data_assets_text", "data_assets_count"})
+
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-# The placeholders a message may use, by row type (what ``fill`` replaces).
+# The placeholders a message may use, by row type (what ``fill`` replaces from the row).
 _TEMPLATE_NAMES: dict[type, frozenset[str]] = {
-    row_type: check_fields(over) for over, row_type in ROW_TYPES.items()
+    row_type: check_fields(over) - FINDING_PLACEHOLDERS for over, row_type in ROW_TYPES.items()
 }
 
 
@@ -148,7 +154,13 @@ class RuleSpec(Located):
     frameworks: list[FrameworkRef] = Field(default_factory=list)
     match: Match
     subject: list[str] = Field(
-        min_length=1, description="Fields that identify one finding (and its fingerprint)."
+        min_length=1,
+        description=(
+            "The root cause this check judges: the fields whose values identify one finding "
+            "(and its fingerprint), e.g. system, component, law. Every matching row with the "
+            "same values is one finding; the data assets those rows carry are listed in it "
+            "(`data_assets`), so leave `data_asset` out unless each asset is a cause of its own."
+        ),
     )
     messages: Messages
 
@@ -166,27 +178,32 @@ class RuleSpec(Located):
             self.remediation,
         ]
         for text in texts:
-            named.extend(_PLACEHOLDER.findall(text))
+            named.extend(n for n in _PLACEHOLDER.findall(text) if n not in FINDING_PLACEHOLDERS)
         return sorted({name for name in named if name not in known})
 
 
 @functools.lru_cache(maxsize=1024)
 def _format_string(template: str, names: frozenset[str]) -> str | None:
-    """The template as a ``str.format`` pattern reading the row's attributes (``{0.name}``) for
-    the placeholders in ``names``, every other brace doubled (so left as it is), or None when
+    """The template as a ``str.format`` pattern reading the finding's values (``{1[name]}``)
+    for :data:`FINDING_PLACEHOLDERS` and the row's attributes (``{0.name}``) for the
+    placeholders in ``names``, every other brace doubled (so left as it is), or None when
     it has no placeholder."""
     parts = _PLACEHOLDER.split(template)  # literal text and names, alternating
     if len(parts) == 1:
         return None
+
+    def field(name: str) -> str:
+        if name in FINDING_PLACEHOLDERS:
+            return "{1[" + name + "]}"
+        return "{0." + name + "}" if name in names else "{{" + name + "}}"
+
     return "".join(
-        ("{0." + part + "}" if part in names else "{{" + part + "}}")
-        if i % 2
-        else part.replace("{", "{{").replace("}", "}}")
+        field(part) if i % 2 else part.replace("{", "{{").replace("}", "}}")
         for i, part in enumerate(parts)
     )
 
 
-def fill(template: str, row: Row) -> str:
+def fill(template: str, row: Row, finding: dict[str, str] | None = None) -> str:
     """Replace {field} placeholders with the row's values (nothing else is evaluated).
 
     A placeholder that is not a check field of the row is left as it is (loading
@@ -195,8 +212,22 @@ def fill(template: str, row: Row) -> str:
     so each text is one ``str.format`` (five texts per finding, hundreds of thousands
     of findings in a large estate: issue 9). The pattern reads only attributes named
     by the row type's check fields, so formatting evaluates nothing beyond that.
+    ``finding`` gives the values of :data:`FINDING_PLACEHOLDERS` (derived from every
+    row of the finding); without it they come from the row (see :func:`row_placeholders`).
     """
     pattern = _format_string(template, _TEMPLATE_NAMES[type(row)])
     if pattern is None:
         return template
-    return pattern.format(row)
+    return pattern.format(row, finding if finding is not None else row_placeholders(row))
+
+
+def row_placeholders(row: Row) -> dict[str, str]:
+    """The finding placeholders of a finding of this one row: its own data asset(s)."""
+    own = getattr(row, "data_asset", None)
+    if own is not None:
+        return {"data_assets_text": str(own), "data_assets_count": "1"}
+    text = str(getattr(row, "data_assets_text", ""))
+    return {
+        "data_assets_text": text,
+        "data_assets_count": str(len(text.split(", ")) if text else 0),
+    }

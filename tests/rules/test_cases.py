@@ -4,9 +4,11 @@ Each folder holds ``inventory.yaml`` (a single-file inventory) and ``expected.ya
 
     fires:    # findings of this rule that must be present
       - subject: {system: ..., component: ...}   # subset match on the finding's subject
+        data_assets: [...]                       # optional: among the data it affects
         severity: high                           # optional
     absent:   # subjects for which this rule must not fire (near misses)
       - subject: {...}
+        data_assets: [...]   # optional: the finding, if any, affects none of these
 
 Only the inventory file is audited (the folder also holds ``expected.yaml``,
 which is not an inventory fragment).
@@ -94,7 +96,7 @@ def _check_entry(name: str, entry: object) -> None:
     assert isinstance(entry, dict) and entry.get("subject"), (
         f"{name}: every entry needs a non-empty 'subject'"
     )
-    assert set(entry) <= {"subject", "severity"}, f"{name}: unknown keys in {entry}"
+    assert set(entry) <= {"subject", "severity", "data_assets"}, f"{name}: unknown keys in {entry}"
     fields = set(rules()[name].subject)
     unknown = set(entry["subject"]) - fields
     assert not unknown, (
@@ -104,6 +106,8 @@ def _check_entry(name: str, entry: object) -> None:
     for key, value in entry["subject"].items():
         if key in ids:
             assert str(value) in ids[key], f"{name}: {key} {value!r} is not in the inventory"
+    for asset in entry.get("data_assets") or []:
+        assert asset in ids["data_asset"], f"{name}: data asset {asset!r} is not in the inventory"
     if "severity" in entry:
         assert entry["severity"] in {s.value for s in Severity}, f"{name}: bad severity {entry}"
 
@@ -112,12 +116,21 @@ def _matches(finding: Finding, entry: dict[str, Any]) -> bool:
     subject = entry.get("subject") or {}
     if any(finding.subject.get(key) != str(value) for key, value in subject.items()):
         return False
+    affected = {a.id: a.severity.value for a in finding.data_assets}
+    named = entry.get("data_assets") or []
+    if not set(named) <= set(affected):
+        return False
     severity = entry.get("severity")
+    if severity is not None and named:  # the severity the rule gives each named asset
+        return all(affected[asset] == severity for asset in named)
     return severity is None or finding.severity.value == severity
 
 
 def _show(findings: list[Finding]) -> str:
-    lines = [f"  {f.severity.value:8} {f.subject}" for f in findings]
+    lines = [
+        f"  {f.severity.value:8} {f.subject} data: {[a.id for a in f.data_assets]}"
+        for f in findings
+    ]
     return "\n".join(lines) or "  (none)"
 
 
@@ -137,7 +150,10 @@ def test_case(name: str) -> None:
         )
     for entry in absent:
         hits = [f for f in own if _matches(f, {"subject": entry["subject"]})]
-        assert not hits, f"{name} must not fire for {entry['subject']}; it did:\n{_show(hits)}"
+        if entry.get("data_assets"):
+            unwanted = set(entry["data_assets"])
+            hits = [f for f in hits if unwanted & {a.id for a in f.data_assets}]
+        assert not hits, f"{name} must not fire for {entry}; it did:\n{_show(hits)}"
 
 
 def test_every_rule_has_a_case() -> None:
