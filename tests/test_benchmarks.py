@@ -87,7 +87,6 @@ def test_the_1k_estate_audits_with_a_mix_of_findings(result: AuditResult) -> Non
     expected = {
         "us-cloud-act-exposure",
         "cn-state-access-exposure",
-        "policy-residency-reach",
         "policy-residency-location",
         "gdpr-transfer-without-valid-tool",
         "evidence-gap-location",

@@ -232,10 +232,10 @@ def test_full_report_shows_every_finding_of_an_estate_the_default_report_abridge
 ) -> None:
     from auditor.report import report_summary
 
-    monkeypatch.setattr(report_summary, "MAX_DETAILED_FINDINGS", 20)
-    monkeypatch.setattr(report_summary, "MAX_LISTED_FINDINGS", 30)
+    monkeypatch.setattr(report_summary, "MAX_DETAILED_FINDINGS", 10)
+    monkeypatch.setattr(report_summary, "MAX_LISTED_FINDINGS", 15)
     inventory = tmp_path / "hospital"
-    shutil.copytree(EXAMPLES / "hospital", inventory)  # 29 findings: more than 20
+    shutil.copytree(EXAMPLES / "hospital", inventory)  # 18 findings: more than 10
     common = ["audit", str(inventory), "--today", "2026-11-28", "--quiet", "--fail-on", "never"]
     code, _, err = run(*common, "--html", str(tmp_path / "abridged.html"))
     assert code == 0, err
@@ -248,7 +248,7 @@ def test_full_report_shows_every_finding_of_an_estate_the_default_report_abridge
     code, _, err = run(*common, "--json", str(tmp_path / "result.json"))
     assert code == 0, err
     result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
-    assert len(result["findings"]) > 20
+    assert len(result["findings"]) > 10
     for finding in result["findings"]:
         assert f'id="finding-{finding["fingerprint"]}"' in full
 

@@ -51,6 +51,10 @@ class ExposureRow(NamedTuple):
     secrecy: bool
     component_kind: str
     criticality: str
+    # False when the policy (or the asset's own residency) does not allow this law to
+    # reach the asset; then ``policy_text`` says so, as a sentence ending in a space.
+    policy_allows: bool
+    policy_text: str
     evidence: list[Hop]
     cited_law: str | None
 

@@ -209,7 +209,8 @@ class RowBuilder:
 
     def _build(self, over: Over) -> Sequence[Row]:
         if over is Over.EXPOSURE:
-            return [self._exposure(e) for e in self.result.exposures]
+            policy = self._policy_reach()
+            return [self._exposure(e, policy) for e in self.result.exposures]
         if over is Over.TRANSFER:
             return [self._transfer(t) for t in self.result.transfers]
         if over is Over.GAP:
@@ -224,8 +225,24 @@ class RowBuilder:
             return self._seals()
         assert_never(over)
 
-    def _exposure(self, e: Exposure) -> ExposureRow:
+    def _policy_reach(self) -> dict[tuple[str, str, str, str, str], str]:
+        """What the policy says of each reach it does not allow, by (data asset, system,
+        component, law, party role): the first requirement's words."""
+        said: dict[tuple[str, str, str, str, str], str] = {}
+        for r in self.result.residency:
+            if r.kind == "reach":
+                said.setdefault(
+                    (r.data_asset, r.system, r.component, r.law, r.role),
+                    f"The policy does not allow this law to reach the data: {r.origin} allows "
+                    f"only {r.allowed}. ",
+                )
+        return said
+
+    def _exposure(
+        self, e: Exposure, policy: dict[tuple[str, str, str, str, str], str]
+    ) -> ExposureRow:
         law = self.kb.laws[e.law]
+        policy_text = policy.get((e.data_asset, e.system, e.component, e.law, e.party_role), "")
         return ExposureRow(
             data_asset=e.data_asset,
             system=e.system,
@@ -248,6 +265,8 @@ class RowBuilder:
             secrecy=law.secrecy,
             component_kind=self.kinds.get(f"{e.system}/{e.component}", ""),
             criticality=self.criticality.get(e.system, ""),
+            policy_allows=not policy_text,
+            policy_text=policy_text,
             evidence=e.path,  # shared with the exposure: both are frozen
             cited_law=e.law,
         )

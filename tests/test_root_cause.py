@@ -1,0 +1,384 @@
+"""Findings by root cause (issue 16): one finding per rule and subject, the data inside it.
+
+Also the compatibility promises: waivers and version 1 baselines written when findings
+were per data asset keep accepting exactly what they accepted, and a finding whose
+data grew beyond what a waiver or baseline recorded is reported, never hidden.
+The version 1 baselines under ``tests/data/v1`` were written by the engine before
+the change (``auditor audit examples/<name> --today 2026-11-28 --write-baseline``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.audit import AuditOptions, list_rules, run_audit
+from auditor.cli import cli
+from auditor.exposure.rows import ExposureRow
+from auditor.kb import load_knowledge_base
+from auditor.model.findings import AuditResult, Finding, Hop, Sensitivity
+from auditor.model.policy import SEVERITY_RANK
+from auditor.rules.engine import _rule_findings, _severity_of, compile_where, fingerprint
+from auditor.rules.schema import Over
+from tests.conftest import EXAMPLES, TODAY
+
+V1 = Path(__file__).parent / "data" / "v1"
+EXAMPLE_NAMES = ["hospital", "ministry", "bank", "startup-saas"]
+HOSPITAL = ["audit", str(EXAMPLES / "hospital"), "--today", TODAY.isoformat(), "--quiet"]
+
+
+def _audit(*paths: Path, **options: object) -> AuditResult:
+    return run_audit(list(paths), AuditOptions(today=TODAY, **options))  # type: ignore[arg-type]
+
+
+# -- one finding per root cause -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_no_two_findings_share_a_rule_and_root_cause(name: str) -> None:
+    findings = _audit(EXAMPLES / name, use_waivers=False).findings
+    keys = Counter((f.rule_id, tuple(sorted(f.subject.items()))) for f in findings)
+    assert [k for k, n in keys.items() if n > 1] == []
+    # and, for the law checks, no two share (rule, system, component, law)
+    laws = Counter(
+        (f.rule_id, f.subject.get("system"), f.subject.get("component"), f.law)
+        for f in findings
+        if f.law
+    )
+    assert [k for k, n in laws.items() if n > 1] == []
+    assert all("data_asset" not in f.subject for f in findings)
+
+
+def test_the_hospital_deployment_is_one_finding_per_law() -> None:
+    findings = _audit(EXAMPLES / "hospital", use_waivers=False).findings
+    critical = [f for f in findings if f.severity.value == "critical"]
+    assert sorted(f.rule_id for f in critical) == ["us-cloud-act-exposure", "us-fisa-702-exposure"]
+    for finding in critical:
+        assert finding.subject == {
+            "system": "discharge-assistant",
+            "component": "llm",
+            "law": finding.law,
+        }
+        assert [a.id for a in finding.data_assets] == [
+            "clinical-notes",
+            "discharge-drafts",
+            "radiology-reports",
+        ]
+        assert {a.sensitivity for a in finding.data_assets} == {Sensitivity.SPECIAL_CATEGORY}
+        assert (
+            "clinical-notes, discharge-drafts and radiology-reports (special category)"
+            in finding.condition
+        )
+        # every distinct path once, and together they carry every affected asset
+        keys = [tuple(h.model_dump_json() for h in p.path) for p in finding.evidence_paths]
+        assert len(keys) == len(set(keys))
+        assert {a for p in finding.evidence_paths for a in p.data_assets} == {
+            a.id for a in finding.data_assets
+        }
+        assert all(h.kind != "data" for p in finding.evidence_paths for h in p.path)
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_exposures_stay_per_data_asset(name: str) -> None:
+    result = _audit(EXAMPLES / name, use_waivers=False)
+    for finding in result.findings:
+        if finding.rule_id.endswith("-exposure"):
+            reached = {
+                e.data_asset
+                for e in result.exposures
+                if (e.system, e.component, e.law)
+                == (finding.subject["system"], finding.subject["component"], finding.law)
+            }
+            assert {a.id for a in finding.data_assets} <= reached
+
+
+def test_no_message_of_a_built_in_check_names_a_single_data_asset() -> None:
+    for rule in list_rules():
+        texts = [rule.title, rule.messages.condition, rule.messages.cause, rule.messages.effect]
+        assert not any("{data_asset}" in t for t in texts), rule.id
+        assert "data_asset" not in rule.subject, rule.id
+
+
+# -- fold decisions -------------------------------------------------------------------------
+
+
+def test_every_law_is_judged_by_exactly_one_exposure_check() -> None:
+    """foreign-law-exposure covers the laws no dedicated check names, and only those."""
+    kb = load_knowledge_base()
+    checks = [r for r in list_rules() if r.match.over is Over.EXPOSURE]
+    for law in kb.laws:
+        covering = []
+        for rule in checks:
+            conditions = [c for c in rule.match.where if c.field == "law"]
+            holds = compile_where(conditions)
+            if holds(_exposure_row(law=law)):
+                covering.append(rule.id)
+        assert len(covering) == 1, (law, covering)
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_the_policy_reach_check_does_not_restate_an_exposure_check(name: str) -> None:
+    findings = _audit(EXAMPLES / name, use_waivers=False).findings
+    judged = {
+        (f.subject["system"], f.subject["component"], f.law, a.id)
+        for f in findings
+        if f.rule_id.endswith("-exposure")
+        for a in f.data_assets
+    }
+    for f in findings:
+        if f.rule_id == "policy-residency-reach":
+            for a in f.data_assets:
+                key = (f.subject["system"], f.subject["component"], f.subject["law"], a.id)
+                assert key not in judged
+
+
+# -- count = distinct root causes (property) -------------------------------------------------
+
+
+def _exposure_row(**values: object) -> ExposureRow:
+    row = {
+        "data_asset": "a",
+        "system": "s",
+        "component": "c",
+        "party": "p",
+        "party_name": "P",
+        "party_role": "hosting",
+        "law": "us-cloud-act",
+        "law_name": "US CLOUD Act",
+        "jurisdiction": "US",
+        "trigger": "control",
+        "mitigation": "none",
+        "sensitivity": "personal",
+        "confidence": "confirmed",
+        "jurisdiction_name": "United States",
+        "access_text": "processing",
+        "mitigation_text": "",
+        "citation": "18 U.S.C. § 2713",
+        "law_status": "in_force",
+        "secrecy": True,
+        "component_kind": "model_api",
+        "criticality": "high",
+        "policy_allows": True,
+        "policy_text": "",
+        "evidence": [],
+        "cited_law": None,
+    }
+    row.update(values)
+    return ExposureRow(**row)  # type: ignore[arg-type]
+
+
+_ROWS = st.lists(
+    st.builds(
+        lambda asset, system, component, law, sensitivity, mitigation, hop: _exposure_row(
+            data_asset=asset,
+            system=system,
+            component=component,
+            law=law,
+            sensitivity=sensitivity,
+            mitigation=mitigation,
+            evidence=[Hop(node=asset, kind="data"), Hop(node=hop, kind="entity")],
+        ),
+        st.sampled_from(["a1", "a2", "a3", "a4"]),
+        st.sampled_from(["s1", "s2"]),
+        st.sampled_from(["c1", "c2"]),
+        st.sampled_from(["us-cloud-act", "us-fisa-702"]),
+        st.sampled_from(["public", "personal", "confidential", "special_category"]),
+        st.sampled_from(["none", "partial", "mitigated"]),
+        st.sampled_from(["operator X", "hosting Y"]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=_ROWS)
+def test_one_finding_per_distinct_root_cause_with_the_worst_severity(
+    rows: list[ExposureRow],
+) -> None:
+    rule = next(r for r in list_rules() if r.id == "us-cloud-act-exposure")
+    kb = load_knowledge_base()
+    findings = _rule_findings(rule, rows, kb, None, lambda t: t.strip(), {})
+    where, severity_of = compile_where(rule.match.where), _severity_of(rule, None)
+    matched = [r for r in rows if where(r)]
+    causes = {(r.system, r.component, r.law) for r in matched}
+    assert len(findings) == len(causes)
+    for finding in findings:
+        cause = (finding.subject["system"], finding.subject["component"], finding.subject["law"])
+        own = [r for r in matched if (r.system, r.component, r.law) == cause]
+        assert {a.id for a in finding.data_assets} == {r.data_asset for r in own}
+        worst = max(SEVERITY_RANK[severity_of(r)] for r in own)
+        assert SEVERITY_RANK[finding.severity] == worst
+        for asset in finding.data_assets:
+            assert SEVERITY_RANK[asset.severity] == max(
+                SEVERITY_RANK[severity_of(r)] for r in own if r.data_asset == asset.id
+            )
+        paths = {tuple(h.node for h in r.evidence if h.kind != "data") for r in own}
+        assert len(finding.evidence_paths) == len(paths)
+
+
+# -- baselines ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["hospital", "bank"])
+def test_a_version_1_baseline_of_the_old_engine_still_accepts_every_finding(name: str) -> None:
+    every = _audit(EXAMPLES / name, use_waivers=False).findings
+    result = _audit(
+        EXAMPLES / name, use_waivers=False, baseline_file=V1 / f"{name}-baseline-v1.json"
+    )
+    assert result.findings == []
+    assert result.summary.in_baseline == len(every)
+
+
+def _without_legacy(baseline: dict[str, object], drop: set[str]) -> dict[str, object]:
+    findings = baseline["findings"]
+    assert isinstance(findings, list)
+    return {**baseline, "findings": [e for e in findings if e["fingerprint"] not in drop]}
+
+
+def test_a_finding_with_an_asset_the_v1_baseline_lacks_is_reported_as_changed(
+    tmp_path: Path,
+) -> None:
+    old = json.loads((V1 / "hospital-baseline-v1.json").read_text(encoding="utf-8"))
+    # the old engine's finding for radiology reports under the CLOUD Act, as if it had not
+    # existed when the baseline was written
+    dropped = fingerprint(
+        "us-cloud-act-exposure",
+        {
+            "data_asset": "radiology-reports",
+            "system": "discharge-assistant",
+            "component": "llm",
+            "law": "us-cloud-act",
+        },
+    )
+    assert dropped in {e["fingerprint"] for e in old["findings"]}
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(_without_legacy(old, {dropped})), encoding="utf-8")
+    result = _audit(EXAMPLES / "hospital", use_waivers=False, baseline_file=path)
+    assert [f.rule_id for f in result.findings] == ["us-cloud-act-exposure"]
+    notice = next(n for n in result.notices if "did not record" in n)
+    assert notice.endswith("radiology-reports; it is reported as changed")
+
+
+def test_a_new_baseline_is_version_2_with_the_data_assets(tmp_path: Path) -> None:
+    target = tmp_path / "baseline.json"
+    run = CliRunner().invoke(
+        cli,
+        [*HOSPITAL, "--fail-on", "never", "--write-baseline", str(target)],
+    )
+    assert run.exit_code == 0, run.output
+    written = json.loads(target.read_text(encoding="utf-8"))
+    assert written["baseline_version"] == "2"
+    cloud = [e for e in written["findings"] if e["rule_id"] == "us-cloud-act-exposure"]
+    assert [e["data_assets"] for e in cloud] == [
+        ["clinical-notes", "discharge-drafts", "radiology-reports"]
+    ]
+    # the same inventory against it: nothing new
+    again = CliRunner().invoke(
+        cli,
+        [*HOSPITAL, "--baseline", str(target), "--json", "-"],
+    )
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["findings"] == []
+
+    # an asset the baseline did not record: the finding comes back, with a notice
+    for entry in cloud:
+        entry["data_assets"].remove("discharge-drafts")
+    target.write_text(json.dumps(written), encoding="utf-8")
+    grown = CliRunner().invoke(
+        cli,
+        [*HOSPITAL, "--baseline", str(target), "--json", "-"],
+    )
+    assert grown.exit_code == 1, grown.output
+    output = json.loads(grown.output)
+    assert [f["rule_id"] for f in output["findings"]] == ["us-cloud-act-exposure"]
+    assert any("did not record: discharge-drafts" in n for n in output["notices"])
+
+
+# -- waivers -----------------------------------------------------------------------------
+
+
+def _cloud_act(result: AuditResult) -> Finding:
+    return next(f for f in result.findings if f.rule_id == "us-cloud-act-exposure")
+
+
+def _waive(tmp_path: Path, *waivers: dict[str, object]) -> Path:
+    base = {"reason": "accepted until the EU tenant is live", "approved_by": "CISO"}
+    path = tmp_path / "waivers.yaml"
+    path.write_text(
+        yaml.safe_dump({"waivers": [{**base, "expires": "2027-06-30", **w} for w in waivers]}),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_waivers_by_old_fingerprint_waive_only_when_every_asset_is_named(tmp_path: Path) -> None:
+    old = json.loads((V1 / "hospital-baseline-v1.json").read_text(encoding="utf-8"))
+    fps = [e["fingerprint"] for e in old["findings"] if e["rule_id"] == "us-cloud-act-exposure"]
+    assert len(fps) == 3  # one per data asset, as the old engine reported them
+    every = _audit(
+        EXAMPLES / "hospital", waivers_file=_waive(tmp_path, *({"fingerprint": f} for f in fps))
+    )
+    assert _cloud_act(every).waived
+    assert not any("matches no finding" in n for n in every.notices)
+
+    two = _audit(
+        EXAMPLES / "hospital",
+        waivers_file=_waive(tmp_path, *({"fingerprint": f[:12]} for f in fps[:2])),
+    )
+    finding = _cloud_act(two)
+    assert not finding.waived and finding.waiver is None
+    subject = {"system": "discharge-assistant", "component": "llm", "law": "us-cloud-act"}
+    left_out = next(
+        a.id
+        for a in finding.data_assets
+        if fingerprint("us-cloud-act-exposure", {**subject, "data_asset": a.id}) == fps[2]
+    )
+    notice = next(n for n in two.notices if "affects data no waiver accepts" in n)
+    assert f"no waiver accepts: {left_out} " in notice
+
+
+def test_a_waiver_names_the_data_assets_it_accepts(tmp_path: Path) -> None:
+    subject = {"system": "discharge-assistant", "component": "llm", "law": "us-cloud-act"}
+    rule = {"rule": "us-cloud-act-exposure", "subject": subject}
+    all_assets = _audit(EXAMPLES / "hospital", waivers_file=_waive(tmp_path, rule))
+    assert _cloud_act(all_assets).waived  # default: every asset
+
+    some = _audit(
+        EXAMPLES / "hospital",
+        waivers_file=_waive(
+            tmp_path, {**rule, "data_assets": ["clinical-notes", "discharge-drafts"]}
+        ),
+    )
+    assert not _cloud_act(some).waived
+    notice = next(n for n in some.notices if "no waiver accepts" in n)
+    assert "affects data no waiver accepts: radiology-reports " in notice
+
+    listed = _audit(
+        EXAMPLES / "hospital",
+        waivers_file=_waive(
+            tmp_path,
+            {**rule, "data_assets": ["clinical-notes", "discharge-drafts", "radiology-reports"]},
+        ),
+    )
+    assert _cloud_act(listed).waived
+
+
+def test_old_waivers_by_subject_with_a_data_asset_combine(tmp_path: Path) -> None:
+    subject = {"system": "discharge-assistant", "component": "llm", "law": "us-cloud-act"}
+    per_asset = [
+        {"rule": "us-cloud-act-exposure", "subject": {**subject, "data_asset": a}}
+        for a in ("clinical-notes", "discharge-drafts", "radiology-reports")
+    ]
+    assert _cloud_act(
+        _audit(EXAMPLES / "hospital", waivers_file=_waive(tmp_path, *per_asset))
+    ).waived
+    partial = _audit(EXAMPLES / "hospital", waivers_file=_waive(tmp_path, *per_asset[1:]))
+    assert not _cloud_act(partial).waived
+    assert any("no waiver accepts: clinical-notes " in n for n in partial.notices)
