@@ -382,3 +382,15 @@ def test_old_waivers_by_subject_with_a_data_asset_combine(tmp_path: Path) -> Non
     partial = _audit(EXAMPLES / "hospital", waivers_file=_waive(tmp_path, *per_asset[1:]))
     assert not _cloud_act(partial).waived
     assert any("no waiver accepts: clinical-notes " in n for n in partial.notices)
+
+
+def test_explain_finds_a_finding_by_its_fingerprint_from_before_the_grouping() -> None:
+    old = json.loads((V1 / "hospital-baseline-v1.json").read_text(encoding="utf-8"))
+    fps = [e["fingerprint"] for e in old["findings"] if e["rule_id"] == "us-cloud-act-exposure"]
+    run = CliRunner().invoke(
+        cli, ["explain", fps[0][:12], str(EXAMPLES / "hospital"), "--today", TODAY.isoformat()]
+    )
+    assert run.exit_code == 0, run.output
+    assert "US CLOUD Act can compel disclosure of data at discharge-assistant/llm" in run.output
+    assert "Data affected:" in run.output and "radiology-reports" in run.output
+    assert f"({fps[0][:12]} is the earlier fingerprint of this finding for " in run.output

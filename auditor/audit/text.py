@@ -15,6 +15,7 @@ from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
 from auditor.model.findings import AuditResult, Finding
 from auditor.model.inventory import Inventory
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
+from auditor.rules.engine import legacy_fingerprints
 from auditor.rules.schema import RuleSpec
 
 
@@ -252,10 +253,23 @@ def _finding_text(finding: Finding) -> list[str]:
     ]
     if finding.law:
         lines.append(f"Law: {finding.law} ({finding.citation})")
-    lines += ["", "Evidence:"]
-    for step in finding.evidence:
-        where = f"  [{step.file}:{step.line}]" if step.file else ""
-        lines.append(f"  {step.kind:<12} {step.node}{where}")
+    if finding.data_assets:
+        lines += ["", "Data affected:"]
+        lines += [
+            f"  {a.id} ({a.name}; {a.sensitivity.value}; {a.severity.value})"
+            for a in finding.data_assets
+        ]
+    paths = finding.evidence_paths if len(finding.evidence_paths) > 1 else []
+    if not paths:
+        lines += ["", "Evidence:"]
+        for step in finding.evidence:
+            where = f"  [{step.file}:{step.line}]" if step.file else ""
+            lines.append(f"  {step.kind:<12} {step.node}{where}")
+    for number, path in enumerate(paths, start=1):
+        lines += ["", f"Evidence, path {number} of {len(paths)} ({', '.join(path.data_assets)}):"]
+        for step in path.path:
+            where = f"  [{step.file}:{step.line}]" if step.file else ""
+            lines.append(f"  {step.kind:<12} {step.node}{where}")
     lines += ["", "Remediation: " + finding.remediation, f"Facts' confidence: {finding.confidence}"]
     return lines
 
@@ -299,7 +313,21 @@ def explain_text(
         for f in result.findings
         if f.fingerprint == ident or (len(ident) >= 8 and f.fingerprint.startswith(ident))
     ]
+    note: list[str] = []
+    if not matches and len(ident) >= 8:
+        # A fingerprint from before findings were grouped by root cause (one per data asset).
+        for f in result.findings:
+            rule = rules.get(f.rule_id)
+            old = legacy_fingerprints(rule, f) if rule else {}
+            assets = sorted({a for fp, a in old.items() if fp.startswith(ident)})
+            if assets:
+                matches.append(f)
+                note = [
+                    "",
+                    f"({ident} is the earlier fingerprint of this finding for {', '.join(assets)}, "
+                    "from when findings were per data asset.)",
+                ]
     if len(matches) != 1:
         found = "no finding" if not matches else f"{len(matches)} findings"
         raise UsageError(f"{found} with fingerprint {ident!r} in these sources")
-    return "\n".join(_finding_text(matches[0]))
+    return "\n".join(_finding_text(matches[0]) + note)
