@@ -259,17 +259,17 @@ def _finding_text(finding: Finding) -> list[str]:
             f"  {a.id} ({a.name}; {a.sensitivity.value}; {a.severity.value})"
             for a in finding.data_assets
         ]
+    lines += ["", "Evidence:"]
     paths = finding.evidence_paths if len(finding.evidence_paths) > 1 else []
     if not paths:
-        lines += ["", "Evidence:"]
         for step in finding.evidence:
             where = f"  [{step.file}:{step.line}]" if step.file else ""
             lines.append(f"  {step.kind:<12} {step.node}{where}")
     for number, path in enumerate(paths, start=1):
-        lines += ["", f"Evidence, path {number} of {len(paths)} ({', '.join(path.data_assets)}):"]
+        lines.append(f"  path {number} of {len(paths)}, carrying {', '.join(path.data_assets)}:")
         for step in path.path:
             where = f"  [{step.file}:{step.line}]" if step.file else ""
-            lines.append(f"  {step.kind:<12} {step.node}{where}")
+            lines.append(f"    {step.kind:<12} {step.node}{where}")
     lines += ["", "Remediation: " + finding.remediation, f"Facts' confidence: {finding.confidence}"]
     return lines
 
