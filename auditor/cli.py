@@ -111,17 +111,19 @@ def validate(obj: Context, paths: tuple[Path, ...]) -> None:
 @click.option("-o", "--output", type=PathArg, default=None, help="Write to FILE instead of stdout.")
 @click.option(
     "--kind",
-    type=click.Choice(["inventory", "options", "policy", "waivers", "config"]),
+    type=click.Choice(["inventory", "options", "policy", "waivers", "config", "result"]),
     default="inventory",
     show_default=True,
     help="Which file format.",
 )
 def schema(output: Path | None, kind: str) -> None:
-    """JSON Schema of an inventory (or options, policy, waiver, config) file, for editors."""
+    """JSON Schema of an inventory (or options, policy, waiver, config) file, or of the JSON result."""
     from auditor.audit import inventory_json_schema
+    from auditor.model.document import result_json_schema
     from auditor.report.output import write_text
 
-    text = json.dumps(inventory_json_schema(kind), indent=2, sort_keys=True) + "\n"
+    document = result_json_schema() if kind == "result" else inventory_json_schema(kind)
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     if output is None:
         click.echo(text, nl=False)
     else:

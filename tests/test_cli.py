@@ -67,7 +67,7 @@ def test_audit_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture
     )
     assert code == 1  # critical findings at the default --fail-on high
     result = json.loads(out.read_text())
-    assert result["schema_version"] == "1.0"
+    assert result["schema_version"] == "2.0"
     assert {
         "tool",
         "inputs",

@@ -26,6 +26,7 @@ from pydantic import Field, ValidationError
 from auditor.errors import EnvironmentFault, InputError, UsageError
 from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
 from auditor.model.common import StrictModel
+from auditor.model.document import result_from_document
 from auditor.model.findings import AuditResult, Finding
 
 BASELINE_VERSION = "2"
@@ -150,12 +151,14 @@ def load_baseline(path: Path) -> Baseline | AuditResult:
                     f"reads versions 1 and {BASELINE_VERSION}: write it again with --write-baseline"
                 )
             return baseline
-        return AuditResult.model_validate(data)
+        return result_from_document(data)
     except ValidationError as exc:
         raise InputError(
             f"{path} is neither a baseline (--write-baseline) nor a JSON audit result: "
             f"{exc.errors()[0]['msg']}"
         ) from None
+    except ValueError as exc:  # a 2.0 result whose references do not hold
+        raise InputError(f"{path} is not a consistent JSON audit result: {exc}") from None
 
 
 def read_baseline(path: Path) -> Known:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from auditor.errors import InputError
 from auditor.graph import build_graph
 from auditor.kb import load_knowledge_base
 from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
-from auditor.model.findings import AuditResult, Finding
+from auditor.model.document import result_from_document
+from auditor.model.findings import Finding
 from auditor.model.inventory import Inventory
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
 from auditor.rules.engine import legacy_fingerprints
@@ -301,8 +303,8 @@ def explain_text(
     if len(sources) == 1 and sources[0].suffix == ".json":
         raw = read_regular_file(sources[0], JSON_READ_LIMIT, "JSON result")
         try:
-            result = AuditResult.model_validate_json(raw)
-        except ValueError as exc:
+            result = result_from_document(json.loads(raw))
+        except (ValueError, RecursionError) as exc:
             raise InputError(
                 f"{sources[0]} is not a residency-auditor JSON result: {exc}"
             ) from None

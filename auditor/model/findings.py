@@ -10,7 +10,7 @@ from auditor.model.common import StrictModel, trusted
 from auditor.model.kb import Access
 from auditor.model.policy import Severity
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 
 class Sensitivity(enum.StrEnum):
