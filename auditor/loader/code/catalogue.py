@@ -27,6 +27,7 @@ from auditor.loader.iac.catalogue import (
     Catalogue,
     EndpointRule,
     Sourced,
+    check_regex,
     load_catalogue,
 )
 from auditor.loader.validate import suggest, validate_document
@@ -34,15 +35,6 @@ from auditor.loader.yamlsrc import YamlProblem, read_yaml
 from auditor.model.common import Identifier, Located, Provenance, StrictModel
 from auditor.model.inventory import ComponentKind
 from auditor.resources import builtin_rules_dir
-
-
-def _check_regex(value: str | None) -> str | None:
-    if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
-    return value
 
 
 class ServiceArg(StrictModel):
@@ -144,7 +136,7 @@ class BareModel(Sourced):
     pattern: str
     prefix: str = Field(description="The model_prefixes entry it stands for, e.g. 'openai/'.")
 
-    _check = field_validator("pattern")(_check_regex)
+    _check = field_validator("pattern")(check_regex)
 
 
 class LocalHost(Sourced):
@@ -152,7 +144,7 @@ class LocalHost(Sourced):
 
     host: str = Field(description="Regex matched against the whole host name.")
 
-    _check = field_validator("host")(_check_regex)
+    _check = field_validator("host")(check_regex)
 
 
 class EnvName(Sourced):
@@ -161,7 +153,7 @@ class EnvName(Sourced):
     name: str = Field(description="Regex matched against the whole name (case-insensitive).")
     carries: str = Field(pattern=r"^(host|region|model)$")
 
-    _check = field_validator("name")(_check_regex)
+    _check = field_validator("name")(check_regex)
 
 
 class CodeCatalogue(Located):

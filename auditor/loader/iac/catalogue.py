@@ -40,7 +40,8 @@ from auditor.model.kb import RegionCatalogue
 from auditor.resources import builtin_rules_dir
 
 
-def _check_regex(value: str | None) -> str | None:
+def check_regex(value: str | None) -> str | None:
+    """``value`` if it is a valid regular expression (a pydantic validator's check)."""
     if value is not None:
         try:
             re.compile(value)
@@ -65,7 +66,7 @@ class AttributeMatch(StrictModel):
     in_: list[str] | None = Field(default=None, alias="in", description="Accepted values.")
     pattern: str | None = Field(default=None, description="Regular expression searched.")
 
-    _check = field_validator("pattern")(_check_regex)
+    _check = field_validator("pattern")(check_regex)
 
     @model_validator(mode="after")
     def _one_test(self) -> AttributeMatch:
@@ -243,7 +244,7 @@ class ProviderCatalogue(Located):
     resources: list[ResourceRule] = Field(default_factory=list)
     provenance: Provenance
 
-    _zone = field_validator("zone_suffix")(_check_regex)
+    _zone = field_validator("zone_suffix")(check_regex)
 
 
 class ImageRule(Sourced):
@@ -263,7 +264,7 @@ class ImageRule(Sourced):
         default=None, description="Regex with a group 'model' reading the model from the image."
     )
 
-    _check = field_validator("pattern", "model_from_image")(_check_regex)
+    _check = field_validator("pattern", "model_from_image")(check_regex)
 
 
 class EndpointRule(Sourced):
@@ -277,7 +278,7 @@ class EndpointRule(Sourced):
     )
     location: LocationRef | None = Field(default=None, description="A fixed place, if any.")
 
-    _check = field_validator("host")(_check_regex)
+    _check = field_validator("host")(check_regex)
 
 
 class EnvKeyRule(Sourced):
@@ -289,7 +290,7 @@ class EnvKeyRule(Sourced):
         default=None, description="The SDK's default host when no base URL is set."
     )
 
-    _check = field_validator("name")(_check_regex)
+    _check = field_validator("name")(check_regex)
 
 
 class ClusterLabel(Sourced):
@@ -319,7 +320,7 @@ class ModelPattern(Sourced):
     pattern: str
     vendor: Identifier
 
-    _check = field_validator("pattern")(_check_regex)
+    _check = field_validator("pattern")(check_regex)
 
 
 class ModelsCatalogue(Located):
