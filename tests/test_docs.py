@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
+from auditor.audit import list_rules
 from auditor.cli import cli
 from auditor.errors import ExitCode
+from auditor.kb import load_knowledge_base
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -55,3 +59,11 @@ def test_every_audit_option_and_global_flag_is_documented() -> None:
         )
     ]
     assert not missing, f"README does not mention: {missing}"
+
+
+def test_the_catalogue_counts_in_the_readme_are_current() -> None:
+    checks = re.search(r"# the (\d+) built-in checks", README)
+    vendors = re.search(r"# the vendor catalogue \((\d+) vendors\)", README)
+    assert checks and vendors, "README no longer states the counts this test checks"
+    assert int(checks.group(1)) == len(list_rules(()))
+    assert int(vendors.group(1)) == len(load_knowledge_base().vendors)
