@@ -21,8 +21,9 @@ HINT = (
     "look the fact up in a primary source and cite it, or mark it confidence: unconfirmed "
     "with a note saying what the sources do and do not show"
 )
-# The folders of knowledge (not checks: their texts argue, they do not state sourced facts).
-KNOWLEDGE = ("laws", "jurisdictions", "entities", "vendors", "regions", "taxonomy")
+# The folders of knowledge, the scan catalogues included (not checks: their texts argue,
+# they do not state sourced facts).
+KNOWLEDGE = ("laws", "jurisdictions", "entities", "vendors", "regions", "taxonomy", "iac", "code")
 
 
 def unsourced_wording(extra_dirs: Sequence[Path] = ()) -> list[Diagnostic]:
