@@ -28,9 +28,11 @@ from auditor.loader.iac.catalogue import (
     EndpointRule,
     Sourced,
     check_regex,
+    check_vendor,
+    display_path,
     load_catalogue,
 )
-from auditor.loader.validate import suggest, validate_document
+from auditor.loader.validate import validate_document
 from auditor.loader.yamlsrc import YamlProblem, read_yaml
 from auditor.model.common import Identifier, Located, Provenance, StrictModel
 from auditor.model.inventory import ComponentKind
@@ -233,13 +235,6 @@ class CodeRules:
         return None
 
 
-def _display(path: Path, rules: Path) -> str:
-    try:
-        return f"rules/{path.relative_to(rules).as_posix()}"
-    except ValueError:
-        return str(path)
-
-
 def _problem(obj: Located, field: str, message: str, hint: str | None = None) -> Diagnostic:
     span = obj.span_of(field)
     if span is None:
@@ -251,23 +246,7 @@ def _check(cat: CodeCatalogue, iac: Catalogue, problems: list[Diagnostic]) -> No
     vendors = iac.vendor_options
 
     def vendor_ok(vendor: str | None, options: list[str | None], where: str) -> None:
-        if vendor is None:
-            return
-        if vendor not in vendors:
-            problems.append(
-                _problem(cat, where, f"unknown vendor {vendor!r}", suggest(vendor, vendors))
-            )
-            return
-        for option in options:
-            if option is not None and option not in vendors[vendor]:
-                problems.append(
-                    _problem(
-                        cat,
-                        where,
-                        f"vendor {vendor!r} has no deployment option {option!r}",
-                        suggest(option, vendors[vendor]),
-                    )
-                )
+        check_vendor(cat, vendor, options, vendors, problems, where)
 
     def prefixes_ok(stem: str | None, where: str) -> None:
         if stem is not None and stem not in iac.providers:
@@ -317,9 +296,9 @@ def load_code_catalogue(rules_dir: Path | None = None) -> CodeRules:
         else []
     )
     for path in paths:
-        files.append(_display(path, rules))
+        files.append(display_path(path, rules))
         try:
-            doc = read_yaml(path, _display(path, rules))
+            doc = read_yaml(path, display_path(path, rules))
         except YamlProblem as exc:
             problems.append(exc.diagnostic)
             continue

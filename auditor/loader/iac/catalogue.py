@@ -379,7 +379,8 @@ class Catalogue:
         return None
 
 
-def _display(path: Path, rules: Path) -> str:
+def display_path(path: Path, rules: Path) -> str:
+    """``rules/...`` for a file of the rules folder, the path itself otherwise."""
     try:
         return f"rules/{path.relative_to(rules).as_posix()}"
     except ValueError:
@@ -397,7 +398,7 @@ def _light_vendors(rules: Path, problems: list[Diagnostic]) -> dict[str, tuple[s
     vendors: dict[str, tuple[str, ...]] = {}
     for path in _yaml_files(rules / "vendors"):
         try:
-            doc = read_yaml(path, _display(path, rules))
+            doc = read_yaml(path, display_path(path, rules))
         except YamlProblem as exc:
             problems.append(exc.diagnostic)
             continue
@@ -415,7 +416,7 @@ def _regions(rules: Path, problems: list[Diagnostic]) -> RegionTable:
     codes: dict[str, dict[str, str | None]] = {}
     for path in _yaml_files(rules / "regions"):
         try:
-            doc = read_yaml(path, _display(path, rules))
+            doc = read_yaml(path, display_path(path, rules))
         except YamlProblem as exc:
             problems.append(exc.diagnostic)
             continue
@@ -433,7 +434,7 @@ def _problem(obj: Located, field: str, message: str, hint: str | None = None) ->
     return Diagnostic(span.path, span.line, span.column, message, hint)
 
 
-def _check_vendor(
+def check_vendor(
     owner: Located,
     vendor: str | None,
     options: Iterable[str | None],
@@ -441,6 +442,7 @@ def _check_vendor(
     problems: list[Diagnostic],
     where: str,
 ) -> None:
+    """A problem in ``problems`` for an unknown vendor, or a deployment option it lacks."""
     if vendor is None:
         return
     if vendor not in vendors:
@@ -471,7 +473,7 @@ def _check_provider_file(
             _problem(cat, "region_provider", f"no rules/regions/{cat.region_provider}.yaml")
         )
     for override in cat.vendor_overrides:
-        _check_vendor(cat, override.vendor, (), vendors, problems, "vendor_overrides")
+        check_vendor(cat, override.vendor, (), vendors, problems, "vendor_overrides")
     prefix_options = [p.deployment for p in cat.model_id_prefixes] + [cat.model_id_default]
     for multi in cat.multi_regions:
         if multi.location is not None and ":" in multi.location:
@@ -485,7 +487,7 @@ def _check_provider_file(
             options.extend(rule.deployment.by_location.values())
             if rule.deployment.model_id_attributes:
                 options.extend(prefix_options)
-        _check_vendor(cat, rule.vendor, options, vendors, problems, "resources")
+        check_vendor(cat, rule.vendor, options, vendors, problems, "resources")
         if rule.kind is not None and rule.vendor is None:
             problems.append(_problem(cat, "resources", f"{rule.type}: a component needs a vendor"))
 
@@ -494,7 +496,7 @@ def _read(
     path: Path, model: type[StrictModel], rules: Path, problems: list[Diagnostic]
 ) -> StrictModel | None:
     try:
-        doc = read_yaml(path, _display(path, rules))
+        doc = read_yaml(path, display_path(path, rules))
     except YamlProblem as exc:
         problems.append(exc.diagnostic)
         return None
@@ -516,7 +518,7 @@ def load_catalogue(rules_dir: Path | None = None) -> Catalogue:
     models: ModelsCatalogue | None = None
     files: list[str] = []
     for path in _yaml_files(folder):
-        files.append(_display(path, rules))
+        files.append(display_path(path, rules))
         if path.stem == "kubernetes":
             k8s = _read(path, KubernetesCatalogue, rules, problems)
             kubernetes = k8s if isinstance(k8s, KubernetesCatalogue) else None
@@ -538,9 +540,9 @@ def load_catalogue(rules_dir: Path | None = None) -> Catalogue:
                 providers[cat.provider] = cat
     if kubernetes is not None:
         for image in kubernetes.images:
-            _check_vendor(kubernetes, image.vendor, [image.deployment], vendors, problems, "images")
+            check_vendor(kubernetes, image.vendor, [image.deployment], vendors, problems, "images")
         for endpoint in kubernetes.endpoints:
-            _check_vendor(
+            check_vendor(
                 kubernetes, endpoint.vendor, [endpoint.deployment], vendors, problems, "endpoints"
             )
             if endpoint.region_provider and endpoint.region_provider not in regions.codes:
@@ -548,7 +550,7 @@ def load_catalogue(rules_dir: Path | None = None) -> Catalogue:
                     _problem(kubernetes, "endpoints", f"no regions for {endpoint.region_provider}")
                 )
         for key in kubernetes.env_keys:
-            _check_vendor(kubernetes, key.vendor, (), vendors, problems, "env_keys")
+            check_vendor(kubernetes, key.vendor, (), vendors, problems, "env_keys")
         for label in kubernetes.cluster_labels:
             if label.region_provider not in regions.codes:
                 problems.append(
@@ -558,7 +560,7 @@ def load_catalogue(rules_dir: Path | None = None) -> Catalogue:
                 )
     if models is not None:
         for entry in models.models:
-            _check_vendor(models, entry.vendor, (), vendors, problems, "models")
+            check_vendor(models, entry.vendor, (), vendors, problems, "models")
     rules_by_type: dict[tuple[str, str], list[tuple[ProviderCatalogue, ResourceRule]]] = {}
     provider_rules: dict[str, tuple[ProviderCatalogue, ProviderRule]] = {}
     for cat in providers.values():
