@@ -546,16 +546,15 @@ def _write_reports(run: _Run, request: WriteRequest) -> None:
 
     for fmt, target in run.outputs.items():
         spec = WRITERS[fmt]
-        write = spec.load()
         if spec.typesets:
             # Typesetting is left to the collector (WeasyPrint's box trees have parent
             # links), and a signal ends the process there at once.
             with _signals_end_the_process():
-                write(target, request)
+                spec.write(target, request)
         else:
             # The text writers build large acyclic structures: no collection helps them.
             with paused_gc():
-                write(target, request)
+                spec.write(target, request)
 
 
 def _what_if(run: _Run, quiet: bool) -> ExitCode:

@@ -6,13 +6,12 @@ one target through :mod:`auditor.report.output` (staged, all or nothing). The re
 ``audit``/``scan`` flags and the config file's ``outputs:`` are made from the same enum.
 Adding a format is one enum member, one module with a writer, and one line here.
 
-Writer modules are imported when their format is asked for, not with the registry: the
-HTML and PDF writers bring Jinja2 and WeasyPrint, which a CI run writing SARIF never needs.
+Each writer imports its renderer when its format is asked for, not with the registry: the
+HTML and PDF renderers bring Jinja2 and WeasyPrint, which a CI run writing SARIF never needs.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,20 +45,14 @@ class Writer(Protocol):
 
 @dataclass(frozen=True)
 class WriterSpec:
-    """A format's writer, found by name on first use, and what the CLI must know of it."""
+    """A format's writer, and what the CLI must know of it."""
 
-    module: str  # e.g. "auditor.report.sarif"
-    function: str  # a :class:`Writer` in that module
+    write: Writer
     # Typesetting (PDF) runs long in C code: the CLI lets a signal end the process there,
     # and leaves the cyclic collector on (its box trees have cycles).
     typesets: bool = False
     # Files written beside the target (the CSV's register), for the overwrite checks.
     side_files: Callable[[Path], tuple[Path, ...]] = lambda target: ()
-
-    def load(self) -> Writer:
-        """The writer itself (imports its module)."""
-        writer: Writer = getattr(importlib.import_module(self.module), self.function)
-        return writer
 
 
 def register_csv_path(target: Path) -> Path:
@@ -69,17 +62,6 @@ def register_csv_path(target: Path) -> Path:
 
 def _csv_side_files(target: Path) -> tuple[Path, ...]:
     return () if str(target) == "-" else (register_csv_path(target),)
-
-
-WRITERS: Mapping[OutputFormat, WriterSpec] = {
-    OutputFormat.JSON: WriterSpec("auditor.report.writers", "write_json"),
-    OutputFormat.SARIF: WriterSpec("auditor.report.writers", "write_sarif"),
-    OutputFormat.JUNIT: WriterSpec("auditor.report.writers", "write_junit"),
-    OutputFormat.MARKDOWN: WriterSpec("auditor.report.writers", "write_markdown"),
-    OutputFormat.CSV: WriterSpec("auditor.report.writers", "write_csv", side_files=_csv_side_files),
-    OutputFormat.HTML: WriterSpec("auditor.report.writers", "write_html"),
-    OutputFormat.PDF: WriterSpec("auditor.report.writers", "write_pdf", typesets=True),
-}
 
 
 # The writers of the built-in formats. Each is a few lines over its module's renderer, so
@@ -153,3 +135,14 @@ def write_pdf(target: Path, request: WriteRequest) -> None:
             limits=request.limits,
         ),
     )
+
+
+WRITERS: Mapping[OutputFormat, WriterSpec] = {
+    OutputFormat.JSON: WriterSpec(write_json),
+    OutputFormat.SARIF: WriterSpec(write_sarif),
+    OutputFormat.JUNIT: WriterSpec(write_junit),
+    OutputFormat.MARKDOWN: WriterSpec(write_markdown),
+    OutputFormat.CSV: WriterSpec(write_csv, side_files=_csv_side_files),
+    OutputFormat.HTML: WriterSpec(write_html),
+    OutputFormat.PDF: WriterSpec(write_pdf, typesets=True),
+}

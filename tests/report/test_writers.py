@@ -28,7 +28,7 @@ from tests.conftest import EXAMPLES
 def test_every_format_has_a_writer_a_flag_and_a_config_key(
     fmt: OutputFormat, tmp_path: Path
 ) -> None:
-    assert callable(WRITERS[fmt].load())
+    assert callable(WRITERS[fmt].write)
     for command in (audit, scan):
         flags = {opt for param in command.params for opt in param.opts}
         assert f"--{fmt.value}" in flags, (command.name, fmt)
@@ -70,7 +70,7 @@ def test_each_writer_writes_what_its_renderer_renders(
     }
     for fmt, data in expected.items():
         target = tmp_path / f"report.{fmt.value}"
-        WRITERS[fmt].load()(target, request)
+        WRITERS[fmt].write(target, request)
         assert target.read_bytes() == data, fmt
     register = register_csv_path(tmp_path / "report.csv")
     assert WRITERS[OutputFormat.CSV].side_files(tmp_path / "report.csv") == (register,)
