@@ -28,6 +28,7 @@ from auditor.model.kb import (
     RegionCatalogue,
     TransferFramework,
     Vendor,
+    VendorKind,
 )
 from auditor.resources import builtin_rules_dir
 
@@ -217,8 +218,10 @@ def _check_vendors(
     providers: set[str],
     problems: list[Diagnostic],
 ) -> None:
+    kinds = {vendor.id: vendor.kind for vendor in vendors}
     for vendor in vendors:
-        for field in ("operator", "hosting", "model_provider", "support"):
+        _check_vendor_kind(vendor, kinds, problems)
+        for field in ("operator", "publisher", "hosting", "model_provider", "support"):
             ident = getattr(vendor, field)
             if ident is not None and ident not in entity_ids:
                 problems.append(
@@ -259,9 +262,90 @@ def _check_vendors(
                     suggest(vendor.default_deployment, options),
                 )
             )
-        if vendor.operator is None and vendor.kind.value != "open_weights":
+
+
+# What a model family may not name: the parties that would reach the organisation's data.
+_ACCESS_PARTY_FIELDS = ("operator", "hosting", "model_provider", "subprocessors", "support")
+
+
+def _check_vendor_kind(
+    vendor: Vendor, kinds: dict[str, VendorKind], problems: list[Diagnostic]
+) -> None:
+    """A service names its operator; a model family names its publisher and no access party."""
+    if vendor.kind.is_service:
+        if vendor.operator is None:
             problems.append(
-                _problem(vendor, None, f"vendor {vendor.id!r} names no operator entity")
+                _problem(
+                    vendor,
+                    None,
+                    f"vendor {vendor.id!r} is a service ({vendor.kind.value}) but names no "
+                    "operator entity",
+                    "add operator: <entity id>, or use kind: model_family with publisher: if it "
+                    "is weights or containers the organisation runs itself",
+                )
+            )
+        for field in ("publisher", "hosted_api"):
+            if getattr(vendor, field) is not None:
+                problems.append(
+                    _problem(
+                        vendor,
+                        field,
+                        f"{field} is for model families, but vendor {vendor.id!r} is a service "
+                        f"({vendor.kind.value})",
+                        "a service names its operator; remove " + field,
+                    )
+                )
+        return
+    for field in _ACCESS_PARTY_FIELDS:
+        if getattr(vendor, field):
+            problems.append(
+                _problem(
+                    vendor,
+                    field,
+                    f"vendor {vendor.id!r} is a model family: it cannot name {field} "
+                    "(a publisher of weights is not an operator of the organisation's data)",
+                    f"name the publishing entity under publisher: and remove {field}; whoever "
+                    "runs the hardware is declared on the component (operator:, hosting:), and "
+                    "a hosted API of the publisher is a separate service entry (hosted_api:)",
+                )
+            )
+    if vendor.publisher is None:
+        problems.append(
+            _problem(
+                vendor,
+                None,
+                f"model family {vendor.id!r} names no publisher entity",
+                "add publisher: <entity id> (the licensor of the weights)",
+            )
+        )
+    if not vendor.open_weights:
+        problems.append(
+            _problem(
+                vendor,
+                "open_weights",
+                f"model family {vendor.id!r} must have open_weights: true",
+                "a model family is weights or containers the organisation runs itself",
+            )
+        )
+    if vendor.hosted_api is not None:
+        target = kinds.get(vendor.hosted_api)
+        if target is None:
+            problems.append(
+                _problem(
+                    vendor,
+                    "hosted_api",
+                    f"hosted_api {vendor.hosted_api!r} is not a catalogue vendor",
+                    suggest(vendor.hosted_api, kinds),
+                )
+            )
+        elif not target.is_service:
+            problems.append(
+                _problem(
+                    vendor,
+                    "hosted_api",
+                    f"hosted_api {vendor.hosted_api!r} is a model family, not a service",
+                    "name the catalogue service that runs the publisher's hosted API",
+                )
             )
 
 

@@ -13,7 +13,8 @@ from auditor.kb.index import KnowledgeIndex
 from auditor.loader.inventory import diag
 from auditor.loader.validate import suggest
 from auditor.model.common import Located
-from auditor.model.inventory import Component, Inventory
+from auditor.model.inventory import Component, ComponentKind, Inventory
+from auditor.model.kb import Vendor
 from auditor.model.policy import Policy
 
 _BLOC_REFS = ("EU", "EEA", "global")
@@ -73,6 +74,7 @@ def _check_component(
             f"unknown vendor {component.vendor!r}",
             suggest(component.vendor, kb.vendors) or "run 'auditor vendor list' for the catalogue",
         )
+    hosted = _hosted_api_hint(vendor)
     if component.deployment and vendor is not None:
         options = [o.id for o in vendor.deployment_options]
         if component.deployment not in options:
@@ -81,8 +83,23 @@ def _check_component(
                 "deployment",
                 f"vendor {vendor.id!r} has no deployment option {component.deployment!r}",
                 suggest(component.deployment, options)
+                or hosted
                 or ("options: " + ", ".join(options) if options else "this vendor has no options"),
             )
+    if (
+        vendor is not None
+        and not vendor.kind.is_service
+        and component.kind is ComponentKind.MODEL_API
+    ):
+        yield diag(
+            component,
+            "vendor",
+            f"vendor {vendor.id!r} is a model family (weights the organisation runs), but "
+            f"{component.id!r} is a model_api (a model hosted by someone else)",
+            (hosted or "name the service that hosts the model as vendor:")
+            + f"; keep {vendor.id} as model.vendor, or use kind: model_weights if you run "
+            "the weights yourself",
+        )
     for field in ("operator", "hosting", "model_provider", "support"):
         ident = getattr(component, field)
         if ident is not None and ident not in entity_ids:
@@ -120,6 +137,21 @@ def _check_component(
     retention = component.controls.retention
     if retention is not None:
         yield from check_location(retention.location, component, "controls", kb)
+
+
+def _hosted_api_hint(vendor: Vendor | None) -> str | None:
+    """For a model family: where its publisher's hosted API is catalogued, in words."""
+    if vendor is None or vendor.kind.is_service:
+        return None
+    if vendor.hosted_api:
+        return (
+            f"{vendor.id} is a model family run by whoever runs the hardware; for the "
+            f"publisher's hosted API name vendor: {vendor.hosted_api}"
+        )
+    return (
+        f"{vendor.id} is a model family run by whoever runs the hardware; a hosted API of it "
+        "is a separate service vendor"
+    )
 
 
 def check_policy(policy: Policy, kb: KnowledgeIndex) -> list[Diagnostic]:

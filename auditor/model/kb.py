@@ -229,14 +229,26 @@ class Certification(StrictModel):
 
 
 class VendorKind(enum.StrEnum):
-    """What a vendor offers."""
+    """What a catalogue entry is: a service someone runs for you, or a model family.
+
+    Every kind but ``model_family`` is a **service**: its ``operator`` (and hosting,
+    model provider, subprocessors, support) handle the organisation's data, so the
+    laws that reach them reach the data. A **model family** is weights or containers
+    a publisher distributes: its ``publisher`` is provenance and licence, never a
+    party to the data. Whoever runs the hardware operates it (DESIGN.md 3.3).
+    """
 
     MODEL_API = "model_api"
     CLOUD = "cloud"
     SOVEREIGN_CLOUD = "sovereign_cloud"
-    OPEN_WEIGHTS = "open_weights"  # a model publisher whose weights the customer runs
     SAAS = "saas"
     MODEL_HUB = "model_hub"
+    MODEL_FAMILY = "model_family"  # open weights / containers the organisation runs itself
+
+    @property
+    def is_service(self) -> bool:
+        """Someone else runs it and can reach the data it handles."""
+        return self is not VendorKind.MODEL_FAMILY
 
 
 class VendorDefaults(StrictModel):
@@ -251,7 +263,13 @@ class VendorDefaults(StrictModel):
 
 
 class Vendor(Located):
-    """A catalogue vendor a component can name with ``vendor: <id>``."""
+    """A catalogue vendor a component can name with ``vendor: <id>`` (or ``model.vendor``).
+
+    A service names its ``operator`` and the other access parties; a model family
+    (``kind: model_family``) names its ``publisher`` instead and no access party:
+    the knowledge-base loader rejects an operator, hosting, model provider,
+    subprocessor or support entity on a model family.
+    """
 
     id: Identifier
     name: str
@@ -260,12 +278,38 @@ class Vendor(Located):
         default_factory=list, description="Component kinds this vendor usually provides."
     )
     operator: Identifier | None = Field(
-        default=None, description="Catalogue entity that contracts with and serves EU customers."
+        default=None,
+        description=(
+            "Services only: catalogue entity that contracts with and serves EU customers "
+            "and runs the service."
+        ),
     )
-    hosting: Identifier | None = Field(default=None, description="Entity hosting the service.")
-    model_provider: Identifier | None = None
-    subprocessors: list[Identifier] = Field(default_factory=list)
-    support: Identifier | None = None
+    publisher: Identifier | None = Field(
+        default=None,
+        description=(
+            "Model families only: catalogue entity that publishes and licenses the weights or "
+            "containers. Provenance and licence, never an operator of the organisation's data."
+        ),
+    )
+    hosted_api: Identifier | None = Field(
+        default=None,
+        description=(
+            "Model families only: the catalogue service through which the publisher hosts "
+            "this family, if catalogued (e.g. deepseek for deepseek-open-weights)."
+        ),
+    )
+    hosting: Identifier | None = Field(
+        default=None, description="Services only: entity hosting the service."
+    )
+    model_provider: Identifier | None = Field(
+        default=None, description="Services only: entity whose model the service serves."
+    )
+    subprocessors: list[Identifier] = Field(
+        default_factory=list, description="Services only: subprocessors with access to data."
+    )
+    support: Identifier | None = Field(
+        default=None, description="Services only: entity with support access."
+    )
     region_provider: str | None = Field(
         default=None, description="Region namespace (rules/regions/<provider>.yaml), e.g. azure."
     )
@@ -274,7 +318,9 @@ class Vendor(Located):
     )
     deployment_options: list[DeploymentOption] = Field(default_factory=list)
     default_deployment: str | None = None
-    open_weights: bool = Field(description="Weights are published for self-hosting.")
+    open_weights: bool = Field(
+        description="Weights are published for self-hosting (always true for a model family)."
+    )
     api_only: bool = Field(description="The models are reachable only through the vendor's API.")
     open_weights_alternatives: list[str] = Field(
         default_factory=list, description="Open-weights models that could replace it."
