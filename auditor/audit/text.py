@@ -11,6 +11,8 @@ from auditor import __version__
 from auditor.audit.core import AuditOptions, list_rules, run_audit
 from auditor.errors import InputError
 from auditor.graph import build_graph
+from auditor.graph.control import ControlLink
+from auditor.graph.resolve import ResolvedEntity
 from auditor.kb import load_knowledge_base
 from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
 from auditor.model.document import result_from_document
@@ -26,12 +28,15 @@ def vendor_rows(rule_dirs: Sequence[Path] = ()) -> list[tuple[str, str, str, str
     kb = load_knowledge_base(rule_dirs)
     rows = []
     for vendor in kb.kb.vendors:
-        entity = kb.entities.get(vendor.operator or "")
+        # A model family has a publisher (provenance), a service an operator.
+        entity = kb.entities.get(vendor.operator or vendor.publisher or "")
         rows.append(
             (
                 vendor.id,
                 vendor.kind.value,
-                entity.name if entity else "-",
+                (entity.name + ("" if vendor.kind.is_service else " (publisher)"))
+                if entity
+                else "-",
                 entity.country or "?" if entity else "-",
             )
         )
@@ -84,13 +89,9 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
     for party in graph.components["probe/service"].parties:
         entity = graph.entities.get(party.entity)
         chains, unknown = engine.control.chains(party.entity)
-        controllers = []
-        for links in chains:
-            link = links[-1]
-            parent = graph.entities.get(link.parent)
-            controllers.append(
-                f"{parent.name if parent else link.parent} ({parent.country if parent else '?'}): {link.reason}"
-            )
+        controllers = [
+            _controller(graph.entities.get(links[-1].parent), links[-1]) for links in chains
+        ]
         chain.append(
             ChainRow(
                 role=party.role,
@@ -101,6 +102,38 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
                 unknown_ownership=unknown,
             )
         )
+    family = not vendor.kind.is_service
+    publisher = kb.entities.get(vendor.publisher or "") if family else None
+    if family and vendor.publisher:
+        chains, unknown = engine.control.chains(vendor.publisher)
+        chain.append(
+            ChainRow(
+                role="publisher (provenance and licence, not an operator)",
+                entity=vendor.publisher,
+                name=publisher.name if publisher else vendor.publisher,
+                country=(publisher.country or "unknown") if publisher else "unknown",
+                controllers=[
+                    _controller(graph.entities.get(links[-1].parent), links[-1]) for links in chains
+                ],
+                unknown_ownership=unknown,
+            )
+        )
+    hosted = kb.vendors.get(vendor.hosted_api or "")
+    nature = (
+        f"Model family: weights or containers that "
+        f"{publisher.name if publisher else 'the publisher'} publishes and the organisation runs "
+        "itself. The publisher is provenance and licensor, not an operator: no law reaches data "
+        "through it. Whoever runs the hardware (the organisation, or the hosting it declares) "
+        "operates it, and the laws reaching that party are those to assess."
+        + (
+            f" The publisher's own hosted API is the separate service {hosted.name} ({hosted.id})."
+            if hosted
+            else ""
+        )
+        if family
+        else "Service: run for the organisation by its operator, so the laws reaching the "
+        "operator and the other parties below can reach the data it handles."
+    )
     laws: dict[tuple[str, str, str], VendorLaw] = {}
     for exp in exposure.exposures:
         law = kb.laws[exp.law]
@@ -150,6 +183,8 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
         id=vendor.id,
         name=vendor.name,
         kind=vendor.kind.value,
+        model_family=family,
+        nature=nature,
         kb_version=kb.version,
         kb_as_of=kb.kb.meta.as_of.isoformat(),
         tool_version=__version__,
@@ -179,11 +214,19 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
     )
 
 
+def _controller(parent: ResolvedEntity | None, link: ControlLink) -> str:
+    """A controlling parent in words, with the reason it controls."""
+    name = parent.name if parent else link.parent
+    return f"{name} ({parent.country if parent else '?'}): {link.reason}"
+
+
 def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
     """The due-diligence sheet as plain text."""
     a = vendor_assessment(ident, rule_dirs)
     lines = [
         f"{a.name} ({a.id}) · {a.kind} · knowledge base {a.kb_version}",
+        "",
+        a.nature,
         "",
         "Legal-entity chain:",
     ]
@@ -195,7 +238,11 @@ def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
     lines += [
         f"  {x.law_name} ({x.law}, {x.status}): {x.trigger} via {x.via} [confidence {x.confidence}]"
         for x in a.laws
-    ] or ["  none found in the knowledge base"]
+    ] or [
+        "  none: a self-hosted model family reaches no data through its publisher"
+        if a.model_family
+        else "  none found in the knowledge base"
+    ]
     if a.gaps:
         where = (
             f" with the default deployment ({a.default_deployment})" if a.default_deployment else ""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from auditor.exposure.context import Context
 from auditor.exposure.control import entity_label
-from auditor.graph.build import Arrival
+from auditor.graph.build import Arrival, ResidencyGraph
+from auditor.graph.resolve import ResolvedComponent
 from auditor.model.findings import RegisterRow, make_register_row
 from auditor.model.kb import LocationRole
 
@@ -51,10 +52,8 @@ def register_rows(context: Context, arrivals: dict[str, list[Arrival]]) -> list[
                 sorted({s for a in assets for s in context.assets[a].subjects}),
             )
         categories, subjects = asset_sets[held]  # shared lists: rows are frozen
-        model = rc.component.model
-        supplier_entity = (
-            graph.entities.get(rc.vendor.operator or "") if rc.vendor else operator_entity
-        )
+        service = rc.service  # a model family is no supplier of a service: its publisher is named
+        supplier_entity = graph.entities.get(service.operator or "") if service else operator_entity
         span = rc.component.span
         rows.append(
             make_register_row(
@@ -66,11 +65,9 @@ def register_rows(context: Context, arrivals: dict[str, list[Arrival]]) -> list[
                 ai_act_risk=rc.system.ai_act_risk.value,
                 component=rc.component.id,
                 kind=rc.kind.value,
-                model=(model.name + (" (open weights)" if rc.open_weights else ""))
-                if model
-                else "",
-                supplier=rc.vendor.name
-                if rc.vendor
+                model=_model_text(rc, graph),
+                supplier=service.name
+                if service
                 else (supplier_entity.name if supplier_entity else ""),
                 supplier_country=seats_text,
                 operator=operator_entity.name if operator_entity else operator or "unknown",
@@ -89,3 +86,19 @@ def register_rows(context: Context, arrivals: dict[str, list[Arrival]]) -> list[
             )
         )
     return rows
+
+
+def _model_text(rc: ResolvedComponent, graph: ResidencyGraph) -> str:
+    """The model in words: its name, whether its weights are open, and who published them."""
+    model = rc.component.model
+    publisher = rc.publisher
+    if model is None and publisher is None:
+        return ""
+    text = model.name if model is not None else publisher.family.name if publisher else ""
+    if rc.open_weights:
+        text += " (open weights)"
+    if publisher is not None:
+        text += ", published by " + entity_label(
+            graph.entities.get(publisher.entity), publisher.entity
+        )
+    return text

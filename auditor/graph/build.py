@@ -31,6 +31,8 @@ PARTY_EDGE = {
     "support": "supported_by",
 }
 
+# The edge from a component to the publisher of the model family it runs: not an access party.
+PUBLISHED_BY = "published_by"
 
 # C0 and C1 control characters other than the line breaks dot_string turns into \\n.
 _DOT_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -121,7 +123,8 @@ class ResidencyGraph:
 
     def countries(self) -> set[str]:
         """Codes of the graph's country nodes: where components act, and the seats of
-        their parties and of everyone above those in the ownership chains.
+        their parties, of the publishers of the models they run, and of everyone above
+        those in the ownership chains.
 
         Computed from the resolved components, without building the graph.
         """
@@ -132,6 +135,8 @@ class ResidencyGraph:
                 if place.kind is PlaceKind.COUNTRY and place.country:
                     found.add(place.country)
             stack.extend(party.entity for party in rc.parties)
+            if rc.publisher is not None:
+                stack.append(rc.publisher.entity)
         seen: set[str] = set()
         while stack:
             ident = stack.pop()
@@ -184,6 +189,16 @@ class ResidencyGraph:
                     f"entity:{party.entity}",
                     type=PARTY_EDGE[party.role],
                     **_where(party.span),
+                )
+            if rc.publisher is not None:
+                # Provenance only: no law reaches data through a publisher (DESIGN.md 3.3).
+                self._add_entity(g, rc.publisher.entity)
+                g.add_edge(
+                    node,
+                    f"entity:{rc.publisher.entity}",
+                    type=PUBLISHED_BY,
+                    family=rc.publisher.family.id,
+                    **_where(rc.publisher.span),
                 )
             for role, place in sorted(rc.places.items()):
                 if place.kind is PlaceKind.COUNTRY and place.country:

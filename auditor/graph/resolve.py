@@ -89,6 +89,21 @@ class Party:
 
 
 @dataclass(frozen=True)
+class Publisher:
+    """Who published the model a component runs: provenance and licence, never an access party.
+
+    Set when the component names a model family (``vendor:`` or ``model.vendor``) of the
+    catalogue. No law reaches data through a publisher (DESIGN.md 3.3); it is shown so
+    the reader knows where the weights come from and whose licence applies.
+    """
+
+    entity: str
+    family: Vendor
+    reason: str
+    span: SourceSpan | None
+
+
+@dataclass(frozen=True)
 class ResolvedEntity:
     """An entity with its origin (inventory or catalogue)."""
 
@@ -132,7 +147,13 @@ class ResolvedComponent:
     open_weights: bool | None
     api_only: bool
     facts_confidence: Confidence
+    publisher: Publisher | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def service(self) -> Vendor | None:
+        """The catalogue vendor when it is a service someone runs for the organisation."""
+        return self.vendor if self.vendor is not None and self.vendor.kind.is_service else None
 
     @property
     def kind(self) -> ComponentKind:
@@ -316,8 +337,22 @@ class Resolver:
         places.setdefault(LocationRole.BACKUP, places[LocationRole.STORAGE])
         places.setdefault(LocationRole.TELEMETRY, places[LocationRole.STORAGE])
         defaults = vendor.defaults if vendor else None
-        self_operated = comp.on_prem is not None and not comp.operator and vendor is None
-        support_entity = comp.support or (vendor.support if vendor else None)
+        model = comp.model
+        model_vendor = self.kb.vendors.get(model.vendor) if model and model.vendor else None
+        # A model family is run by whoever runs the hardware: it brings no operator.
+        service = vendor if vendor is not None and vendor.kind.is_service else None
+        names_family = service is None and (
+            vendor is not None
+            or (
+                model_vendor is not None
+                and not model_vendor.kind.is_service
+                and comp.kind is not ComponentKind.MODEL_API
+            )
+        )
+        self_operated = comp.operator is None and (
+            names_family or (comp.on_prem is not None and service is None)
+        )
+        support_entity = comp.support or (service.support if service else None)
         external_support = support_entity is not None and support_entity != org_entity
         for role, default in (
             (LocationRole.SUPPORT, "support_location"),
@@ -350,7 +385,7 @@ class Resolver:
                 places[LocationRole.KEY_CUSTODY] = UNKNOWN_PLACE
             else:
                 places[LocationRole.KEY_CUSTODY] = places[LocationRole.STORAGE]
-        parties = self._parties(comp, vendor, org_entity)
+        parties = self._parties(comp, service, names_family, org_entity)
         in_clear, in_clear_reason = self._in_clear(comp)
         retention = comp.controls.retention
         retention_reason = "declared in the inventory"
@@ -369,11 +404,12 @@ class Resolver:
                 defaults.training_use,
                 f"default of vendor {vendor.id if vendor else ''}",
             )
-        model = comp.model
         open_weights = model.open_weights if model and model.open_weights is not None else None
-        model_vendor = self.kb.vendors.get(model.vendor) if model and model.vendor else None
         if open_weights is None and model_vendor is not None:
             open_weights = model_vendor.open_weights
+        if open_weights is None and vendor is not None and service is None:
+            open_weights = True  # a model family is open weights by definition
+        publisher = self._publisher(comp, vendor, model_vendor)
         api_only = comp.kind is ComponentKind.MODEL_API and (
             vendor.api_only if vendor else open_weights is not True
         )
@@ -401,7 +437,23 @@ class Resolver:
             open_weights=open_weights,
             api_only=bool(api_only),
             facts_confidence=confidence,
+            publisher=publisher,
         )
+
+    @staticmethod
+    def _publisher(
+        comp: Component, vendor: Vendor | None, model_vendor: Vendor | None
+    ) -> Publisher | None:
+        """The publisher of the model family the component runs, if it names one."""
+        for family, field_name in ((vendor, "vendor"), (model_vendor, "model")):
+            if family is not None and not family.kind.is_service and family.publisher:
+                return Publisher(
+                    family.publisher,
+                    family,
+                    f"publisher of model family {family.id}",
+                    comp.span_of(field_name),
+                )
+        return None
 
     @staticmethod
     def _in_clear(comp: Component) -> tuple[bool, str]:
@@ -428,8 +480,19 @@ class Resolver:
         return region_vendor.operator if region_vendor else None
 
     def _parties(
-        self, comp: Component, vendor: Vendor | None, org_entity: str | None
+        self,
+        comp: Component,
+        vendor: Vendor | None,
+        names_family: bool,
+        org_entity: str | None,
     ) -> tuple[Party, ...]:
+        """The access parties: declared ones first, then the service vendor's.
+
+        ``vendor`` is the component's catalogue vendor only when it is a service. A
+        component that names a model family instead (``names_family``) is run by
+        whoever runs the hardware: its declared operator, else the organisation, on
+        the declared hosting or the provider of its region.
+        """
         parties: list[Party] = []
 
         def add(role: str, ident: str | None, from_vendor: str | None, field_name: str) -> None:
@@ -448,8 +511,18 @@ class Resolver:
                 )
 
         operator = comp.operator
-        if operator is None and vendor is None and comp.on_prem is not None and org_entity:
-            operator = org_entity
+        if operator is None and vendor is None and org_entity:
+            if names_family:
+                parties.append(
+                    Party(
+                        "operator",
+                        org_entity,
+                        "self-hosted model family: run by the organisation",
+                        comp.span_of("vendor") or comp.span_of("model"),
+                    )
+                )
+            elif comp.on_prem is not None:
+                operator = org_entity
         add("operator", operator, vendor.operator if vendor else None, "operator")
         region_host = (
             self._region_operator(comp) if vendor is None and comp.hosting is None else None

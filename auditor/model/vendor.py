@@ -48,6 +48,14 @@ class VendorAssessment(StrictModel):
     id: str
     name: str
     kind: str
+    model_family: bool = Field(
+        default=False,
+        description="Weights or containers the organisation runs itself, not a service.",
+    )
+    nature: str = Field(
+        default="",
+        description="In words: a service someone runs for you, or a model family and its publisher.",
+    )
     kb_version: str
     kb_as_of: str = Field(description="Date of the knowledge base: the sheet's date.")
     tool_version: str

@@ -272,8 +272,8 @@ class Scorer:
         for key in sorted(self.graph.components):
             rc = self.graph.components[key]
             by_system.setdefault(rc.system.id, []).append(rc)
-            if rc.vendor is not None:
-                by_vendor.setdefault(rc.vendor.id, []).append(rc)
+            if rc.service is not None:  # a model family is not a provider
+                by_vendor.setdefault(rc.service.id, []).append(rc)
         cards = [self.card(s, "system", comps) for s, comps in sorted(by_system.items())]
         cards += [self.card(v, "provider", comps) for v, comps in sorted(by_vendor.items())]
         return cards
