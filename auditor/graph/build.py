@@ -13,6 +13,7 @@ import networkx as nx
 
 from auditor.graph.resolve import (
     PlaceKind,
+    Publisher,
     ResolvedComponent,
     ResolvedEntity,
     Resolver,
@@ -122,9 +123,9 @@ class ResidencyGraph:
         return g
 
     def countries(self) -> set[str]:
-        """Codes of the graph's country nodes: where components act, and the seats of
-        their parties, of the publishers of the models they run, and of everyone above
-        those in the ownership chains.
+        """Codes of the graph's country nodes: where components act, the seats of their
+        parties and of everyone above those in the ownership chains, and the seats of
+        the publishers of the models they run.
 
         Computed from the resolved components, without building the graph.
         """
@@ -136,7 +137,8 @@ class ResidencyGraph:
                     found.add(place.country)
             stack.extend(party.entity for party in rc.parties)
             if rc.publisher is not None:
-                stack.append(rc.publisher.entity)
+                publisher = self.entities.get(rc.publisher.entity)
+                found |= publisher.seats if publisher else frozenset()
         seen: set[str] = set()
         while stack:
             ident = stack.pop()
@@ -169,6 +171,7 @@ class ResidencyGraph:
                 label=system.name or system.id,
                 **_where(system.span),
             )
+        publishers: list[tuple[str, Publisher]] = []
         for key, rc in components:
             node = f"component:{key}"
             g.add_node(
@@ -191,15 +194,7 @@ class ResidencyGraph:
                     **_where(party.span),
                 )
             if rc.publisher is not None:
-                # Provenance only: no law reaches data through a publisher (DESIGN.md 3.3).
-                self._add_entity(g, rc.publisher.entity)
-                g.add_edge(
-                    node,
-                    f"entity:{rc.publisher.entity}",
-                    type=PUBLISHED_BY,
-                    family=rc.publisher.family.id,
-                    **_where(rc.publisher.span),
-                )
+                publishers.append((node, rc.publisher))
             for role, place in sorted(rc.places.items()):
                 if place.kind is PlaceKind.COUNTRY and place.country:
                     self._add_country(g, place.country)
@@ -210,6 +205,9 @@ class ResidencyGraph:
                         role=role.value,
                         **_where(place.span),
                     )
+        # After every access party, so a publisher that is also one keeps its owners.
+        for node, publisher in publishers:
+            self._add_publisher(g, node, publisher)
         for system in self.inventory.systems:
             for flow in system.flows:
                 src, dst = self.flow_ends(system.id, flow)
@@ -222,6 +220,39 @@ class ResidencyGraph:
                     data=",".join(flow.data),
                     **_where(flow.span),
                 )
+
+    def _add_publisher(self, g: Any, node: str, publisher: Publisher) -> None:
+        """The publisher of the model a component runs, with its seat: provenance only.
+
+        No law reaches data through a publisher (DESIGN.md 3.3), so its owners are not
+        walked: they matter to no exposure.
+        """
+        ident = publisher.entity
+        target = f"entity:{ident}"
+        if target not in g:
+            entity = self.entities.get(ident)
+            if entity is None:
+                g.add_node(target, type="entity", label=ident)
+            else:
+                g.add_node(
+                    target,
+                    type="entity",
+                    label=entity.name,
+                    origin=entity.origin,
+                    **_where(entity.span),
+                )
+                for seat in sorted(entity.seats):
+                    self._add_country(g, seat)
+                    g.add_edge(
+                        target, f"country:{seat}", type="incorporated_in", **_where(entity.span)
+                    )
+        g.add_edge(
+            node,
+            target,
+            type=PUBLISHED_BY,
+            family=publisher.family.id,
+            **_where(publisher.span),
+        )
 
     def _add_country(self, g: Any, code: str) -> None:
         node = f"country:{code}"
