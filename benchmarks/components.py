@@ -48,7 +48,7 @@ OFFER_LABELS = {
     "groq": "GroqCloud API",
     "xai": "xAI API",
     "hugging-face": "Hugging Face Inference Endpoint",
-    "nvidia-nim": "NVIDIA NIM hosted API",
+    "nvidia-api-catalog": "NVIDIA API Catalog (hosted NIM endpoints)",
 }
 SUPPORTERS = (  # contractor, where its support staff sit (None: its own country)
     ("baltic-managed-services-uab", None),

@@ -461,7 +461,7 @@ ENDPOINTS: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
     ("aws", ("aws:eu-central-1", "aws:eu-west-1"), None),
     ("azure", ("azure:westeurope", "azure:swedencentral"), None),
     ("hugging-face", (), "inference-endpoint"),
-    ("nvidia-nim", (), "hosted-api"),
+    ("nvidia-api-catalog", (), "hosted-api"),
 )
 
 
