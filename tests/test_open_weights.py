@@ -179,7 +179,14 @@ def test_publisher_is_in_the_graph_but_not_an_access_party(tmp_path: Path) -> No
     )
 
 
-def test_vendor_sheet_of_a_model_family_names_the_publisher() -> None:
+def test_vendor_sheet_of_a_model_family_names_the_publisher(tmp_path: Path) -> None:
+    html = tmp_path / "sheet.html"
+    result = CliRunner().invoke(cli, ["vendor", "show", "nvidia-nim", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    assert "Model family: weights or containers that NVIDIA Corporation publishes" in page
+    assert "separate service NVIDIA API Catalog" in page
+    assert "None: a self-hosted model family reaches no data through its publisher" in page
     result = CliRunner().invoke(cli, ["vendor", "show", "meta-llama"])
     assert result.exit_code == 0, result.output
     text = result.output

@@ -289,7 +289,13 @@ class ModelInfo(StrictModel):
     name: str
     open_weights: bool | None = None
     licence: str | None = None
-    vendor: Identifier | None = Field(default=None, description="Catalogue vendor of the model.")
+    vendor: Identifier | None = Field(
+        default=None,
+        description=(
+            "Catalogue vendor of the model. A model family (e.g. meta-llama) names the "
+            "publisher of the weights: provenance and licence, never an operator."
+        ),
+    )
 
 
 # A component without ``locations:`` or ``controls:`` gets these shared empty values:
@@ -311,7 +317,13 @@ class Component(Located):
     kind: ComponentKind
     name: str | None = None
     vendor: Identifier | None = Field(
-        default=None, description="Catalogue vendor id (rules/vendors/); fields here override it."
+        default=None,
+        description=(
+            "Catalogue vendor id (rules/vendors/); fields here override it. A service brings "
+            "its operator and other parties; a model family (open weights, NIM containers) "
+            "brings none: the component's operator, else the organisation, runs it, and the "
+            "family's publisher is provenance only."
+        ),
     )
     deployment: str | None = Field(
         default=None,
