@@ -40,6 +40,10 @@ class ExposureRow(NamedTuple):
     law_name: str
     jurisdiction: str
     trigger: str
+    # strong (incorporated, control, territorial) or contested (presence only); a contested
+    # reach is rated at most the policy's cap, and ``reach_text`` says why in a sentence.
+    strength: str
+    reach_text: str
     mitigation: str
     sensitivity: str
     confidence: str
@@ -48,6 +52,8 @@ class ExposureRow(NamedTuple):
     mitigation_text: str
     citation: str
     law_status: str
+    # A sentence (ending in a space) when the law's status is in flux, else empty.
+    law_status_text: str
     secrecy: bool
     component_kind: str
     criticality: str
