@@ -43,6 +43,7 @@ class ExposureRow(NamedTuple):
     # strong (incorporated, control, territorial) or contested (presence only); a contested
     # reach is rated at most the policy's cap, and ``reach_text`` says why in a sentence.
     strength: str
+    strength_note: str
     reach_text: str
     mitigation: str
     sensitivity: str
@@ -115,6 +116,12 @@ class ComponentRow(NamedTuple):
     foreign_control: bool
     controller_jurisdictions: list[str]
     controller_jurisdictions_text: str
+    # The policy's ownership test (standard or secnumcloud), and, under secnumcloud, whether
+    # a provider of the component (operator, hosting, model provider) fails SecNumCloud
+    # 19.6 b, with the holders and shares that fail it in words.
+    control_test: str
+    secnumcloud_fails: bool
+    secnumcloud_text: str
     api_only: bool
     open_weights: bool
     open_weights_alternatives: str

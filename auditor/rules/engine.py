@@ -272,6 +272,7 @@ class RowBuilder:
             jurisdiction=e.jurisdiction,
             trigger=e.trigger,
             strength=e.strength,
+            strength_note=e.strength_note,
             reach_text=reach_text,
             mitigation=e.mitigation.value,
             sensitivity=e.sensitivity.value,
@@ -403,7 +404,10 @@ def _severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Row], Sever
 
     def severity(row: Row) -> Severity:
         level = uncapped(row)
-        if getattr(row, "strength", None) == contested and SEVERITY_RANK[level] > SEVERITY_RANK[cap]:
+        if (
+            getattr(row, "strength", None) == contested
+            and SEVERITY_RANK[level] > SEVERITY_RANK[cap]
+        ):
             return cap
         return level
 
