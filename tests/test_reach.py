@@ -264,3 +264,16 @@ def test_a_finding_on_fisa_702_states_its_status_in_every_output(tmp_path: Path)
         if r["ruleId"] == "us-fisa-702-exposure"
     ]
     assert messages and all("US FISA 702 is in flux" in m for m in messages)
+
+
+def test_eu_catalogue_providers_with_us_sites_are_a_contested_us_reach(tmp_path: Path) -> None:
+    body = _one_database("org", [])
+    store = body["systems"][0]["components"][1]
+    del store["operator"], store["country"]
+    store.update({"vendor": "ovhcloud", "region": "ovh:GRA"})
+    result = _audit(_inventory(tmp_path, body))
+    [cloud_act] = _findings(result, "us-cloud-act-exposure")
+    assert cloud_act["severity"] == "medium"
+    assert cloud_act["reach_strength"] == "contested"
+    assert "OVH Groupe SA (FR), which controls OVH SAS" in cloud_act["condition"]
+    assert "United States" in cloud_act["condition"]
