@@ -162,7 +162,9 @@ def test_vendor_commands(capsys: pytest.CaptureFixture[str]) -> None:
     sheet = capsys.readouterr().out
     assert "Microsoft Corporation (US)" in sheet and "us-cloud-act" in sheet
     assert run("vendor", "show", "ovhcloud")[0] == 0
-    assert "us-cloud-act" not in capsys.readouterr().out
+    # OVH's group has US operations: the CLOUD Act reaches it only through presence.
+    reach = [line for line in capsys.readouterr().out.splitlines() if "(us-cloud-act" in line]
+    assert reach and all("presence via" in line for line in reach)
 
 
 def test_graph_export(tmp_path: Path) -> None:

@@ -9,6 +9,10 @@ from auditor.graph.resolve import Place, PlaceKind, ResolvedComponent
 from auditor.model.findings import MitigationState, Sensitivity, make_hop
 from auditor.model.inventory import KeyCustody
 from auditor.model.kb import LocationRole
+from auditor.model.policy import ControlTest
+
+# The providers SecNumCloud 19.6 b judges: who runs the service and what it runs on.
+SECNUMCLOUD_ROLES = frozenset({"operator", "hosting", "model_provider"})
 
 
 def _abroad(context: Context, place: Place) -> bool:
@@ -36,6 +40,13 @@ def component_row(
         if party.role in ("operator", "model_provider"):
             seats |= context.control.controller_seats(party.entity)
     foreign = sorted(s for s in seats if s not in context.home)
+    failures: list[str] = []
+    if context.control_test is ControlTest.SECNUMCLOUD:
+        for party in rc.parties:
+            if party.role in SECNUMCLOUD_ROLES and party.entity != context.org.entity:
+                for reason in context.control.secnumcloud(party.entity):
+                    if reason not in failures:
+                        failures.append(reason)
     sensitivity = context.max_sensitivity(assets) if assets else Sensitivity.PUBLIC
     retention = rc.retention
     retention_place = (
@@ -59,6 +70,9 @@ def component_row(
         foreign_control=bool(foreign),
         controller_jurisdictions=foreign,
         controller_jurisdictions_text=", ".join(foreign) or "none",
+        control_test=context.control_test.value,
+        secnumcloud_fails=bool(failures),
+        secnumcloud_text="; ".join(failures),
         api_only=rc.api_only,
         open_weights=bool(rc.open_weights),
         open_weights_alternatives="; ".join(vendor.open_weights_alternatives) if vendor else "",

@@ -18,7 +18,8 @@ class Context:
         self.kb = graph.kb
         self.policy = policy
         self.org = graph.inventory.organisation
-        self.control = Control(graph, policy.control_test if policy else ControlTest.STANDARD)
+        self.control = Control(graph)
+        self.control_test = policy.control_test if policy else ControlTest.STANDARD
         # "Abroad" means outside the EEA for an organisation seated in it, else outside its country.
         self.home: frozenset[str] = (
             graph.eea if self.kb.is_eea(self.org.country) else frozenset({self.org.country})

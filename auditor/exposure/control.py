@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from auditor.graph import ControlLink, ResidencyGraph, controllers
-from auditor.graph.control import undecided_control
+from auditor.graph.control import secnumcloud_failures, undecided_control
 from auditor.graph.resolve import ResolvedEntity
-from auditor.model.policy import ControlTest
 
 
 def entity_label(entity: ResolvedEntity | None, ident: str) -> str:
@@ -16,25 +15,36 @@ def entity_label(entity: ResolvedEntity | None, ident: str) -> str:
 
 
 class Control:
-    """Control chains above the graph's entities under one control test (cached)."""
+    """Control chains above the graph's entities (cached), and the SecNumCloud ownership test.
 
-    def __init__(self, graph: ResidencyGraph, test: ControlTest) -> None:
+    Law reach always uses the standard control test (DESIGN.md 3.3); the policy's
+    ``control_test`` only decides whether :meth:`secnumcloud` is reported.
+    """
+
+    def __init__(self, graph: ResidencyGraph) -> None:
         self.graph = graph
-        self.test = test
+        self._secnumcloud: dict[str, list[str]] = {}
         self._chains: dict[str, tuple[list[list[ControlLink]], list[str]]] = {}
         self._seats: dict[str, frozenset[str]] = {}
 
     def chains(self, entity_id: str) -> tuple[list[list[ControlLink]], list[str]]:
         """Control chains above an entity, and the owners whose ownership is unknown (cached)."""
         if entity_id not in self._chains:
-            self._chains[entity_id] = controllers(
-                entity_id, self.graph.entities, self.test, self.graph.eu
-            )
+            self._chains[entity_id] = controllers(entity_id, self.graph.entities)
         return self._chains[entity_id]
 
     def undecided(self, entity: ResolvedEntity) -> str | None:
         """Why the stakes in ``entity`` cannot decide who controls it, or None when they can."""
-        return undecided_control(entity, self.graph.entities, self.test, self.graph.eu)
+        return undecided_control(entity, self.graph.entities)
+
+    def secnumcloud(self, entity_id: str) -> list[str]:
+        """Why the entity fails SecNumCloud 3.2 requirement 19.6 b (cached; empty: passes)."""
+        found = self._secnumcloud.get(entity_id)
+        if found is None:
+            found = self._secnumcloud[entity_id] = secnumcloud_failures(
+                entity_id, self.graph.entities, self.graph.eu
+            )
+        return found
 
     def controller_seats(self, entity_id: str) -> frozenset[str]:
         """Countries of the entity and of everyone who controls it (cached)."""

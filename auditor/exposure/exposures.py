@@ -38,6 +38,7 @@ class PartyExposure:
     access: list[Access]
     confidence: Confidence
     trigger_fact: str  # the knowledge-base fact the trigger rests on
+    strength_note: str  # why a contested (presence) reach is contested; empty when strong
 
 
 def foreign_access_laws(context: Context) -> list[Law]:
@@ -79,7 +80,7 @@ def party_exposures(
             fired = triggers.fired(rc, party, law)
             if fired is None:
                 continue
-            trigger, hops, confidence, trigger_fact = fired
+            trigger, hops, confidence, trigger_fact, note = fired
             state, reasons = mitigation(rc, law, context.control, context.org.entity)
             jurisdiction = kb.jurisdictions.get(law.jurisdiction)
             tail = [
@@ -108,6 +109,7 @@ def party_exposures(
                     access(rc, law, arrivals),
                     weakest(confidence, rc.facts_confidence),
                     trigger_fact,
+                    note,
                 )
             )
     return found
@@ -178,6 +180,8 @@ def exposure_of(
         law_name=pe.law.short_name,
         jurisdiction=pe.law.jurisdiction,
         trigger=pe.trigger.value,
+        strength=pe.trigger.strength.value,
+        strength_note=pe.strength_note,
         access=pe.access,
         mitigation=pe.mitigation,
         mitigation_reasons=pe.reasons,

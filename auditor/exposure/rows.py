@@ -40,6 +40,11 @@ class ExposureRow(NamedTuple):
     law_name: str
     jurisdiction: str
     trigger: str
+    # strong (incorporated, control, territorial) or contested (presence only); a contested
+    # reach is rated at most the policy's cap, and ``reach_text`` says why in a sentence.
+    strength: str
+    strength_note: str
+    reach_text: str
     mitigation: str
     sensitivity: str
     confidence: str
@@ -48,6 +53,8 @@ class ExposureRow(NamedTuple):
     mitigation_text: str
     citation: str
     law_status: str
+    # A sentence (ending in a space) when the law's status is in flux, else empty.
+    law_status_text: str
     secrecy: bool
     component_kind: str
     criticality: str
@@ -109,6 +116,12 @@ class ComponentRow(NamedTuple):
     foreign_control: bool
     controller_jurisdictions: list[str]
     controller_jurisdictions_text: str
+    # The policy's ownership test (standard or secnumcloud), and, under secnumcloud, whether
+    # a provider of the component (operator, hosting, model provider) fails SecNumCloud
+    # 19.6 b, with the holders and shares that fail it in words.
+    control_test: str
+    secnumcloud_fails: bool
+    secnumcloud_text: str
     api_only: bool
     open_weights: bool
     open_weights_alternatives: str

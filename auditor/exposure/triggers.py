@@ -7,15 +7,28 @@ acts); the others depend on the entity alone and are worked out once per
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from auditor.exposure.control import Control, entity_label
 from auditor.exposure.evidence import hop
 from auditor.graph.resolve import Party, PlaceKind, ResolvedComponent, ResolvedEntity, weakest
-from auditor.model.common import Confidence
+from auditor.model.common import Confidence, SourceSpan
 from auditor.model.findings import Hop
 from auditor.model.kb import Law, LocationRole, TriggerKind
 
-# A trigger that fired: its index in the law, its kind, the hops it adds, its confidence.
-Fired = tuple[int, TriggerKind, tuple[Hop, ...], Confidence]
+# A trigger that fired: its index in the law, its kind, the hops it adds, its confidence,
+# and for a contested reach (presence) why, in words.
+Fired = tuple[int, TriggerKind, tuple[Hop, ...], Confidence, str]
+
+
+class FiredTrigger(NamedTuple):
+    """The strongest trigger of a law that fires for a party, with the fact it rests on."""
+
+    kind: TriggerKind
+    hops: list[Hop]
+    confidence: Confidence
+    fact: str  # the knowledge-base fact the trigger rests on
+    note: str  # why a contested (presence) reach is contested; empty when strong
 
 
 class Triggers:
@@ -27,13 +40,12 @@ class Triggers:
         self.laws = control.graph.kb.laws
         self._entity_triggers: dict[tuple[str, str], tuple[Fired | None, Fired | None]] = {}
         self._reach: dict[str, frozenset[str]] = {}
+        self._children: dict[str, list[ResolvedEntity]] | None = None
         self._territorial: dict[
             tuple[str, str | None], list[tuple[int, Confidence, tuple[LocationRole, ...]]]
         ] = {}
 
-    def fired(
-        self, rc: ResolvedComponent, party: Party, law: Law
-    ) -> tuple[TriggerKind, list[Hop], Confidence, str] | None:
+    def fired(self, rc: ResolvedComponent, party: Party, law: Law) -> FiredTrigger | None:
         """The strongest trigger of ``law`` that fires for ``party``, with the fact it rests on.
 
         Incorporation or control first, then (for the operator) territory, then presence.
@@ -47,8 +59,8 @@ class Triggers:
             fired = presence
         if fired is None:
             return None
-        index, kind, hops, confidence = fired
-        return kind, list(hops), confidence, f"law {law.id} trigger {index + 1}"
+        index, kind, hops, confidence, note = fired
+        return FiredTrigger(kind, list(hops), confidence, f"law {law.id} trigger {index + 1}", note)
 
     def entity_reach(self, entity: ResolvedEntity | None) -> frozenset[str]:
         """Ids of the laws whose incorporation, control or presence triggers reach the entity."""
@@ -109,7 +121,10 @@ class Triggers:
         seats = entity.seats
         for index, conf in self._applicable(law, TriggerKind.INCORPORATED, entity):
             if jurisdiction in seats:
-                return (index, TriggerKind.INCORPORATED, (), weakest(conf, entity.confidence)), None
+                return (
+                    (index, TriggerKind.INCORPORATED, (), weakest(conf, entity.confidence), ""),
+                    None,
+                )
         for index, conf in self._applicable(law, TriggerKind.CONTROL, entity):
             for chain in self.control.chains(entity.id)[0]:
                 top = self.entities.get(chain[-1].parent)
@@ -126,16 +141,68 @@ class Triggers:
                                 link.ownership.span,
                             )
                         )
-                    return (index, TriggerKind.CONTROL, tuple(hops), weakest(*confs)), None
-        for index, conf in self._applicable(law, TriggerKind.PRESENCE, entity):
-            if jurisdiction in entity.presence:
+                    return (index, TriggerKind.CONTROL, tuple(hops), weakest(*confs), ""), None
+        applicable = self._applicable(law, TriggerKind.PRESENCE, entity)
+        if applicable:
+            found = self._presence(entity, jurisdiction)
+            if found is not None:
+                index, conf = applicable[0]
+                note, span, fact_conf = found
                 return None, (
                     index,
                     TriggerKind.PRESENCE,
-                    (hop(f"does business in {jurisdiction}", "presence", entity.span),),
-                    weakest(conf, entity.confidence),
+                    (hop(note, "presence", span),),
+                    weakest(conf, fact_conf),
+                    note,
                 )
         return None, None
+
+    def _presence(
+        self, entity: ResolvedEntity, country: str
+    ) -> tuple[str, SourceSpan | None, Confidence] | None:
+        """How the entity, or the group that controls it, does business in ``country``: its
+        own presence, a controller's, or a subsidiary a group member controls there.
+
+        A presence of the group counts for each entity it controls: a foreign court that can
+        reach the parent through its presence may order it to produce what it controls
+        (DESIGN.md 3.2). Returns the fact in words, where it is declared, and its confidence.
+        """
+        name = self.control.graph.kb.country_name(country)
+        group: list[ResolvedEntity] = [entity]
+        for chain in self.control.chains(entity.id)[0]:
+            parent = self.entities.get(chain[-1].parent)
+            if parent is not None and all(m.id != parent.id for m in group):
+                group.append(parent)
+        for member in group:
+            label = entity_label(member, member.id)
+            whose = "" if member is entity else f", which controls {entity.name},"
+            if country in member.presence:
+                through = next((v for v in member.presence_via if v[0] == country), None)
+                via = f" through {through[1]}" if through and through[1] else ""
+                confidence = weakest(
+                    member.confidence, through[2] if through else member.confidence
+                )
+                return f"{label}{whose} does business in {name}{via}", member.span, confidence
+            for child in self._subsidiaries(member.id):
+                if country in child.seats and child.id != entity.id:
+                    return (
+                        f"{label}{whose} has a subsidiary in {name}: "
+                        f"{entity_label(child, child.id)}",
+                        child.span,
+                        weakest(member.confidence, child.confidence),
+                    )
+        return None
+
+    def _subsidiaries(self, parent_id: str) -> list[ResolvedEntity]:
+        """Entities ``parent_id`` controls directly (standard control test), by id."""
+        if self._children is None:
+            children: dict[str, list[ResolvedEntity]] = {}
+            for child in sorted(self.entities.values(), key=lambda e: e.id):
+                for chain in self.control.chains(child.id)[0]:
+                    if len(chain) == 1:
+                        children.setdefault(chain[0].parent, []).append(child)
+            self._children = children
+        return self._children.get(parent_id, [])
 
     def _territorial_trigger(
         self, rc: ResolvedComponent, entity: ResolvedEntity | None, law: Law
@@ -159,5 +226,5 @@ class Triggers:
                     location = hop(
                         f"{role.value} in {place.label}: {place.reason}", "location", place.span
                     )
-                    return index, TriggerKind.TERRITORIAL, (location,), conf
+                    return index, TriggerKind.TERRITORIAL, (location,), conf, ""
         return None

@@ -1,9 +1,12 @@
-"""Control chains: who controls an entity, under the standard or the SecNumCloud test.
+"""Control chains (who controls an entity) and the SecNumCloud 19.6 b ownership test.
 
 DESIGN.md 3.3: a parent controls a child when it holds more than 50 % of the
-votes, holds a veto, or appoints the board majority. SecNumCloud 3.2
-requirement 19.6.b is stricter: a single non-EU holder above 24 %, or all
-non-EU holders together above 39 %, is treated as control.
+votes, holds a veto, or appoints the board majority; that is what lets a law
+reach through ``control``, whatever test the organisation's policy applies.
+SecNumCloud 3.2 requirement 19.6 b (a single non-EU holder above 24 %, or all
+non-EU holders together above 39 %, directly or indirectly, or a non-EU veto or
+board majority) is a policy test: :func:`secnumcloud_failures` says which holders
+fail it, and a 30 % minority investor is never treated as able to produce the data.
 
 Stakes at a threshold (a 50/50 joint venture), within floating-point noise of it
 (``share_pct: 50.000000000000001`` reads as 50.0), or adding up to more than 100 %
@@ -19,7 +22,6 @@ from dataclasses import dataclass
 
 from auditor.graph.resolve import ResolvedEntity
 from auditor.model.inventory import Ownership
-from auditor.model.policy import ControlTest
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class ControlLink:
 # Two stakes closer than this are the same stake: YAML floats carry about 15 digits.
 _NOISE = 1e-9
 MAJORITY = 50.0
+# SecNumCloud 3.2 (ANSSI, 8 March 2022), requirement 19.6 b: capital and votes not held,
+# directly or indirectly, above these by entities seated outside the EU.
 SECNUMCLOUD_SINGLE = 24.0
 SECNUMCLOUD_TOGETHER = 39.0
 
@@ -46,8 +50,6 @@ def _at(value: float, threshold: float) -> bool:
 def undecided_control(
     entity: ResolvedEntity,
     entities: dict[str, ResolvedEntity],
-    test: ControlTest,
-    eu: frozenset[str],
 ) -> str | None:
     """Why the stakes in ``entity`` cannot decide who controls it, or None when they can."""
     parents = entity.parents or ()
@@ -67,65 +69,19 @@ def undecided_control(
                 f"{ownership.entity} holds {pct:g} %, at the 50 % control threshold "
                 "(a tie or joint control)"
             )
-    if test is ControlTest.SECNUMCLOUD:
-        foreign = [
-            o
-            for o in parents
-            if (parent := entities.get(o.entity)) is not None
-            and not (parent.seats and parent.seats <= eu)
-        ]
-        for ownership in foreign:
-            pct = ownership.percentage
-            if pct is not None and _at(pct, SECNUMCLOUD_SINGLE):
-                return (
-                    f"non-EU holder {ownership.entity} holds {pct:g} %, at the 24 % threshold "
-                    "of SecNumCloud 19.6.b"
-                )
-        together = math.fsum(o.percentage or 0.0 for o in foreign)
-        if foreign and _at(together, SECNUMCLOUD_TOGETHER):
-            return (
-                f"non-EU holders together hold {together:g} %, at the 39 % threshold "
-                "of SecNumCloud 19.6.b"
-            )
     return None
 
 
 def direct_controllers(
     entity: ResolvedEntity,
     entities: dict[str, ResolvedEntity],
-    test: ControlTest,
-    eu: frozenset[str],
 ) -> list[ControlLink]:
     """Parents that control ``entity`` directly."""
     links: list[ControlLink] = []
-    parents = entity.parents or ()
-    non_eu_total = 0.0
-    non_eu: list[Ownership] = []
-    for ownership in parents:
+    for ownership in entity.parents or ():
         reason = ownership.control_reason()
-        parent = entities.get(ownership.entity)
-        foreign = parent is not None and not (parent.seats and parent.seats <= eu)
-        if foreign:
-            non_eu_total += ownership.percentage or 0.0
-            non_eu.append(ownership)
-        if reason is None and test is ControlTest.SECNUMCLOUD and foreign:
-            pct = ownership.percentage
-            if pct is not None and pct > 24:
-                reason = f"non-EU holder of {pct:g} % (> 24 %, SecNumCloud 19.6.b)"
         if reason is not None:
             links.append(ControlLink(entity.id, ownership.entity, ownership, reason))
-    if test is ControlTest.SECNUMCLOUD and non_eu_total > 39:
-        named = {link.parent for link in links}
-        for ownership in non_eu:
-            if ownership.entity not in named:
-                links.append(
-                    ControlLink(
-                        entity.id,
-                        ownership.entity,
-                        ownership,
-                        f"non-EU holders together hold {non_eu_total:g} % (> 39 %, SecNumCloud 19.6.b)",
-                    )
-                )
     return sorted(links, key=lambda link: link.parent)
 
 
@@ -135,8 +91,6 @@ Step = tuple[list[ControlLink], frozenset[str]]  # a chain so far, and the entit
 def controllers(
     entity_id: str,
     entities: dict[str, ResolvedEntity],
-    test: ControlTest,
-    eu: frozenset[str],
 ) -> tuple[list[list[ControlLink]], list[str]]:
     """Every control chain upward from ``entity_id`` (cycle-safe), and entities whose ownership is unknown.
 
@@ -157,11 +111,11 @@ def controllers(
             # A listed parent whose stake and rights are not stated may control the
             # entity: that is unknown ownership, not independence.
             unknown.append(current)
-        elif undecided_control(entity, entities, test, eu) is not None:
+        elif undecided_control(entity, entities) is not None:
             unknown.append(current)  # the stakes cannot decide control: not independence
         return [
             ([*trail, link], seen | {link.parent})
-            for link in direct_controllers(entity, entities, test, eu)
+            for link in direct_controllers(entity, entities)
             # an ownership cycle: the catalogue check reports it; never loop
             if link.parent not in seen
         ]
@@ -175,3 +129,82 @@ def controllers(
         chains.append(chain)
         stack.extend(expand(chain[-1].parent, chain, seen)[::-1])
     return chains, sorted(set(unknown))
+
+
+def _stake(ownership: Ownership) -> float | None:
+    """The larger of the capital and the votes held (19.6 b caps both), or None."""
+    values = [v for v in (ownership.share_pct, ownership.voting_pct) if v is not None]
+    return max(values) if values else None
+
+
+def secnumcloud_failures(
+    entity_id: str, entities: dict[str, ResolvedEntity], eu: frozenset[str]
+) -> list[str]:
+    """Why ``entity_id`` fails SecNumCloud 3.2 requirement 19.6 b, one sentence per cause
+    naming the holder and its share (empty when it passes or nothing is known).
+
+    Holdings are looked through: a holder's indirect share is the product of the shares
+    along each ownership path, summed over paths. For "together" each path counts once, at
+    the first non-EU holder on it, so a non-EU parent of a non-EU holder is not added twice.
+    A non-EU holder with a veto or the right to appoint the board majority fails too.
+    """
+    individual: dict[str, float] = {}
+    first_foreign: dict[str, float] = {}
+    rights: set[str] = set()
+
+    def non_eu(parent: ResolvedEntity) -> bool:
+        return not (parent.seats and parent.seats <= eu)
+
+    # Depth first over ownership paths, with the fraction of the entity each path carries.
+    stack: list[tuple[str, float, bool, frozenset[str]]] = [
+        (entity_id, 1.0, False, frozenset({entity_id}))
+    ]
+    while stack:
+        current, fraction, counted, seen = stack.pop()
+        entity = entities.get(current)
+        for ownership in (entity.parents or ()) if entity else ():
+            parent = entities.get(ownership.entity)
+            if parent is None or parent.id in seen:
+                continue  # unknown holder (an evidence gap elsewhere) or an ownership cycle
+            stake = _stake(ownership)
+            direct = current == entity_id
+            foreign = non_eu(parent)
+            if foreign and direct and (ownership.veto or ownership.appoints_board_majority):
+                rights.add(parent.id)
+            if stake is None:
+                continue
+            share = fraction * stake / 100.0
+            if foreign:
+                individual[parent.id] = individual.get(parent.id, 0.0) + share
+                if not counted:
+                    first_foreign[parent.id] = first_foreign.get(parent.id, 0.0) + share
+            stack.append((parent.id, share, counted or foreign, seen | {parent.id}))
+
+    def name(ident: str) -> str:
+        holder = entities[ident]
+        return f"{holder.name} ({holder.country or 'country unknown'})"
+
+    target = entities[entity_id].name if entity_id in entities else entity_id
+    reasons = []
+    for ident, share in sorted(individual.items()):
+        pct = share * 100.0
+        if pct > SECNUMCLOUD_SINGLE and not _at(pct, SECNUMCLOUD_SINGLE):
+            reasons.append(
+                f"{name(ident)} holds {pct:g} % of {target}, directly or indirectly "
+                "(more than 24 %)"
+            )
+    together = math.fsum(first_foreign.values()) * 100.0
+    # One holder alone is judged by the 24 % cap above; "together" needs two or more.
+    if (
+        len(first_foreign) > 1
+        and together > SECNUMCLOUD_TOGETHER
+        and not _at(together, SECNUMCLOUD_TOGETHER)
+    ):
+        holders = ", ".join(name(i) for i in sorted(first_foreign))
+        reasons.append(
+            f"holders seated outside the EU ({holders}) together hold {together:g} % "
+            f"of {target} (more than 39 %)"
+        )
+    for ident in sorted(rights):
+        reasons.append(f"{name(ident)} holds a veto or appoints the board majority of {target}")
+    return reasons

@@ -118,6 +118,8 @@ class ResolvedEntity:
     confidence: Confidence
     origin: str  # "inventory" or "catalogue"
     span: SourceSpan | None
+    # Per presence country: through whom it is present, and how sure the source is.
+    presence_via: tuple[tuple[str, str | None, Confidence], ...] = ()
 
     @cached_property
     def seats(self) -> frozenset[str]:
@@ -176,12 +178,17 @@ def resolve_entities(inventory: Inventory, kb: KnowledgeIndex) -> dict[str, Reso
             cat.country,
             cat.headquarters,
             tuple(cat.parents) if cat.parents is not None else None,
-            tuple(cat.presence),
+            tuple(cat.presence_countries),
             cat.dpf_certified,
             tuple(cat.provider_categories),
             cat.provenance.confidence,
             "catalogue",
             cat.span,
+            tuple(
+                (p.country, p.through, p.provenance.confidence)
+                for p in cat.presence
+                if not isinstance(p, str)
+            ),
         )
     for ent in inventory.entities:
         resolved[ent.id] = _from_inventory(ent)

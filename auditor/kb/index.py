@@ -168,6 +168,13 @@ class KnowledgeIndex:
             yield Fact(f"transfer framework {framework.id}", framework.provenance, where(framework))
         for entity in self.kb.entities:
             yield Fact(f"entity {entity.id}", entity.provenance, where(entity))
+            for presence in entity.presence:
+                if not isinstance(presence, str):
+                    yield Fact(
+                        f"entity {entity.id} presence {presence.country}",
+                        presence.provenance,
+                        where(entity),
+                    )
         for vendor in self.kb.vendors:
             yield Fact(f"vendor {vendor.id}", vendor.provenance, where(vendor))
             for option in vendor.deployment_options:

@@ -177,7 +177,7 @@ def _check_entities(
                         entity, field, f"unknown jurisdiction {code!r}", suggest(code, countries)
                     )
                 )
-        for code in entity.presence:
+        for code in entity.presence_countries:
             if code not in countries:
                 problems.append(_problem(entity, "presence", f"unknown jurisdiction {code!r}"))
         for parent in entity.parents or ():

@@ -69,6 +69,16 @@ class Exposure(StrictModel):
     law_name: str
     jurisdiction: str
     trigger: str = Field(description="incorporated, control, presence or territorial")
+    strength: str = Field(
+        default="strong",
+        description=(
+            "How firmly the law reaches the party: strong (incorporated, control, territorial) "
+            "or contested (presence only: reported, rated at most medium by default)."
+        ),
+    )
+    strength_note: str = Field(
+        default="", description="Why a contested reach is contested, in words (empty if strong)."
+    )
     access: list[Access]
     mitigation: MitigationState
     mitigation_reasons: list[str]
@@ -173,6 +183,13 @@ class Finding(StrictModel):
     effect: str
     law: str | None = None
     citation: str | None = None
+    reach_strength: str | None = Field(
+        default=None,
+        description=(
+            "For findings on a law's reach: strong (incorporated, control, territorial) or "
+            "contested (presence only), so CI can filter on it."
+        ),
+    )
     evidence: list[Hop] = Field(description="The path of the most severe match.")
     remediation: str
     frameworks: list[FrameworkRef]

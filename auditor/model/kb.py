@@ -29,6 +29,24 @@ class TriggerKind(enum.StrEnum):
     PRESENCE = "presence"  # the party (or a controller) does business there
     TERRITORIAL = "territorial"  # the data is stored/processed/administered/supported there
 
+    @property
+    def strength(self) -> ReachStrength:
+        """How firmly a law reaches through this kind of trigger (DESIGN.md 3.2).
+
+        Incorporation, control and territory are settled reach. Presence (a non-US
+        provider with a US subsidiary, office or customers) is real but contested:
+        whether a court can compel the parent through it depends on contacts that
+        courts weigh case by case.
+        """
+        return ReachStrength.CONTESTED if self is TriggerKind.PRESENCE else ReachStrength.STRONG
+
+
+class ReachStrength(enum.StrEnum):
+    """How firmly a law reaches a party through the trigger that fired."""
+
+    STRONG = "strong"  # incorporated, control, territorial
+    CONTESTED = "contested"  # presence: real, but whether it suffices is disputed
+
 
 class LocationRole(enum.StrEnum):
     """Why a component touches a place."""
@@ -76,6 +94,28 @@ class LawStatus(enum.StrEnum):
     PENDING = "pending"
     REPEALED = "repealed"
     UNKNOWN = "unknown"
+
+    @property
+    def in_flux(self) -> bool:
+        """The law is operative but not simply in force: a finding resting on it says so."""
+        return self in (LawStatus.LAPSED_OPERATIVE, LawStatus.UNKNOWN)
+
+    @property
+    def words(self) -> str:
+        """The status as a reader of a finding needs it."""
+        return _STATUS_WORDS[self]
+
+
+_STATUS_WORDS = {
+    LawStatus.IN_FORCE: "in force",
+    LawStatus.LAPSED_OPERATIVE: (
+        "its statutory authority has lapsed, but orders and certifications issued under it are "
+        "treated as still operative; whether and how it is renewed is in flux"
+    ),
+    LawStatus.PENDING: "not yet in force",
+    LawStatus.REPEALED: "repealed",
+    LawStatus.UNKNOWN: "its current status could not be confirmed",
+}
 
 
 class LawEffect(enum.StrEnum):
@@ -175,6 +215,17 @@ class Bloc(Located):
     provenance: Provenance
 
 
+class PresenceFact(StrictModel):
+    """A country where an entity does business, with who does it there and the source saying so."""
+
+    country: CountryCode
+    through: str | None = Field(
+        default=None,
+        description="The subsidiary, office, site or region through which it is present there.",
+    )
+    provenance: Provenance
+
+
 class CatalogueEntity(Located):
     """A legal entity in the catalogue, with the ownership chain the sources give."""
 
@@ -188,12 +239,23 @@ class CatalogueEntity(Located):
     parents: list[Ownership] | None = Field(
         default=None, description="[] = independent; omitted = ownership unknown."
     )
-    presence: list[CountryCode] = Field(default_factory=list)
+    presence: list[CountryCode | PresenceFact] = Field(
+        default_factory=list,
+        description=(
+            "Countries where it does business: a code, or a mapping naming the subsidiary, "
+            "office or site and its own source (needed for presence outside the home country)."
+        ),
+    )
     dpf_certified: bool | None = None
     provider_categories: list[str] = Field(default_factory=list)
     listed: str | None = Field(default=None, description="Stock listing, if any.")
     notes: str | None = None
     provenance: Provenance
+
+    @property
+    def presence_countries(self) -> list[str]:
+        """The countries of :attr:`presence`, in order."""
+        return [p if isinstance(p, str) else p.country for p in self.presence]
 
 
 class ProcessingScope(enum.StrEnum):

@@ -29,10 +29,17 @@ SEVERITY_RANK: dict[Severity, int] = {
 
 
 class ControlTest(enum.StrEnum):
-    """How a parent is judged to control a child (DESIGN.md 3.3)."""
+    """Which ownership test the organisation's policy applies to its providers (DESIGN.md 3.3).
 
-    STANDARD = "standard"  # > 50 % of votes, a veto, or appoints the board majority
-    SECNUMCLOUD = "secnumcloud"  # also: one non-EU holder > 24 %, non-EU holders together > 39 %
+    Law reach always uses the standard test (more than 50 % of the votes, a veto, or the
+    board majority): only such a parent can be compelled to produce its subsidiary's data.
+    ``secnumcloud`` adds a policy check of its own (SecNumCloud 3.2 requirement 19.6 b:
+    no non-EU holder above 24 %, non-EU holders together not above 39 %, no non-EU veto or
+    board majority); failing it is a policy finding, never a law's reach.
+    """
+
+    STANDARD = "standard"  # no ownership test beyond the law-reach control test
+    SECNUMCLOUD = "secnumcloud"  # also: SecNumCloud 19.6 b ownership test as a policy finding
 
 
 class ResidencyRule(Located):
@@ -77,6 +84,14 @@ class Policy(Located):
     disabled_rules: list[Identifier] = Field(default_factory=list)
     max_fact_age_days: int = Field(
         default=730, ge=1, description="Knowledge-base facts older than this are stale."
+    )
+    contested_reach_max_severity: Severity = Field(
+        default=Severity.MEDIUM,
+        description=(
+            "The highest severity of a finding whose law reaches the party only through its "
+            "presence (a subsidiary, office or customers in the law's country), a reach that is "
+            "real but contested. Incorporation, control and territory are not capped."
+        ),
     )
 
     @model_validator(mode="after")

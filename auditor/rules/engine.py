@@ -37,6 +37,7 @@ from auditor.model.findings import (
     make_hop,
 )
 from auditor.model.inventory import Inventory
+from auditor.model.kb import ReachStrength
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
 from auditor.rules.schema import Condition, Op, Over, RuleSpec, Scalar, fill, row_placeholders
 
@@ -243,6 +244,22 @@ class RowBuilder:
     ) -> ExposureRow:
         law = self.kb.laws[e.law]
         policy_text = policy.get((e.data_asset, e.system, e.component, e.law, e.party_role), "")
+        reach_text = ""
+        if e.strength == ReachStrength.CONTESTED.value:
+            cap = contested_cap(self.policy)
+            # Words, not codes: the party, the country and the cap as a reader needs them.
+            reach_text = (
+                f"This is a contested reach: {e.strength_note}; whether "
+                f"{self.kb.country_name(e.jurisdiction)} authorities can compel "
+                f"{e.party_name} through that presence is disputed, so it is rated at most "
+                f"{cap.value}. "
+            )
+        law_status_text = ""
+        if law.status.in_flux:
+            law_status_text = (
+                f"The status of {law.short_name} is in flux (as of {law.provenance.as_of}): "
+                f"{law.status.words}. "
+            )
         return ExposureRow(
             data_asset=e.data_asset,
             system=e.system,
@@ -254,6 +271,9 @@ class RowBuilder:
             law_name=e.law_name,
             jurisdiction=e.jurisdiction,
             trigger=e.trigger,
+            strength=e.strength,
+            strength_note=e.strength_note,
+            reach_text=reach_text,
             mitigation=e.mitigation.value,
             sensitivity=e.sensitivity.value,
             confidence=e.confidence,
@@ -262,6 +282,7 @@ class RowBuilder:
             mitigation_text="; ".join(e.mitigation_reasons),
             citation=law.citation,
             law_status=law.status.value,
+            law_status_text=law_status_text,
             secrecy=law.secrecy,
             component_kind=self.kinds.get(f"{e.system}/{e.component}", ""),
             criticality=self.criticality.get(e.system, ""),
@@ -367,7 +388,33 @@ def _seal_row(
     )
 
 
+def contested_cap(policy: Policy | None) -> Severity:
+    """The highest severity of a finding on a contested (presence-only) reach."""
+    return policy.contested_reach_max_severity if policy else Severity.MEDIUM
+
+
 def _severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Row], Severity]:
+    """A rule's severity as a function of the matching row, at most the policy's cap for a
+    contested reach (:func:`contested_cap`)."""
+    uncapped = _uncapped_severity_of(rule, policy)
+    if rule.match.over is not Over.EXPOSURE:
+        return uncapped
+    cap = contested_cap(policy)
+    contested = ReachStrength.CONTESTED.value
+
+    def severity(row: Row) -> Severity:
+        level = uncapped(row)
+        if (
+            getattr(row, "strength", None) == contested
+            and SEVERITY_RANK[level] > SEVERITY_RANK[cap]
+        ):
+            return cap
+        return level
+
+    return severity
+
+
+def _uncapped_severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Row], Severity]:
     """A rule's severity as a function of the matching row: the policy's override, else the
     first ``severity_when`` case whose fields equal (or are in) its values, else the rule's
     own (a constant when it cannot vary)."""
@@ -539,6 +586,7 @@ def _rule_findings(
                 effect=text(fill(rule.messages.effect, row, values)),
                 law=law.id if law else None,
                 citation=law.citation if law else None,
+                reach_strength=getattr(row, "strength", None),
                 evidence=evidence,
                 remediation=text(fill(rule.remediation, row, values)),
                 frameworks=frameworks,
