@@ -83,7 +83,7 @@ def _check_component(
                 suggest(component.deployment, options)
                 or ("options: " + ", ".join(options) if options else "this vendor has no options"),
             )
-    for field in ("operator", "hosting", "model_provider", "support"):
+    for field in ("operator", "hosting", "model_provider", "support", "engaged_by"):
         ident = getattr(component, field)
         if ident is not None and ident not in entity_ids:
             yield diag(
