@@ -407,7 +407,7 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
                     )
                 )
     for framework in frameworks:
-        if framework.jurisdiction not in countries:
+        if framework.jurisdiction is not None and framework.jurisdiction not in countries:
             problems.append(
                 _problem(
                     framework, "jurisdiction", f"unknown jurisdiction {framework.jurisdiction!r}"

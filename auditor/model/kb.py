@@ -354,7 +354,10 @@ class TransferFramework(Located):
 
     id: Identifier
     name: str
-    jurisdiction: CountryCode
+    jurisdiction: CountryCode | None = Field(
+        default=None,
+        description="The third country it concerns; omitted for a tool usable for any (the SCCs).",
+    )
     status: str = Field(description="In words: in force, challenged, invalidated ...")
     adopted: dt.date | None = None
     challenges: list[str] = Field(
