@@ -13,7 +13,9 @@ from click.testing import CliRunner
 
 from auditor.cli import cli, main
 from auditor.errors import KnowledgeBaseError
+from auditor.loader.iac import scan
 from auditor.kb import load_knowledge_base
+from tests.iac.helpers import components as iac_components
 
 ORG = {"name": "Acme GmbH", "country": "DE", "entity": "acme"}
 ACME = {"id": "acme", "name": "Acme GmbH", "country": "DE", "parents": []}
@@ -294,3 +296,40 @@ def test_engaged_by_must_name_an_entity(tmp_path: Path, capsys: pytest.CaptureFi
         main(["validate", str(path)])
     assert info.value.code == 3
     assert "unknown entity 'nobody'" in capsys.readouterr().err
+
+
+def test_terraform_model_ids_with_the_jp_au_and_us_gov_prefixes_name_their_profile(
+    tmp_path: Path,
+) -> None:
+    for region, model_id, option in (
+        ("ap-northeast-1", "jp.anthropic.claude-x-v1:0", "jp"),
+        ("ap-southeast-2", "au.anthropic.claude-x-v1:0", "au"),
+        ("us-gov-west-1", "us-gov.anthropic.claude-x-v1:0", "us-gov"),
+        ("eu-central-1", "anthropic.claude-x-v1:0", "in-region"),
+    ):
+        root = tmp_path / option
+        root.mkdir()
+        (root / "main.tf").write_text(
+            f'provider "aws" {{\n  region = "{region}"\n}}\n'
+            f'resource "aws_bedrockagent_agent" "a" {{\n  foundation_model = "{model_id}"\n}}\n',
+            encoding="utf-8",
+        )
+        found = iac_components(scan(root))
+        [agent] = [c for k, c in found.items() if k.endswith("aws_bedrockagent_agent.a")]
+        assert agent.deployment == option, (model_id, agent.deployment)
+
+
+def test_adequate_admits_us_law_only_through_a_dpf_certified_party(tmp_path: Path) -> None:
+    def cloud_act(certified: bool) -> dict[str, Any]:
+        inventory = _us_store(certified)
+        inventory["policy"]["residency"][0]["allowed"] = ["EEA", "US"]
+        inventory["policy"]["residency"][0]["reach_allowed"] = ["EEA", "adequate"]
+        result = _audit(tmp_path, inventory)
+        [finding] = [f for f in result["findings"] if f["rule_id"] == "us-cloud-act-exposure"]
+        return finding
+
+    assert (
+        "United States is adequate only for DPF-certified importers; Vecco Inc. is not "
+        "recorded as certified" in cloud_act(False)["condition"]
+    )
+    assert "does not allow this law" not in cloud_act(True)["condition"]

@@ -234,7 +234,7 @@ class RowBuilder:
                 said.setdefault(
                     (r.data_asset, r.system, r.component, r.law, r.role),
                     f"The policy does not allow this law to reach the data: {r.origin} allows "
-                    f"only {r.allowed}. ",
+                    f"only {r.allowed}{': ' + r.detail if r.detail else ''}. ",
                 )
         return said
 
