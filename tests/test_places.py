@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from auditor.cli import cli, main
 from auditor.errors import KnowledgeBaseError
-from auditor.loader.iac import scan
 from auditor.kb import load_knowledge_base
+from auditor.loader.iac import scan
 from tests.iac.helpers import components as iac_components
 
 ORG = {"name": "Acme GmbH", "country": "DE", "entity": "acme"}
