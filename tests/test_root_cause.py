@@ -58,7 +58,11 @@ def test_no_two_findings_share_a_rule_and_root_cause(name: str) -> None:
 
 def test_the_hospital_deployment_is_one_finding_per_law() -> None:
     findings = _audit(EXAMPLES / "hospital", use_waivers=False).findings
-    critical = [f for f in findings if f.severity.value == "critical"]
+    # The law checks; the policy checks also flag the Mistral EU endpoint, whose zone
+    # includes Switzerland, for health data the policy keeps in the EEA (issue 17).
+    critical = [
+        f for f in findings if f.severity.value == "critical" and f.rule_id.endswith("-exposure")
+    ]
     assert sorted(f.rule_id for f in critical) == ["us-cloud-act-exposure", "us-fisa-702-exposure"]
     for finding in critical:
         assert finding.subject == {
@@ -230,14 +234,34 @@ def test_one_finding_per_distinct_root_cause_with_the_worst_severity(
 # -- baselines ---------------------------------------------------------------------------
 
 
+# Root causes the engine of the v1 baselines could not see (issue 17: a residency zone's
+# every country counts): the Mistral EU endpoint may process in Switzerland, outside the
+# hospital's EEA-only rule for health data, and the bank's Bedrock 'eu.' profile may
+# route to London or Zurich, outside its EU-only rule. They are new, so no old baseline
+# can accept them.
+NEW_SINCE_V1 = {
+    "hospital": {
+        ("policy-residency-location", "guidelines-assistant"),
+        ("sovereignty-below-minimum", "guidelines-assistant"),
+        ("sovereignty-below-minimum", "mistral-ai"),
+    },
+    "bank": {("policy-residency-location", "advisor-assistant")},
+}
+
+
+def _new_since_v1(name: str, finding: Finding) -> bool:
+    subject = finding.subject.get("system") or finding.subject.get("subject")
+    return (finding.rule_id, subject) in NEW_SINCE_V1.get(name, set())
+
+
 @pytest.mark.parametrize("name", ["hospital", "bank"])
 def test_a_version_1_baseline_of_the_old_engine_still_accepts_every_finding(name: str) -> None:
     every = _audit(EXAMPLES / name, use_waivers=False).findings
     result = _audit(
         EXAMPLES / name, use_waivers=False, baseline_file=V1 / f"{name}-baseline-v1.json"
     )
-    assert result.findings == []
-    assert result.summary.in_baseline == len(every)
+    assert [f for f in result.findings if not _new_since_v1(name, f)] == []
+    assert result.summary.in_baseline == len(every) - len(result.findings)
 
 
 def _without_legacy(baseline: dict[str, object], drop: set[str]) -> dict[str, object]:
@@ -265,7 +289,8 @@ def test_a_finding_with_an_asset_the_v1_baseline_lacks_is_reported_as_changed(
     path = tmp_path / "baseline.json"
     path.write_text(json.dumps(_without_legacy(old, {dropped})), encoding="utf-8")
     result = _audit(EXAMPLES / "hospital", use_waivers=False, baseline_file=path)
-    assert [f.rule_id for f in result.findings] == ["us-cloud-act-exposure"]
+    changed = [f.rule_id for f in result.findings if not _new_since_v1("hospital", f)]
+    assert changed == ["us-cloud-act-exposure"]
     notice = next(n for n in result.notices if "did not record" in n)
     assert notice.endswith("radiology-reports; it is reported as changed")
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from auditor.exposure.context import Context
 from auditor.exposure.evidence import hop
 from auditor.exposure.rows import ResidencyRow
+from auditor.exposure.transfers import dpf_certified, importer_of
 from auditor.graph.build import Arrival
 from auditor.graph.resolve import PlaceKind, ResolvedComponent
+from auditor.kb.index import ADEQUATE_BLOC
 from auditor.model.common import Classification, SourceSpan
 from auditor.model.findings import Exposure, Hop, MitigationState
 from auditor.model.inventory import DataAsset
@@ -55,36 +57,76 @@ def _requirements(context: Context, asset: DataAsset) -> list[Requirement]:
     return requirements
 
 
+def _names(context: Context, codes: list[str]) -> str:
+    return ", ".join(context.kb.country_name(c) for c in codes)
+
+
+def _certified_only_text(context: Context, code: str, importer_name: str) -> str:
+    return (
+        f"{context.kb.country_name(code)} is adequate only for DPF-certified importers; "
+        f"{importer_name} is not recorded as certified"
+    )
+
+
 def residency_rows(
     context: Context, exposures: list[Exposure], arrivals: dict[str, list[Arrival]]
 ) -> list[ResidencyRow]:
     """Every residency breach, one per (asset, component, kind, role, place, law, requirement)."""
     breaches: list[ResidencyRow] = []
+    kb = context.kb
     # Where a component keeps or handles data outside an allowed area: the same for
     # every data asset under the same requirement that reaches it, so worked out once.
-    outside_of: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str, Hop], ...]] = {}
+    outside_of: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str, Hop, str], ...]] = {}
 
-    def outside(rc: ResolvedComponent, allowed: list[str]) -> tuple[tuple[str, str, Hop], ...]:
-        """(role, place, evidence step) for each of the component's storage, processing
-        and backup places not wholly inside ``allowed``."""
+    def outside(rc: ResolvedComponent, allowed: list[str]) -> tuple[tuple[str, str, Hop, str], ...]:
+        """(role, place, evidence step, why) for each of the component's storage,
+        processing and backup places not wholly inside ``allowed``.
+
+        Every country of a zone counts (an 'eu.' profile that may route to London is not
+        EU-only), and 'adequate' admits the United States only for the importer in that
+        role when it is DPF-certified, the test the transfer engine applies.
+        """
         key = (rc.key, tuple(allowed))
         known = outside_of.get(key)
         if known is not None:
             return known
-        located = context.kb.area(allowed)
-        found: list[tuple[str, str, Hop]] = []
+        located = kb.area(allowed)
+        adequate = ADEQUATE_BLOC in allowed
+        found: list[tuple[str, str, Hop, str]] = []
         for role in (LocationRole.STORAGE, LocationRole.PROCESSING, LocationRole.BACKUP):
             place = rc.places[role]
-            inside = place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE) and all(
-                located(c) for c in place.countries
-            )
-            if not inside:
-                step = hop(
-                    f"{rc.key}: {role.value} in {place.label} ({place.reason})",
-                    "component",
-                    place.span or rc.component.span,
+            detail = place.reason
+            if place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE):
+                out = [c for c in sorted(place.countries) if not located(c)]
+                importer = importer_of(rc, role)
+                if adequate and out and dpf_certified(context, rc, importer):
+                    out = [c for c in out if not kb.adequate_for_certified_only(c)]
+                if not out:
+                    continue
+                entity = context.graph.entities.get(importer)
+                importer_name = entity.name if entity else importer
+                reasons: list[str] = []
+                zone = kb.zones.get(place.zone) if place.zone else None
+                if zone is not None:
+                    reasons.append(
+                        f"may be processed in any of: {kb.zone_members_text(zone)}; "
+                        f"outside {', '.join(allowed)}: {_names(context, out)}"
+                    )
+                if adequate:
+                    reasons.extend(
+                        _certified_only_text(context, c, importer_name)
+                        for c in out
+                        if kb.adequate_for_certified_only(c)
+                    )
+                detail = (
+                    "; ".join(reasons) or f"{_names(context, out)} is not in {', '.join(allowed)}"
                 )
-                found.append((role.value, place.label, step))
+            step = hop(
+                f"{rc.key}: {role.value} in {place.label} ({place.reason})",
+                "component",
+                place.span or rc.component.span,
+            )
+            found.append((role.value, place.label, step, detail))
         outside_of[key] = tuple(found)  # mostly empty: the one shared empty tuple
         return outside_of[key]
 
@@ -102,7 +144,7 @@ def residency_rows(
             reachable = context.kb.area(reach_allowed)
             for arrival in items:
                 rc = context.graph.components[arrival.component]
-                for role, where, component_hop in outside(rc, allowed):
+                for role, where, component_hop, detail in outside(rc, allowed):
                     breaches.append(
                         ResidencyRow(
                             data_asset=asset_id,
@@ -112,6 +154,7 @@ def residency_rows(
                             role=role,
                             where=where,
                             allowed=allowed_text,
+                            detail=detail,
                             law="",
                             mitigation="",
                             origin=origin,
@@ -127,6 +170,17 @@ def residency_rows(
                     exposure.jurisdiction
                 ):
                     continue
+                reach_detail = ""
+                if ADEQUATE_BLOC in reach_allowed and kb.adequate_for_certified_only(
+                    exposure.jurisdiction
+                ):
+                    # 'adequate' admits US law only through a DPF-certified party.
+                    rc_reached = context.graph.components[f"{exposure.system}/{exposure.component}"]
+                    if dpf_certified(context, rc_reached, exposure.party):
+                        continue
+                    reach_detail = _certified_only_text(
+                        context, exposure.jurisdiction, exposure.party_name or exposure.party
+                    )
                 if reach_step is None:
                     reach_step = hop(f"{origin}: {reach_text}", "policy", span)
                 breaches.append(
@@ -138,6 +192,7 @@ def residency_rows(
                         role=exposure.party_role,
                         where=exposure.jurisdiction,
                         allowed=reach_text,
+                        detail=reach_detail,
                         law=exposure.law,
                         mitigation=exposure.mitigation.value,
                         origin=origin,

@@ -73,14 +73,16 @@ class TransferRow(NamedTuple):
     system: str
     component: str
     exporter: str
+    exporter_name: str
     importer: str
     importer_name: str
-    country: str
+    country: str  # a country code, 'global' (may be anywhere) or 'unknown'
     country_name: str
     role: str
     adequacy: str | None
     conclusion: str
     explanation: str
+    scc_module: str
     tools_text: str
     measures_text: str
     sensitivity: str
@@ -162,6 +164,9 @@ class ResidencyRow(NamedTuple):
     role: str
     where: str
     allowed: str
+    # Why the place is outside, in words: the zone's countries that are not allowed, or
+    # the United States allowed as 'adequate' only for a DPF-certified importer.
+    detail: str
     law: str
     mitigation: str
     origin: str  # which policy rule or asset requirement

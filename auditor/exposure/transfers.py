@@ -18,6 +18,16 @@ TRANSFER_ROLES = (
     LocationRole.ADMIN,
     LocationRole.SUPPORT,
 )
+# Where data is kept or handled: an unknown or unbounded place here is a transfer that
+# cannot be assessed (README: conclusion ``unknown``), not only an evidence gap.
+_HANDLING_ROLES = (LocationRole.STORAGE, LocationRole.PROCESSING)
+UNKNOWN_COUNTRY = "unknown"
+GLOBAL_COUNTRY = "global"
+
+# Commission Implementing Decision (EU) 2021/914, Annex: the module follows who exports
+# to whom (rules/jurisdictions/transfer-frameworks.yaml, eu-sccs-2021).
+SCC_MODULE_2 = "Module 2 (controller to processor)"
+SCC_MODULE_3 = "Module 3 (processor to processor)"
 
 
 def component_transfers(
@@ -30,18 +40,17 @@ def component_transfers(
     places: dict[tuple[str, str], list[LocationRole]] = {}
     for role in TRANSFER_ROLES:
         place = rc.places[role]
-        importer = _importer(rc, role)
-        if (
-            place.kind is PlaceKind.COUNTRY
-            and place.country
-            and not context.kb.is_eea(place.country)
-        ):
-            places.setdefault((place.country, importer), []).append(role)
-        elif place.kind is PlaceKind.GLOBAL and role in (
-            LocationRole.STORAGE,
-            LocationRole.PROCESSING,
-        ):
-            places.setdefault(("global", importer), []).append(role)
+        importer = importer_of(rc, role)
+        if place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE):
+            # Every country the place may be in: a zone that reaches London or Zurich
+            # transfers to the United Kingdom and Switzerland (under their adequacy).
+            for country in sorted(place.countries):
+                if not context.kb.is_eea(country):
+                    places.setdefault((country, importer), []).append(role)
+        elif place.kind is PlaceKind.GLOBAL and role in _HANDLING_ROLES:
+            places.setdefault((GLOBAL_COUNTRY, importer), []).append(role)
+        elif place.kind is PlaceKind.UNKNOWN and role in _HANDLING_ROLES:
+            places.setdefault((UNKNOWN_COUNTRY, importer), []).append(role)
     transfers: list[Transfer] = []
     for (country, importer), roles in sorted(places.items()):
         for asset_id in sorted(set(personal)):
@@ -49,7 +58,7 @@ def component_transfers(
     return transfers
 
 
-def _importer(rc: ResolvedComponent, role: LocationRole) -> str:
+def importer_of(rc: ResolvedComponent, role: LocationRole) -> str:
     """Who receives the data in that role: the support party, else the operator."""
     wanted = "support" if role is LocationRole.SUPPORT else "operator"
     for party in rc.parties:
@@ -59,6 +68,29 @@ def _importer(rc: ResolvedComponent, role: LocationRole) -> str:
         if party.role == "operator":
             return party.entity
     return "unknown"
+
+
+def dpf_certified(context: Context, rc: ResolvedComponent, importer: str) -> bool:
+    """The importer is certified under the EU-US Data Privacy Framework: its entity says
+    so, or the component's contract records the DPF as its transfer tool."""
+    entity = context.graph.entities.get(importer)
+    return (entity is not None and entity.dpf_certified is True) or (
+        TransferTool.DPF in rc.component.controls.transfer_tools
+    )
+
+
+def exporter_of(context: Context, rc: ResolvedComponent, importer: str) -> tuple[str, bool]:
+    """Who exports to ``importer``, and whether that exporter is the organisation's processor.
+
+    The organisation (the controller) by default. When the component says its support
+    party and sub-processors were engaged by a processor (``engaged_by``), that processor
+    exports what they receive (GDPR Art. 28(4), Art. 44: "controller or processor").
+    """
+    engaged_by = rc.component.engaged_by
+    org = context.org.entity or context.org.name
+    if engaged_by is not None and engaged_by != org and importer != engaged_by:
+        return engaged_by, True
+    return org, False
 
 
 def _transfer(
@@ -72,6 +104,14 @@ def _transfer(
     controls = rc.component.controls
     tools = sorted(t.value for t in controls.transfer_tools)
     entity = context.graph.entities.get(importer)
+    importer_name = entity.name if entity else importer
+    exporter, by_processor = exporter_of(context, rc, importer)
+    exporter_entity = context.graph.entities.get(exporter)
+    exporter_name = exporter_entity.name if exporter_entity else exporter
+    if importer == exporter or importer == "unknown":
+        module = None  # no second party, or none known: no contract between parties to name
+    else:
+        module = SCC_MODULE_3 if by_processor else SCC_MODULE_2
     measures: list[str] = []
     if rc.keys is KeyCustody.CUSTOMER_HELD_EXTERNAL and not rc.processes_in_clear:
         measures.append("encryption with keys held by the exporter")
@@ -80,17 +120,23 @@ def _transfer(
     if controls.confidential_computing:
         measures.append("confidential computing")
     adequacy_text: str | None = None
-    if country == "global":
+    if country == GLOBAL_COUNTRY:
         conclusion = TransferConclusion.UNKNOWN
         explanation = "processing may happen in any country; the destination cannot be assessed"
         country_name = "anywhere (global)"
+    elif country == UNKNOWN_COUNTRY:
+        conclusion = TransferConclusion.UNKNOWN
+        place = rc.places[roles[0]]
+        explanation = (
+            f"where {rc.component.name or rc.component.id} keeps or handles the data is not known "
+            f"({place.reason}), so whether it leaves the EEA, and on what basis, cannot be assessed"
+        )
+        country_name = "an unknown location"
     else:
         country_name = context.kb.country_name(country)
         jurisdiction = context.kb.jurisdictions.get(country)
         adequacy = jurisdiction.adequacy if jurisdiction else None
-        dpf = (
-            entity is not None and entity.dpf_certified is True
-        ) or TransferTool.DPF.value in tools
+        dpf = dpf_certified(context, rc, importer)
         if adequacy is not None and adequacy.scope.value != "dpf_certified":
             conclusion = TransferConclusion.ADEQUACY
             adequacy_text = f"{adequacy.decision} of {adequacy.date} ({adequacy.scope.value})"
@@ -127,6 +173,13 @@ def _transfer(
                 explanation = f"{country_name} is adequate only for DPF-certified organisations, and the importer is not shown as certified; no Art. 46 tool is recorded"
             else:
                 explanation = f"no adequacy decision for {country_name} and no Art. 46 tool or Art. 49 derogation is recorded"
+        if by_processor:
+            # Chapter V binds the processor that engaged the importer: its contract, not the
+            # organisation's, must carry the tool (SCCs: Module 3).
+            explanation += (
+                f"; the exporter is {exporter_name}, the organisation's processor, which "
+                f"engaged {importer_name}: its SCCs with {importer_name} are {SCC_MODULE_3}"
+            )
     asset = context.assets[asset_id]
     place = rc.places[roles[0]]
     path = [
@@ -136,19 +189,30 @@ def _transfer(
             "component",
             place.span or rc.component.span,
         ),
+    ]
+    if by_processor:
+        path.append(
+            hop(
+                f"exporter {exporter_name} (processor that engaged the importer)",
+                "entity",
+                rc.component.span_of("engaged_by"),
+            )
+        )
+    path.append(
         hop(
-            f"importer {entity.name if entity else importer}",
+            f"importer {importer_name}",
             "entity",
             entity.span if entity else None,
-        ),
-    ]
+        )
+    )
     return make_transfer(
         data_asset=asset_id,
         system=rc.system.id,
         component=rc.component.id,
-        exporter=context.org.entity or context.org.name,
+        exporter=exporter,
+        exporter_name=exporter_name,
         importer=importer,
-        importer_name=entity.name if entity else importer,
+        importer_name=importer_name,
         country=country,
         country_name=country_name,
         role=", ".join(r.value for r in roles),
@@ -157,5 +221,6 @@ def _transfer(
         supplementary_measures=measures,
         conclusion=conclusion,
         explanation=explanation,
+        scc_module=module,
         path=path,
     )

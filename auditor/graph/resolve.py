@@ -68,6 +68,7 @@ class Place:
     label: str
     reason: str
     span: SourceSpan | None = None
+    zone: str | None = None  # the residency zone (rules/zones/) it was resolved from
 
     @cached_property
     def country(self) -> str | None:
@@ -293,6 +294,8 @@ class Resolver:
                 f"{where}: may be handled in any region",
                 span,
             )
+        if option.zones and scope in (ProcessingScope.DATA_ZONE, ProcessingScope.FIXED):
+            return self._zoned(base, option, where, span)
         if scope is ProcessingScope.DATA_ZONE:
             zone = option.location or "EU"
             # A zone is a bloc (EU, EEA) or a single country (a US data zone).
@@ -316,6 +319,36 @@ class Resolver:
         if option.location:  # FIXED
             return self.place_of(option.location, where, span)
         return UNKNOWN_PLACE
+
+    def _zoned(
+        self, base: Place, option: DeploymentOption, where: str, span: SourceSpan | None
+    ) -> Place:
+        """The zone of ``option`` that applies: the only one, or the one containing the
+        resource's own place (an EU resource gets the EU data zone); unknown otherwise."""
+        zones = [self.kb.zones[z] for z in option.zones if z in self.kb.zones]
+        sets = [(z, self.kb.zone_countries(z)) for z in zones]
+        chosen = [
+            (z, c)
+            for z, c in sets
+            if len(sets) == 1 or (base.kind is PlaceKind.COUNTRY and base.countries <= c)
+        ]
+        if len(chosen) != 1:
+            return Place(
+                PlaceKind.UNKNOWN,
+                frozenset(),
+                "zone of the region",
+                f"{where}: none of its zones ({', '.join(option.zones)}) contains {base.label}",
+                span,
+            )
+        zone, countries = chosen[0]
+        return Place(
+            PlaceKind.ZONE if len(countries) > 1 else PlaceKind.COUNTRY,
+            countries,
+            zone.name,
+            f"{where}: may be processed in any of: {self.kb.zone_members_text(zone)}",
+            span,
+            zone.id,
+        )
 
     def resolve(self, system: System, comp: Component, org_entity: str | None) -> ResolvedComponent:
         """Resolve one component of ``system``."""

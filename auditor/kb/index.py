@@ -10,6 +10,7 @@ from auditor.model.common import Classification, Provenance
 from auditor.model.findings import Sensitivity
 from auditor.model.inventory import DataAsset
 from auditor.model.kb import (
+    AdequacyScope,
     CatalogueEntity,
     Jurisdiction,
     KnowledgeBase,
@@ -17,6 +18,7 @@ from auditor.model.kb import (
     Region,
     RegionCatalogue,
     Vendor,
+    Zone,
 )
 
 EEA_BLOC = "EEA"
@@ -88,6 +90,7 @@ class KnowledgeIndex:
         self.regions: dict[tuple[str, str], Region] = {
             (cat.provider, region.code): region for cat in kb.regions for region in cat.regions
         }
+        self.zones: dict[str, Zone] = {z.id: z for z in kb.zones}
         self.laws_by_jurisdiction: dict[str, list[Law]] = {}
         for law in sorted(kb.laws, key=lambda item: item.id):
             self.laws_by_jurisdiction.setdefault(law.jurisdiction, []).append(law)
@@ -98,13 +101,25 @@ class KnowledgeIndex:
         return self.kb.meta.version
 
     def blocs_of(self, code: str) -> frozenset[str]:
-        """Blocs a jurisdiction belongs to, with ``adequate`` computed from EEA and adequacy."""
+        """Blocs a jurisdiction belongs to, with ``adequate`` computed from EEA and adequacy.
+
+        A country whose adequacy covers only certified importers (the United States:
+        DPF-certified organisations) is not in ``adequate`` as a whole; whether it is
+        adequate for one importer is :meth:`adequate_for_certified_only` plus that
+        importer's certification, decided where the importer is known.
+        """
         cached = self._blocs.get(code)
         if cached is not None:
             return cached
         jurisdiction = self.jurisdictions.get(code)
         blocs = set(jurisdiction.blocs) if jurisdiction is not None else set()
-        if jurisdiction is not None and (EEA_BLOC in blocs or jurisdiction.adequacy is not None):
+        if jurisdiction is not None and (
+            EEA_BLOC in blocs
+            or (
+                jurisdiction.adequacy is not None
+                and jurisdiction.adequacy.scope is not AdequacyScope.DPF_CERTIFIED
+            )
+        ):
             blocs.add(ADEQUATE_BLOC)
         found = self._blocs[code] = frozenset(blocs)
         return found
@@ -128,6 +143,44 @@ class KnowledgeIndex:
 
         self._areas[key] = inside
         return inside
+
+    def adequate_for_certified_only(self, code: str) -> bool:
+        """The country's adequacy decision covers only certified importers (US: the DPF)."""
+        jurisdiction = self.jurisdictions.get(code)
+        adequacy = jurisdiction.adequacy if jurisdiction else None
+        return adequacy is not None and adequacy.scope is AdequacyScope.DPF_CERTIFIED
+
+    def zone_countries(self, zone: Zone) -> frozenset[str]:
+        """The countries a zone's members lie in (blocs expanded, regions resolved)."""
+        found: set[str] = set()
+        for member in zone.members:
+            if ":" in member:
+                region = self.resolve_region(*member.split(":", 1))
+                if region is not None:  # the loader rejects unknown regions
+                    found.add(region.country)
+            elif member in (EEA_BLOC, "EU"):
+                found |= {c for c in self.jurisdictions if member in self.blocs_of(c)}
+            else:
+                found.add(member)
+        return frozenset(found)
+
+    def zone_members_text(self, zone: Zone) -> str:
+        """The zone's members in words: 'eu-west-2 (London, United Kingdom), ...'."""
+        parts: list[str] = []
+        for member in zone.members:
+            if ":" in member:
+                provider, code = member.split(":", 1)
+                region = self.resolve_region(provider, code)
+                if region is None:
+                    parts.append(member)
+                    continue
+                city = f"{region.city}, " if region.city else ""
+                parts.append(f"{code} ({city}{self.country_name(region.country)})")
+            elif member in (EEA_BLOC, "EU"):
+                parts.append(f"any {member} member state")
+            else:
+                parts.append(self.country_name(member))
+        return ", ".join(parts)
 
     def is_eea(self, code: str) -> bool:
         """The country is in the European Economic Area."""
@@ -191,6 +244,8 @@ class KnowledgeIndex:
                 yield Fact(
                     f"vendor {vendor.id} defaults", vendor.defaults.provenance, where(vendor)
                 )
+        for zone in self.kb.zones:
+            yield Fact(f"zone {zone.id}", zone.provenance, where(zone))
         for catalogue in self.kb.regions:
             yield Fact(f"regions {catalogue.provider}", catalogue.provenance, where(catalogue))
             for region in catalogue.regions:

@@ -29,6 +29,7 @@ from auditor.model.kb import (
     TransferFramework,
     Vendor,
     VendorKind,
+    Zone,
 )
 from auditor.resources import builtin_rules_dir
 
@@ -49,6 +50,10 @@ class _Frameworks(StrictModel):
 
 class _Entities(StrictModel):
     entities: list[CatalogueEntity]
+
+
+class _Zones(StrictModel):
+    zones: list[Zone]
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -349,6 +354,47 @@ def _check_vendor_kind(
             )
 
 
+def _check_zones(
+    zones: list[Zone],
+    vendors: list[Vendor],
+    countries: set[str],
+    regions: list[RegionCatalogue],
+    problems: list[Diagnostic],
+) -> None:
+    """Every zone member resolves to a place, and every zone an option names exists:
+    a zone that silently lost a member would understate where data may go."""
+    known = {(c.provider, r.code) for c in regions for r in c.regions}
+    for zone in zones:
+        for member in zone.members:
+            if ":" in member:
+                provider, code = member.split(":", 1)
+                if (provider, code) not in known:
+                    problems.append(
+                        _problem(
+                            zone,
+                            "members",
+                            f"zone {zone.id!r}: region {member!r} is not in rules/regions/",
+                        )
+                    )
+            elif member not in ("EU", "EEA") and member not in countries:
+                problems.append(
+                    _problem(zone, "members", f"zone {zone.id!r}: unknown place {member!r}")
+                )
+    zone_ids = {z.id for z in zones}
+    for vendor in vendors:
+        for option in vendor.deployment_options:
+            for ident in option.zones:
+                if ident not in zone_ids:
+                    problems.append(
+                        _problem(
+                            vendor,
+                            "deployment_options",
+                            f"deployment option {option.id!r}: unknown zone {ident!r}",
+                            suggest(ident, zone_ids),
+                        )
+                    )
+
+
 def load_knowledge_base(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> KnowledgeIndex:
     """Load, validate and cross-check the knowledge base; raise KnowledgeBaseError on any problem."""
     with paused_gc():  # thousands of objects that all survive: see paused_gc
@@ -371,6 +417,7 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
     entities: list[CatalogueEntity] = []
     vendors: list[Vendor] = []
     regions: list[RegionCatalogue] = []
+    zones: list[Zone] = []
     for root in roots:
         if not root.is_dir():
             reader.problems.append(Diagnostic(str(root), None, None, "no such rules folder"))
@@ -407,6 +454,9 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
             if catalogue is not None:
                 reader.stem_must_match(path, catalogue, catalogue.provider, "provider")
                 regions.append(catalogue)
+        for path in _yaml_files(root / "zones"):
+            z, _ = reader.read(path, _Zones)
+            zones.extend(z.zones if z else [])
     problems = reader.problems
     if meta is None and not any(p.path.endswith("kb.yaml") for p in problems):
         problems.append(
@@ -419,6 +469,7 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
     _unique(entities, "id", "entity id", problems)
     _unique(vendors, "id", "vendor id", problems)
     _unique(regions, "provider", "region provider", problems)
+    _unique(zones, "id", "zone id", problems)
     countries = {j.code for j in jurisdictions}
     bloc_ids = {b.id for b in blocs}
     for law in laws:
@@ -440,7 +491,7 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
                     )
                 )
     for framework in frameworks:
-        if framework.jurisdiction not in countries:
+        if framework.jurisdiction is not None and framework.jurisdiction not in countries:
             problems.append(
                 _problem(
                     framework, "jurisdiction", f"unknown jurisdiction {framework.jurisdiction!r}"
@@ -467,6 +518,7 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
                     catalogue, "operator_vendor", f"unknown vendor {catalogue.operator_vendor!r}"
                 )
             )
+    _check_zones(zones, vendors, countries, regions, problems)
     taxonomy = _load_taxonomy(roots, reader)
     if problems or meta is None:
         raise KnowledgeBaseError(
@@ -481,5 +533,6 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
         entities=tuple(sorted(entities, key=lambda x: x.id)),
         vendors=tuple(sorted(vendors, key=lambda x: x.id)),
         regions=tuple(sorted(regions, key=lambda x: x.provider)),
+        zones=tuple(sorted(zones, key=lambda x: x.id)),
     )
     return KnowledgeIndex(kb, taxonomy, dict(sorted(reader.hashes.items())))

@@ -100,7 +100,7 @@ def _check_component(
             + f"; keep {vendor.id} as model.vendor, or use kind: model_weights if you run "
             "the weights yourself",
         )
-    for field in ("operator", "hosting", "model_provider", "support"):
+    for field in ("operator", "hosting", "model_provider", "support", "engaged_by"):
         ident = getattr(component, field)
         if ident is not None and ident not in entity_ids:
             yield diag(

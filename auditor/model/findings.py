@@ -107,9 +107,18 @@ class Transfer(StrictModel):
     system: str
     component: str
     exporter: str
+    exporter_name: str = Field(
+        default="",
+        description=(
+            "Display name of the exporter: the organisation, or the processor that engaged "
+            "the importer (then the SCCs are Module 3)."
+        ),
+    )
     importer: str
     importer_name: str
-    country: str
+    country: str = Field(
+        description="Country code; 'global' (may be anywhere) or 'unknown' (location not known)."
+    )
     country_name: str
     role: str = Field(description="Why data goes there: storage, processing, support, ...")
     adequacy: str | None = Field(description="The adequacy decision relied on, if any.")
@@ -117,6 +126,13 @@ class Transfer(StrictModel):
     supplementary_measures: list[str]
     conclusion: TransferConclusion
     explanation: str
+    scc_module: str | None = Field(
+        default=None,
+        description=(
+            "The module of the Commission's SCCs (Decision (EU) 2021/914) the exporter and "
+            "importer's roles call for, in words; none where no second party is known."
+        ),
+    )
     path: list[Hop]
 
 

@@ -340,6 +340,15 @@ class Component(Located):
     model_provider: Identifier | None = None
     subprocessors: list[Identifier] = Field(default_factory=list)
     support: Identifier | None = Field(default=None, description="Entity with support access.")
+    engaged_by: Identifier | None = Field(
+        default=None,
+        description=(
+            "The organisation's processor (an entity id, usually the operator) that engaged "
+            "this component's support party and sub-processors. Then that processor, not the "
+            "organisation, exports what they receive abroad (SCCs Module 3, processor to "
+            "processor). Omitted: the organisation engaged them (Module 2)."
+        ),
+    )
     model: ModelInfo | None = None
     holds: list[Identifier] = Field(
         default_factory=list, description="Data assets stored here without a flow."

@@ -278,6 +278,32 @@ class DeploymentOption(StrictModel):
     location: LocationRef | None = Field(
         default=None, description="For FIXED scope, or the zone (EU) for DATA_ZONE."
     )
+    zones: list[Identifier] = Field(
+        default_factory=list,
+        description=(
+            "Residency zones (rules/zones/) the option may process or store in. With several, "
+            "the one containing the resource's region applies (a US or an EU data zone); "
+            "the zone's own members and sources replace ``location``."
+        ),
+    )
+    provenance: Provenance
+
+
+class Zone(Located):
+    """A vendor's residency zone: the set of places where an option may handle data.
+
+    A zone is not a bloc label: Amazon Bedrock's 'eu.' profiles may route to London
+    and Zurich, OpenAI's 'Europe' is the EEA plus Switzerland. Members are region
+    references (``aws:eu-west-2``), country codes or the blocs EU and EEA; each zone
+    carries the source that lists them.
+    """
+
+    id: Identifier
+    name: str = Field(description="In words, e.g. \"Amazon Bedrock 'eu.' inference profiles\".")
+    members: list[LocationRef] = Field(
+        min_length=1, description="provider:region references, country codes, EU or EEA."
+    )
+    notes: str | None = None
     provenance: Provenance
 
 
@@ -436,7 +462,10 @@ class TransferFramework(Located):
 
     id: Identifier
     name: str
-    jurisdiction: CountryCode
+    jurisdiction: CountryCode | None = Field(
+        default=None,
+        description="The third country it concerns; omitted for a tool usable for any (the SCCs).",
+    )
     status: str = Field(description="In words: in force, challenged, invalidated ...")
     adopted: dt.date | None = None
     challenges: list[str] = Field(
@@ -456,3 +485,4 @@ class KnowledgeBase(StrictModel):
     entities: tuple[CatalogueEntity, ...]
     vendors: tuple[Vendor, ...]
     regions: tuple[RegionCatalogue, ...]
+    zones: tuple[Zone, ...] = ()

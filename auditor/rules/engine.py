@@ -235,7 +235,7 @@ class RowBuilder:
                 said.setdefault(
                     (r.data_asset, r.system, r.component, r.law, r.role),
                     f"The policy does not allow this law to reach the data: {r.origin} allows "
-                    f"only {r.allowed}. ",
+                    f"only {r.allowed}{': ' + r.detail if r.detail else ''}. ",
                 )
         return said
 
@@ -298,6 +298,7 @@ class RowBuilder:
             system=t.system,
             component=t.component,
             exporter=t.exporter,
+            exporter_name=t.exporter_name or t.exporter,
             importer=t.importer,
             importer_name=t.importer_name,
             country=t.country,
@@ -306,6 +307,7 @@ class RowBuilder:
             adequacy=t.adequacy,
             conclusion=t.conclusion.value,
             explanation=t.explanation,
+            scc_module=t.scc_module or "none",
             tools_text=", ".join(t.tools) or "none",
             measures_text=", ".join(t.supplementary_measures) or "none",
             sensitivity=self.sensitivity[t.data_asset],
