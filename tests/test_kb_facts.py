@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pytest
+
+from auditor.cli import main
 from auditor.exposure import ExposureEngine
 from auditor.graph import build_graph
 from auditor.kb import load_knowledge_base
@@ -66,3 +70,74 @@ def test_adequacy_facts() -> None:
     assert kb.jurisdictions["CA"].adequacy.scope is AdequacyScope.COMMERCIAL  # type: ignore[union-attr]
     assert "adequate" in kb.blocs_of("JP") and "adequate" not in kb.blocs_of("CN")
     assert kb.is_eea("NO") and not kb.is_eea("CH")
+
+
+_PROV = (
+    "provenance: {source: 'https://register.example/a', as_of: 2026-01-01, confidence: confirmed}"
+)
+
+
+def _kb_check(extra: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(["--rules", str(extra), "kb", "check"])
+    captured = capsys.readouterr()
+    return int(info.value.code or 0), captured.out, captured.err
+
+
+def test_kb_check_lists_control_links_without_a_basis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17: a parent link that says only `controlling: true` does not say what control
+    # rests on (share, votes, veto, board); kb check names it, and a link that records its
+    # basis with a source of its own is a fact like any other.
+    extra = tmp_path / "extra" / "entities"
+    extra.mkdir(parents=True)
+    (extra / "links.yaml").write_text(
+        "entities:\n"
+        f"  - {{id: top-co, name: Top, country: US, parents: [], {_PROV}}}\n"
+        f"  - {{id: bare-sub, name: Bare, country: IE, parents: [{{entity: top-co, controlling: true}}], {_PROV}}}\n"
+        "  - id: based-sub\n"
+        "    name: Based\n"
+        "    country: IE\n"
+        "    parents:\n"
+        "      - entity: top-co\n"
+        "        share_pct: 100\n"
+        "        provenance: {source: 'https://register.example/b', as_of: 2025-06-30, confidence: unconfirmed, note: register extract}\n"
+        f"    {_PROV}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _kb_check(tmp_path / "extra", capsys)
+    assert code == 0
+    listed = out.split("control links without a stated basis", 1)[1].split("\n\n", 1)[0]
+    assert "entity bare-sub parent top-co" in listed
+    assert "links.yaml:3:" in listed
+    assert "based-sub" not in listed
+    # The link's own provenance is reported like any fact (here: unconfirmed).
+    assert "entity based-sub parent top-co (register extract)" in out
+
+
+def test_link_provenance_without_a_basis_is_an_invalid_kb(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra" / "entities"
+    extra.mkdir(parents=True)
+    (extra / "links.yaml").write_text(
+        "entities:\n"
+        f"  - {{id: top-co, name: Top, country: US, parents: [], {_PROV}}}\n"
+        f"  - {{id: sub-co, name: Sub, country: IE, parents: [{{entity: top-co, controlling: true, {_PROV}}}], {_PROV}}}\n",
+        encoding="utf-8",
+    )
+    code, _, err = _kb_check(tmp_path / "extra", capsys)
+    assert code == 4
+    assert "links.yaml:3:" in err
+    assert "records no share, votes, veto or board right" in err
+
+
+def test_every_builtin_control_basis_is_sourced_or_listed() -> None:
+    # Every controlling link either records its basis or is listed by kb check.
+    kb = load_knowledge_base()
+    listed = {fact.subject for fact in kb.unbased_control_links()}
+    for entity in kb.kb.entities:
+        for parent in entity.parents or ():
+            subject = f"entity {entity.id} parent {parent.entity}"
+            assert (subject in listed) == parent.control_basis_missing
