@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,53 @@ def test_every_builtin_control_basis_is_sourced_or_listed() -> None:
         for parent in entity.parents or ():
             subject = f"entity {entity.id} parent {parent.entity}"
             assert (subject in listed) == parent.control_basis_missing
+
+
+_PLACES_INVENTORY = """\
+organisation: {name: Beispiel Handel GmbH, country: DE, entity: beispiel}
+entities:
+  - {id: beispiel, name: Beispiel Handel GmbH, country: DE, parents: []}
+data:
+  - id: orders
+    name: Customer orders
+    categories: [user.name, user.contact.address]
+    subjects: [customer]
+systems:
+  - id: shop
+    purpose: Online shop with a support assistant
+    criticality: medium
+    components:
+      - {id: app, kind: application, operator: beispiel, country: DE, holds: [orders]}
+      - {id: hk-cache, kind: database, operator: beispiel, region: "aws:ap-east-1"}
+      - {id: ch-store, kind: object_storage, operator: beispiel, region: "azure:switzerlandnorth"}
+      - {id: llm, kind: model_api, vendor: azure-openai, region: "azure:swedencentral"}
+    flows:
+      - {from: app, to: hk-cache, data: [orders]}
+      - {from: app, to: ch-store, data: [orders]}
+      - {from: app, to: llm, data: [orders]}
+"""
+
+
+def test_new_laws_reach_hong_kong_swiss_and_us_parties_through_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17 part 2: the Hong Kong NSL Art. 43 rules, the Swiss surveillance act and US
+    # National Security Letters are in the catalogue and reach what they should, and only that.
+    (tmp_path / "inventory.yaml").write_text(_PLACES_INVENTORY, encoding="utf-8")
+    out = tmp_path / "result.json"
+    args = ["audit", str(tmp_path), "--json", str(out), "--today", "2026-12-04", "--quiet"]
+    with pytest.raises(SystemExit):
+        main(args)
+    capsys.readouterr()
+    result = json.loads(out.read_text(encoding="utf-8"))
+    reached = {(e["component"], e["law"]) for e in result["exposures"]}
+    assert ("hk-cache", "hk-national-security-law-art43") in reached
+    assert ("ch-store", "ch-buepf-surveillance") in reached
+    assert ("llm", "us-national-security-letters") in reached
+    # Each law stays in its place: no Hong Kong law on the Swiss store and the other way round,
+    # and the organisation's own German components are out of the NSLs' reach.
+    assert ("ch-store", "hk-national-security-law-art43") not in reached
+    assert ("hk-cache", "ch-buepf-surveillance") not in reached
+    assert not any(law == "us-national-security-letters" and c != "llm" for c, law in reached)
+    laws = {f["law"] for f in result["findings"] if f["law"]}
+    assert {"hk-national-security-law-art43", "ch-buepf-surveillance"} <= laws
