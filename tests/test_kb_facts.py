@@ -192,3 +192,31 @@ def test_new_laws_reach_hong_kong_swiss_and_us_parties_through_the_cli(
     assert not any(law == "us-national-security-letters" and c != "llm" for c, law in reached)
     laws = {f["law"] for f in result["findings"] if f["law"]}
     assert {"hk-national-security-law-art43", "ch-buepf-surveillance"} <= laws
+
+
+def test_region_codes_from_the_providers_own_lists() -> None:
+    # Issue 17 part 2: numbered OVHcloud IDs, the rest of the OCI realms, Azure Government and
+    # Azure in China, and Hetzner datacenter names resolve to their country; a code no provider
+    # list names stays unknown (no prefix guessing).
+    kb = load_knowledge_base()
+    expected = {
+        ("ovh", "GRA7"): "FR",
+        ("ovh", "SBG5"): "FR",
+        ("ovh", "BHS5"): "CA",
+        ("ovh", "UK1"): "GB",
+        ("oci", "ap-osaka-1"): "JP",
+        ("oci", "me-riyadh-1"): "SA",
+        ("oci", "me-dcc-doha-1"): "QA",
+        ("oci", "us-langley-1"): "US",
+        ("azure", "chinanorth2"): "CN",
+        ("azure", "usgovvirginia"): "US",
+        ("hetzner", "hel1-dc2"): "FI",
+        ("hetzner", "ash-dc1"): "US",
+    }
+    for (provider, code), country in expected.items():
+        region = kb.resolve_region(provider, code)
+        assert region is not None, f"{provider}:{code}"
+        assert region.country == country, f"{provider}:{code}"
+        assert region.provenance is not None and region.provenance.source
+    for provider, code in (("ovh", "GRA99"), ("oci", "us-somerset-1"), ("hetzner", "fsn1-dc99")):
+        assert kb.resolve_region(provider, code) is None
