@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
+import pytest
+
+from auditor.cli import main
 from auditor.exposure import ExposureEngine
 from auditor.graph import build_graph
 from auditor.kb import load_knowledge_base
@@ -66,3 +71,151 @@ def test_adequacy_facts() -> None:
     assert kb.jurisdictions["CA"].adequacy.scope is AdequacyScope.COMMERCIAL  # type: ignore[union-attr]
     assert "adequate" in kb.blocs_of("JP") and "adequate" not in kb.blocs_of("CN")
     assert kb.is_eea("NO") and not kb.is_eea("CH")
+
+
+_PROV = (
+    "provenance: {source: 'https://register.example/a', as_of: 2026-01-01, confidence: confirmed}"
+)
+
+
+def _kb_check(extra: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(["--rules", str(extra), "kb", "check"])
+    captured = capsys.readouterr()
+    return int(info.value.code or 0), captured.out, captured.err
+
+
+def test_kb_check_lists_control_links_without_a_basis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17: a parent link that says only `controlling: true` does not say what control
+    # rests on (share, votes, veto, board); kb check names it, and a link that records its
+    # basis with a source of its own is a fact like any other.
+    extra = tmp_path / "extra" / "entities"
+    extra.mkdir(parents=True)
+    (extra / "links.yaml").write_text(
+        "entities:\n"
+        f"  - {{id: top-co, name: Top, country: US, parents: [], {_PROV}}}\n"
+        f"  - {{id: bare-sub, name: Bare, country: IE, parents: [{{entity: top-co, controlling: true}}], {_PROV}}}\n"
+        "  - id: based-sub\n"
+        "    name: Based\n"
+        "    country: IE\n"
+        "    parents:\n"
+        "      - entity: top-co\n"
+        "        share_pct: 100\n"
+        "        provenance: {source: 'https://register.example/b', as_of: 2025-06-30, confidence: unconfirmed, note: register extract}\n"
+        f"    {_PROV}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _kb_check(tmp_path / "extra", capsys)
+    assert code == 0
+    listed = out.split("control links without a stated basis", 1)[1].split("\n\n", 1)[0]
+    assert "entity bare-sub parent top-co" in listed
+    assert "links.yaml:3:" in listed
+    assert "based-sub" not in listed
+    # The link's own provenance is reported like any fact (here: unconfirmed).
+    assert "entity based-sub parent top-co (register extract)" in out
+
+
+def test_link_provenance_without_a_basis_is_an_invalid_kb(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra" / "entities"
+    extra.mkdir(parents=True)
+    (extra / "links.yaml").write_text(
+        "entities:\n"
+        f"  - {{id: top-co, name: Top, country: US, parents: [], {_PROV}}}\n"
+        f"  - {{id: sub-co, name: Sub, country: IE, parents: [{{entity: top-co, controlling: true, {_PROV}}}], {_PROV}}}\n",
+        encoding="utf-8",
+    )
+    code, _, err = _kb_check(tmp_path / "extra", capsys)
+    assert code == 4
+    assert "links.yaml:3:" in err
+    assert "records no share, votes, veto or board right" in err
+
+
+def test_every_builtin_control_basis_is_sourced_or_listed() -> None:
+    # Every controlling link either records its basis or is listed by kb check.
+    kb = load_knowledge_base()
+    listed = {fact.subject for fact in kb.unbased_control_links()}
+    for entity in kb.kb.entities:
+        for parent in entity.parents or ():
+            subject = f"entity {entity.id} parent {parent.entity}"
+            assert (subject in listed) == parent.control_basis_missing
+
+
+_PLACES_INVENTORY = """\
+organisation: {name: Beispiel Handel GmbH, country: DE, entity: beispiel}
+entities:
+  - {id: beispiel, name: Beispiel Handel GmbH, country: DE, parents: []}
+data:
+  - id: orders
+    name: Customer orders
+    categories: [user.name, user.contact.address]
+    subjects: [customer]
+systems:
+  - id: shop
+    purpose: Online shop with a support assistant
+    criticality: medium
+    components:
+      - {id: app, kind: application, operator: beispiel, country: DE, holds: [orders]}
+      - {id: hk-cache, kind: database, operator: beispiel, region: "aws:ap-east-1"}
+      - {id: ch-store, kind: object_storage, operator: beispiel, region: "azure:switzerlandnorth"}
+      - {id: llm, kind: model_api, vendor: azure-openai, region: "azure:swedencentral"}
+    flows:
+      - {from: app, to: hk-cache, data: [orders]}
+      - {from: app, to: ch-store, data: [orders]}
+      - {from: app, to: llm, data: [orders]}
+"""
+
+
+def test_new_laws_reach_hong_kong_and_swiss_places_through_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17 part 2: the Hong Kong NSL Art. 43 rules and the Swiss surveillance act are in the
+    # catalogue and reach what they should, and only that.
+    (tmp_path / "inventory.yaml").write_text(_PLACES_INVENTORY, encoding="utf-8")
+    out = tmp_path / "result.json"
+    args = ["audit", str(tmp_path), "--json", str(out), "--today", "2026-12-04", "--quiet"]
+    with pytest.raises(SystemExit):
+        main(args)
+    capsys.readouterr()
+    result = json.loads(out.read_text(encoding="utf-8"))
+    reached = {(e["component"], e["law"]) for e in result["exposures"]}
+    assert ("hk-cache", "hk-national-security-law-art43") in reached
+    assert ("ch-store", "ch-buepf-surveillance") in reached
+    # Each law stays in its place: no Hong Kong law on the Swiss store or the EU model API, and
+    # the other way round.
+    assert ("ch-store", "hk-national-security-law-art43") not in reached
+    assert ("hk-cache", "ch-buepf-surveillance") not in reached
+    assert not any(c == "llm" and law.startswith(("hk-", "ch-")) for c, law in reached)
+    laws = {f["law"] for f in result["findings"] if f["law"]}
+    assert {"hk-national-security-law-art43", "ch-buepf-surveillance"} <= laws
+
+
+def test_region_codes_from_the_providers_own_lists() -> None:
+    # Issue 17 part 2: numbered OVHcloud IDs, the rest of the OCI realms, Azure Government and
+    # Azure in China, and Hetzner datacenter names resolve to their country; a code no provider
+    # list names stays unknown (no prefix guessing).
+    kb = load_knowledge_base()
+    expected = {
+        ("ovh", "GRA7"): "FR",
+        ("ovh", "SBG5"): "FR",
+        ("ovh", "BHS5"): "CA",
+        ("ovh", "UK1"): "GB",
+        ("oci", "ap-osaka-1"): "JP",
+        ("oci", "me-riyadh-1"): "SA",
+        ("oci", "me-dcc-doha-1"): "QA",
+        ("oci", "us-langley-1"): "US",
+        ("azure", "chinanorth2"): "CN",
+        ("azure", "usgovvirginia"): "US",
+        ("hetzner", "hel1-dc2"): "FI",
+        ("hetzner", "ash-dc1"): "US",
+    }
+    for (provider, code), country in expected.items():
+        region = kb.resolve_region(provider, code)
+        assert region is not None, f"{provider}:{code}"
+        assert region.country == country, f"{provider}:{code}"
+        assert region.provenance is not None and region.provenance.source
+    for provider, code in (("ovh", "GRA99"), ("oci", "us-somerset-1"), ("hetzner", "fsn1-dc99")):
+        assert kb.resolve_region(provider, code) is None

@@ -134,6 +134,7 @@ class KnowledgeReport:
     max_age_days: int | None
     today: dt.date
     unsourced: list[Diagnostic]  # lines that say a fact comes from memory: they fail the check
+    unbased: list[Fact]  # controlling parent links that record no share, votes, veto or board right
 
     def render(self) -> str:
         """Plain-text report."""
@@ -155,6 +156,12 @@ class KnowledgeReport:
             f"  {f.where}: {f.subject}" + (f" ({f.provenance.note})" if f.provenance.note else "")
             for f in self.unconfirmed
         ]
+        lines += [
+            "",
+            f"control links without a stated basis ({len(self.unbased)}): the sources say "
+            "the parent controls but not through which share, votes, veto or board right",
+        ]
+        lines += [f"  {f.where}: {f.subject}" for f in self.unbased]
         if self.max_age_days is not None:
             lines += [
                 "",
@@ -181,8 +188,9 @@ def knowledge_report(
         if max_age_days <= days_since_min:
             limit = today - dt.timedelta(days=max_age_days)
             stale = [f for f in facts if f.provenance.as_of < limit]
+    unbased = sorted(kb.unbased_control_links(), key=lambda f: (f.subject, f.where))
     return KnowledgeReport(
-        kb, unconfirmed, stale, max_age_days, today, unsourced_wording(rule_dirs)
+        kb, unconfirmed, stale, max_age_days, today, unsourced_wording(rule_dirs), unbased
     )
 
 

@@ -228,6 +228,13 @@ class KnowledgeIndex:
                         presence.provenance,
                         where(entity),
                     )
+            for parent in entity.parents or ():
+                if parent.provenance:
+                    yield Fact(
+                        f"entity {entity.id} parent {parent.entity}",
+                        parent.provenance,
+                        where(parent),
+                    )
         for vendor in self.kb.vendors:
             yield Fact(f"vendor {vendor.id}", vendor.provenance, where(vendor))
             for option in vendor.deployment_options:
@@ -254,6 +261,18 @@ class KnowledgeIndex:
                         f"region {catalogue.provider}:{region.code}",
                         region.provenance,
                         where(catalogue),
+                    )
+
+    def unbased_control_links(self) -> Iterator[Fact]:
+        """Parent links that say ``controlling: true`` without the share, votes, veto or
+        board right control rests on, each with the provenance that covers it."""
+        for entity in self.kb.entities:
+            for parent in entity.parents or ():
+                if parent.control_basis_missing:
+                    yield Fact(
+                        f"entity {entity.id} parent {parent.entity}",
+                        parent.provenance or entity.provenance,
+                        str(parent.span) if parent.span else "rules/",
                     )
 
     def oldest_fact(self) -> dt.date | None:

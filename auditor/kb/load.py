@@ -186,6 +186,23 @@ def _check_entities(
             if code not in countries:
                 problems.append(_problem(entity, "presence", f"unknown jurisdiction {code!r}"))
         for parent in entity.parents or ():
+            recorded = (
+                parent.share_pct is not None
+                or parent.voting_pct is not None
+                or parent.veto
+                or parent.appoints_board_majority
+            )
+            if parent.provenance is not None and not recorded:
+                problems.append(
+                    _problem(
+                        parent,
+                        "provenance",
+                        f"the link from {entity.id!r} to {parent.entity!r} has a provenance "
+                        "but records no share, votes, veto or board right for it to source",
+                        "add share_pct, voting_pct, veto or appoints_board_majority as the "
+                        "source states it, or drop the link's provenance",
+                    )
+                )
             if parent.entity not in by_id:
                 problems.append(
                     _problem(

@@ -19,6 +19,7 @@ from auditor.model.common import (
     DataCategory,
     Identifier,
     Located,
+    Provenance,
     StrictModel,
 )
 from auditor.model.policy import Policy
@@ -128,6 +129,21 @@ class Ownership(Located):
             "but give no percentage."
         ),
     )
+    provenance: Provenance | None = Field(
+        default=None,
+        description=(
+            "Where the share, votes, veto or board right is stated, with its date and "
+            "confidence; without it the entity's own provenance covers the link."
+        ),
+    )
+
+    @property
+    def control_basis_missing(self) -> bool:
+        """The link says ``controlling: true`` but records no stake, votes, veto or board right
+        that controls by itself: the sources state control without saying what it rests on."""
+        pct = self.percentage
+        based = (pct is not None and pct > 50) or self.veto or self.appoints_board_majority
+        return self.controlling and not based
 
     @property
     def percentage(self) -> float | None:
