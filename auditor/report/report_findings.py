@@ -30,6 +30,7 @@ from auditor.report.report_views import (
     SeverityBlock,
     SeverityCount,
 )
+from auditor.report.report_words import Names, decision_key, decision_subject, decision_text
 
 # Target dates the remediation plan proposes (methodology section states them).
 TARGET_DAYS: dict[Severity, int] = {
@@ -89,7 +90,7 @@ def _subject_label(finding: Finding) -> str | None:
 def _owner_of(finding: Finding, owners: dict[str, str]) -> str:
     label = _subject_label(finding)
     if label and owners.get(label):
-        return f"owner of {label}: {owners[label]}"
+        return owners[label]
     if "fact" in finding.subject:
         return "compliance office (knowledge-base facts)"
     if label:
@@ -337,17 +338,23 @@ def remediation_plan(
     owners: dict[str, str],
     audit_date: str,
     limits: ReportLimits,
+    names: Names,
 ) -> list[RemediationItem]:
-    """One item per distinct action over every open finding (shown or not)."""
-    actions: dict[str, list[tuple[Finding, int | None, FindingView | None]]] = {}
+    """One decision per system component (or system, vendor, provider) over every open finding
+    (shown or not), whatever rule found it: the decision closes them all (issue 18)."""
+    actions: dict[tuple[str, ...], list[tuple[Finding, int | None, FindingView | None]]] = {}
     for entry in entries:
         if not entry[0].waived:
-            actions.setdefault(entry[0].remediation, []).append(entry)
+            actions.setdefault(decision_key(entry[0]), []).append(entry)
     items = []
-    for action, members in actions.items():
-        findings = [finding for finding, _, _ in members]
-        worst = max((f.severity for f in findings), key=lambda s: SEVERITY_RANK[s])
-        subjects = sorted({label for f in findings if (label := _subject_label(f))})
+    for key, members in actions.items():
+        findings = sorted(
+            (finding for finding, _, _ in members), key=lambda f: -SEVERITY_RANK[f.severity]
+        )
+        worst = findings[0].severity
+        lead, how = decision_text(key, findings, names)
+        subject = decision_subject(key, names)
+        subjects = [subject] if subject else []
         objectives = tuple(
             sorted(
                 {
@@ -364,7 +371,8 @@ def remediation_plan(
         items.append(
             RemediationItem(
                 rank=0,
-                action=action,
+                action=f"{lead}: {how}" if how else f"{lead}.",
+                decision=lead,
                 severity=worst.value,
                 impact=sum(IMPACT_POINTS[f.severity] for f in findings),
                 findings=tuple(view for _, _, view in members if view is not None),

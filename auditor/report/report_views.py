@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from auditor.model.findings import (
-    Exposure,
     Finding,
     ObjectiveScore,
     RuleInfo,
@@ -114,16 +113,6 @@ class SeverityBlock:
 
 
 @dataclass(frozen=True)
-class ExposureLine:
-    """A top exposure, in words."""
-
-    data_name: str
-    exposure: Exposure
-    trigger_words: str
-    mitigation_reason: str
-
-
-@dataclass(frozen=True)
 class SealRow:
     """One SOV objective across all system scorecards, against the policy minimum."""
 
@@ -182,6 +171,7 @@ class RemediationItem:
     count: int = 0  # every open finding it closes
     refs: tuple[FindingRef, ...] = ()  # the first MAX_PLAN_REFS the report shows
     subjects_more: int = 0
+    decision: str = ""  # the decision alone, naming system and component (page 1)
 
     @property
     def refs_more(self) -> int:
