@@ -164,7 +164,7 @@ def build_context(
     owners = {s.system: s.owner for s in systems}
     rules = {r.id: r for r in result.rules}
     ranks = system_ranks(result.findings)
-    part = findings_part(result, rules, system_names, owners, ranks, limits)
+    part = findings_part(result, rules, system_names, owners, ranks, limits, names)
     counts = part.counts
     plan = remediation_plan(part.entries, owners, result.audit_date, limits, names)
     graphs, omitted = _graphs(result, system_names, ranks, limits.graphs)

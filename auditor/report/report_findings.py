@@ -30,7 +30,7 @@ from auditor.report.report_views import (
     SeverityBlock,
     SeverityCount,
 )
-from auditor.report.report_words import Names, decision_key, decision_subject, decision_text
+from auditor.report.report_words import Names, decision_key, decision_subject, decision_text, words
 
 # Target dates the remediation plan proposes (methodology section states them).
 TARGET_DAYS: dict[Severity, int] = {
@@ -147,6 +147,7 @@ def findings_part(
     owners: dict[str, str],
     ranks: dict[str, tuple[int, ...]],
     limits: ReportLimits,
+    names: Names | None = None,
 ) -> FindingsPart:
     """Number the findings shown (in full first, then in one line), group and count them all."""
     ordered = sorted(result.findings, key=_report_order)
@@ -165,7 +166,7 @@ def findings_part(
     grouped: dict[tuple[Severity, str, str], list[FindingView]] = {}
     for position in sorted(detailed):
         finding = ordered[position]
-        view = _view(finding, _number(sequence[position] or 0), laws)
+        view = _view(finding, _number(sequence[position] or 0), laws, names)
         views[position] = view
         key = (finding.severity, finding.rule_id, finding.subject.get("system", ""))
         grouped.setdefault(key, []).append(view)
@@ -224,7 +225,33 @@ def findings_part(
     )
 
 
-def _view(finding: Finding, number: str, laws: dict[str, str]) -> FindingView:
+def _subject(
+    finding: Finding, laws: dict[str, str], names: Names | None
+) -> tuple[tuple[str, str, str], ...]:
+    """The root cause in words: (what, display name, id), display names first, nothing empty
+    (issue 18: no "entity ;", no bare component ids)."""
+    subject = finding.subject
+    system = subject.get("system", "")
+    out = []
+    for key, value in subject.items():
+        if not value:
+            continue
+        shown = value
+        if key == "system" and names:
+            shown = names.system(value)
+        elif key == "component" and names and system:
+            shown = names.component(system, value)
+        elif key == "law":
+            shown = laws.get(value, value)
+        elif key in ("kind", "role"):
+            shown = value = words(value)  # a code: its words are all there is to show
+        out.append((words(key), shown, value))
+    return tuple(out)
+
+
+def _view(
+    finding: Finding, number: str, laws: dict[str, str], names: Names | None = None
+) -> FindingView:
     status, label = _status(finding)
     location = (
         f"{finding.location_file}:{finding.location_line}"
@@ -238,7 +265,7 @@ def _view(finding: Finding, number: str, laws: dict[str, str]) -> FindingView:
         status_label=label,
         criteria=_criteria(finding),
         law=_law(finding, laws),
-        subject=tuple(finding.subject.items()),
+        subject=_subject(finding, laws, names),
         location=location,
         unconfirmed=finding.confidence != "confirmed",
         search_key=f"{finding.rule_id} {finding.fingerprint}",

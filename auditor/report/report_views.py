@@ -53,7 +53,7 @@ class FindingView:
     status_label: str
     criteria: tuple[str, ...]
     law: str | None
-    subject: tuple[tuple[str, str], ...]
+    subject: tuple[tuple[str, str, str], ...]  # (what, display name, id)
     location: str | None
     unconfirmed: bool
     search_key: str

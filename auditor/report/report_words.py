@@ -21,71 +21,30 @@ from auditor.model.findings import (
     TransferConclusion,
 )
 from auditor.model.policy import SEVERITY_RANK, Severity
+from auditor.model.words import RAW_CODES, code_tokens, generic, plain, words
 from auditor.report.report_views import RemediationItem
 
-# Words for the closed vocabularies a reader meets in the report (the JSON keeps the codes).
-CODE_WORDS: dict[str, str] = {
-    # access parties
-    "operator": "operator",
-    "hosting": "hosting provider",
-    "model_provider": "model provider",
-    "subprocessor": "subprocessor",
-    "support": "support provider",
-    # what a law reaches
-    "stored": "stored data",
-    "processing": "data in processing",
-    "transit": "data in transit",
-    "metadata": "metadata",
-    "compelled_assistance": "compelled assistance",
-    "secrecy": "gag orders",
-    # mitigation
-    "none": "not mitigated",
-    "partial": "partly mitigated",
-    "mitigated": "mitigated",
-    # sensitivity
-    "special_category": "special-category",
-    "personal": "personal",
-    "confidential": "confidential",
-    "internal": "internal",
-    "public": "public",
-    # transfer conclusions
-    "adequacy": "adequacy decision",
-    "safeguards": "Art. 46 safeguards",
-    "safeguards_incomplete": "safeguards incomplete",
-    "derogation": "Art. 49 derogation",
-    "no_valid_tool": "no valid transfer tool",
-    "unknown": "cannot be assessed",
-    # transfer tools
-    "dpf": "EU-US Data Privacy Framework",
-    "sccs": "standard contractual clauses",
-    "bcrs": "binding corporate rules",
-    # keys
-    "provider_managed": "keys managed by the provider",
-    "customer_managed_in_provider_kms": "customer keys in the provider's key service",
-    "customer_held_external": "keys held outside the provider",
-    # component kinds
-    "model_api": "hosted model API",
-    "model_weights": "self-hosted open-weights model",
-    "inference_endpoint": "inference endpoint",
-    "vector_store": "vector store",
-    "database": "database",
-    "object_storage": "object storage",
-    "fine_tuning": "fine-tuning service",
-    "logging": "logging",
-    "application": "application",
-    "identity": "identity service",
-}
+__all__ = [
+    "RAW_CODES",
+    "Names",
+    "RootCause",
+    "code_tokens",
+    "decision_key",
+    "decision_subject",
+    "decision_text",
+    "generic",
+    "key_actions",
+    "plain",
+    "top_root_causes",
+    "words",
+]
+
 _TRIGGER_WORDS = {
     "incorporated": "is incorporated in or controlled from",
     "control": "is controlled from",
     "presence": "does business in",
     "territorial": "handles the data on the territory of",
 }
-
-
-def words(code: str) -> str:
-    """A code in words: its entry in :data:`CODE_WORDS`, else with spaces for underscores."""
-    return CODE_WORDS.get(code, code.replace("_", " "))
 
 
 def join_words(items: Sequence[str]) -> str:
