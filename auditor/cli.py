@@ -655,6 +655,23 @@ def _refuse_overwriting_inputs(
     default=None,
     help="Audit date (default: today).",
 )
+@click.option(
+    "--template-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder overriding the report templates (as for audit).",
+)
+@click.option(
+    "--report-id",
+    default=None,
+    help="Report id on the cover (default: derived from the options file).",
+)
+@click.option(
+    "--classification",
+    default="CONFIDENTIAL",
+    show_default=True,
+    help="Classification printed on the HTML and PDF.",
+)
 @click.option("--quiet", is_flag=True, help="No terminal output.")
 @click.pass_obj
 def compare(
@@ -666,6 +683,9 @@ def compare(
     pdf_out: Path | None,
     export_inventories: Path | None,
     today: dt.datetime | None,
+    template_dir: Path | None,
+    report_id: str | None,
+    classification: str,
     quiet: bool,
 ) -> None:
     """Compare candidate deployments for one use case (procurement), best first."""
@@ -695,12 +715,25 @@ def compare(
         if html_out is not None:
             from auditor.report.html import render_comparison_html
 
-            write_text(html_out, render_comparison_html(comparison))
+            write_text(
+                html_out,
+                render_comparison_html(
+                    comparison,
+                    template_dir=template_dir,
+                    report_id=report_id,
+                    classification=classification,
+                ),
+            )
         if pdf_out is not None:
             from auditor.report.pdf import render_comparison_pdf
 
             with _signals_end_the_process():
-                pdf = render_comparison_pdf(comparison)
+                pdf = render_comparison_pdf(
+                    comparison,
+                    template_dir=template_dir,
+                    report_id=report_id,
+                    classification=classification,
+                )
             write_bytes(pdf_out, pdf)
         for target, text in exports:
             try:
@@ -727,9 +760,10 @@ def rules_group() -> None:
 def rules_list(obj: Context) -> None:
     """List every check with its default severity."""
     from auditor.audit import list_rules
+    from auditor.model.words import generic
 
     for rule in list_rules(obj.rule_dirs):
-        _say(f"{rule.id:<40} {rule.severity.value:<8} {rule.title}")
+        _say(f"{rule.id:<40} {rule.severity.value:<8} {generic(rule.title)}")
 
 
 @cli.command()
@@ -800,8 +834,16 @@ def vendor_list(obj: Context) -> None:
     "--html", "html_out", type=PathArg, default=None, help="The sheet as self-contained HTML."
 )
 @click.option("--pdf", "pdf_out", type=PathArg, default=None, help="The sheet as PDF.")
+@click.option(
+    "--classification",
+    default="INTERNAL",
+    show_default=True,
+    help="Classification printed on the HTML and PDF sheet.",
+)
 @click.pass_obj
-def vendor_show(obj: Context, /, ident: str, html_out: Path | None, pdf_out: Path | None) -> None:
+def vendor_show(
+    obj: Context, /, ident: str, html_out: Path | None, pdf_out: Path | None, classification: str
+) -> None:
     """Due-diligence sheet: entity chain, laws that reach it and why, residency options, sources."""
     from auditor.audit import vendor_sheet
     from auditor.audit.text import vendor_assessment
@@ -815,12 +857,12 @@ def vendor_show(obj: Context, /, ident: str, html_out: Path | None, pdf_out: Pat
         if html_out is not None:
             from auditor.report.html import render_vendor_html
 
-            write_text(html_out, render_vendor_html(sheet))
+            write_text(html_out, render_vendor_html(sheet, classification=classification))
         if pdf_out is not None:
             from auditor.report.pdf import render_vendor_pdf
 
             with _signals_end_the_process():
-                pdf = render_vendor_pdf(sheet)
+                pdf = render_vendor_pdf(sheet, classification=classification)
             write_bytes(pdf_out, pdf)
 
 

@@ -210,3 +210,51 @@ def test_vendor_sheet_html_and_pdf(tmp_path: Path) -> None:
     first = pdf.read_bytes()
     assert main_exit("vendor", "show", "azure-openai", "--pdf", str(pdf)) == 0
     assert pdf.read_bytes() == first  # same knowledge base, same bytes
+
+
+def test_unstated_retention_and_training_are_questions_and_evidence_gaps() -> None:
+    # Issue 18: the DeepSeek catalogue entry says the sources state nothing on retention or
+    # training, so the comparison must not print "no training use found" for it.
+    deepseek = next(o for o in comparison().options if o.id == "deepseek-api")
+    for row in (deepseek.retention, deepseek.training):
+        assert not any("found" in text for text in row)
+        assert any(text.startswith("DeepSeek API: not stated - ask the vendor: ") for text in row)
+        assert any(text.endswith("?") for text in row)  # the catalogue's question
+    assert "DeepSeek API does not state its retention of prompts and outputs" in deepseek.gaps
+    assert "DeepSeek API does not state its use of the data for training" in deepseek.gaps
+    # Where the organisation runs the model itself, nothing is unknown.
+    own = next(o for o in comparison().options if o.id == "llama-on-premises")
+    assert own.retention == ["no retention abroad found"] and not own.gaps
+
+
+def test_compare_and_vendor_show_take_classification_report_id_and_templates(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from auditor.cli import cli
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "comparison.html.j2").write_text(
+        "<p>{{ report.classification }} {{ report.report_id }}</p>", encoding="utf-8"
+    )
+    html = tmp_path / "c.html"
+    args = ["compare", str(OPTIONS), "--today", "2026-11-28", "--quiet", "--html", str(html)]
+    result = CliRunner().invoke(
+        cli,
+        [*args, "--classification", "RESTRICTED", "--report-id", "PROC-7"],
+    )
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    assert "RESTRICTED" in page and "PROC-7" in page
+    result = CliRunner().invoke(cli, [*args, "--template-dir", str(templates)])
+    assert result.exit_code == 0, result.output
+    assert html.read_text(encoding="utf-8").startswith("<p>CONFIDENTIAL ")
+    sheet = tmp_path / "v.html"
+    result = CliRunner().invoke(
+        cli, ["vendor", "show", "deepseek", "--html", str(sheet), "--classification", "PUBLIC"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "PUBLIC" in sheet.read_text(encoding="utf-8")
+    assert "INTERNAL" not in sheet.read_text(encoding="utf-8")

@@ -18,10 +18,13 @@ from pathlib import Path
 from auditor.audit.core import AuditOptions, audit_inventory
 from auditor.errors import InputError
 from auditor.kb import load_knowledge_base
+from auditor.kb.index import KnowledgeIndex
 from auditor.kb.resolve import check_inventory
 from auditor.loader.options import check_option, dump_inventory, load_options, option_inventory
 from auditor.model.compare import Comparison, OptionColumn, OptionLaw, OptionSpec
 from auditor.model.findings import AuditResult, Exposure, TransferConclusion
+from auditor.model.inventory import ComponentKind, Inventory
+from auditor.model.kb import Vendor
 
 RANKING_RULE = [
     "Options that pass the organisation's policy rank first.",
@@ -67,7 +70,57 @@ def _laws(result: AuditResult, home: frozenset[str]) -> list[OptionLaw]:
     return laws
 
 
-def _column(option: OptionSpec, result: AuditResult, home: frozenset[str]) -> OptionColumn:
+# Components whose provider sees prompts and outputs: its retention and training matter.
+_PROMPT_KINDS = frozenset(
+    {ComponentKind.MODEL_API, ComponentKind.INFERENCE_ENDPOINT, ComponentKind.FINE_TUNING}
+)
+
+
+def _ask(vendor: Vendor, words: tuple[str, ...], fallback: str) -> str:
+    """The catalogue's due-diligence question on a topic, else a plain one."""
+    return next((q for q in vendor.questions if any(w in q.lower() for w in words)), fallback)
+
+
+def _unstated(inventory: Inventory, kb: KnowledgeIndex) -> tuple[list[str], list[str]]:
+    """Retention and training facts neither the option nor the catalogue states (issue 18:
+    unknown is never shown as clean): each as "not stated - ask the vendor" with the
+    catalogue's question."""
+    retention: list[str] = []
+    training: list[str] = []
+    for system in inventory.systems:
+        for comp in system.components:
+            vendor = kb.vendors.get(comp.vendor) if comp.vendor else None
+            if vendor is None or comp.kind not in _PROMPT_KINDS:
+                continue
+            defaults = vendor.defaults
+            controls = comp.controls
+            if (
+                controls.retention is None
+                and not controls.zero_data_retention
+                and (defaults is None or defaults.retention is None)
+            ):
+                question = _ask(
+                    vendor,
+                    ("retain", "retention"),
+                    "How long are prompts and outputs retained, where, and for what purpose?",
+                )
+                retention.append(f"{vendor.name}: not stated - ask the vendor: {question}")
+            if controls.training_use is None and (
+                defaults is None or defaults.training_use is None
+            ):
+                question = _ask(
+                    vendor, ("train",), "Are prompts, outputs or files used to train models?"
+                )
+                training.append(f"{vendor.name}: not stated - ask the vendor: {question}")
+    return retention, training
+
+
+def _column(
+    option: OptionSpec,
+    result: AuditResult,
+    home: frozenset[str],
+    unstated: tuple[list[str], list[str]] = ([], []),
+) -> OptionColumn:
     laws = _laws(result, home)
     transfers = sorted(
         {
@@ -89,8 +142,16 @@ def _column(option: OptionSpec, result: AuditResult, home: frozenset[str]) -> Op
         for r in rows
         if r.kind in ("model_api", "model_weights", "inference_endpoint", "fine_tuning")
     ]
-    retention: list[str] = []
-    training: list[str] = []
+    retention, training = list(unstated[0]), list(unstated[1])
+    # What is not stated is an evidence gap to close with the vendor, as in an audit.
+    gaps += [
+        f"{text.split(': not stated')[0]} does not state its {topic}"
+        for topic, texts in (
+            ("retention of prompts and outputs", unstated[0]),
+            ("use of the data for training", unstated[1]),
+        )
+        for text in texts
+    ]
     for finding in result.findings:
         if finding.rule_id == "prompt-retention-abroad":
             retention.append(finding.condition)
@@ -208,7 +269,7 @@ def compare(path: Path, rule_dirs: Sequence[Path] = (), today: dt.date | None = 
     for option, inventory in zip(spec.options, inventories, strict=True):
         result = audit_inventory(inventory, kb, options)
         results[option.id] = result
-        columns.append(_column(option, result, home))
+        columns.append(_column(option, result, home, _unstated(inventory, kb)))
     order = {c.id: i for i, c in enumerate(columns)}
     ranked = sorted(columns, key=lambda c: _key(c, order[c.id]))
     ranked = [

@@ -19,6 +19,7 @@ from auditor.model.document import result_from_document
 from auditor.model.findings import Finding
 from auditor.model.inventory import Inventory
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
+from auditor.model.words import generic, plain, words
 from auditor.rules.engine import legacy_fingerprints
 from auditor.rules.schema import RuleSpec
 
@@ -271,14 +272,15 @@ def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
 
 
 def _rule_text(rule: RuleSpec) -> list[str]:
+    """A check in words: its texts with their placeholders written for any subject."""
     lines = [
-        f"{rule.id} ({rule.severity.value}): {rule.title}",
+        f"{rule.id} ({rule.severity.value}): {generic(rule.title)}",
         "",
-        rule.description.strip(),
+        generic(rule.description.strip()),
         "",
-        "Legal basis: " + rule.rationale.strip(),
+        "Legal basis: " + generic(rule.rationale.strip()),
         "",
-        "Remediation: " + rule.remediation.strip(),
+        "Remediation: " + generic(rule.remediation.strip()),
     ]
     if rule.frameworks:
         lines += [
@@ -292,20 +294,20 @@ def _rule_text(rule: RuleSpec) -> list[str]:
 
 def _finding_text(finding: Finding) -> list[str]:
     lines = [
-        f"{finding.title}",
+        plain(finding.title),
         f"{finding.severity.value} · rule {finding.rule_id} · fingerprint {finding.fingerprint}"
         + (" · waived" if finding.waived else ""),
         "",
-        "Condition: " + finding.condition,
-        "Cause: " + finding.cause,
-        "Effect: " + finding.effect,
+        "Condition: " + plain(finding.condition),
+        "Cause: " + plain(finding.cause),
+        "Effect: " + plain(finding.effect),
     ]
     if finding.law:
         lines.append(f"Law: {finding.law} ({finding.citation})")
     if finding.data_assets:
         lines += ["", "Data affected:"]
         lines += [
-            f"  {a.id} ({a.name}; {a.sensitivity.value}; {a.severity.value})"
+            f"  {a.id} ({a.name}; {words(a.sensitivity.value)}; {a.severity.value})"
             for a in finding.data_assets
         ]
     lines += ["", "Evidence:"]
@@ -313,13 +315,17 @@ def _finding_text(finding: Finding) -> list[str]:
     if not paths:
         for step in finding.evidence:
             where = f"  [{step.file}:{step.line}]" if step.file else ""
-            lines.append(f"  {step.kind:<12} {step.node}{where}")
+            lines.append(f"  {step.kind:<12} {plain(step.node)}{where}")
     for number, path in enumerate(paths, start=1):
         lines.append(f"  path {number} of {len(paths)}, carrying {', '.join(path.data_assets)}:")
         for step in path.path:
             where = f"  [{step.file}:{step.line}]" if step.file else ""
-            lines.append(f"    {step.kind:<12} {step.node}{where}")
-    lines += ["", "Remediation: " + finding.remediation, f"Facts' confidence: {finding.confidence}"]
+            lines.append(f"    {step.kind:<12} {plain(step.node)}{where}")
+    lines += [
+        "",
+        "Remediation: " + plain(finding.remediation),
+        f"Facts' confidence: {finding.confidence}",
+    ]
     return lines
 
 

@@ -48,7 +48,7 @@ def _requirements(context: Context, asset: DataAsset) -> list[Requirement]:
             if _rule_applies(rule.categories, rule.classification, asset):
                 requirements.append(
                     (
-                        f"policy residency rule {index + 1}",
+                        rule.origin(index),
                         rule.allowed,
                         rule.reach_allowed or rule.allowed,
                         rule.span,

@@ -23,6 +23,7 @@ from auditor.graph.svg import render_svg
 from auditor.kb.index import KnowledgeIndex
 from auditor.model.common import SourceSpan
 from auditor.model.inventory import Flow, Inventory
+from auditor.model.words import words
 
 PARTY_EDGE = {
     "operator": "operated_by",
@@ -177,7 +178,7 @@ class ResidencyGraph:
             g.add_node(
                 node,
                 type="component",
-                label=f"{key} ({rc.kind.value})",
+                label=f"{key} ({words(rc.kind.value)})",  # read by people (issue 18)
                 **_where(rc.component.span),
             )
             g.add_edge(node, f"system:{rc.system.id}", type="part_of", **_where(rc.component.span))

@@ -45,6 +45,16 @@ class ControlTest(enum.StrEnum):
 class ResidencyRule(Located):
     """Where data of some categories or classification may be (jurisdictions or blocs)."""
 
+    id: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The policy's own clause number, e.g. '4.1'; findings cite it.",
+    )
+    label: str | None = Field(
+        default=None,
+        max_length=120,
+        description="The clause's short title, e.g. 'EU only'; findings cite it.",
+    )
     categories: list[DataCategory] = Field(
         default_factory=list,
         description="Data-category keys; a key also covers its dotted sub-keys.",
@@ -62,6 +72,14 @@ class ResidencyRule(Located):
             "(defaults to 'allowed')."
         ),
     )
+
+    def origin(self, index: int) -> str:
+        """How findings cite this rule: "policy clause 4.1 (EU only)", else by position."""
+        if self.id:
+            return f"policy clause {self.id}" + (f" ({self.label})" if self.label else "")
+        if self.label:
+            return f"policy rule '{self.label}'"
+        return f"policy residency rule {index + 1}"
 
     @model_validator(mode="after")
     def _selects_something(self) -> ResidencyRule:

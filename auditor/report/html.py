@@ -44,6 +44,7 @@ from auditor.report.report_context import (
     build_context,
     default_report_id,
 )
+from auditor.report.report_words import generic, plain, words
 from auditor.report.sandbox import BoundedSandbox
 from auditor.resources import builtin_templates_dir
 
@@ -256,6 +257,12 @@ class _Sandbox(BoundedSandbox):
         return verdict
 
 
+def _plain(value: object) -> object:
+    if type(value) is str:  # not Markup: that is already final
+        return plain(value)
+    return value
+
+
 def _environment(roots: Sequence[Path]) -> ImmutableSandboxedEnvironment:
     loaders: list[BaseLoader] = [_ConfinedLoader(root) for root in roots]
     env = _Sandbox(
@@ -266,8 +273,14 @@ def _environment(roots: Sequence[Path]) -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        # Every sentence printed, in words: codes a check or the engine put into a text
+        # ("a model_api component") are written out (issue 18). Bare codes are left for
+        # attributes; templates print those as text through the ``words`` filter.
+        finalize=_plain,
     )
     env.filters["fileline"] = _fileline
+    env.filters["words"] = words
+    env.filters["generic"] = generic
     env.filters["severity_label"] = lambda s: str(s).capitalize()
     env.globals["sections"] = SECTIONS
     env.globals["section"] = {s.anchor: s for s in SECTIONS}

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from auditor.model.findings import AuditResult, Finding, MitigationState, affected_data_text
+from auditor.model.findings import AuditResult, Finding, affected_data_text
+from auditor.report.report_words import Names, plain, top_root_causes
 
 GITHUB_COMMENT_LIMIT = 65_536
 ORDER = ["critical", "high", "medium", "low", "info"]
@@ -35,8 +36,14 @@ def _no_autolink(text: str) -> str:
 
 def md(text: str) -> str:
     """Escape Markdown punctuation, turn HTML into text, drop control characters, and
-    break URLs, e-mail addresses and @mentions so that GitHub neither links nor notifies."""
-    text = _CONTROL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    break URLs, e-mail addresses and @mentions so that GitHub neither links nor notifies.
+    Codes inside sentences are written out in words first (issue 18)."""
+    text = (
+        _CONTROL.sub("", plain(text))
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
     return _no_autolink(_SPECIAL.sub(r"\\\1", text).replace("\n", " "))
 
 
@@ -94,19 +101,14 @@ def render_markdown(
         )
     for notice in result.notices:
         head.append(f"\n> ⚠️ {md(notice)}")
-    exposures = [e for e in result.exposures if e.mitigation is not MitigationState.MITIGATED]
-    seen: set[tuple[str, str, str]] = set()
-    top: list[str] = []
-    for exposure in sorted(
-        exposures, key=lambda e: (-e.sensitivity.rank, e.data_asset, e.system, e.law)
-    ):
-        key = (exposure.data_asset, exposure.component, exposure.law)
-        if key not in seen and len(top) < 5:
-            seen.add(key)
-            top.append(
-                f"- {md(exposure.data_asset)} → {md(exposure.system)}/{md(exposure.component)} → "
-                f"{md(exposure.party_name)} → **{md(exposure.law_name)}** ({exposure.mitigation.value})"
-            )
+    # One line per root cause (system, component, country), the most harmful first.
+    top = [
+        f"- **{md(c.system_name)}, {md(c.component_name)}** ({md(c.system)}/{md(c.component)}): "
+        f"{md(c.laws_text)} can reach its data, because {md(c.party_text)}"
+        + "".join(f"; {md(a)}" for a in c.aggravations)
+        + f" ({md(c.mitigation_text.split(' (')[0])})"
+        for c in top_root_causes(result, Names.of(result), 5)
+    ]
     if top:
         head += ["", "### Top exposures", "", *top]
     shown = [f for f in result.findings if show_waived or not f.waived]

@@ -22,8 +22,6 @@ from markupsafe import Markup
 
 from auditor.model.findings import (
     AuditResult,
-    Exposure,
-    MitigationState,
     ObjectiveScore,
     RegisterRow,
     RuleInfo,
@@ -55,7 +53,6 @@ from auditor.report.report_summary import (
 )
 from auditor.report.report_views import (
     Abridgement,
-    ExposureLine,
     FrameworkView,
     GraphView,
     Opinion,
@@ -68,6 +65,7 @@ from auditor.report.report_views import (
     SeverityCount,
     SystemEntry,
 )
+from auditor.report.report_words import Names, key_actions, top_root_causes
 
 __all__ = [
     "MAX_GRAPHS",
@@ -85,12 +83,6 @@ __all__ = [
 
 TOP_EXPOSURES = 5
 OBJECTIVES = ("SOV-1", "SOV-2", "SOV-3", "SOV-4", "SOV-5", "SOV-6", "SOV-7", "SOV-8")
-_TRIGGER_WORDS = {
-    "incorporated": "incorporated in or controlled from",
-    "control": "controlled from",
-    "presence": "doing business in",
-    "territorial": "handling the data on the territory of",
-}
 _CONCLUSION_WORDS: dict[TransferConclusion, str] = {
     TransferConclusion.ADEQUACY: "Adequacy decision",
     TransferConclusion.SAFEGUARDS: "Art. 46 safeguards",
@@ -166,14 +158,15 @@ def build_context(
     ``limits`` bounds what is shown on a large estate (default: ``ReportLimits.default()``).
     """
     limits = limits or ReportLimits.default()
+    names = Names.of(result)
     systems = _systems(result.inventory_register)
     system_names = {s.system: s.name for s in systems}
     owners = {s.system: s.owner for s in systems}
     rules = {r.id: r for r in result.rules}
     ranks = system_ranks(result.findings)
-    part = findings_part(result, rules, system_names, owners, ranks, limits)
+    part = findings_part(result, rules, system_names, owners, ranks, limits, names)
     counts = part.counts
-    plan = remediation_plan(part.entries, owners, result.audit_date, limits)
+    plan = remediation_plan(part.entries, owners, result.audit_date, limits, names)
     graphs, omitted = _graphs(result, system_names, ranks, limits.graphs)
     fired = Counter(f.rule_id for f in result.findings)
     system_cards = [c for c in result.scores if c.kind == "system"]
@@ -218,7 +211,7 @@ def build_context(
         "total_open": sum(c.open for c in counts),
         "total_waived": sum(c.waived for c in counts),
         "opinion": _opinion(result, counts),
-        "top_exposures": _top_exposures(result.exposures),
+        "top_exposures": top_root_causes(result, names, TOP_EXPOSURES),
         "seal_rows": _seal_rows(_by_objective(system_cards), result),
         "scope": _scope(result, systems, abridged["register"] is not None),
         "limitations": _limitations(
@@ -242,8 +235,10 @@ def build_context(
         "provider_cards": [_scorecard(c, {}) for c in shown_provider_cards],
         "provider_cards_total": len(provider_cards),
         "common_gaps": _common_gaps(all_objectives),
-        "plan": plan,
-        "key_actions": plan[:3],
+        "plan": plan[: limits.plan_items],
+        "plan_total": len(plan),
+        "plan_rest_findings": sum(item.count for item in plan[limits.plan_items :]),
+        "key_actions": key_actions(plan),
         "systems": register_systems,
         "components": components,
         "graphs": graphs,
@@ -320,41 +315,6 @@ def _opinion(result: AuditResult, counts: Sequence[SeverityCount]) -> Opinion:
             f"{count} notice{'s need' if count != 1 else ' needs'} attention (see below)."
         )
     return Opinion(label, level, basis, tuple(qualifications))
-
-
-def _top_exposures(exposures: Iterable[Exposure]) -> tuple[ExposureLine, ...]:
-    open_ = [e for e in exposures if e.mitigation is not MitigationState.MITIGATED]
-    open_.sort(
-        key=lambda e: (
-            -e.sensitivity.rank,
-            e.mitigation is not MitigationState.NONE,
-            e.data_asset,
-            e.system,
-            e.component,
-            e.law,
-        )
-    )
-    seen: set[tuple[str, str, str, str]] = set()
-    lines = []
-    for exposure in open_:
-        key = (exposure.data_asset, exposure.system, exposure.component, exposure.law)
-        if key in seen:
-            continue
-        seen.add(key)
-        data = next((h.node for h in exposure.path if h.kind == "data"), exposure.data_asset)
-        lines.append(
-            ExposureLine(
-                data_name=data,
-                exposure=exposure,
-                trigger_words=_TRIGGER_WORDS.get(exposure.trigger, exposure.trigger),
-                mitigation_reason=exposure.mitigation_reasons[0]
-                if exposure.mitigation_reasons
-                else "",
-            )
-        )
-        if len(lines) == TOP_EXPOSURES:
-            break
-    return tuple(lines)
 
 
 def objective_state(score: ObjectiveScore) -> str:

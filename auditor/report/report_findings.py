@@ -30,6 +30,7 @@ from auditor.report.report_views import (
     SeverityBlock,
     SeverityCount,
 )
+from auditor.report.report_words import Names, decision_key, decision_subject, decision_text, words
 
 # Target dates the remediation plan proposes (methodology section states them).
 TARGET_DAYS: dict[Severity, int] = {
@@ -89,7 +90,7 @@ def _subject_label(finding: Finding) -> str | None:
 def _owner_of(finding: Finding, owners: dict[str, str]) -> str:
     label = _subject_label(finding)
     if label and owners.get(label):
-        return f"owner of {label}: {owners[label]}"
+        return owners[label]
     if "fact" in finding.subject:
         return "compliance office (knowledge-base facts)"
     if label:
@@ -146,6 +147,7 @@ def findings_part(
     owners: dict[str, str],
     ranks: dict[str, tuple[int, ...]],
     limits: ReportLimits,
+    names: Names | None = None,
 ) -> FindingsPart:
     """Number the findings shown (in full first, then in one line), group and count them all."""
     ordered = sorted(result.findings, key=_report_order)
@@ -164,7 +166,7 @@ def findings_part(
     grouped: dict[tuple[Severity, str, str], list[FindingView]] = {}
     for position in sorted(detailed):
         finding = ordered[position]
-        view = _view(finding, _number(sequence[position] or 0), laws)
+        view = _view(finding, _number(sequence[position] or 0), laws, names)
         views[position] = view
         key = (finding.severity, finding.rule_id, finding.subject.get("system", ""))
         grouped.setdefault(key, []).append(view)
@@ -223,7 +225,33 @@ def findings_part(
     )
 
 
-def _view(finding: Finding, number: str, laws: dict[str, str]) -> FindingView:
+def _subject(
+    finding: Finding, laws: dict[str, str], names: Names | None
+) -> tuple[tuple[str, str, str], ...]:
+    """The root cause in words: (what, display name, id), display names first, nothing empty
+    (issue 18: no "entity ;", no bare component ids)."""
+    subject = finding.subject
+    system = subject.get("system", "")
+    out = []
+    for key, value in subject.items():
+        if not value:
+            continue
+        shown = value
+        if key == "system" and names:
+            shown = names.system(value)
+        elif key == "component" and names and system:
+            shown = names.component(system, value)
+        elif key == "law":
+            shown = laws.get(value, value)
+        elif key in ("kind", "role"):
+            shown = value = words(value)  # a code: its words are all there is to show
+        out.append((words(key), shown, value))
+    return tuple(out)
+
+
+def _view(
+    finding: Finding, number: str, laws: dict[str, str], names: Names | None = None
+) -> FindingView:
     status, label = _status(finding)
     location = (
         f"{finding.location_file}:{finding.location_line}"
@@ -237,7 +265,7 @@ def _view(finding: Finding, number: str, laws: dict[str, str]) -> FindingView:
         status_label=label,
         criteria=_criteria(finding),
         law=_law(finding, laws),
-        subject=tuple(finding.subject.items()),
+        subject=_subject(finding, laws, names),
         location=location,
         unconfirmed=finding.confidence != "confirmed",
         search_key=f"{finding.rule_id} {finding.fingerprint}",
@@ -337,17 +365,23 @@ def remediation_plan(
     owners: dict[str, str],
     audit_date: str,
     limits: ReportLimits,
+    names: Names,
 ) -> list[RemediationItem]:
-    """One item per distinct action over every open finding (shown or not)."""
-    actions: dict[str, list[tuple[Finding, int | None, FindingView | None]]] = {}
+    """One decision per system component (or system, vendor, provider) over every open finding
+    (shown or not), whatever rule found it: the decision closes them all (issue 18)."""
+    actions: dict[tuple[str, ...], list[tuple[Finding, int | None, FindingView | None]]] = {}
     for entry in entries:
         if not entry[0].waived:
-            actions.setdefault(entry[0].remediation, []).append(entry)
+            actions.setdefault(decision_key(entry[0]), []).append(entry)
     items = []
-    for action, members in actions.items():
-        findings = [finding for finding, _, _ in members]
-        worst = max((f.severity for f in findings), key=lambda s: SEVERITY_RANK[s])
-        subjects = sorted({label for f in findings if (label := _subject_label(f))})
+    for key, members in actions.items():
+        findings = sorted(
+            (finding for finding, _, _ in members), key=lambda f: -SEVERITY_RANK[f.severity]
+        )
+        worst = findings[0].severity
+        lead, how = decision_text(key, findings, names)
+        subject = decision_subject(key, names)
+        subjects = [subject] if subject else []
         objectives = tuple(
             sorted(
                 {
@@ -364,7 +398,8 @@ def remediation_plan(
         items.append(
             RemediationItem(
                 rank=0,
-                action=action,
+                action=f"{lead}: {how}" if how else f"{lead}.",
+                decision=lead,
                 severity=worst.value,
                 impact=sum(IMPACT_POINTS[f.severity] for f in findings),
                 findings=tuple(view for _, _, view in members if view is not None),

@@ -40,6 +40,9 @@ MAX_GRAPHS = 30
 # Finding numbers a remediation-plan item links to, and systems it names.
 MAX_PLAN_REFS = 20
 MAX_PLAN_SUBJECTS = 10
+# Decisions of the remediation plan shown (one per system component; issue 18): the most
+# severe; the others are counted with the findings they close.
+MAX_PLAN_ITEMS = 200
 
 SEVERITY_ORDER: tuple[Severity, ...] = (
     Severity.CRITICAL,
@@ -66,6 +69,7 @@ class ReportLimits:
     graphs: int
     plan_refs: int
     plan_subjects: int
+    plan_items: int = MAX_PLAN_ITEMS
 
     @classmethod
     def default(cls) -> ReportLimits:
@@ -79,13 +83,14 @@ class ReportLimits:
             graphs=MAX_GRAPHS,
             plan_refs=MAX_PLAN_REFS,
             plan_subjects=MAX_PLAN_SUBJECTS,
+            plan_items=MAX_PLAN_ITEMS,
         )
 
     @classmethod
     def unlimited(cls) -> ReportLimits:
         """Everything in full, however large (for a custom export; slow on a large estate)."""
         n = sys.maxsize
-        return cls(n, 0, n, n, n, n, n, n)
+        return cls(n, 0, n, n, n, n, n, n, n)
 
 
 # ---------------------------------------------------------------- ranking systems

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from auditor.model.findings import (
-    Exposure,
     Finding,
     ObjectiveScore,
     RuleInfo,
@@ -54,7 +53,7 @@ class FindingView:
     status_label: str
     criteria: tuple[str, ...]
     law: str | None
-    subject: tuple[tuple[str, str], ...]
+    subject: tuple[tuple[str, str, str], ...]  # (what, display name, id)
     location: str | None
     unconfirmed: bool
     search_key: str
@@ -111,16 +110,6 @@ class SeverityBlock:
     def shown(self) -> int:
         """How many findings of this severity are shown in full."""
         return sum(len(g.items) for g in self.groups)
-
-
-@dataclass(frozen=True)
-class ExposureLine:
-    """A top exposure, in words."""
-
-    data_name: str
-    exposure: Exposure
-    trigger_words: str
-    mitigation_reason: str
 
 
 @dataclass(frozen=True)
@@ -182,6 +171,7 @@ class RemediationItem:
     count: int = 0  # every open finding it closes
     refs: tuple[FindingRef, ...] = ()  # the first MAX_PLAN_REFS the report shows
     subjects_more: int = 0
+    decision: str = ""  # the decision alone, naming system and component (page 1)
 
     @property
     def refs_more(self) -> int:

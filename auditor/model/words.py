@@ -1,0 +1,147 @@
+"""Codes in words, for every text a person reads (issue 18).
+
+The JSON, SARIF and rule files keep the codes (``model_provider``, ``no_valid_tool``);
+reports, ``auditor explain`` and ``auditor rules list`` write them out, and print a check's
+texts with their placeholders in words where no finding fills them in.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words for the closed vocabularies a reader meets in the report (the JSON keeps the codes).
+CODE_WORDS: dict[str, str] = {
+    # access parties
+    "operator": "operator",
+    "hosting": "hosting provider",
+    "model_provider": "model provider",
+    "subprocessor": "subprocessor",
+    "support": "support provider",
+    # what a law reaches
+    "stored": "stored data",
+    "processing": "data in processing",
+    "transit": "data in transit",
+    "metadata": "metadata",
+    "compelled_assistance": "compelled assistance",
+    "secrecy": "gag orders",
+    # mitigation
+    "none": "not mitigated",
+    "partial": "partly mitigated",
+    "mitigated": "mitigated",
+    # sensitivity
+    "special_category": "special-category",
+    "personal": "personal",
+    "confidential": "confidential",
+    "internal": "internal",
+    "public": "public",
+    # transfer conclusions
+    "adequacy": "adequacy decision",
+    "safeguards": "Art. 46 safeguards",
+    "safeguards_incomplete": "safeguards incomplete",
+    "derogation": "Art. 49 derogation",
+    "no_valid_tool": "no valid transfer tool",
+    "unknown": "cannot be assessed",
+    # transfer tools
+    "dpf": "EU-US Data Privacy Framework",
+    "sccs": "standard contractual clauses",
+    "bcrs": "binding corporate rules",
+    # keys
+    "provider_managed": "keys managed by the provider",
+    "customer_managed_in_provider_kms": "customer keys in the provider's key service",
+    "customer_held_external": "keys held outside the provider",
+    # component kinds
+    "model_api": "hosted model API",
+    "model_weights": "self-hosted open-weights model",
+    "inference_endpoint": "inference endpoint",
+    "vector_store": "vector store",
+    "database": "database",
+    "object_storage": "object storage",
+    "fine_tuning": "fine-tuning service",
+    "logging": "logging",
+    "application": "application",
+    "identity": "identity service",
+}
+# Evidence-gap kinds (auditor/exposure/gaps.py), shown in a finding's subject.
+CODE_WORDS.update(
+    {
+        "unknown_location": "location unknown",
+        "unbounded_processing": "processing location unbounded",
+        "unknown_access_location": "access location unknown",
+        "unknown_key_custody": "key custody unknown",
+        "unknown_operator": "operator unknown",
+        "unknown_owner": "owner unknown",
+        "unknown_country": "country unknown",
+    }
+)
+
+
+def _enum_codes() -> dict[str, str]:
+    """Every value of the model's closed vocabularies written with an underscore, in words."""
+    import enum
+
+    from auditor.model import findings, inventory, kb, policy
+
+    codes: dict[str, str] = {}
+    for module in (findings, inventory, kb, policy):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, enum.StrEnum):
+                for member in value:
+                    if "_" in member.value:
+                        codes[member.value] = member.value.replace("_", " ")
+    return codes
+
+
+# Every snake_case code a reader could meet: the explicit words above win.
+RAW_CODES: dict[str, str] = {**_enum_codes(), **CODE_WORDS}
+RAW_CODES = {code: text for code, text in RAW_CODES.items() if "_" in code}
+# A snake_case token standing on its own (not part of a path, a dotted key, an id or a URL).
+_CODE_TOKEN = re.compile(r"(?<![\w./:#@{\[-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/}\]-]|\.[a-z])")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def words(code: object) -> str:
+    """A code in words: its entry in :data:`CODE_WORDS`, else with spaces for underscores."""
+    text = str(code)
+    return CODE_WORDS.get(text, text.replace("_", " "))
+
+
+def plain(text: str) -> str:
+    """The known codes inside a sentence in words ("a model_api component" -> "a hosted
+    model API component"). A bare code (an attribute value, a CSS class) is left as it is."""
+    if "_" not in text or " " not in text:
+        return text
+    return _CODE_TOKEN.sub(lambda m: RAW_CODES.get(m.group(0), m.group(0)), text)
+
+
+def code_tokens(text: str) -> list[str]:
+    """The known raw codes a text still shows (for tests and checks of the outputs)."""
+    return [t for t in _CODE_TOKEN.findall(text) if t in RAW_CODES]
+
+
+_GENERIC = {
+    "system": "the system",
+    "component": "the component",
+    "data_assets_text": "the data concerned",
+    "data_assets_count": "the number of data assets",
+}
+
+
+def generic(text: str) -> str:
+    """A check's text with its placeholders in words, for where no finding fills them
+    (the rule catalogue, ``auditor explain``, ``auditor rules list``):
+    "data at {system}/{component}" -> "data at a system's component"."""
+    starts_with_placeholder = text.startswith("{")
+    text = text.replace("{system}/{component}", "a system's component")
+    text = text.replace("Critical system {system}", "A critical system")
+    text = text.replace("system {system}", "a system")
+
+    def name(match: re.Match[str]) -> str:
+        field = match.group(1)
+        if field in _GENERIC:
+            return _GENERIC[field]
+        for suffix in ("_name", "_text"):
+            field = field.removesuffix(suffix)
+        return "the " + words(field)
+
+    text = _PLACEHOLDER.sub(name, text)
+    return text[:1].upper() + text[1:] if starts_with_placeholder else text
