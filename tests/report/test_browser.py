@@ -192,3 +192,37 @@ def shoot(page: Any) -> None:
     page.click("#filter-reset")
     page.evaluate("document.getElementById('graphs').scrollIntoView()")
     page.screenshot(path=str(docs / "report-graphs.png"))
+
+
+def test_search_matches_phrases_not_words_anywhere(
+    browser: Any, bank: AuditResult, tmp_path: Path
+) -> None:
+    """Issue 18: "CLOUD Act" found the findings where "cloud" and "act" stood anywhere
+    (the AI Act, a cloud region, a contract); it must find the findings about the CLOUD Act."""
+    report = open_report(browser, render_html(bank), tmp_path / "bank.html")
+    page = report.page
+    about = {f.fingerprint for f in bank.findings if f.subject.get("law") == "us-cloud-act"}
+    everything = {f.fingerprint for f in bank.findings}
+    assert about and len(everything) > 2 * len(about)
+
+    page.fill("#finding-search", "CLOUD Act")
+    assert set(report.visible_findings()) == about
+    assert page.inner_text("#filter-status") == f"{len(about)} of {len(everything)} findings shown"
+    page.fill("#finding-search", '"cloud act"')  # quoted: the same phrase
+    assert set(report.visible_findings()) == about
+    page.fill("#finding-search", '"act cloud"')  # a quoted phrase keeps its word order
+    assert report.visible_findings() == []
+
+    # Words that do not stand together anywhere are all required, each as a whole word.
+    fisa = {f.fingerprint for f in bank.findings if f.subject.get("law") == "us-fisa-702"}
+    system = next(iter(bank.findings)).subject["system"]
+    page.fill("#finding-search", f"{system} FISA")
+    shown = set(report.visible_findings())
+    assert shown and shown == {
+        f.fingerprint
+        for f in bank.findings
+        if f.fingerprint in fisa and f.subject.get("system") == system
+    }
+    page.fill("#finding-search", "clou")  # part of a word is not the word
+    assert report.visible_findings() == []
+    assert report.console == []
