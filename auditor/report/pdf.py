@@ -47,6 +47,12 @@ _INSTALL_HINT = (
 )
 
 
+# Tagged PDF/UA-1 (ISO 14289-1): a structure tree that screen readers follow, the document
+# language and title shown in the title bar. Public bodies must publish accessible documents
+# (Directive (EU) 2016/2102); issue 18.
+PDF_VARIANT = "pdf/ua-1"
+
+
 class RefusedURL(ValueError):
     """A resource the PDF renderer is not allowed to read."""
 
@@ -177,7 +183,9 @@ def _typeset(
             document = weasyprint.HTML(
                 string=html, base_url=roots[0].as_uri() + "/", url_fetcher=fetcher
             ).render()
-            data: bytes = document.write_pdf(pdf_identifier=identifier.encode("ascii"))
+            data: bytes = document.write_pdf(
+                pdf_identifier=identifier.encode("ascii"), pdf_variant=PDF_VARIANT
+            )
     except OSError as exc:
         raise EnvironmentFault(f"cannot write PDF: {exc}") from None
     finally:

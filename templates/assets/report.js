@@ -2,6 +2,21 @@
    The page is complete without it: the filter bar stays hidden when scripts do not run. */
 (function () {
   "use strict";
+  // A table or picture wider than the window scrolls sideways in its frame: the frame takes
+  // the keyboard focus so that it can be scrolled without a mouse, and is named after what
+  // it holds for screen readers (WCAG 2.1.1; issue 18).
+  Array.prototype.slice.call(document.querySelectorAll(".scroll-x, .graph-frame")).forEach(
+    function (frame) {
+      var figure = frame.closest("figure");
+      var named = figure ? figure.querySelector("figcaption") : frame.querySelector("caption");
+      var head = frame.querySelector("thead");
+      var name = named ? named.textContent : head ? "Table: " + head.textContent : "Table";
+      frame.setAttribute("tabindex", "0");
+      frame.setAttribute("role", "region");
+      frame.setAttribute("aria-label", name.replace(/\s+/g, " ").trim());
+    }
+  );
+
   var bar = document.getElementById("filters");
   if (!bar) { return; }
   var findings = Array.prototype.slice.call(document.querySelectorAll("article.finding"));
