@@ -14,10 +14,11 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import click
 
@@ -493,8 +494,6 @@ def _audit_and_write(
             limits=run.config.limits.limits(),
         ),
     )
-    if progress is not None:
-        progress("")
     # Every file the run read (scanned Terraform, plan JSON and manifests included) is
     # known only now; nothing has been written yet.
     _refuse_overwriting_inputs(targets, tuple(Path(i.path) for i in result.inputs))
@@ -506,7 +505,9 @@ def _audit_and_write(
     fail_on = str(run.flag("fail_on") or run.config.fail_on or "high")
     failing = failing_findings(result, fail_on, run.config.hard_fail, run.config.soft_fail)
     show_waived = bool(run.flag("show_waived"))
-    _write_reports(run, _write_request(run, result, failing, show_waived))
+    _write_reports(run, _write_request(run, result, failing, show_waived, progress))
+    if progress is not None:
+        progress("")
     if run.write_baseline is not None:
         write_text(run.write_baseline, render_baseline(result))
     if not quiet and "-" not in {str(t) for t in targets}:
@@ -517,7 +518,11 @@ def _audit_and_write(
 
 
 def _write_request(
-    run: _Run, result: AuditResult, failing: list[Finding], show_waived: bool
+    run: _Run,
+    result: AuditResult,
+    failing: list[Finding],
+    show_waived: bool,
+    progress: Callable[[str], None] | None = None,
 ) -> WriteRequest:
     from auditor.report.writers import WriteRequest
 
@@ -536,6 +541,7 @@ def _write_request(
         report_id=str(run.flag("report_id")) if run.flag("report_id") else None,
         classification=str(run.flag("classification") or "CONFIDENTIAL"),
         limits=limits,
+        progress=progress,
     )
 
 
@@ -546,6 +552,8 @@ def _write_reports(run: _Run, request: WriteRequest) -> None:
 
     for fmt, target in run.outputs.items():
         spec = WRITERS[fmt]
+        if request.progress is not None:
+            request.progress(f"writing {target}")
         if spec.typesets:
             # Typesetting is left to the collector (WeasyPrint's box trees have parent
             # links), and a signal ends the process there at once.
@@ -586,15 +594,29 @@ def _what_if(run: _Run, quiet: bool) -> ExitCode:
     return ExitCode.OK
 
 
+def _is_terminal(stream: TextIO) -> bool:
+    return stream.isatty()
+
+
 def _progress_reporter() -> Callable[[str], None] | None:
-    """Stage names on stderr, on one rewritten line; nothing when stderr is not a terminal."""
+    """Where a long run is, on stderr, on one rewritten line: the audit's stages numbered, the
+    report being written and the PDF page being laid out, with the time since the start.
+    Nothing when stderr is not a terminal (a CI log, a pipe) or with --quiet (issue 18)."""
     stream = sys.stderr
-    if not stream.isatty():
+    if not _is_terminal(stream):
         return None
+    started = time.monotonic()
+    stages = [0]
 
     def report(stage: str) -> None:
         # An empty stage clears the line once the run is done.
-        stream.write(f"\r\x1b[K{stage} ..." if stage else "\r\x1b[K")
+        if not stage:
+            stream.write("\r\x1b[K")
+        else:
+            if not stage.startswith(("PDF ", "writing ")):
+                stages[0] += 1
+                stage = f"audit stage {stages[0]}: {stage}"
+            stream.write(f"\r\x1b[K[{time.monotonic() - started:4.0f} s] {stage} ...")
         stream.flush()
 
     return report

@@ -29,6 +29,7 @@ from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, paused_gc
 from auditor.model.common import Classification, Confidence
 from auditor.model.findings import (
     AuditResult,
+    Exposure,
     Finding,
     InputFile,
     JurisdictionRef,
@@ -448,7 +449,7 @@ def audit_inventory(
         inventory_register=register_rows(engine.context, exposure.arrivals),
         laws=_law_refs(kb, exposure.facts_used),
         jurisdictions=_jurisdiction_refs(kb, graph),
-        graphs=_graphs(graph, inventory, findings),
+        graphs=_graphs(graph, inventory, findings, exposure.exposures),
     )
 
 
@@ -456,7 +457,10 @@ MAX_GRAPHS = 30
 
 
 def _graphs(
-    graph: ResidencyGraph, inventory: Inventory, findings: list[Finding]
+    graph: ResidencyGraph,
+    inventory: Inventory,
+    findings: list[Finding],
+    exposures: Sequence[Exposure] = (),
 ) -> list[SystemGraph]:
     """Pictures of the systems with the most severe findings, at most MAX_GRAPHS of them.
 
@@ -471,7 +475,14 @@ def _graphs(
     # The first MAX_GRAPHS of the order, without sorting every system of the estate.
     chosen = heapq.nsmallest(MAX_GRAPHS, weight, key=lambda s: ([-n for n in weight[s]], s))
     near = graph.neighbourhood(chosen)  # not the whole estate's graph: only what is drawn
-    return [SystemGraph(system=s, svg=system_svg(graph, s, near)) for s in sorted(chosen)]
+    reaches: dict[str, list[tuple[str, str, str, str, bool]]] = {s: [] for s in chosen}
+    for e in exposures:
+        if e.system in reaches:
+            mitigated = e.mitigation is MitigationState.MITIGATED
+            reaches[e.system].append((e.data_asset, e.component, e.party, e.law, mitigated))
+    return [
+        SystemGraph(system=s, svg=system_svg(graph, s, near, reaches[s])) for s in sorted(chosen)
+    ]
 
 
 def _policy_info(policy: Policy | None) -> PolicyInfo | None:

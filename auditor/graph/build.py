@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
@@ -19,7 +19,7 @@ from auditor.graph.resolve import (
     Resolver,
     resolve_entities,
 )
-from auditor.graph.svg import render_svg
+from auditor.graph.svg import Reach, render_svg
 from auditor.kb.index import KnowledgeIndex
 from auditor.model.common import SourceSpan
 from auditor.model.inventory import Flow, Inventory
@@ -409,14 +409,21 @@ def build_graph(inventory: Inventory, kb: KnowledgeIndex) -> ResidencyGraph:
     return ResidencyGraph(inventory, kb)
 
 
-def system_svg(graph: ResidencyGraph, system_id: str, g: Any = None) -> str:
+def system_svg(
+    graph: ResidencyGraph,
+    system_id: str,
+    g: Any = None,
+    reaches: Sequence[tuple[str, str, str, str, bool]] = (),
+) -> str:
     """The picture of one system: its components, the data reaching them, their parties,
     the parties' controllers, the countries involved and those countries' laws.
 
     Only the system's neighbourhood is visited, so drawing every system of a large
     estate costs time proportional to the estate, not its square. ``g`` is the
     graph to draw from: the whole graph by default, or a :meth:`ResidencyGraph.neighbourhood`
-    that contains the system.
+    that contains the system. ``reaches`` are the system's exposures as (data asset,
+    component, party, law, mitigated) ids: their paths are highlighted, and only their
+    laws are drawn.
     """
     g = graph.g if g is None else g
     components = sorted(f"component:{k}" for k in graph.system_components.get(system_id, []))
@@ -453,4 +460,13 @@ def system_svg(graph: ResidencyGraph, system_id: str, g: Any = None) -> str:
                 picked.append((src, dst, dict(attrs)))
     picked.sort(key=lambda e: (e[0], e[1], str(e[2].get("type")), str(e[2].get("data", ""))))
     nodes = [(n, dict(g.nodes[n])) for n in sorted(keep)]
-    return render_svg(nodes, picked)
+    prefix = f"{system_id}/"
+    for _node, attrs in nodes:  # the picture is of one system: its components need no prefix
+        label = str(attrs.get("label", ""))
+        if attrs.get("type") == "component" and label.startswith(prefix):
+            attrs["label"] = label[len(prefix) :]
+    paths = [
+        Reach(f"data:{d}", f"component:{system_id}/{c}", f"entity:{p}", f"law:{law}", m)
+        for d, c, p, law, m in sorted(set(reaches))
+    ]
+    return render_svg(nodes, picked, paths)

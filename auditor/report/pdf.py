@@ -15,6 +15,7 @@ import hashlib
 import logging
 import mimetypes
 import os
+import re
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +47,12 @@ _INSTALL_HINT = (
 )
 
 
+# Tagged PDF/UA-1 (ISO 14289-1): a structure tree that screen readers follow, the document
+# language and title shown in the title bar. Public bodies must publish accessible documents
+# (Directive (EU) 2016/2102); issue 18.
+PDF_VARIANT = "pdf/ua-1"
+
+
 class RefusedURL(ValueError):
     """A resource the PDF renderer is not allowed to read."""
 
@@ -74,6 +81,7 @@ def _print(
     date: str,
     template_dir: Path | None,
     classification: str,
+    progress: Callable[[str], None] | None = None,
 ) -> bytes:
     """Typeset what ``render`` gives in print mode (WeasyPrint is checked before rendering)."""
     weasyprint = _weasyprint()
@@ -83,7 +91,7 @@ def _print(
         classification=classification,
         print_mode=True,
     )
-    return _typeset(weasyprint, html, template_roots(template_dir), report_id, date)
+    return _typeset(weasyprint, html, template_roots(template_dir), report_id, date, progress)
 
 
 def render_pdf(
@@ -93,10 +101,12 @@ def render_pdf(
     report_id: str | None = None,
     classification: str = "CONFIDENTIAL",
     limits: ReportLimits | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> bytes:
     """The report as PDF bytes (the same content as :func:`render_html` in print layout).
 
-    A large estate is abridged within ``limits``, as the HTML is (issue 9).
+    A large estate is abridged within ``limits``, as the HTML is (issue 9). ``progress``
+    is told, in words, which typesetting step runs and which page is being laid out.
     """
     return _print(
         partial(render_html, result, limits=limits),
@@ -104,6 +114,7 @@ def render_pdf(
         result.audit_date,
         template_dir,
         classification,
+        progress,
     )
 
 
@@ -151,7 +162,14 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
-def _typeset(weasyprint: Any, html: str, roots: Sequence[Path], report_id: str, date: str) -> bytes:
+def _typeset(
+    weasyprint: Any,
+    html: str,
+    roots: Sequence[Path],
+    report_id: str,
+    date: str,
+    progress: Callable[[str], None] | None = None,
+) -> bytes:
     """HTML to PDF with the confined fetcher and a file identifier fixed by id and date."""
     fetcher = _fetcher(weasyprint, roots)
     identifier = hashlib.sha256(f"{report_id}\n{date}".encode()).hexdigest()[:32]
@@ -161,16 +179,68 @@ def _typeset(weasyprint: Any, html: str, roots: Sequence[Path], report_id: str, 
     previous = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
-        with _collector_paused(), _font_timestamps(date):
+        with _collector_paused(), _font_timestamps(date), _steps_told(progress):
             document = weasyprint.HTML(
                 string=html, base_url=roots[0].as_uri() + "/", url_fetcher=fetcher
             ).render()
-            data: bytes = document.write_pdf(pdf_identifier=identifier.encode("ascii"))
+            data: bytes = document.write_pdf(
+                pdf_identifier=identifier.encode("ascii"), pdf_variant=PDF_VARIANT
+            )
     except OSError as exc:
         raise EnvironmentFault(f"cannot write PDF: {exc}") from None
     finally:
         logger.setLevel(previous)
     return data
+
+
+# WeasyPrint logs each of its seven steps, and each page it lays out, to this logger.
+_PROGRESS_LOGGER = "weasyprint.progress"
+_STEP = re.compile(r"Step (\d) - .*?(?:Page (\d+))?$")
+_STEP_WORDS = {
+    "1": "reading the report",
+    "2": "reading the stylesheets",
+    "3": "applying the styles",
+    "4": "building the page structure",
+    "5": "laying out the pages",
+    "6": "writing the PDF",
+    "7": "adding the document metadata",
+}
+
+
+class _StepHandler(logging.Handler):
+    """Turns WeasyPrint's progress log into words for ``progress``."""
+
+    def __init__(self, progress: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = _STEP.match(record.getMessage())
+        if match is None:
+            return
+        step, page = match.groups()
+        words = f"laying out page {page}" if page else _STEP_WORDS.get(step, "typesetting")
+        self.progress(f"PDF step {step} of 7: {words}")
+
+
+@contextmanager
+def _steps_told(progress: Callable[[str], None] | None) -> Iterator[None]:
+    """Tell ``progress`` each typesetting step and page while WeasyPrint runs (issue 18)."""
+    if progress is None:
+        yield
+        return
+    logger = logging.getLogger(_PROGRESS_LOGGER)
+    handler = _StepHandler(progress)
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)  # the parent "weasyprint" logger is silenced meanwhile
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""The terminal summary: severity counts, top exposures, one line per system."""
+"""The terminal summary: severity counts, top exposures, the worst systems one line each."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from auditor.model.findings import AuditResult, MitigationState
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 ORDER = ["critical", "high", "medium", "low", "info"]
+NAME_WIDTH = 48  # system names longer than this are shortened in the middle
 
 
 def clean(text: str) -> str:
@@ -15,8 +16,10 @@ def clean(text: str) -> str:
     return _CONTROL.sub("?", text)
 
 
-def render_summary(result: AuditResult, *, top: int = 10, show_waived: bool = False) -> str:
-    """Plain-text summary for people at a terminal."""
+def render_summary(
+    result: AuditResult, *, top: int = 10, show_waived: bool = False, systems_shown: int = 20
+) -> str:
+    """Plain-text summary for people at a terminal: the worst ``systems_shown`` systems."""
     counts = result.summary.findings_by_severity
     lines = [
         f"residency-auditor {result.tool['version']} · knowledge base {result.kb.version} "
@@ -63,25 +66,97 @@ def render_summary(result: AuditResult, *, top: int = 10, show_waived: bool = Fa
         if len(shown) > top:
             lines.append(f"  ... {len(shown) - top} more")
         lines.append("")
-    lines.append(
-        f"{'system':<32} {'critical':>8} {'high':>6} {'medium':>6} {'low':>5} {'SOV score':>9}"
-    )
-    per_system: dict[str, dict[str, int]] = {}
+    lines.extend(_system_table(result, systems_shown))
+    return "\n".join(lines) + "\n"
+
+
+def _system_table(result: AuditResult, limit: int) -> list[str]:
+    """The worst ``limit`` systems, one line each, under names no two of which look alike.
+
+    Issue 18: 3,000 systems listed alphabetically, cut to 32 characters, buried the worst
+    ones and made different systems look identical.
+    """
     systems = {c.subject for c in result.scores if c.kind == "system"}
     other = "(providers, knowledge base)"
+    per_system: dict[str, list[int]] = {s: [0] * len(ORDER) for s in systems}
     for finding in result.findings:
         system = finding.subject.get("system") or finding.subject.get("subject", "")
         bucket = system if system in systems else other
-        per_system.setdefault(bucket, dict.fromkeys(ORDER, 0))[finding.severity.value] += 1
+        per_system.setdefault(bucket, [0] * len(ORDER))[ORDER.index(finding.severity.value)] += 1
     scores = {c.subject: c.score for c in result.scores if c.kind == "system"}
-    for system in [*sorted(systems), other]:
-        if system == other and other not in per_system:
-            continue
-        row = per_system.get(system, dict.fromkeys(ORDER, 0))
+    names = {row.system: row.system_name for row in result.inventory_register}
+    ranked = sorted(
+        systems,
+        key=lambda s: (
+            [-n for n in per_system[s]],
+            _score_order(scores.get(s)),
+            (names.get(s) or s).lower(),
+            s,
+        ),
+    )
+    chosen = ranked[:limit]
+    labels = unique_labels({s: clean(names.get(s) or s) for s in chosen}, NAME_WIDTH)
+    if other in per_system:
+        chosen.append(other)
+        labels[other] = other
+    width = max([len("system"), *(len(label) for label in labels.values())])
+    lines = [
+        f"{'system':<{width}} {'critical':>8} {'high':>6} {'medium':>6} {'low':>5} {'SOV score':>9}"
+    ]
+    for system in chosen:
+        row = per_system[system]
         score = scores.get(system)
         score_text = f"{score:.0f}" if score is not None else "n/a"
         lines.append(
-            f"{clean(system)[:32]:<32} {row['critical']:>8} {row['high']:>6} {row['medium']:>6} "
-            f"{row['low']:>5} {score_text:>9}"
+            f"{labels[system]:<{width}} {row[0]:>8} {row[1]:>6} {row[2]:>6} {row[3]:>5} "
+            f"{score_text:>9}"
         )
-    return "\n".join(lines) + "\n"
+    if len(ranked) > limit:
+        more = len(ranked) - limit
+        lines.insert(
+            len(lines) - (other in labels),
+            f"... and {more} more system{'s' if more != 1 else ''} with fewer or less severe "
+            "findings (the HTML, JSON and CSV reports list every system)",
+        )
+    return lines
+
+
+def _score_order(score: float | None) -> float:
+    """Lower scores first; a system without a score after every scored one."""
+    return 101.0 if score is None else score
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, the middle replaced by an ellipsis."""
+    if len(text) <= width:
+        return text
+    head = width // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
+
+
+def unique_labels(names: dict[str, str], width: int) -> dict[str, str]:
+    """A label per id that no other id shares, in at most ``width`` characters where it can.
+
+    The name alone where it is unique; where two systems share a name, the name with the id
+    after it, the name shortened at its end so the id stays whole. A long unique name is
+    shortened in the middle. A label that shortening would make alike another stays whole.
+    """
+    count: dict[str, int] = {}
+    for name in names.values():
+        count[name.lower()] = count.get(name.lower(), 0) + 1
+    full: dict[str, str] = {}
+    short: dict[str, str] = {}
+    for key, name in names.items():
+        if count[name.lower()] > 1 and name != key:
+            suffix = f" ({clean(key)})"
+            full[key] = name + suffix
+            room = max(width - len(suffix), 12)
+            short[key] = (name if len(name) <= room else name[: room - 1] + "…") + suffix
+        else:
+            full[key] = name
+            short[key] = shorten_middle(name, width)
+    seen: dict[str, int] = {}
+    for label in short.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {key: (label if seen[label] == 1 else full[key]) for key, label in short.items()}

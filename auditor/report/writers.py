@@ -35,6 +35,7 @@ class WriteRequest:
     report_id: str | None = None
     classification: str = "CONFIDENTIAL"
     limits: ReportLimits | None = None  # HTML/PDF: None abridges a large estate by default
+    progress: Callable[[str], None] | None = None  # PDF: told each typesetting step and page
 
 
 class Writer(Protocol):
@@ -133,6 +134,7 @@ def write_pdf(target: Path, request: WriteRequest) -> None:
             report_id=request.report_id,
             classification=request.classification,
             limits=request.limits,
+            progress=request.progress,
         ),
     )
 

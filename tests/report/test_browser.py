@@ -39,6 +39,10 @@ pytestmark = [
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="needs playwright (pip install -e '.[test]')"
 )
+axe_playwright = pytest.importorskip(
+    "axe_playwright_python.sync_playwright",
+    reason="needs axe-playwright-python (pip install -e '.[test]')",
+)
 
 
 class Page:
@@ -176,6 +180,54 @@ def test_filters_work_on_what_an_abridged_report_shows(
     assert report.requests == [(tmp_path / "large.html").as_uri()]
 
 
+@pytest.mark.parametrize("example", ["hospital", "bank"])
+def test_report_has_no_serious_accessibility_violation(
+    browser: Any, example: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """axe-core (shipped inside the axe-playwright-python wheel, nothing fetched) finds no
+    serious or critical violation of WCAG in the report, at a 1280 px wide window."""
+    result: AuditResult = request.getfixturevalue(example)
+    report = open_report(browser, render_html(result), tmp_path / "report.html")
+    report.page.set_viewport_size({"width": 1280, "height": 900})
+    violations = axe_playwright.Axe().run(report.page).response["violations"]
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+    # Every frame that scrolls sideways can be reached and scrolled by keyboard.
+    unreachable = report.page.eval_on_selector_all(
+        ".scroll-x, .graph-frame", "els => els.filter(e => e.tabIndex < 0).length"
+    )
+    assert unreachable == 0
+    assert report.console == []
+    assert report.requests == [(tmp_path / "report.html").as_uri()]
+
+
+def test_graph_pictures_fit_their_column_at_1280_px(
+    browser: Any, bank: AuditResult, tmp_path: Path
+) -> None:
+    """Issue 18: the laws column was off-screen at 1280 px."""
+    report = open_report(browser, render_html(bank), tmp_path / "bank.html")
+    page = report.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    frames = page.eval_on_selector_all(
+        "figure.graph .graph-frame",
+        """els => els.map(f => ({frame: f.getBoundingClientRect().right,
+            svg: f.querySelector('svg').getBoundingClientRect().right,
+            scroll: f.scrollWidth - f.clientWidth,
+            laws: Array.from(f.querySelectorAll('text')).filter(t => t.textContent === 'laws')
+                .map(t => t.getBoundingClientRect().right)}))""",
+    )
+    assert frames
+    window = page.evaluate("document.documentElement.clientWidth")
+    for frame in frames:
+        assert frame["scroll"] == 0 and frame["svg"] <= frame["frame"] <= window
+        assert all(right <= frame["frame"] for right in frame["laws"])
+    assert any(frame["laws"] for frame in frames)
+
+
 def shoot(page: Any) -> None:
     """Refresh the screenshots in docs/ (UPDATE_SCREENSHOTS=1)."""
     docs = ROOT / "docs"
@@ -192,3 +244,37 @@ def shoot(page: Any) -> None:
     page.click("#filter-reset")
     page.evaluate("document.getElementById('graphs').scrollIntoView()")
     page.screenshot(path=str(docs / "report-graphs.png"))
+
+
+def test_search_matches_phrases_not_words_anywhere(
+    browser: Any, bank: AuditResult, tmp_path: Path
+) -> None:
+    """Issue 18: "CLOUD Act" found the findings where "cloud" and "act" stood anywhere
+    (the AI Act, a cloud region, a contract); it must find the findings about the CLOUD Act."""
+    report = open_report(browser, render_html(bank), tmp_path / "bank.html")
+    page = report.page
+    about = {f.fingerprint for f in bank.findings if f.subject.get("law") == "us-cloud-act"}
+    everything = {f.fingerprint for f in bank.findings}
+    assert about and len(everything) > 2 * len(about)
+
+    page.fill("#finding-search", "CLOUD Act")
+    assert set(report.visible_findings()) == about
+    assert page.inner_text("#filter-status") == f"{len(about)} of {len(everything)} findings shown"
+    page.fill("#finding-search", '"cloud act"')  # quoted: the same phrase
+    assert set(report.visible_findings()) == about
+    page.fill("#finding-search", '"act cloud"')  # a quoted phrase keeps its word order
+    assert report.visible_findings() == []
+
+    # Words that do not stand together anywhere are all required, each as a whole word.
+    fisa = {f.fingerprint for f in bank.findings if f.subject.get("law") == "us-fisa-702"}
+    system = next(iter(bank.findings)).subject["system"]
+    page.fill("#finding-search", f"{system} FISA")
+    shown = set(report.visible_findings())
+    assert shown and shown == {
+        f.fingerprint
+        for f in bank.findings
+        if f.fingerprint in fisa and f.subject.get("system") == system
+    }
+    page.fill("#finding-search", "clou")  # part of a word is not the word
+    assert report.visible_findings() == []
+    assert report.console == []

@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -145,16 +146,91 @@ def test_pdf_is_deterministic_without_harfbuzz_subset(
     assert "SOURCE_DATE_EPOCH" not in os.environ  # the renderer leaves the environment as it was
 
 
-def test_graphs_fit_the_page(hospital_pdf: bytes) -> None:
-    reader = pypdf.PdfReader(io.BytesIO(hospital_pdf))
-    for page in reader.pages:
+def graph_pages(data: bytes) -> list[Any]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [page for page in reader.pages if "\ndata components parties" in page.extract_text()]
+
+
+def printed_font_sizes(page: Any) -> list[tuple[float, str]]:
+    """The text of the pictures on ``page`` with its printed size in points (the font size
+    scaled by the text and transformation matrices, as the SVG picture is scaled into the
+    page). A picture is drawn in a matrix moved to where it stands; the page's own text,
+    running header included, in the page's matrix, which is not moved."""
+    sizes: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if text.strip() and cm[4] != 0:
+            scale = (tm[2] ** 2 + tm[3] ** 2) ** 0.5 * (cm[2] ** 2 + cm[3] ** 2) ** 0.5
+            sizes.append((size * scale, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return sizes
+
+
+def test_graphs_print_one_system_a_page_at_a_readable_size(
+    hospital: AuditResult, hospital_pdf: bytes
+) -> None:
+    """Issue 18: the graphs printed at about 5 pt with labels cut, several to a page, with
+    "Hover a box" on paper."""
+    pages = graph_pages(hospital_pdf)
+    assert len(pages) == len(hospital.graphs)  # one system per page
+    drawn_text = {
+        line for graph in hospital.graphs for line in re.findall(r">([^<>]+)</tspan>", graph.svg)
+    }
+    for page in pages:
+        assert float(page.mediabox.width) > float(page.mediabox.height)  # landscape
         text = page.extract_text()
-        if "components" in text and "countries" in text and "laws" in text:
-            width = float(page.mediabox.width)
-            assert width > float(page.mediabox.height)  # graphs are on landscape pages
-            break
-    else:
-        pytest.fail("no page with a dependency graph")
+        assert "Hover" not in text and "Point at" not in text
+        assert "…" not in text  # labels are wrapped, not cut
+        picture = [(size, t) for size, t in printed_font_sizes(page) if t in drawn_text]
+        assert picture and min(size for size, _ in picture) >= 8.0, picture[:5]
+    # Every exposing law is drawn, and no other law.
+    for graph in hospital.graphs:
+        laws = {e.law_name for e in hospital.exposures if e.system == graph.system}
+        drawn = {law.label for law in _law_labels(graph.svg)}
+        assert drawn == laws
+
+
+class _Label:
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+
+def _law_labels(svg: str) -> list[_Label]:
+    """The labels of the law boxes of a picture (their fill is the laws' colour)."""
+    return [
+        _Label(" ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", box)))
+        for box in re.findall(r'fill="#fee2e2"[^>]*/><text>(.*?)</text>', svg)
+    ]
+
+
+def test_pdf_is_tagged_with_language_and_title(hospital_pdf: bytes) -> None:
+    """Issue 18: a PDF/UA-1 document: tagged (MarkInfo, StructTreeRoot), its language and
+    title set, the title shown in the window title bar."""
+    reader = pypdf.PdfReader(io.BytesIO(hospital_pdf))
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    tree = catalog["/StructTreeRoot"].get_object()
+    assert tree["/Type"] == "/StructTreeRoot" and tree["/K"]
+    assert catalog["/Lang"] == "en"
+    assert bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata is not None and reader.metadata.title.startswith("Klinikum Nord")
+    assert b"pdfuaid:part" in reader.xmp_metadata.stream.get_data()  # type: ignore[union-attr]
+
+
+def outline_titles(items: list[Any]) -> list[str]:
+    titles: list[str] = []
+    for item in items:
+        titles += outline_titles(item) if isinstance(item, list) else [str(item["/Title"])]
+    return titles
+
+
+def test_bookmarks_do_not_double_words(hospital_pdf: bytes) -> None:
+    """Issue 18: the bookmarks read "Critical Critical findings"."""
+    titles = outline_titles(pypdf.PdfReader(io.BytesIO(hospital_pdf)).outline)
+    doubled = [t for t in titles if re.search(r"\b(\w+) \1\b", t, re.IGNORECASE)]
+    assert doubled == []
+    assert "Critical findings (2 open)" in titles
 
 
 def test_a_large_estate_gives_a_bounded_pdf_that_says_what_it_leaves_out(

@@ -363,7 +363,8 @@ class _Tags(HTMLParser):
         self.fetches: list[tuple[str, str, str | None]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags[tag] += 1
+        if tag != "tspan":  # a graph label has a line per wrap: as many as its length needs
+            self.tags[tag] += 1
         for name, value in attrs:
             text = (value or "").strip().lower()
             if name.startswith("on"):
