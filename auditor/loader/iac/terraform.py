@@ -14,7 +14,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,14 +24,18 @@ from lark import Token, Tree
 from auditor.errors import Diagnostic
 from auditor.loader.iac.catalogue import Catalogue
 from auditor.loader.iac.hcl import (
+    UNKNOWN,
     Attr,
     Block,
     Body,
+    BoundScope,
     Budget,
     Evaluator,
     HclProblem,
     LimitExceeded,
     Node,
+    PartialText,
+    Scope,
     Traversal,
     Val,
     missing,
@@ -51,6 +55,34 @@ _HEADER = re.compile(r'^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"([^"
 _OTHER_BLOCKS = re.compile(
     r'^[ \t]*(variable|locals|provider|module|output)\b[ \t]*["{]', re.MULTILINE
 )
+
+
+MAX_RESOURCE_INSTANCES = 1_000  # more instances of one resource stay one unexpanded component
+
+
+def _key_text(key: str | int) -> str:
+    """An instance key as Terraform writes it in an address: ``0`` or ``"gpt-4o"``."""
+    return str(key) if isinstance(key, int) else json.dumps(key)
+
+
+@dataclass(frozen=True)
+class Instances:
+    """What ``count``/``for_each`` makes of one resource block.
+
+    ``keys`` lists each instance key with its ``each``/``count`` binding; it is empty
+    for a resource without either (one plain instance) or with zero instances, and
+    ``None`` when the collection is not known from the code (``reason`` says why).
+    """
+
+    keys: list[tuple[str | int, dict[str, Val]]] | None
+    meta: str | None  # "count", "for_each" or None
+    reason: str
+    span: SourceSpan | None
+
+    @property
+    def none(self) -> bool:
+        """``count = 0`` or an empty ``for_each``: Terraform creates nothing."""
+        return self.meta is not None and self.keys == []
 
 
 def read_text(path: Path, display: str, limits: Limits) -> str:
@@ -342,9 +374,78 @@ class ModuleInstance:
 
     # --- values ---------------------------------------------------------------------------------
 
-    def evaluate(self, attr: Attr) -> Val:
-        """Value of an attribute written in this module."""
-        return Evaluator(self, self.depth, self.ws.budget).eval(attr.expr, attr.span)
+    def evaluate(self, attr: Attr, bound: Mapping[str, Val] | None = None) -> Val:
+        """Value of an attribute written in this module (``bound``: ``each``/``count`` of an
+        instance)."""
+        scope: Scope = BoundScope(self, bound) if bound else self
+        return Evaluator(scope, self.depth, self.ws.budget).eval(attr.expr, attr.span)
+
+    def instances(self, block: Block) -> Instances:
+        """The instances ``count`` or ``for_each`` makes of a resource, as Terraform would.
+
+        ``count = 0`` and an empty ``for_each`` make none; a collection the code does
+        not fix makes ``Instances(None, ...)``: nothing is invented.
+        """
+        attrs = block.body.attrs
+        if "count" in attrs:
+            attr = attrs["count"]
+            val = self.evaluate(attr)
+            number = val.value
+            if isinstance(number, float) and number.is_integer():
+                number = int(number)
+            if not val.known or isinstance(number, bool) or not isinstance(number, int):
+                reason = val.reason if not val.known else f"count is not a number: {number!r}"
+                return Instances(None, "count", reason or "count is unknown", attr.span)
+            if number < 0:
+                return Instances(None, "count", f"count is negative: {number}", attr.span)
+            if number > MAX_RESOURCE_INSTANCES:
+                return Instances(
+                    None, "count", f"count {number:,} is over {MAX_RESOURCE_INSTANCES:,}", attr.span
+                )
+            keys: list[tuple[str | int, dict[str, Val]]] = [
+                (i, {"count": Val({"index": i}, val.steps)}) for i in range(number)
+            ]
+            return Instances(keys, "count", "", attr.span)
+        if "for_each" in attrs:
+            attr = attrs["for_each"]
+            val = self.evaluate(attr)
+            value = val.value
+            pairs: list[tuple[str, Any]]
+            if isinstance(value, dict):
+                pairs = sorted(value.items())
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                pairs = [(v, v) for v in sorted(set(value))]
+            else:
+                reason = (
+                    val.reason or "for_each is unknown"
+                    if value is UNKNOWN or isinstance(value, PartialText)
+                    else "for_each is not a map or a set of strings"
+                    if isinstance(value, list | str | int | float | bool | None)
+                    else "for_each is unknown"
+                )
+                return Instances(None, "for_each", reason, attr.span)
+            if len(pairs) > MAX_RESOURCE_INSTANCES:
+                return Instances(
+                    None,
+                    "for_each",
+                    f"for_each has {len(pairs):,} items, over {MAX_RESOURCE_INSTANCES:,}",
+                    attr.span,
+                )
+            keys = [
+                (key, {"each": Val({"key": key, "value": item}, val.steps)}) for key, item in pairs
+            ]
+            return Instances(keys, "for_each", "", attr.span)
+        return Instances([], None, "", None)
+
+    def binding(self, block: Block, key: str | int) -> dict[str, Val] | None:
+        """``each``/``count`` of the instance ``key`` of a resource (None if it is not known)."""
+        made = self.instances(block)
+        if made.keys is None:
+            return None
+        for known, bound in made.keys:
+            if known == key:
+                return bound
+        return None
 
     def variable(self, name: str) -> Val:
         """``var.name`` in this module."""
@@ -524,11 +625,14 @@ class ModuleInstance:
         if block is None:
             return unknown(f"{address} is not declared in {self.files.rel}")
         attrs = block.body.attrs
+        bound: dict[str, Val] | None = None
         if (
             rest
             and ("count" in attrs or "for_each" in attrs)
             and not (isinstance(rest[0], str) and rest[0] in attrs)
         ):
+            bound = self.binding(block, rest[0])
+            address += f"[{_key_text(rest[0])}]"
             rest = rest[1:]
         if not rest:
             return unknown(f"{address}: a whole resource object is not evaluated")
@@ -543,12 +647,18 @@ class ModuleInstance:
                             f"{address}.{name_part} (the provider's region)",
                         )
                     )
-        found = self.attribute(block, [name_part, *rest[1:]], address)
+        found = self.attribute(block, [name_part, *rest[1:]], address, bound)
         if found is None:
             return unknown(f"{address}.{name_part} is computed by the provider at apply time")
         return found
 
-    def attribute(self, block: Block, path: Sequence[str | int], address: str) -> Val | None:
+    def attribute(
+        self,
+        block: Block,
+        path: Sequence[str | int],
+        address: str,
+        bound: Mapping[str, Val] | None = None,
+    ) -> Val | None:
         """An attribute of a resource (through nested blocks); None when it is not written."""
         body: Body = block.body
         for index, part in enumerate(path):
@@ -557,7 +667,7 @@ class ModuleInstance:
             attr = body.attrs.get(part)
             if attr is not None and part not in _META_ARGS:
                 written = ".".join(str(p) for p in path[: index + 1] if isinstance(p, str))
-                val = self.evaluate(attr).with_step(
+                val = self.evaluate(attr, bound).with_step(
                     step(How.ATTRIBUTE, attr.span, f"{address}: {written} = {attr.text}")
                 )
                 rest = list(path[index + 1 :])
@@ -619,7 +729,7 @@ class ModuleInstance:
 
     def target_of(
         self, node: Node, span: SourceSpan, hops: int = 0
-    ) -> tuple[ModuleInstance, str, Block, tuple[ResolutionStep, ...]] | None:
+    ) -> tuple[ModuleInstance, str, Block, tuple[ResolutionStep, ...], str | int | None] | None:
         """The resource an expression refers to (following vars, locals and module outputs)."""
         if hops > 16:
             return None
@@ -637,7 +747,7 @@ class ModuleInstance:
             hop = step(
                 How.MODULE_INPUT, given.span, f'module "{self.call_name}": {path[1]} = {given.text}'
             )
-            return found[0], found[1], found[2], (hop, *found[3])
+            return found[0], found[1], found[2], (hop, *found[3]), found[4]
         if head == "local" and len(path) >= 2:
             attr = self.files.locals.get(str(path[1]))
             if attr is None:
@@ -646,7 +756,7 @@ class ModuleInstance:
             if found is None:
                 return None
             hop = step(How.LOCAL, attr.span, f"local.{path[1]} = {attr.text}")
-            return found[0], found[1], found[2], (hop, *found[3])
+            return found[0], found[1], found[2], (hop, *found[3]), found[4]
         if head == "module" and len(path) >= 3:
             rest = [p for p in path[2:] if isinstance(p, str)]
             child = self.child(str(path[1]))
@@ -660,14 +770,19 @@ class ModuleInstance:
             if found is None:
                 return None
             hop = step(How.MODULE_OUTPUT, attr.span, f'output "{rest[0]}" = {attr.text}')
-            return found[0], found[1], found[2], (hop, *found[3])
+            return found[0], found[1], found[2], (hop, *found[3]), found[4]
         mode, parts = ("data", path[1:]) if head == "data" else ("managed", path)
         if len(parts) >= 2:
             key = (mode, str(parts[0]), str(parts[1]))
             block = self.files.resources.get(key)
             if block is not None:
                 address = f"{self.prefix}{'data.' if mode == 'data' else ''}{parts[0]}.{parts[1]}"
-                return self, address, block, ()
+                attrs = block.body.attrs
+                index = parts[2] if len(parts) >= 3 else None
+                counted = "count" in attrs or "for_each" in attrs
+                if not counted or (isinstance(index, str) and index in attrs):
+                    index = None
+                return self, address, block, (), index
         return None
 
     def walk(self) -> Iterator[tuple[ModuleInstance, str, str, str, Block]]:
@@ -806,21 +921,34 @@ class HclResource:
     """A resource block of a module instance, as :class:`~auditor.loader.iac.detect.ResourceView`."""
 
     def __init__(
-        self, module: ModuleInstance, mode: str, rtype: str, name: str, block: Block
+        self,
+        module: ModuleInstance,
+        mode: str,
+        rtype: str,
+        name: str,
+        block: Block,
+        *,
+        key: str | int | None = None,
+        bound: Mapping[str, Val] | None = None,
+        unexpanded: bool = False,
     ) -> None:
         self.module = module
         self.block = block
         self.mode = mode
         self.type = rtype
         self.name = name
-        self.address = f"{module.prefix}{'data.' if mode == 'data' else ''}{rtype}.{name}"
+        self.key = key
+        self.bound = bound
+        self.address = f"{module.prefix}{'data.' if mode == 'data' else ''}{rtype}.{name}" + (
+            f"[{_key_text(key)}]" if key is not None else ""
+        )
         self.span = block.span
-        attrs = block.body.attrs
-        self.instances = "count" in attrs or "for_each" in attrs
+        # count/for_each whose collection is not known: one component for every instance
+        self.instances = unexpanded
 
     def attribute(self, path: str) -> Val | None:
         """The attribute at a dotted path (None when not written)."""
-        return self.module.attribute(self.block, path.split("."), self.address)
+        return self.module.attribute(self.block, path.split("."), self.address, self.bound)
 
     def provider_region(self) -> Val:
         """The region of the resource's provider configuration."""
@@ -834,6 +962,10 @@ class HclResource:
         found = self.module.target_of(attr.expr, attr.span)
         if found is None:
             return None
-        module, _address, block, hops = found
+        module, _address, block, hops, key = found
         mode = "data" if block.type == "data" else "managed"
-        return HclResource(module, mode, block.labels[0], block.labels[1], block), hops
+        bound = module.binding(block, key) if key is not None else None
+        resource = HclResource(
+            module, mode, block.labels[0], block.labels[1], block, key=key, bound=bound
+        )
+        return resource, hops
