@@ -202,7 +202,8 @@ class _Scan:
         skipped = 0
         spent = False
         for directory in roots:
-            if not self._interesting(directory, tf_dirs, set()):
+            calls_modules = any(_MODULE.search(self._text(p)) for p in tf_dirs[directory])
+            if not calls_modules and not self._interesting(directory, tf_dirs, set()):
                 skipped += 1
                 continue
             if spent:
