@@ -89,6 +89,8 @@ class Val:
 
     def get(self, path: Sequence[str | int]) -> Val:
         """Navigate into maps and lists; blocks (lists of maps) are entered at their first item."""
+        if not path:
+            return self if not isinstance(self.value, PartialText) else self._partial(self.value)
         current = self.value
         for part in path:
             if current is UNKNOWN or isinstance(current, PartialText):
@@ -106,9 +108,11 @@ class Val:
         if current is UNKNOWN:
             return Val(UNKNOWN, self.steps, self.reason or "part of the value is unknown")
         if isinstance(current, PartialText):
-            reason = self.reason or "part of the text is unknown"
-            return Val(UNKNOWN, self.steps, reason, current.text)
+            return self._partial(current)
         return Val(current, self.steps, self.reason)
+
+    def _partial(self, text: PartialText) -> Val:
+        return Val(UNKNOWN, self.steps, self.reason or "part of the text is unknown", text.text)
 
     @property
     def nested(self) -> Any:

@@ -733,6 +733,13 @@ class ModuleInstance:
         """The resource an expression refers to (following vars, locals and module outputs)."""
         if hops > 16:
             return None
+        branch = _conditional_parts(node)
+        if branch is not None:
+            # cond ? a.x : b.y follows the branch the code chooses (when the condition is known)
+            cond = Evaluator(self, self.depth, self.ws.budget).eval(branch[0], span)
+            if not (cond.known and isinstance(cond.value, bool)):
+                return None
+            return self.target_of(branch[1] if cond.value else branch[2], span, hops + 1)
         path = _reference_in(node)
         if path is None or not path:
             return None
@@ -793,6 +800,22 @@ class ModuleInstance:
             child = self.child(name)
             if child is not None:
                 yield from child.walk()
+
+
+def _conditional_parts(node: Node) -> tuple[Node, Node, Node] | None:
+    """``(condition, then, else)`` when the expression is a conditional."""
+    inner: Any = node
+    while isinstance(inner, Tree) and inner.data == "expr_term":
+        trees = [
+            c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        if len(trees) != 1:
+            return None
+        inner = trees[0]
+    if not (isinstance(inner, Tree) and inner.data == "conditional"):
+        return None
+    parts = [c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+    return (parts[0], parts[1], parts[2]) if len(parts) >= 3 else None
 
 
 def _reference_in(node: Node) -> Traversal | None:
