@@ -269,3 +269,39 @@ def test_scan_cli_reports_instances_and_the_unknown_notice(tmp_path: Path) -> No
     )
     assert result.exit_code == 0, result.output
     assert "for_each is not known from the code" in result.output
+
+
+def test_module_for_each_makes_one_module_instance_per_region(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": """
+variable "regions" {
+  default = ["swedencentral", "francecentral"]
+}
+module "openai" {
+  for_each = toset(var.regions)
+  source   = "./modules/openai"
+  location = each.value
+}
+module "unused" {
+  count  = 0
+  source = "Azure/openai/azurerm"
+}
+""",
+            "modules/openai/main.tf": ACCOUNT.replace(
+                'variable "location" {\n  default = "swedencentral"\n}\n',
+                'variable "location" {}\n',
+            ),
+        },
+    )
+    result = scan(root)
+    found = components(result)
+    assert sorted(found) == [
+        "tf-root/module.openai-francecentral-.azurerm_cognitive_account.this",
+        "tf-root/module.openai-swedencentral-.azurerm_cognitive_account.this",
+    ]
+    key = result.address_index['module.openai["francecentral"].azurerm_cognitive_account.this']
+    assert found[key].region == "azure:francecentral"
+    # a module with count = 0 is not created, so it is neither followed nor reported
+    assert not any("module.unused" in n for n in result.notes)

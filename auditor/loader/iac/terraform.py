@@ -320,6 +320,8 @@ class ModuleInstance:
         call: Block | None = None,
         root_values: dict[str, Val] | None = None,
         depth: int = 0,
+        key: str | int | None = None,
+        bound: Mapping[str, Val] | None = None,
     ) -> None:
         self.ws = workspace
         self.files = files
@@ -328,13 +330,16 @@ class ModuleInstance:
         self.call = call
         self.root_values = root_values or {}
         self.depth = depth
+        self.key = key  # the instance key when the module block has count/for_each
+        self.bound = bound  # each/count of that instance, for the module block's arguments
+        index = f"[{_key_text(key)}]" if key is not None else ""
         self.prefix: str = (
-            f"{parent.prefix}module.{call_name}." if parent is not None and call_name else ""
+            f"{parent.prefix}module.{call_name}{index}." if parent is not None and call_name else ""
         )
         self._vars: dict[str, Val] = {}
         self._locals: dict[str, Val] = {}
         self._busy: set[str] = set()
-        self._children: dict[str, ModuleInstance | None] = {}
+        self._children: dict[str, list[ModuleInstance]] = {}
         self.providers = self._providers()
 
     # --- providers ------------------------------------------------------------------------------
@@ -469,7 +474,7 @@ class ModuleInstance:
         if self.parent is not None and self.call is not None:
             given = self.call.body.attrs.get(name)
             if given is not None:
-                val = self.parent.evaluate(given)
+                val = self.parent.evaluate(given, self.bound)
                 return val.with_step(
                     step(
                         How.MODULE_INPUT,
@@ -513,33 +518,44 @@ class ModuleInstance:
         self._locals[name] = val
         return val
 
-    def child(self, name: str) -> ModuleInstance | None:
-        """The local module called ``name`` here, instantiated once (None if not followed)."""
+    def children(self, name: str) -> list[ModuleInstance]:
+        """The instances of the local module called ``name`` here (empty if not followed or
+        ``count = 0``); built once."""
         if name in self._children:
             return self._children[name]
-        self._children[name] = None  # guards against cycles while it is being built
+        self._children[name] = []  # guards against cycles while it is being built
         call = self.files.modules.get(name)
-        result = self._instantiate(name, call) if call is not None else None
+        result = self._instantiate(name, call) if call is not None else []
         self._children[name] = result
         return result
 
-    def _instantiate(self, name: str, call: Block) -> ModuleInstance | None:
+    def child(self, name: str, key: str | int | None = None) -> ModuleInstance | None:
+        """One instance of the module called ``name`` (by key, or the only one)."""
+        found = self.children(name)
+        if key is not None:
+            return next((c for c in found if c.key == key), None)
+        return found[0] if len(found) == 1 else None
+
+    def _instantiate(self, name: str, call: Block) -> list[ModuleInstance]:
         where = f"{call.span.path}:{call.span.line}"
         address = f"{self.prefix}module.{name}"
+        made = self.instances(call)
+        if made.none:
+            return []  # count = 0 or an empty for_each: Terraform creates nothing here
         source_attr = call.body.attrs.get("source")
         source = self.evaluate(source_attr) if source_attr is not None else None
         if source is None or not source.known or not isinstance(source.value, str):
             self.ws.notes.append(
                 f"{address} ({where}): the module source is not a literal; not followed"
             )
-            return None
+            return []
         text = source.value
         if not _LOCAL_SOURCE.match(text):
             self.ws.notes.append(
                 f"{address} ({where}): module source {text!r} is a registry or remote module; "
                 "not followed, so the resources it creates are not in the scan"
             )
-            return None
+            return []
         target = Path(os.path.normpath(self.files.directory / text))
         resolved = target.resolve()
         if not resolved.is_relative_to(self.ws.root_resolved):
@@ -547,12 +563,12 @@ class ModuleInstance:
                 f"{address} ({where}): module source {text!r} lies outside the scanned folder; "
                 "not followed"
             )
-            return None
+            return []
         if not target.is_dir() or not any(p.suffix == ".tf" for p in target.iterdir()):
             self.ws.notes.append(
                 f"{address} ({where}): module source {text!r} has no .tf files; not followed"
             )
-            return None
+            return []
         ancestors: list[ModuleInstance] = []
         node: ModuleInstance | None = self
         while node is not None:
@@ -560,24 +576,39 @@ class ModuleInstance:
             node = node.parent
         if any(a.files.directory.resolve() == resolved for a in ancestors):
             self.ws.notes.append(f"{address} ({where}): module calls itself; not followed")
-            return None
+            return []
         if self.depth + 1 > self.ws.limits.max_depth:
             self.ws.notes.append(f"{address} ({where}): modules nested too deeply; not followed")
-            return None
-        if "count" in call.body.attrs or "for_each" in call.body.attrs:
-            self.ws.notes.append(
-                f"{address} ({where}): count/for_each on the module; its resources are "
-                "reported once for all instances"
-            )
-        self.ws.budget.module(call.span)
+            return []
         files = self.ws.module_files(target)
-        return ModuleInstance(
-            self.ws, files, parent=self, call_name=name, call=call, depth=self.depth + 1
+        if made.keys is None:
+            self.ws.notes.append(
+                f"{address} ({where}): {made.meta} of the module is not known from the code "
+                f"({made.reason}); its resources are reported once for all instances"
+            )
+        keys: list[tuple[str | int | None, dict[str, Val] | None]] = (
+            [(None, None)] if not made.keys else [(k, b) for k, b in made.keys]
         )
+        built = []
+        for key, bound in keys:
+            self.ws.budget.module(call.span)
+            built.append(
+                ModuleInstance(
+                    self.ws,
+                    files,
+                    parent=self,
+                    call_name=name,
+                    call=call,
+                    depth=self.depth + 1,
+                    key=key,
+                    bound=bound,
+                )
+            )
+        return built
 
-    def output(self, module: str, name: str) -> Val:
-        """``module.<module>.<name>``."""
-        child = self.child(module)
+    def output(self, module: str, name: str, key: str | int | None = None) -> Val:
+        """``module.<module>.<name>`` (``module.<module>[key].<name>``)."""
+        child = self.child(module, key)
         if child is None:
             return unknown(f"module.{module} is not followed (see notes)")
         block = child.files.outputs.get(name)
@@ -597,15 +628,10 @@ class ModuleInstance:
         if head == "local" and len(path) >= 2:
             return self.local(str(path[1])).get(path[2:])
         if head == "module" and len(path) >= 3:
-            rest = list(path[2:])
-            call = self.files.modules.get(str(path[1]))
-            if (call is not None and rest and not isinstance(rest[0], str)) or (
-                call is not None and ("for_each" in call.body.attrs) and len(rest) > 1
-            ):
-                rest = rest[1:]
+            key, rest = self._module_key(path)
             if not rest:
                 return unknown(f"{text}: a whole module object is not evaluated")
-            return self.output(str(path[1]), str(rest[0])).get(rest[1:])
+            return self.output(str(path[1]), str(rest[0]), key).get(rest[1:])
         if head == "data" and len(path) >= 4:
             return self.resource_value("data", str(path[1]), str(path[2]), list(path[3:]))
         if head in ("each", "count"):
@@ -765,8 +791,9 @@ class ModuleInstance:
             hop = step(How.LOCAL, attr.span, f"local.{path[1]} = {attr.text}")
             return found[0], found[1], found[2], (hop, *found[3]), found[4]
         if head == "module" and len(path) >= 3:
-            rest = [p for p in path[2:] if isinstance(p, str)]
-            child = self.child(str(path[1]))
+            key, tail = self._module_key(path)
+            rest = [p for p in tail if isinstance(p, str)]
+            child = self.child(str(path[1]), key)
             if child is None or not rest:
                 return None
             block = child.files.outputs.get(rest[0])
@@ -780,8 +807,7 @@ class ModuleInstance:
             return found[0], found[1], found[2], (hop, *found[3]), found[4]
         mode, parts = ("data", path[1:]) if head == "data" else ("managed", path)
         if len(parts) >= 2:
-            key = (mode, str(parts[0]), str(parts[1]))
-            block = self.files.resources.get(key)
+            block = self.files.resources.get((mode, str(parts[0]), str(parts[1])))
             if block is not None:
                 address = f"{self.prefix}{'data.' if mode == 'data' else ''}{parts[0]}.{parts[1]}"
                 attrs = block.body.attrs
@@ -792,13 +818,22 @@ class ModuleInstance:
                 return self, address, block, (), index
         return None
 
+    def _module_key(self, path: Traversal) -> tuple[str | int | None, list[str | int]]:
+        """``module.m[key].out...`` as (key, [out, ...]); the key is None without count/for_each."""
+        rest = list(path[2:])
+        call = self.files.modules.get(str(path[1]))
+        attrs = call.body.attrs if call is not None else {}
+        counted = "count" in attrs or "for_each" in attrs
+        if counted and rest and (not isinstance(rest[0], str) or len(rest) > 1):
+            return rest[0], rest[1:]
+        return None, rest
+
     def walk(self) -> Iterator[tuple[ModuleInstance, str, str, str, Block]]:
         """Every resource of this module and of the local modules it calls (depth first)."""
         for (mode, rtype, name), block in self.files.resources.items():
             yield self, mode, rtype, name, block
         for name in self.files.modules:
-            child = self.child(name)
-            if child is not None:
+            for child in self.children(name):
                 yield from child.walk()
 
 
