@@ -310,6 +310,7 @@ class _Scan:
                 if draft is not None:
                     drafts[view.address] = draft
         detector.attach_replication(views, drafts)
+        detector.attach_routes(views, drafts)
         rel = files.rel
         system_id = "tf-root" if rel == "." else slug(f"tf-{rel}")
         span = SourceSpan(path=files.files[0], line=1, column=1)
@@ -348,6 +349,7 @@ class _Scan:
                 if draft is not None:
                     drafts[view.address] = draft
             detector.attach_replication(views, drafts)
+            detector.attach_routes(views, drafts)
             rel = self._rel(path)
             stem = rel[: -len(".json")] if rel.endswith(".json") else rel
             kind = "plan" if doc.is_plan else "state"

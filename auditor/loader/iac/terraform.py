@@ -14,7 +14,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -754,19 +754,29 @@ class ModuleInstance:
     # --- references to other resources -----------------------------------------------------------
 
     def target_of(
-        self, node: Node, span: SourceSpan, hops: int = 0
+        self,
+        node: Node,
+        span: SourceSpan,
+        hops: int = 0,
+        bound: Mapping[str, Val] | None = None,
     ) -> tuple[ModuleInstance, str, Block, tuple[ResolutionStep, ...], str | int | None] | None:
-        """The resource an expression refers to (following vars, locals and module outputs)."""
+        """The resource an expression refers to (following vars, locals and module outputs).
+
+        ``bound`` (``each``/``count`` of the referring instance) lets a computed index
+        such as ``azurerm_cognitive_account.oai[each.key]`` pick its instance.
+        """
         if hops > 16:
             return None
+        scope: Scope = BoundScope(self, bound) if bound else self
+        evaluator = Evaluator(scope, self.depth, self.ws.budget)
         branch = _conditional_parts(node)
         if branch is not None:
             # cond ? a.x : b.y follows the branch the code chooses (when the condition is known)
-            cond = Evaluator(self, self.depth, self.ws.budget).eval(branch[0], span)
+            cond = evaluator.eval(branch[0], span)
             if not (cond.known and isinstance(cond.value, bool)):
                 return None
-            return self.target_of(branch[1] if cond.value else branch[2], span, hops + 1)
-        path = _reference_in(node)
+            return self.target_of(branch[1] if cond.value else branch[2], span, hops + 1, bound)
+        path = _reference_in(node, lambda n: evaluator.eval(n, span))
         if path is None or not path:
             return None
         head = str(path[0])
@@ -853,9 +863,10 @@ def _conditional_parts(node: Node) -> tuple[Node, Node, Node] | None:
     return (parts[0], parts[1], parts[2]) if len(parts) >= 3 else None
 
 
-def _reference_in(node: Node) -> Traversal | None:
-    """The reference an expression is, or holds alone (``"${x.id}"``, ``try(x.id, ...)``, ``[x.id]``)."""
-    path = traversal(node)
+def _reference_in(node: Node, index: Callable[[Node], Val] | None = None) -> Traversal | None:
+    """The reference an expression is, or holds alone (``"${x.id}"``, ``"https://${x.name}.host"``,
+    ``try(x.id, ...)``, ``[x.id]``); ``index`` evaluates computed indexes."""
+    path = traversal(node, index)
     if path is not None:
         return path
     inner: Any = node
@@ -870,10 +881,14 @@ def _reference_in(node: Node) -> Traversal | None:
         return None
     if inner.data == "string":
         parts = [c for c in inner.children if isinstance(c, Tree) and c.data == "string_part"]
-        if len(parts) == 1 and parts[0].children and isinstance(parts[0].children[0], Tree):
-            interp = parts[0].children[0]
+        interpolations = [
+            p.children[0] for p in parts if p.children and isinstance(p.children[0], Tree)
+        ]
+        if len(interpolations) == 1:
+            interp = interpolations[0]
+            assert isinstance(interp, Tree)
             trees = [c for c in interp.children if isinstance(c, Tree)]
-            return _reference_in(trees[0]) if trees else None
+            return _reference_in(trees[0], index) if trees else None
         return None
     if inner.data == "function_call":
         args = [c for c in inner.children if isinstance(c, Tree) and c.data == "arguments"]
@@ -883,13 +898,13 @@ def _reference_in(node: Node) -> Traversal | None:
                 for c in args[0].children
                 if isinstance(c, Tree) and c.data != "new_line_or_comment"
             ]
-            return _reference_in(first[0]) if first else None
+            return _reference_in(first[0], index) if first else None
         return None
     if inner.data == "tuple":
         items = [
             c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
         ]
-        return _reference_in(items[0]) if len(items) == 1 else None
+        return _reference_in(items[0], index) if len(items) == 1 else None
     return None
 
 
@@ -1017,7 +1032,7 @@ class HclResource:
         attr = _find_attr(self.block, path.split("."))
         if attr is None:
             return None
-        found = self.module.target_of(attr.expr, attr.span)
+        found = self.module.target_of(attr.expr, attr.span, 0, self.bound)
         if found is None:
             return None
         module, _address, block, hops, key = found
