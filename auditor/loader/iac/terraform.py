@@ -978,15 +978,53 @@ class _LiteralScope:
 
 
 def _find_attr(block: Block, path: Sequence[str]) -> Attr | None:
+    found = _find_node(block, path)
+    return found[0] if found is not None else None
+
+
+def _find_node(block: Block, path: Sequence[str]) -> tuple[Attr, Node] | None:
+    """The attribute at ``path`` and the expression of the value there, through nested blocks
+    and into object literals (``body = { properties = { url = ... } }``)."""
     body = block.body
-    for _index, part in enumerate(path):
+    for index, part in enumerate(path):
         attr = body.attrs.get(part)
         if attr is not None:
-            return attr
+            node: Node | None = attr.expr
+            for key in path[index + 1 :]:
+                node = _object_member(node, key) if node is not None else None
+            return (attr, node) if node is not None else None
         nested = [b for b in body.blocks if b.type == part]
         if not nested:
             return None
         body = nested[0].body
+    return None
+
+
+def _object_member(node: Node, key: str) -> Node | None:
+    """The expression of ``key`` in an object literal (None when it is not one or has no key)."""
+    inner: Any = node
+    while isinstance(inner, Tree) and inner.data == "expr_term":
+        trees = [
+            c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        if len(trees) != 1:
+            return None
+        inner = trees[0]
+    if not (isinstance(inner, Tree) and inner.data == "object"):
+        return None
+    for elem in inner.children:
+        if not (isinstance(elem, Tree) and elem.data == "object_elem"):
+            continue
+        parts = [c for c in elem.children if isinstance(c, Tree)]
+        if len(parts) < 2:
+            continue
+        key_inner = [c for c in parts[0].children if isinstance(c, Tree)]
+        name = None
+        if key_inner:
+            path = traversal(key_inner[0])
+            name = str(path[0]) if path and len(path) == 1 else _plain_string(key_inner[0])
+        if name == key:
+            return parts[-1]
     return None
 
 
@@ -1029,10 +1067,11 @@ class HclResource:
 
     def target(self, path: str) -> tuple[HclResource, tuple[ResolutionStep, ...]] | None:
         """The resource the attribute at ``path`` refers to."""
-        attr = _find_attr(self.block, path.split("."))
-        if attr is None:
+        located = _find_node(self.block, path.split("."))
+        if located is None:
             return None
-        found = self.module.target_of(attr.expr, attr.span, 0, self.bound)
+        attr, node = located
+        found = self.module.target_of(node, attr.span, 0, self.bound)
         if found is None:
             return None
         module, _address, block, hops, key = found
