@@ -305,3 +305,23 @@ module "unused" {
     assert found[key].region == "azure:francecentral"
     # a module with count = 0 is not created, so it is neither followed nor reported
     assert not any("module.unused" in n for n in result.notes)
+
+
+def test_a_huge_count_is_not_expanded(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.tf": """
+provider "aws" {
+  region = "eu-west-1"
+}
+resource "aws_s3_bucket" "many" {
+  count  = 5000
+  bucket = "b-${count.index}"
+}
+"""
+        },
+    )
+    result = scan(root)
+    assert sorted(components(result)) == ["tf-root/aws_s3_bucket.many"]
+    assert any("count 5,000 is over 1,000" in n for n in result.notes)
