@@ -778,6 +778,13 @@ def build_system(
                 )
             )
         notes = [f"Scanned from {view.span.path}:{view.span.line} ({view.address})."]
+        if deployment is not None and deployment.value is None:
+            why = res[1].note if len(res) > 1 and res[1].field == "deployment" else None
+            notes.append(
+                "The code does not fix the deployment option (where prompts are processed)"
+                + (f": {why}" if why else "")
+                + "; declare it in the inventory."
+            )
         if draft.routes:
             shown = [
                 f"{r.target or 'a backend outside the scanned code'} "
