@@ -298,9 +298,11 @@ def test_count_and_for_each(tmp_path: Path) -> None:
             'resource "aws_s3_bucket" "many" {\n  count = 3\n  bucket = "b-${count.index}"\n}\n'
         },
     )
-    bucket = components(scan(root))["tf-root/aws_s3_bucket.many"]
+    found = components(scan(root))
+    assert sorted(found) == [f"tf-root/aws_s3_bucket.many-{i}" for i in range(3)]
+    bucket = found["tf-root/aws_s3_bucket.many-0"]
     assert bucket.region == "aws:eu-west-1"
-    assert bucket.notes is not None and "count/for_each" in bucket.notes
+    assert bucket.name is not None and bucket.name.endswith("aws_s3_bucket.many[0]")
 
 
 def test_bad_files_are_diagnostics_never_exceptions(tmp_path: Path) -> None:

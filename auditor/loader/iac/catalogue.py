@@ -147,6 +147,16 @@ class ReplicationRule(StrictModel):
     )
 
 
+class RouteRule(StrictModel):
+    """A resource that tells a gateway where to send the requests it receives (a backend)."""
+
+    gateway: str = Field(description="Attribute referencing the gateway the route belongs to.")
+    targets: list[str] = Field(
+        min_length=1,
+        description="Attributes referencing where requests go, in order (the first written one).",
+    )
+
+
 class ResourceRule(Sourced):
     """One Terraform resource or data-source type (optionally narrowed by attribute values)."""
 
@@ -165,6 +175,17 @@ class ResourceRule(Sourced):
     deployment: DeploymentRule | None = None
     model: ModelRule | None = None
     replication: ReplicationRule | None = None
+    routes: RouteRule | None = Field(
+        default=None,
+        description="For a backend or route resource: the gateway and where it sends requests.",
+    )
+    stores_in: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Attributes referencing where the resource puts its data (a bucket, a workspace), "
+            "in order: the data is stored where the first one written is (locations.storage)."
+        ),
+    )
     no_location_note: str | None = Field(
         default=None, description="Why the code cannot say where it runs (e.g. enabled APIs)."
     )

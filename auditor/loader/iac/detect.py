@@ -76,6 +76,8 @@ class Draft:
     model: Decided | None
     model_vendor: str | None = None
     backup: Placed | None = None
+    storage: Placed | None = None
+    routes: list[Route] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def part(self) -> Part:
@@ -93,8 +95,19 @@ class Draft:
             model=self.model,
             model_vendor=self.model_vendor,
             backup=self.backup,
+            storage=self.storage,
+            routes=self.routes,
             notes=self.notes,
         )
+
+
+@dataclass(frozen=True)
+class Route:
+    """A gateway sends the requests it receives to ``target``, as ``via`` (a backend) says."""
+
+    via: str  # address of the backend resource
+    target: str | None  # address of the resource requests go to; None when not in the code
+    placed: Placed
 
 
 @dataclass
@@ -112,6 +125,8 @@ class Part:
     model_vendor: str | None = None
     open_weights: bool | None = None
     backup: Placed | None = None
+    storage: Placed | None = None  # where the data goes when another resource stores it
+    routes: list[Route] = field(default_factory=list)  # where a gateway sends requests
     notes: list[str] = field(default_factory=list)
     ident: str | None = None  # component id; slug of the address when not given
 
@@ -465,6 +480,76 @@ class Detector:
                 )
         return None
 
+    def storage_of(self, view: ResourceView, rule: ResourceRule) -> Placed | None:
+        """Where the data is stored when the resource hands it to another one (``stores_in``).
+
+        Bedrock invocation logs are stored in their bucket, wherever that bucket is,
+        not in the logging configuration's region.
+        """
+        for attr in rule.stores_in:
+            written = view.attribute(attr)
+            if written is None or (written.known and written.value is None):
+                continue
+            found = view.target(attr)
+            if found is None:
+                return Placed(
+                    unknown(
+                        f"the store it writes to ({attr}) is not a resource in the scanned code",
+                        written.steps,
+                    ),
+                    None,
+                )
+            target, hops = found
+            where = self.location_of(target)
+            first = written.steps[0] if written.steps else None
+            hop = step(
+                How.PARENT_RESOURCE,
+                first.span if first is not None else view.span,
+                f"{view.address} stores its data in {target.address} ({attr})",
+            )
+            val = where.val
+            for extra in reversed((hop, *hops)):
+                val = val.with_step(extra)
+            return Placed(val, where.place, where.code, where.note)
+        return None
+
+    def attach_routes(self, views: Iterable[ResourceView], drafts: dict[str, Draft]) -> None:
+        """Backends (azurerm_api_management_backend) add where their gateway sends requests."""
+        for view in views:
+            chosen = self.rule_for(view)
+            if chosen is None or chosen[1].routes is None:
+                continue
+            routes = chosen[1].routes
+            found = view.target(routes.gateway)
+            gateway = drafts.get(found[0].address) if found is not None else None
+            if gateway is None:
+                continue
+            route: Route | None = None
+            for attr in routes.targets:
+                written = view.attribute(attr)
+                if written is None or (written.known and written.value is None):
+                    continue
+                target = view.target(attr)
+                if target is None:
+                    reason = f"{view.address}: {attr} is not a resource in the scanned code"
+                    route = Route(view.address, None, Placed(unknown(reason, written.steps), None))
+                    break
+                resource, hops = target
+                where = self.location_of(resource)
+                first = written.steps[0] if written.steps else None
+                hop = step(
+                    How.PARENT_RESOURCE,
+                    first.span if first is not None else view.span,
+                    f"{view.address} sends requests to {resource.address} ({attr})",
+                )
+                val = where.val
+                for extra in reversed((hop, *hops)):
+                    val = val.with_step(extra)
+                route = Route(view.address, resource.address, Placed(val, where.place, where.code))
+                break
+            if route is not None:
+                gateway.routes.append(route)
+
     # --- components -----------------------------------------------------------------------------
 
     def draft(self, view: ResourceView) -> Draft | None:
@@ -504,6 +589,7 @@ class Detector:
         )
         draft = Draft(view, cat, rule, vendor, placed, deployment, model, model_vendor, notes=notes)
         draft.backup = self.replica_of(view, cat, rule, placed)
+        draft.storage = self.storage_of(view, rule)
         if view.instances:
             draft.notes.append("count/for_each: this component stands for every instance")
         if rule.note:
@@ -660,7 +746,54 @@ def build_system(
             if draft.backup.place is not None:
                 locations = Location(backup=draft.backup.place)
                 fields["locations"] = res[-1].source or view.span
+        if draft.storage is not None:
+            res.append(
+                _resolution(
+                    system_id,
+                    ident,
+                    view.address,
+                    "locations.storage",
+                    draft.storage.place,
+                    draft.storage.val,
+                    draft.storage.note,
+                    view.span,
+                )
+            )
+            if draft.storage.place is not None:
+                locations = locations.model_copy(update={"storage": draft.storage.place})
+                fields.setdefault("locations", res[-1].source or view.span)
+        for route in draft.routes:
+            res.append(
+                _resolution(
+                    system_id,
+                    ident,
+                    view.address,
+                    "routes_to",
+                    route.placed.place,
+                    route.placed.val,
+                    f"through {route.via}"
+                    + (f" to {route.target}" if route.target else "")
+                    + (f"; {route.placed.note}" if route.placed.note else ""),
+                    view.span,
+                )
+            )
         notes = [f"Scanned from {view.span.path}:{view.span.line} ({view.address})."]
+        if deployment is not None and deployment.value is None:
+            why = res[1].note if len(res) > 1 and res[1].field == "deployment" else None
+            notes.append(
+                "The code does not fix the deployment option (where prompts are processed)"
+                + (f": {why}" if why else "")
+                + "; declare it in the inventory."
+            )
+        if draft.routes:
+            shown = [
+                f"{r.target or 'a backend outside the scanned code'} "
+                f"({r.placed.place or 'place unknown'}, through {r.via})"
+                for r in sorted(draft.routes, key=lambda r: (r.target or "", r.via))
+            ]
+            notes.append(
+                f"Sends the requests it receives to {len(shown)}: " + "; ".join(shown) + "."
+            )
         notes.extend(dict.fromkeys(draft.notes))
         component = Component(
             id=ident,

@@ -50,6 +50,21 @@ HOLE: Final = "\ufffc"  # stands for an unknown part of a template in Val.partia
 
 
 @dataclass(frozen=True, slots=True)
+class PartialText:
+    """A text with unknown parts, nested in a list or map (HOLE marks the gaps).
+
+    At the top of a :class:`Val` the same thing is ``value=UNKNOWN`` with ``partial``
+    set; inside a structure the known parts must survive too: an inference-profile
+    ARN ending in ``global.anthropic...`` inside a map is still a global profile.
+    """
+
+    text: str
+
+    def __repr__(self) -> str:
+        return f"PARTIAL({self.text.replace(HOLE, '?')!r})"
+
+
+@dataclass(frozen=True, slots=True)
 class Val:
     """An evaluated value with the chain of steps that produced it.
 
@@ -74,9 +89,11 @@ class Val:
 
     def get(self, path: Sequence[str | int]) -> Val:
         """Navigate into maps and lists; blocks (lists of maps) are entered at their first item."""
+        if not path:
+            return self if not isinstance(self.value, PartialText) else self._partial(self.value)
         current = self.value
         for part in path:
-            if current is UNKNOWN:
+            if current is UNKNOWN or isinstance(current, PartialText):
                 return Val(UNKNOWN, self.steps, self.reason or "part of the value is unknown")
             if isinstance(current, list) and isinstance(part, str):
                 if not current:
@@ -90,11 +107,23 @@ class Val:
                 return Val(None, self.steps)
         if current is UNKNOWN:
             return Val(UNKNOWN, self.steps, self.reason or "part of the value is unknown")
+        if isinstance(current, PartialText):
+            return self._partial(current)
         return Val(current, self.steps, self.reason)
+
+    def _partial(self, text: PartialText) -> Val:
+        return Val(UNKNOWN, self.steps, self.reason or "part of the text is unknown", text.text)
+
+    @property
+    def nested(self) -> Any:
+        """The value as an item of a list or map (a partly known text keeps its known parts)."""
+        if self.value is UNKNOWN and self.partial is not None:
+            return PartialText(self.partial)
+        return self.value
 
 
 def _fully_known(value: Any) -> bool:
-    if value is UNKNOWN:
+    if value is UNKNOWN or isinstance(value, PartialText):
         return False
     if isinstance(value, list):
         return all(_fully_known(v) for v in value)
@@ -559,6 +588,22 @@ _PURE: Final[Mapping[str, Callable[[list[Any]], Any]]] = {
 }
 
 
+class BoundScope:
+    """Names bound by a ``for`` expression, or ``each``/``count`` of one resource instance,
+    over the scope that answers every other reference."""
+
+    def __init__(self, parent: Scope, names: Mapping[str, Val]) -> None:
+        self.parent = parent
+        self.names = dict(names)
+
+    def reference(self, path: Traversal, span: SourceSpan, depth: int) -> Val:
+        """A bound name (navigated into), else the parent scope's answer."""
+        head = path[0] if path else None
+        if isinstance(head, str) and head in self.names:
+            return self.names[head].get(path[1:])
+        return self.parent.reference(path, span, depth)
+
+
 class Evaluator:
     """Evaluates attribute expressions of one file in one scope."""
 
@@ -601,7 +646,7 @@ class Evaluator:
             return self._heredoc(node, data)
         if data == "tuple":
             items = [self._eval(c, span) for c in _children(node)]
-            return Val([i.value for i in items], _merge_steps(items))
+            return Val([i.nested for i in items], _merge_steps(items))
         if data == "object":
             return self._object(node, span)
         if data in ("identifier", "get_attr_expr_term", "index_expr_term"):
@@ -628,7 +673,7 @@ class Evaluator:
                 return Val(-operand.value, operand.steps)
             return unknown(f"cannot apply {op} to {operand.value!r}", operand.steps)
         if data in ("for_tuple_expr", "for_object_expr"):
-            return unknown("'for' expressions are not evaluated")
+            return self._for(node, span)
         if data in ("attr_splat_expr_term", "full_splat_expr_term"):
             return unknown("splat expressions ([*]) are not evaluated")
         return unknown(f"{data} expressions are not evaluated")
@@ -652,7 +697,8 @@ class Evaluator:
                 if val.known and not isinstance(val.value, dict | list):
                     pieces.append(_to_text(val.value))
                 else:
-                    pieces.append(HOLE)
+                    # A partly known text keeps its known parts (issue 19).
+                    pieces.append(val.partial if val.partial is not None else HOLE)
                     reason = reason or val.reason or "an interpolated value is unknown"
             else:
                 return unknown("template directives (%{ }) are not evaluated", _merge_steps(parts))
@@ -698,7 +744,7 @@ class Evaluator:
                 key = _name(key_node)
             val = self._eval(value_node, span)
             vals.append(val)
-            result[str(key)] = val.value
+            result[str(key)] = val.nested
         return Val(result, _merge_steps(vals))
 
     def _call(self, node: Tree[Token], span: SourceSpan) -> Val:
@@ -730,6 +776,9 @@ class Evaluator:
         if func is None:
             return unknown(f"function {name}() is not evaluated")
         args = [self._eval(a, span) for a in arg_nodes]
+        if name in ("jsonencode", "yamlencode") and len(args) == 1:
+            # The structure is kept, known parts and all: attributes inside stay readable.
+            return Val(args[0].value, args[0].steps, args[0].reason, args[0].partial)
         bad = _known_args(name, args)
         if bad is not None:
             return bad
@@ -751,12 +800,72 @@ class Evaluator:
             self.budget.text(len(result), span)
         return Val(result, _merge_steps(args))
 
+    def _for(self, node: Tree[Token], span: SourceSpan) -> Val:
+        """``[for k, v in coll : expr if cond]`` and ``{for k, v in coll : key => value...}``."""
+        kids = _children(node)
+        intro = kids[0]
+        assert isinstance(intro, Tree)
+        intro_kids = _children(intro)
+        names = [_name(n) for n in intro_kids[:-1]]
+        coll = self._eval(intro_kids[-1], span)
+        is_object = node.data == "for_object_expr"
+        body = kids[1:]
+        cond_node = body[-1] if body and _tree(body[-1], "for_cond") else None
+        if cond_node is not None:
+            body = body[:-1]
+        grouping = is_object and any(
+            isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children
+        )
+        value = coll.value
+        if isinstance(value, dict):
+            pairs: list[tuple[Any, Any]] = sorted(value.items())  # maps iterate by key
+        elif isinstance(value, list):
+            pairs = list(enumerate(value))
+        else:
+            reason = coll.reason or "the collection of a 'for' expression is not a list or map"
+            return unknown(reason, coll.steps)
+        steps = list(coll.steps)
+        tuple_out: list[Any] = []
+        object_out: dict[str, Any] = {}
+        for key, item in pairs:
+            bound = {names[-1]: Val(item, coll.steps)}
+            if len(names) == 2:
+                bound[names[0]] = Val(key, coll.steps)
+            inner = Evaluator(BoundScope(self.scope, bound), self.depth, self.budget)
+            if cond_node is not None:
+                assert isinstance(cond_node, Tree)
+                cond = inner._eval(_children(cond_node)[0], span)
+                if not (cond.known and isinstance(cond.value, bool)):
+                    return unknown(
+                        cond.reason or "the 'if' of a 'for' expression is unknown", coll.steps
+                    )
+                if not cond.value:
+                    continue
+            if not is_object:
+                val = inner._eval(body[0], span)
+                tuple_out.append(val.nested)
+                continue
+            key_val = inner._eval(body[0], span)
+            if not key_val.known or isinstance(key_val.value, dict | list):
+                return unknown(
+                    key_val.reason or "a key of a 'for' expression is unknown", coll.steps
+                )
+            val = inner._eval(body[1], span)
+            text = _to_text(key_val.value)
+            if grouping:
+                object_out.setdefault(text, []).append(val.nested)
+            elif text in object_out:
+                return unknown(f"a 'for' expression makes the key {text!r} twice", coll.steps)
+            else:
+                object_out[text] = val.nested
+        return Val(object_out if is_object else tuple_out, tuple(steps))
+
     def _conditional(self, node: Tree[Token], span: SourceSpan) -> Val:
         cond_node, then_node, else_node = _children(node)[:3]
         cond = self._eval(cond_node, span)
         if cond.known and isinstance(cond.value, bool):
             chosen = self._eval(then_node if cond.value else else_node, span)
-            return Val(chosen.value, _merge_steps([cond, chosen]), chosen.reason)
+            return Val(chosen.value, _merge_steps([cond, chosen]), chosen.reason, chosen.partial)
         then_val = self._eval(then_node, span)
         else_val = self._eval(else_node, span)
         if then_val.known and else_val.known and then_val.value == else_val.value:

@@ -31,7 +31,7 @@ from pathlib import Path
 from auditor.errors import Diagnostic
 from auditor.loader.iac.catalogue import Catalogue, load_catalogue
 from auditor.loader.iac.detect import Built, Detector, Draft, build_system, slug
-from auditor.loader.iac.hcl import LimitExceeded, Val
+from auditor.loader.iac.hcl import Block, LimitExceeded, Val
 from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest, read_manifests
 from auditor.loader.iac.plan import plan_views, read_plan
 from auditor.loader.iac.result import How, Resolution, ScanResult
@@ -202,7 +202,8 @@ class _Scan:
         skipped = 0
         spent = False
         for directory in roots:
-            if not self._interesting(directory, tf_dirs, set()):
+            calls_modules = any(_MODULE.search(self._text(p)) for p in tf_dirs[directory])
+            if not calls_modules and not self._interesting(directory, tf_dirs, set()):
                 skipped += 1
                 continue
             if spent:
@@ -259,6 +260,38 @@ class _Scan:
             self._resolved_dirs = {p.resolve() for p in found.tf}
         return self._resolved_dirs
 
+    def _instances(
+        self,
+        module: ModuleInstance,
+        mode: str,
+        rtype: str,
+        name: str,
+        block: Block,
+        relevant: bool,
+    ) -> list[HclResource]:
+        """One view per instance Terraform would create (none for ``count = 0``).
+
+        A ``count``/``for_each`` the code does not fix gives one view standing for
+        every instance and, for a detected resource type, one notice: instances are
+        never invented.
+        """
+        if "count" not in block.body.attrs and "for_each" not in block.body.attrs:
+            return [HclResource(module, mode, rtype, name, block)]
+        made = module.instances(block)
+        if made.keys is None:
+            view = HclResource(module, mode, rtype, name, block, unexpanded=True)
+            if relevant:
+                where = f"{made.span.path}:{made.span.line}" if made.span else view.span.path
+                self.notes.append(
+                    f"{view.address} ({where}): {made.meta} is not known from the code "
+                    f"({made.reason}); reported as one component standing for all its instances"
+                )
+            return [view]
+        return [
+            HclResource(module, mode, rtype, name, block, key=key, bound=bound)
+            for key, bound in made.keys
+        ]
+
     def _root(self, directory: Path, tf_files: list[Path], found: _Found) -> None:
         files = self.ws.module_files(directory, tf_files)
         if not files.files:
@@ -268,14 +301,16 @@ class _Scan:
         views: list[HclResource] = []
         drafts: dict[str, Draft] = {}
         for instance, mode, rtype, name, block in module.walk():
-            view = HclResource(instance, mode, rtype, name, block)
-            views.append(view)
-            if not self.catalogue.rules_for(mode, rtype):
-                continue
-            draft = detector.draft(view)
-            if draft is not None:
-                drafts[view.address] = draft
+            relevant = bool(self.catalogue.rules_for(mode, rtype))
+            for view in self._instances(instance, mode, rtype, name, block, relevant):
+                views.append(view)
+                if not relevant:
+                    continue
+                draft = detector.draft(view)
+                if draft is not None:
+                    drafts[view.address] = draft
         detector.attach_replication(views, drafts)
+        detector.attach_routes(views, drafts)
         rel = files.rel
         system_id = "tf-root" if rel == "." else slug(f"tf-{rel}")
         span = SourceSpan(path=files.files[0], line=1, column=1)
@@ -314,6 +349,7 @@ class _Scan:
                 if draft is not None:
                     drafts[view.address] = draft
             detector.attach_replication(views, drafts)
+            detector.attach_routes(views, drafts)
             rel = self._rel(path)
             stem = rel[: -len(".json")] if rel.endswith(".json") else rel
             kind = "plan" if doc.is_plan else "state"

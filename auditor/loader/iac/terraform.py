@@ -14,7 +14,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,14 +24,18 @@ from lark import Token, Tree
 from auditor.errors import Diagnostic
 from auditor.loader.iac.catalogue import Catalogue
 from auditor.loader.iac.hcl import (
+    UNKNOWN,
     Attr,
     Block,
     Body,
+    BoundScope,
     Budget,
     Evaluator,
     HclProblem,
     LimitExceeded,
     Node,
+    PartialText,
+    Scope,
     Traversal,
     Val,
     missing,
@@ -51,6 +55,34 @@ _HEADER = re.compile(r'^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"([^"
 _OTHER_BLOCKS = re.compile(
     r'^[ \t]*(variable|locals|provider|module|output)\b[ \t]*["{]', re.MULTILINE
 )
+
+
+MAX_RESOURCE_INSTANCES = 1_000  # more instances of one resource stay one unexpanded component
+
+
+def _key_text(key: str | int) -> str:
+    """An instance key as Terraform writes it in an address: ``0`` or ``"gpt-4o"``."""
+    return str(key) if isinstance(key, int) else json.dumps(key)
+
+
+@dataclass(frozen=True)
+class Instances:
+    """What ``count``/``for_each`` makes of one resource block.
+
+    ``keys`` lists each instance key with its ``each``/``count`` binding; it is empty
+    for a resource without either (one plain instance) or with zero instances, and
+    ``None`` when the collection is not known from the code (``reason`` says why).
+    """
+
+    keys: list[tuple[str | int, dict[str, Val]]] | None
+    meta: str | None  # "count", "for_each" or None
+    reason: str
+    span: SourceSpan | None
+
+    @property
+    def none(self) -> bool:
+        """``count = 0`` or an empty ``for_each``: Terraform creates nothing."""
+        return self.meta is not None and self.keys == []
 
 
 def read_text(path: Path, display: str, limits: Limits) -> str:
@@ -288,6 +320,8 @@ class ModuleInstance:
         call: Block | None = None,
         root_values: dict[str, Val] | None = None,
         depth: int = 0,
+        key: str | int | None = None,
+        bound: Mapping[str, Val] | None = None,
     ) -> None:
         self.ws = workspace
         self.files = files
@@ -296,13 +330,16 @@ class ModuleInstance:
         self.call = call
         self.root_values = root_values or {}
         self.depth = depth
+        self.key = key  # the instance key when the module block has count/for_each
+        self.bound = bound  # each/count of that instance, for the module block's arguments
+        index = f"[{_key_text(key)}]" if key is not None else ""
         self.prefix: str = (
-            f"{parent.prefix}module.{call_name}." if parent is not None and call_name else ""
+            f"{parent.prefix}module.{call_name}{index}." if parent is not None and call_name else ""
         )
         self._vars: dict[str, Val] = {}
         self._locals: dict[str, Val] = {}
         self._busy: set[str] = set()
-        self._children: dict[str, ModuleInstance | None] = {}
+        self._children: dict[str, list[ModuleInstance]] = {}
         self.providers = self._providers()
 
     # --- providers ------------------------------------------------------------------------------
@@ -342,9 +379,78 @@ class ModuleInstance:
 
     # --- values ---------------------------------------------------------------------------------
 
-    def evaluate(self, attr: Attr) -> Val:
-        """Value of an attribute written in this module."""
-        return Evaluator(self, self.depth, self.ws.budget).eval(attr.expr, attr.span)
+    def evaluate(self, attr: Attr, bound: Mapping[str, Val] | None = None) -> Val:
+        """Value of an attribute written in this module (``bound``: ``each``/``count`` of an
+        instance)."""
+        scope: Scope = BoundScope(self, bound) if bound else self
+        return Evaluator(scope, self.depth, self.ws.budget).eval(attr.expr, attr.span)
+
+    def instances(self, block: Block) -> Instances:
+        """The instances ``count`` or ``for_each`` makes of a resource, as Terraform would.
+
+        ``count = 0`` and an empty ``for_each`` make none; a collection the code does
+        not fix makes ``Instances(None, ...)``: nothing is invented.
+        """
+        attrs = block.body.attrs
+        if "count" in attrs:
+            attr = attrs["count"]
+            val = self.evaluate(attr)
+            number = val.value
+            if isinstance(number, float) and number.is_integer():
+                number = int(number)
+            if not val.known or isinstance(number, bool) or not isinstance(number, int):
+                reason = val.reason if not val.known else f"count is not a number: {number!r}"
+                return Instances(None, "count", reason or "count is unknown", attr.span)
+            if number < 0:
+                return Instances(None, "count", f"count is negative: {number}", attr.span)
+            if number > MAX_RESOURCE_INSTANCES:
+                return Instances(
+                    None, "count", f"count {number:,} is over {MAX_RESOURCE_INSTANCES:,}", attr.span
+                )
+            keys: list[tuple[str | int, dict[str, Val]]] = [
+                (i, {"count": Val({"index": i}, val.steps)}) for i in range(number)
+            ]
+            return Instances(keys, "count", "", attr.span)
+        if "for_each" in attrs:
+            attr = attrs["for_each"]
+            val = self.evaluate(attr)
+            value = val.value
+            pairs: list[tuple[str, Any]]
+            if isinstance(value, dict):
+                pairs = sorted(value.items())
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                pairs = [(v, v) for v in sorted(set(value))]
+            else:
+                reason = (
+                    val.reason or "for_each is unknown"
+                    if value is UNKNOWN or isinstance(value, PartialText)
+                    else "for_each is not a map or a set of strings"
+                    if isinstance(value, list | str | int | float | bool | None)
+                    else "for_each is unknown"
+                )
+                return Instances(None, "for_each", reason, attr.span)
+            if len(pairs) > MAX_RESOURCE_INSTANCES:
+                return Instances(
+                    None,
+                    "for_each",
+                    f"for_each has {len(pairs):,} items, over {MAX_RESOURCE_INSTANCES:,}",
+                    attr.span,
+                )
+            keys = [
+                (key, {"each": Val({"key": key, "value": item}, val.steps)}) for key, item in pairs
+            ]
+            return Instances(keys, "for_each", "", attr.span)
+        return Instances([], None, "", None)
+
+    def binding(self, block: Block, key: str | int) -> dict[str, Val] | None:
+        """``each``/``count`` of the instance ``key`` of a resource (None if it is not known)."""
+        made = self.instances(block)
+        if made.keys is None:
+            return None
+        for known, bound in made.keys:
+            if known == key:
+                return bound
+        return None
 
     def variable(self, name: str) -> Val:
         """``var.name`` in this module."""
@@ -368,7 +474,7 @@ class ModuleInstance:
         if self.parent is not None and self.call is not None:
             given = self.call.body.attrs.get(name)
             if given is not None:
-                val = self.parent.evaluate(given)
+                val = self.parent.evaluate(given, self.bound)
                 return val.with_step(
                     step(
                         How.MODULE_INPUT,
@@ -412,33 +518,44 @@ class ModuleInstance:
         self._locals[name] = val
         return val
 
-    def child(self, name: str) -> ModuleInstance | None:
-        """The local module called ``name`` here, instantiated once (None if not followed)."""
+    def children(self, name: str) -> list[ModuleInstance]:
+        """The instances of the local module called ``name`` here (empty if not followed or
+        ``count = 0``); built once."""
         if name in self._children:
             return self._children[name]
-        self._children[name] = None  # guards against cycles while it is being built
+        self._children[name] = []  # guards against cycles while it is being built
         call = self.files.modules.get(name)
-        result = self._instantiate(name, call) if call is not None else None
+        result = self._instantiate(name, call) if call is not None else []
         self._children[name] = result
         return result
 
-    def _instantiate(self, name: str, call: Block) -> ModuleInstance | None:
+    def child(self, name: str, key: str | int | None = None) -> ModuleInstance | None:
+        """One instance of the module called ``name`` (by key, or the only one)."""
+        found = self.children(name)
+        if key is not None:
+            return next((c for c in found if c.key == key), None)
+        return found[0] if len(found) == 1 else None
+
+    def _instantiate(self, name: str, call: Block) -> list[ModuleInstance]:
         where = f"{call.span.path}:{call.span.line}"
         address = f"{self.prefix}module.{name}"
+        made = self.instances(call)
+        if made.none:
+            return []  # count = 0 or an empty for_each: Terraform creates nothing here
         source_attr = call.body.attrs.get("source")
         source = self.evaluate(source_attr) if source_attr is not None else None
         if source is None or not source.known or not isinstance(source.value, str):
             self.ws.notes.append(
                 f"{address} ({where}): the module source is not a literal; not followed"
             )
-            return None
+            return []
         text = source.value
         if not _LOCAL_SOURCE.match(text):
             self.ws.notes.append(
                 f"{address} ({where}): module source {text!r} is a registry or remote module; "
                 "not followed, so the resources it creates are not in the scan"
             )
-            return None
+            return []
         target = Path(os.path.normpath(self.files.directory / text))
         resolved = target.resolve()
         if not resolved.is_relative_to(self.ws.root_resolved):
@@ -446,12 +563,12 @@ class ModuleInstance:
                 f"{address} ({where}): module source {text!r} lies outside the scanned folder; "
                 "not followed"
             )
-            return None
+            return []
         if not target.is_dir() or not any(p.suffix == ".tf" for p in target.iterdir()):
             self.ws.notes.append(
                 f"{address} ({where}): module source {text!r} has no .tf files; not followed"
             )
-            return None
+            return []
         ancestors: list[ModuleInstance] = []
         node: ModuleInstance | None = self
         while node is not None:
@@ -459,24 +576,39 @@ class ModuleInstance:
             node = node.parent
         if any(a.files.directory.resolve() == resolved for a in ancestors):
             self.ws.notes.append(f"{address} ({where}): module calls itself; not followed")
-            return None
+            return []
         if self.depth + 1 > self.ws.limits.max_depth:
             self.ws.notes.append(f"{address} ({where}): modules nested too deeply; not followed")
-            return None
-        if "count" in call.body.attrs or "for_each" in call.body.attrs:
-            self.ws.notes.append(
-                f"{address} ({where}): count/for_each on the module; its resources are "
-                "reported once for all instances"
-            )
-        self.ws.budget.module(call.span)
+            return []
         files = self.ws.module_files(target)
-        return ModuleInstance(
-            self.ws, files, parent=self, call_name=name, call=call, depth=self.depth + 1
+        if made.keys is None:
+            self.ws.notes.append(
+                f"{address} ({where}): {made.meta} of the module is not known from the code "
+                f"({made.reason}); its resources are reported once for all instances"
+            )
+        keys: list[tuple[str | int | None, dict[str, Val] | None]] = (
+            [(None, None)] if not made.keys else [(k, b) for k, b in made.keys]
         )
+        built = []
+        for key, bound in keys:
+            self.ws.budget.module(call.span)
+            built.append(
+                ModuleInstance(
+                    self.ws,
+                    files,
+                    parent=self,
+                    call_name=name,
+                    call=call,
+                    depth=self.depth + 1,
+                    key=key,
+                    bound=bound,
+                )
+            )
+        return built
 
-    def output(self, module: str, name: str) -> Val:
-        """``module.<module>.<name>``."""
-        child = self.child(module)
+    def output(self, module: str, name: str, key: str | int | None = None) -> Val:
+        """``module.<module>.<name>`` (``module.<module>[key].<name>``)."""
+        child = self.child(module, key)
         if child is None:
             return unknown(f"module.{module} is not followed (see notes)")
         block = child.files.outputs.get(name)
@@ -496,15 +628,10 @@ class ModuleInstance:
         if head == "local" and len(path) >= 2:
             return self.local(str(path[1])).get(path[2:])
         if head == "module" and len(path) >= 3:
-            rest = list(path[2:])
-            call = self.files.modules.get(str(path[1]))
-            if (call is not None and rest and not isinstance(rest[0], str)) or (
-                call is not None and ("for_each" in call.body.attrs) and len(rest) > 1
-            ):
-                rest = rest[1:]
+            key, rest = self._module_key(path)
             if not rest:
                 return unknown(f"{text}: a whole module object is not evaluated")
-            return self.output(str(path[1]), str(rest[0])).get(rest[1:])
+            return self.output(str(path[1]), str(rest[0]), key).get(rest[1:])
         if head == "data" and len(path) >= 4:
             return self.resource_value("data", str(path[1]), str(path[2]), list(path[3:]))
         if head in ("each", "count"):
@@ -524,11 +651,14 @@ class ModuleInstance:
         if block is None:
             return unknown(f"{address} is not declared in {self.files.rel}")
         attrs = block.body.attrs
+        bound: dict[str, Val] | None = None
         if (
             rest
             and ("count" in attrs or "for_each" in attrs)
             and not (isinstance(rest[0], str) and rest[0] in attrs)
         ):
+            bound = self.binding(block, rest[0])
+            address += f"[{_key_text(rest[0])}]"
             rest = rest[1:]
         if not rest:
             return unknown(f"{address}: a whole resource object is not evaluated")
@@ -543,12 +673,18 @@ class ModuleInstance:
                             f"{address}.{name_part} (the provider's region)",
                         )
                     )
-        found = self.attribute(block, [name_part, *rest[1:]], address)
+        found = self.attribute(block, [name_part, *rest[1:]], address, bound)
         if found is None:
             return unknown(f"{address}.{name_part} is computed by the provider at apply time")
         return found
 
-    def attribute(self, block: Block, path: Sequence[str | int], address: str) -> Val | None:
+    def attribute(
+        self,
+        block: Block,
+        path: Sequence[str | int],
+        address: str,
+        bound: Mapping[str, Val] | None = None,
+    ) -> Val | None:
         """An attribute of a resource (through nested blocks); None when it is not written."""
         body: Body = block.body
         for index, part in enumerate(path):
@@ -557,7 +693,7 @@ class ModuleInstance:
             attr = body.attrs.get(part)
             if attr is not None and part not in _META_ARGS:
                 written = ".".join(str(p) for p in path[: index + 1] if isinstance(p, str))
-                val = self.evaluate(attr).with_step(
+                val = self.evaluate(attr, bound).with_step(
                     step(How.ATTRIBUTE, attr.span, f"{address}: {written} = {attr.text}")
                 )
                 rest = list(path[index + 1 :])
@@ -618,12 +754,29 @@ class ModuleInstance:
     # --- references to other resources -----------------------------------------------------------
 
     def target_of(
-        self, node: Node, span: SourceSpan, hops: int = 0
-    ) -> tuple[ModuleInstance, str, Block, tuple[ResolutionStep, ...]] | None:
-        """The resource an expression refers to (following vars, locals and module outputs)."""
+        self,
+        node: Node,
+        span: SourceSpan,
+        hops: int = 0,
+        bound: Mapping[str, Val] | None = None,
+    ) -> tuple[ModuleInstance, str, Block, tuple[ResolutionStep, ...], str | int | None] | None:
+        """The resource an expression refers to (following vars, locals and module outputs).
+
+        ``bound`` (``each``/``count`` of the referring instance) lets a computed index
+        such as ``azurerm_cognitive_account.oai[each.key]`` pick its instance.
+        """
         if hops > 16:
             return None
-        path = _reference_in(node)
+        scope: Scope = BoundScope(self, bound) if bound else self
+        evaluator = Evaluator(scope, self.depth, self.ws.budget)
+        branch = _conditional_parts(node)
+        if branch is not None:
+            # cond ? a.x : b.y follows the branch the code chooses (when the condition is known)
+            cond = evaluator.eval(branch[0], span)
+            if not (cond.known and isinstance(cond.value, bool)):
+                return None
+            return self.target_of(branch[1] if cond.value else branch[2], span, hops + 1, bound)
+        path = _reference_in(node, lambda n: evaluator.eval(n, span))
         if path is None or not path:
             return None
         head = str(path[0])
@@ -637,7 +790,7 @@ class ModuleInstance:
             hop = step(
                 How.MODULE_INPUT, given.span, f'module "{self.call_name}": {path[1]} = {given.text}'
             )
-            return found[0], found[1], found[2], (hop, *found[3])
+            return found[0], found[1], found[2], (hop, *found[3]), found[4]
         if head == "local" and len(path) >= 2:
             attr = self.files.locals.get(str(path[1]))
             if attr is None:
@@ -646,10 +799,11 @@ class ModuleInstance:
             if found is None:
                 return None
             hop = step(How.LOCAL, attr.span, f"local.{path[1]} = {attr.text}")
-            return found[0], found[1], found[2], (hop, *found[3])
+            return found[0], found[1], found[2], (hop, *found[3]), found[4]
         if head == "module" and len(path) >= 3:
-            rest = [p for p in path[2:] if isinstance(p, str)]
-            child = self.child(str(path[1]))
+            key, tail = self._module_key(path)
+            rest = [p for p in tail if isinstance(p, str)]
+            child = self.child(str(path[1]), key)
             if child is None or not rest:
                 return None
             block = child.files.outputs.get(rest[0])
@@ -660,29 +814,59 @@ class ModuleInstance:
             if found is None:
                 return None
             hop = step(How.MODULE_OUTPUT, attr.span, f'output "{rest[0]}" = {attr.text}')
-            return found[0], found[1], found[2], (hop, *found[3])
+            return found[0], found[1], found[2], (hop, *found[3]), found[4]
         mode, parts = ("data", path[1:]) if head == "data" else ("managed", path)
         if len(parts) >= 2:
-            key = (mode, str(parts[0]), str(parts[1]))
-            block = self.files.resources.get(key)
+            block = self.files.resources.get((mode, str(parts[0]), str(parts[1])))
             if block is not None:
                 address = f"{self.prefix}{'data.' if mode == 'data' else ''}{parts[0]}.{parts[1]}"
-                return self, address, block, ()
+                attrs = block.body.attrs
+                index = parts[2] if len(parts) >= 3 else None
+                counted = "count" in attrs or "for_each" in attrs
+                if not counted or (isinstance(index, str) and index in attrs):
+                    index = None
+                return self, address, block, (), index
         return None
+
+    def _module_key(self, path: Traversal) -> tuple[str | int | None, list[str | int]]:
+        """``module.m[key].out...`` as (key, [out, ...]); the key is None without count/for_each."""
+        rest = list(path[2:])
+        call = self.files.modules.get(str(path[1]))
+        attrs = call.body.attrs if call is not None else {}
+        counted = "count" in attrs or "for_each" in attrs
+        if counted and rest and (not isinstance(rest[0], str) or len(rest) > 1):
+            return rest[0], rest[1:]
+        return None, rest
 
     def walk(self) -> Iterator[tuple[ModuleInstance, str, str, str, Block]]:
         """Every resource of this module and of the local modules it calls (depth first)."""
         for (mode, rtype, name), block in self.files.resources.items():
             yield self, mode, rtype, name, block
         for name in self.files.modules:
-            child = self.child(name)
-            if child is not None:
+            for child in self.children(name):
                 yield from child.walk()
 
 
-def _reference_in(node: Node) -> Traversal | None:
-    """The reference an expression is, or holds alone (``"${x.id}"``, ``try(x.id, ...)``, ``[x.id]``)."""
-    path = traversal(node)
+def _conditional_parts(node: Node) -> tuple[Node, Node, Node] | None:
+    """``(condition, then, else)`` when the expression is a conditional."""
+    inner: Any = node
+    while isinstance(inner, Tree) and inner.data == "expr_term":
+        trees = [
+            c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        if len(trees) != 1:
+            return None
+        inner = trees[0]
+    if not (isinstance(inner, Tree) and inner.data == "conditional"):
+        return None
+    parts = [c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+    return (parts[0], parts[1], parts[2]) if len(parts) >= 3 else None
+
+
+def _reference_in(node: Node, index: Callable[[Node], Val] | None = None) -> Traversal | None:
+    """The reference an expression is, or holds alone (``"${x.id}"``, ``"https://${x.name}.host"``,
+    ``try(x.id, ...)``, ``[x.id]``); ``index`` evaluates computed indexes."""
+    path = traversal(node, index)
     if path is not None:
         return path
     inner: Any = node
@@ -697,10 +881,14 @@ def _reference_in(node: Node) -> Traversal | None:
         return None
     if inner.data == "string":
         parts = [c for c in inner.children if isinstance(c, Tree) and c.data == "string_part"]
-        if len(parts) == 1 and parts[0].children and isinstance(parts[0].children[0], Tree):
-            interp = parts[0].children[0]
+        interpolations = [
+            p.children[0] for p in parts if p.children and isinstance(p.children[0], Tree)
+        ]
+        if len(interpolations) == 1:
+            interp = interpolations[0]
+            assert isinstance(interp, Tree)
             trees = [c for c in interp.children if isinstance(c, Tree)]
-            return _reference_in(trees[0]) if trees else None
+            return _reference_in(trees[0], index) if trees else None
         return None
     if inner.data == "function_call":
         args = [c for c in inner.children if isinstance(c, Tree) and c.data == "arguments"]
@@ -710,13 +898,13 @@ def _reference_in(node: Node) -> Traversal | None:
                 for c in args[0].children
                 if isinstance(c, Tree) and c.data != "new_line_or_comment"
             ]
-            return _reference_in(first[0]) if first else None
+            return _reference_in(first[0], index) if first else None
         return None
     if inner.data == "tuple":
         items = [
             c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
         ]
-        return _reference_in(items[0]) if len(items) == 1 else None
+        return _reference_in(items[0], index) if len(items) == 1 else None
     return None
 
 
@@ -790,11 +978,21 @@ class _LiteralScope:
 
 
 def _find_attr(block: Block, path: Sequence[str]) -> Attr | None:
+    found = _find_node(block, path)
+    return found[0] if found is not None else None
+
+
+def _find_node(block: Block, path: Sequence[str]) -> tuple[Attr, Node] | None:
+    """The attribute at ``path`` and the expression of the value there, through nested blocks
+    and into object literals (``body = { properties = { url = ... } }``)."""
     body = block.body
-    for _index, part in enumerate(path):
+    for index, part in enumerate(path):
         attr = body.attrs.get(part)
         if attr is not None:
-            return attr
+            node: Node | None = attr.expr
+            for key in path[index + 1 :]:
+                node = _object_member(node, key) if node is not None else None
+            return (attr, node) if node is not None else None
         nested = [b for b in body.blocks if b.type == part]
         if not nested:
             return None
@@ -802,25 +1000,66 @@ def _find_attr(block: Block, path: Sequence[str]) -> Attr | None:
     return None
 
 
+def _object_member(node: Node, key: str) -> Node | None:
+    """The expression of ``key`` in an object literal (None when it is not one or has no key)."""
+    inner: Any = node
+    while isinstance(inner, Tree) and inner.data == "expr_term":
+        trees = [
+            c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        if len(trees) != 1:
+            return None
+        inner = trees[0]
+    if not (isinstance(inner, Tree) and inner.data == "object"):
+        return None
+    for elem in inner.children:
+        if not (isinstance(elem, Tree) and elem.data == "object_elem"):
+            continue
+        parts = [c for c in elem.children if isinstance(c, Tree)]
+        if len(parts) < 2:
+            continue
+        key_inner = [c for c in parts[0].children if isinstance(c, Tree)]
+        name = None
+        if key_inner:
+            path = traversal(key_inner[0])
+            name = str(path[0]) if path and len(path) == 1 else _plain_string(key_inner[0])
+        if name == key:
+            return parts[-1]
+    return None
+
+
 class HclResource:
     """A resource block of a module instance, as :class:`~auditor.loader.iac.detect.ResourceView`."""
 
     def __init__(
-        self, module: ModuleInstance, mode: str, rtype: str, name: str, block: Block
+        self,
+        module: ModuleInstance,
+        mode: str,
+        rtype: str,
+        name: str,
+        block: Block,
+        *,
+        key: str | int | None = None,
+        bound: Mapping[str, Val] | None = None,
+        unexpanded: bool = False,
     ) -> None:
         self.module = module
         self.block = block
         self.mode = mode
         self.type = rtype
         self.name = name
-        self.address = f"{module.prefix}{'data.' if mode == 'data' else ''}{rtype}.{name}"
+        self.key = key
+        self.bound = bound
+        self.address = f"{module.prefix}{'data.' if mode == 'data' else ''}{rtype}.{name}" + (
+            f"[{_key_text(key)}]" if key is not None else ""
+        )
         self.span = block.span
-        attrs = block.body.attrs
-        self.instances = "count" in attrs or "for_each" in attrs
+        # count/for_each whose collection is not known: one component for every instance
+        self.instances = unexpanded
 
     def attribute(self, path: str) -> Val | None:
         """The attribute at a dotted path (None when not written)."""
-        return self.module.attribute(self.block, path.split("."), self.address)
+        return self.module.attribute(self.block, path.split("."), self.address, self.bound)
 
     def provider_region(self) -> Val:
         """The region of the resource's provider configuration."""
@@ -828,12 +1067,17 @@ class HclResource:
 
     def target(self, path: str) -> tuple[HclResource, tuple[ResolutionStep, ...]] | None:
         """The resource the attribute at ``path`` refers to."""
-        attr = _find_attr(self.block, path.split("."))
-        if attr is None:
+        located = _find_node(self.block, path.split("."))
+        if located is None:
             return None
-        found = self.module.target_of(attr.expr, attr.span)
+        attr, node = located
+        found = self.module.target_of(node, attr.span, 0, self.bound)
         if found is None:
             return None
-        module, _address, block, hops = found
+        module, _address, block, hops, key = found
         mode = "data" if block.type == "data" else "managed"
-        return HclResource(module, mode, block.labels[0], block.labels[1], block), hops
+        bound = module.binding(block, key) if key is not None else None
+        resource = HclResource(
+            module, mode, block.labels[0], block.labels[1], block, key=key, bound=bound
+        )
+        return resource, hops
