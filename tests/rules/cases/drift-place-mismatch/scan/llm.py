@@ -1,4 +1,5 @@
 """Bedrock called in us-east-1 with a global profile; Vertex AI where declared."""
+
 import boto3
 import vertexai
 

@@ -1,4 +1,5 @@
 """The Bedrock region comes from the environment at run time; Vertex AI's is written."""
+
 import os
 
 import boto3

@@ -1,4 +1,5 @@
 """OpenAI used in three places, none of them declared; Anthropic declared."""
+
 import anthropic
 from openai import OpenAI
 
