@@ -84,7 +84,9 @@ def _run(root: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> tuple[int,
 
 def _drift(data: dict[str, Any]) -> dict[tuple[str, ...], dict[str, Any]]:
     return {
-        tuple(f["subject"].values()): f for f in data["findings"] if f["rule_id"].startswith("drift-")
+        tuple(f["subject"].values()): f
+        for f in data["findings"]
+        if f["rule_id"].startswith("drift-")
     }
 
 
@@ -150,8 +152,9 @@ def test_python_undeclared_service_in_twelve_places_is_one_finding(
     # The other formats name it in words, no raw codes or placeholders.
     for name in ("r.md", "r.xml", "r.html"):
         text = (tmp_path / "out" / name).read_text()
-        assert "The code or infrastructure uses OpenAI API, which the inventory does not declare" in (
-            text.replace("&#39;", "'").replace("\\", "")
+        assert (
+            "The code or infrastructure uses OpenAI API, which the inventory does not declare"
+            in (text.replace("&#39;", "'").replace("\\", ""))
         ), name
         if name != "r.html":  # the HTML appendix lists each rule with its placeholders
             assert "{service_name}" not in text and "{places_text}" not in text
@@ -177,13 +180,17 @@ def test_python_place_mismatch_from_env_default_and_fstring(
     _, data = _run(tmp_path, monkeypatch, "--fail-on", "never")
     drift = _drift(data)
     region = drift[("region_mismatch", "helpdesk", "llm")]
-    assert "declared Amazon Web Services region eu-central-1 (Frankfurt, Germany)" in region["condition"]
+    assert (
+        "declared Amazon Web Services region eu-central-1 (Frankfurt, Germany)"
+        in region["condition"]
+    )
     assert "us-east-1" in region["condition"]
     assert "the default of an environment variable" in region["condition"]
     deployment = drift[("deployment_mismatch", "helpdesk", "llm")]
-    assert "deployment option global (processed anywhere the vendor operates)" in deployment[
-        "condition"
-    ]
+    assert (
+        "deployment option global (processed anywhere the vendor operates)"
+        in deployment["condition"]
+    )
     assert "a constant folded in its module" in deployment["condition"]
     (result,) = [
         r
