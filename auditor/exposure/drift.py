@@ -12,7 +12,9 @@ When a scanned component is *covered* by a declared one:
 * otherwise the declared components of the same service cover it: the same catalogue
   vendor (the API host decides the vendor of a scanned call, so an OpenAI client pointed
   at ``api.deepseek.com`` is DeepSeek), or, with no vendor on either side, the same kind
-  (a self-hosted endpoint). When the scanned call names a model id and some of those
+  (a self-hosted endpoint). A model API whose provider the code does not fix (a model
+  string passed in as a parameter) is covered by every declared component of its kind:
+  unknown is not a mismatch, so none of them is reported unused because of it. When the scanned call names a model id and some of those
   declared components name the same model (compared without a ``bedrock/`` or
   ``anthropic:`` prefix and without a Bedrock ``eu.``/``us.``/``global.`` profile prefix),
   only those cover it.
@@ -59,6 +61,9 @@ AI_KINDS = frozenset(
     }
 )
 
+# Kinds that are someone's hosted service: without a vendor, the provider is unknown (not
+# self-hosted, as an inference endpoint or model weights without a vendor are).
+_HOSTED = frozenset({ComponentKind.MODEL_API, ComponentKind.FINE_TUNING})
 # Bedrock cross-region inference profile prefixes (rules/vendors/aws-bedrock.yaml cites
 # the AWS documentation of inference profiles).
 _PROFILE_PREFIXES = ("eu.", "us.", "apac.", "global.", "jp.", "au.", "ca.", "us-gov.")
@@ -155,8 +160,17 @@ class _Item:
         return f"{self.system}/{self.component.id}"
 
     @property
+    def unknown_provider(self) -> bool:
+        """A hosted service (model API, fine-tuning) whose provider the code does not fix."""
+        return self.component.vendor is None and self.component.kind in _HOSTED
+
+    @property
     def service(self) -> str:
-        return self.component.vendor or f"self-hosted:{self.component.kind.value}"
+        if self.component.vendor:
+            return self.component.vendor
+        if self.unknown_provider:
+            return f"unknown-provider:{self.component.kind.value}"
+        return f"self-hosted:{self.component.kind.value}"
 
     @property
     def span(self) -> SourceSpan | None:
@@ -178,6 +192,8 @@ class _Drift:
         vendor = self.kb.vendors.get(item.component.vendor or "")
         if vendor is not None:
             return vendor.name
+        if item.unknown_provider:
+            return f"a {_kind_words(item.component.kind)} whose provider the code does not fix"
         return f"a self-hosted {_kind_words(item.component.kind)}"
 
     def place_words(self, ref: str) -> str:
@@ -296,6 +312,15 @@ def drift_rows(
     against: dict[tuple[str, str], tuple[_Item, list[tuple[_Item, str, str]]]] = {}
     for item in sorted(found, key=_sort_key):
         if item.key in named_by_flows:
+            continue
+        if item.unknown_provider:
+            # Unknown is not a mismatch: any declared component of the kind may be the one
+            # called, so each is counted as used and none is compared.
+            same_kind = [c for c in declared if c.component.kind is item.component.kind]
+            if same_kind:
+                used.update(c.key for c in same_kind)
+            else:
+                undeclared.setdefault(item.service, []).append(item)
             continue
         candidates = by_service.get(item.service, [])
         model = item.component.model.name if item.component.model else None

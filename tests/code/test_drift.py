@@ -338,3 +338,44 @@ def test_model_ids_compare_without_provider_and_profile_prefixes() -> None:
     assert declared & model_forms("bedrock/eu.anthropic.claude-3-7-sonnet-20250219-v1:0")
     assert model_forms("claude-sonnet-4-0") & model_forms("anthropic:claude-sonnet-4-0")
     assert not model_forms("gpt-4o") & model_forms("gpt-4o-mini")
+
+
+def test_a_provider_the_code_does_not_fix_is_unknown_not_undeclared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "app/llm.py": (
+                "from langchain.chat_models import init_chat_model\n\n"
+                "def make(model: str):\n"
+                "    return init_chat_model(model=model)\n"
+            )
+        },
+    )
+    _inventory(tmp_path, ["{id: llm, name: GPT, kind: model_api, vendor: openai}"])
+    _, data = _run(tmp_path, monkeypatch, "--fail-on", "never")
+    assert _drift(data) == {}  # the declared component may be the one called: not unused
+
+
+def test_an_unknown_provider_with_nothing_declared_is_undeclared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "app/llm.py": (
+                "from langchain.chat_models import init_chat_model\n\n"
+                "def make(model: str):\n"
+                "    return init_chat_model(model=model)\n"
+            )
+        },
+    )
+    _inventory(
+        tmp_path, ["{id: llm, name: Local model, kind: inference_endpoint, on_prem: {country: DE}}"]
+    )
+    _, data = _run(tmp_path, monkeypatch, "--fail-on", "never")
+    drift = _drift(data)
+    finding = drift[("undeclared_service", "unknown-provider:model_api")]
+    assert "a model API whose provider the code does not fix" in finding["title"]
+    assert ("declared_unused", "helpdesk", "llm") in drift
