@@ -329,3 +329,25 @@ def test_credentials_in_code_urls_are_not_repeated(tmp_path: Path) -> None:
         f"{r.raw} " + " ".join(s.text for s in r.steps) for r in res.values()
     )
     assert "hunter2" not in shown
+
+
+def test_commands_with_a_model_from_a_parameter_count_at_their_client(tmp_path: Path) -> None:
+    # aws-samples/sample-client-for-amazon-bedrock builds each command from a parameter and
+    # sends it on the one client: one component, not one per command.
+    (tmp_path / "aws.ts").write_text(
+        'import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";\n'
+        "class BedrockClient {\n"
+        "  client: BedrockRuntimeClient;\n"
+        "  constructor(config: any) { this.client = new BedrockRuntimeClient(config); }\n"
+        "  async converse(payload: any) {\n"
+        "    const command = new ConverseCommand(payload);\n"
+        "    return this.client.send(command);\n"
+        "  }\n"
+        "  async invoke(body: string, modelId: string) {\n"
+        "    const command = new InvokeModelCommand({ body, modelId });\n"
+        "    return this.client.send(command);\n"
+        "  }\n"
+        "}\n"
+    )
+    components, _, _ = _scan(tmp_path)
+    assert [c.vendor for c in components.values()] == ["aws-bedrock"]

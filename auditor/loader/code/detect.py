@@ -68,15 +68,21 @@ class CodeDetector:
     def _sent(
         site: CallSite, rule: ClientRule, ruled: list[tuple[CallSite, ClientRule | None]]
     ) -> bool:
-        """A command object whose model a client of this file sends (counted at the client)."""
+        """A command object whose model a client of this file sends (counted at the client).
+
+        A command whose model is not fixed in the code (``new ConverseCommand(payload)``
+        with the payload a parameter) adds nothing a client of this file does not already
+        say (the service; the region is the client's): it is counted at the client too,
+        rather than as one more component per command.
+        """
         if not rule.sent_by:
-            return False
-        model = next((site.kwargs[m] for m in rule.model if m in site.kwargs), None)
-        if model is None or not model.known:
             return False
         clients = {
             s.target for s, r in ruled if r is not None and r.id in rule.sent_by and s.target
         }
+        model = next((site.kwargs[m] for m in rule.model if m in site.kwargs), None)
+        if model is None or not model.known:
+            return bool(clients)
         for other, _ in ruled:
             receiver = other.receiver or ""
             if not any(receiver == t or receiver.startswith(t + ".") for t in clients):
