@@ -273,7 +273,7 @@ class CodeDetector:
         if rule.host_position is not None and rule.host_position < len(site.args):
             return self._host_val(site.args[rule.host_position])
         for name in rule.host_env:
-            setting = self.env.lookup(name)
+            setting = self.env.lookup(name, site.span.path)
             if setting is not None:
                 val = Val(
                     setting.value,
@@ -346,7 +346,7 @@ class CodeDetector:
             if val is not None:
                 return self._region(val, region_provider)
         for name in rule.region_env:
-            setting = self.env.lookup(name)
+            setting = self.env.lookup(name, site.span.path)
             if setting is not None:
                 val = Val(
                     setting.value,
