@@ -7,6 +7,7 @@ the CLI from the application's root as CI would, and reads the reports.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -379,3 +380,29 @@ def test_an_unknown_provider_with_nothing_declared_is_undeclared(
     finding = drift[("undeclared_service", "unknown-provider:model_api")]
     assert "a model API whose provider the code does not fix" in finding["title"]
     assert ("declared_unused", "helpdesk", "llm") in drift
+
+
+def test_terraform_deployment_option_differs_from_the_declaration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fixture = Path(__file__).resolve().parents[1] / "iac" / "fixtures" / "azure-openai"
+    shutil.copytree(fixture, tmp_path / "src")
+    _inventory(
+        tmp_path,
+        [
+            "{id: llm, name: GPT-4o, kind: model_api, vendor: azure-openai, "
+            "region: azure:swedencentral, deployment: DataZoneStandard, model: {name: gpt-4o}}"
+        ],
+    )
+    _, data = _run(tmp_path, monkeypatch, "--fail-on", "never")
+    drift = _drift(data)
+    # The gpt-4o deployment is GlobalStandard in Terraform; the region agrees; the embeddings
+    # deployment (DataZoneStandard) agrees with the declared option.
+    assert set(drift) == {("deployment_mismatch", "helpdesk", "llm")}
+    finding = drift[("deployment_mismatch", "helpdesk", "llm")]
+    assert "GlobalStandard (processed anywhere the vendor operates)" in finding["condition"]
+    assert "DataZoneStandard" in finding["cause"]
+    (result,) = _sarif(tmp_path, "drift-place-mismatch")
+    primary = result["locations"][0]["physicalLocation"]
+    assert primary["artifactLocation"]["uri"] == "src/modules/openai/main.tf"
+    assert primary["region"]["startLine"] == 17
