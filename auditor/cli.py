@@ -321,7 +321,10 @@ def scan(obj: Context, /, directory: Path, **flags: object) -> None:
     """Scan Terraform (HCL, plan/state JSON), Kubernetes and application code under DIRECTORY and audit it.
 
     Scanned services merge with --inventory, whose flows can name them as
-    'system/component' (see --explain-resolution for the ids). Every audit option applies.
+    'system/component' (see --explain-resolution for the ids). With --inventory, the
+    drift checks also report AI services the code uses but the inventory does not declare,
+    places that differ from the declaration, and declared services nothing uses.
+    Every audit option applies.
     """
     if flags.get("explain_resolution"):
         from auditor.loader.iac import scan as scan_infrastructure

@@ -17,12 +17,15 @@ from auditor.audit.baseline import Known, fingerprints_since, read_baseline
 from auditor.audit.waivers import apply_waivers
 from auditor.errors import Diagnostic, InputError, UsageError
 from auditor.exposure import ExposureEngine, register_rows
+from auditor.exposure.drift import drift_rows
+from auditor.exposure.rows import DriftRow
 from auditor.graph import ResidencyGraph, build_graph
 from auditor.graph.build import system_svg
 from auditor.kb import KnowledgeIndex, load_knowledge_base
 from auditor.kb.index import Fact
 from auditor.kb.resolve import check_inventory, check_policy
 from auditor.kb.wording import unsourced_wording
+from auditor.loader.iac import Resolution
 from auditor.loader.iac import scan as scan_infrastructure
 from auditor.loader.inventory import load_inventory, load_policy, load_waivers
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, paused_gc
@@ -239,6 +242,7 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
 
     extra, extra_files, notices = list(options.extra_fragments), list(options.extra_files), []
     scanned_keys: set[str] = set()
+    resolutions: list[Resolution] = []
     if options.scan_root is not None:
         stage(f"scanning {options.scan_root}")
         scanned = scan_infrastructure(
@@ -253,11 +257,18 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
         extra_files += scanned.files
         notices += scanned.notes
         scanned_keys = {f"{s.id}/{c.id}" for s in scanned.fragment.systems for c in s.components}
+        resolutions = scanned.resolutions
         if not paths:
             extra.append(_scan_organisation(options.country))
     stage("loading the inventory and the knowledge base")
     inventory, kb = load_checked_inventory(
         paths, options.rule_dirs, extra=extra, extra_files=extra_files, limits=options.limits
+    )
+    # Drift needs a declaration to drift from: a scan together with an inventory.
+    drift = (
+        drift_rows(inventory, kb, scanned_keys, resolutions)
+        if options.scan_root is not None and paths
+        else []
     )
     if scanned_keys:
         inventory, assumed = assume_undeclared_data(inventory, scanned_keys)
@@ -268,7 +279,7 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
                 "inventory (--inventory) to replace this assumption."
             )
     since_paths = [*paths, options.scan_root] if options.scan_root is not None else list(paths)
-    result = audit_inventory(inventory, kb, options, since_paths=since_paths)
+    result = audit_inventory(inventory, kb, options, since_paths=since_paths, drift=drift)
     if notices:
         result = result.model_copy(update={"notices": sorted({*result.notices, *notices})})
     return result
@@ -292,8 +303,12 @@ def audit_inventory(
     options: AuditOptions = AuditOptions(),
     *,
     since_paths: Sequence[Path] = (),
+    drift: Sequence[DriftRow] = (),
 ) -> AuditResult:
     """Audit an inventory already loaded and checked (what ``run_audit`` does after loading).
+
+    ``drift`` holds the differences between the inventory and a scan of code or IaC
+    (``auditor.exposure.drift``), which the drift checks match over.
 
     ``compare`` and what-if analyses use this, so every option is audited by the
     same code as ``auditor audit``. Input hashes come from ``inventory.files``.
@@ -316,6 +331,7 @@ def audit_inventory(
     stage("computing exposures and transfers")
     engine = ExposureEngine(graph, policy)
     exposure = engine.run()
+    exposure.drift = list(drift)
     stage("scoring")
     scores = Scorer(engine, policy).all_cards()
     stage(f"matching {len(rules)} checks")

@@ -22,7 +22,7 @@ from auditor.exposure.exposures import (
 )
 from auditor.exposure.gaps import component_gaps
 from auditor.exposure.residency import residency_rows
-from auditor.exposure.rows import ComponentRow, GapRow, ResidencyRow
+from auditor.exposure.rows import ComponentRow, DriftRow, GapRow, ResidencyRow
 from auditor.exposure.transfers import component_transfers
 from auditor.exposure.triggers import Triggers
 from auditor.graph import ResidencyGraph
@@ -43,6 +43,9 @@ class ExposureResult:
     # Knowledge-base facts the conclusions rest on, as KnowledgeIndex.facts() names them.
     facts_used: set[str] = field(default_factory=set)
     arrivals: dict[str, list[Arrival]] = field(default_factory=dict)
+    # Inventory against scanned code / IaC: computed by the audit when a scan and an
+    # inventory come together (auditor.exposure.drift), else empty.
+    drift: list[DriftRow] = field(default_factory=list)
 
 
 class ExposureEngine:

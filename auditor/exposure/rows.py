@@ -207,6 +207,31 @@ class SealRow(NamedTuple):
     cited_law: str | None = None
 
 
+class DriftRow(NamedTuple):
+    """A difference between the inventory and the scanned code or infrastructure (issue 20).
+
+    One row per root cause: an undeclared service with every place it is used, or a
+    declared component with every scanned place that contradicts (or cannot confirm) it.
+    ``evidence`` lists those places (``file:line`` in the code or IaC), then the declaration.
+    """
+
+    kind: str  # undeclared_service, region_mismatch, deployment_mismatch, place_unknown, declared_unused
+    system: str  # the declared component's system (for undeclared_service: the first scanned one)
+    component: str  # the declared component (for undeclared_service: the first scanned one)
+    component_name: str  # display name, then id
+    component_kind: str  # model API, inference endpoint, ... (words)
+    service: str  # vendor id, or self-hosted:<component kind> when no vendor is known
+    service_name: str  # the vendor's name, or "a self-hosted model" in words
+    declared: str  # what the inventory says (words), empty for undeclared_service
+    scanned: str  # what the code or IaC says (words); "unknown" when it does not say
+    how_text: str  # how the scanned value was resolved (literal, constant, env default, ...)
+    places: int  # how many scanned places
+    places_text: str  # the first few places as file:line
+    detail: str  # one sentence
+    evidence: list[Hop]
+    cited_law: str | None = None
+
+
 RowType = (
     type[ExposureRow]
     | type[TransferRow]
@@ -215,10 +240,20 @@ RowType = (
     | type[ResidencyRow]
     | type[KbFactRow]
     | type[SealRow]
+    | type[DriftRow]
 )
 # Every row has ``evidence`` (its finding's path, shared: findings are frozen) and
 # ``cited_law`` (the law its finding cites, if any).
-Row = ExposureRow | TransferRow | GapRow | ComponentRow | ResidencyRow | KbFactRow | SealRow
+Row = (
+    ExposureRow
+    | TransferRow
+    | GapRow
+    | ComponentRow
+    | ResidencyRow
+    | KbFactRow
+    | SealRow
+    | DriftRow
+)
 
 
 def check_fields_of(row_type: RowType) -> tuple[str, ...]:

@@ -224,6 +224,8 @@ class RowBuilder:
             return self.fact_rows()
         if over is Over.SEAL:
             return self._seals()
+        if over is Over.DRIFT:
+            return self.result.drift
         assert_never(over)
 
     def _policy_reach(self) -> dict[tuple[str, str, str, str, str], str]:

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from auditor.exposure.rows import (
     ComponentRow,
+    DriftRow,
     ExposureRow,
     GapRow,
     KbFactRow,
@@ -41,6 +42,7 @@ class Over(enum.StrEnum):
     RESIDENCY = "residency"
     KB_FACT = "kb_fact"
     SEAL = "seal"
+    DRIFT = "drift"  # inventory against scanned code / IaC (auditor scan --inventory)
 
 
 class Op(enum.StrEnum):
@@ -69,6 +71,7 @@ ROW_TYPES: dict[Over, RowType] = {
     Over.RESIDENCY: ResidencyRow,
     Over.KB_FACT: KbFactRow,
     Over.SEAL: SealRow,
+    Over.DRIFT: DriftRow,
 }
 
 

@@ -329,3 +329,62 @@ def test_credentials_in_code_urls_are_not_repeated(tmp_path: Path) -> None:
         f"{r.raw} " + " ".join(s.text for s in r.steps) for r in res.values()
     )
     assert "hunter2" not in shown
+
+
+def test_commands_with_a_model_from_a_parameter_count_at_their_client(tmp_path: Path) -> None:
+    # aws-samples/sample-client-for-amazon-bedrock builds each command from a parameter and
+    # sends it on the one client: one component, not one per command.
+    (tmp_path / "aws.ts").write_text(
+        'import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";\n'
+        "class BedrockClient {\n"
+        "  client: BedrockRuntimeClient;\n"
+        "  constructor(config: any) { this.client = new BedrockRuntimeClient(config); }\n"
+        "  async converse(payload: any) {\n"
+        "    const command = new ConverseCommand(payload);\n"
+        "    return this.client.send(command);\n"
+        "  }\n"
+        "  async invoke(body: string, modelId: string) {\n"
+        "    const command = new InvokeModelCommand({ body, modelId });\n"
+        "    return this.client.send(command);\n"
+        "  }\n"
+        "}\n"
+    )
+    components, _, _ = _scan(tmp_path)
+    assert [c.vendor for c in components.values()] == ["aws-bedrock"]
+
+
+def test_compose_environment_reaches_only_its_service_build_context(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  api:\n"
+        "    build: ./api\n"
+        "    environment:\n"
+        "      AWS_REGION: eu-central-1\n"
+        "  worker:\n"
+        "    build: {context: ./worker}\n"
+        "    environment:\n"
+        "      - AWS_REGION=us-east-1\n"
+        "  proxy:\n"
+        "    image: example/proxy\n"
+        "    environment:\n"
+        "      GCP_LOCATION: europe-west4\n"
+    )
+    code = (
+        "import os, boto3, vertexai\n"
+        "rt = boto3.client('bedrock-runtime', region_name=os.getenv('AWS_REGION', 'ap-south-1'))\n"
+        "vertexai.init(project='p', location=os.getenv('GCP_LOCATION'))\n"
+    )
+    for folder in ("api", "worker", "cli"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "app.py").write_text(code)
+    components, res, _ = _scan(tmp_path)
+    assert components["api.app.rt"].region == "aws:eu-central-1"
+    assert components["worker.app.rt"].region == "aws:us-east-1"
+    # No service builds cli/: no compose environment reaches it, the code's default stands.
+    assert components["cli.app.rt"].region == "aws:ap-south-1"
+    assert res[("cli.app.rt", "region")].how is How.ENV_DEFAULT
+    # A service running an image built elsewhere: which code it runs is unknown, so its
+    # environment applies to every file (as before).
+    assert components["cli.app.vertexai-init"].region == "gcp:europe-west4"
+    worker = res[("worker.app.rt", "region")]
+    assert worker.how is How.CONFIG_FILE and worker.source is not None and worker.source.line == 9

@@ -11,7 +11,9 @@ Each folder holds ``inventory.yaml`` (a single-file inventory) and ``expected.ya
         data_assets: [...]   # optional: the finding, if any, affects none of these
 
 Only the inventory file is audited (the folder also holds ``expected.yaml``,
-which is not an inventory fragment).
+which is not an inventory fragment). A case of a drift check also holds ``scan/``,
+application code audited with the inventory as ``auditor scan scan/ --inventory
+inventory.yaml`` would.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ def _params() -> list[Any]:
 
 @cache
 def _findings(name: str) -> tuple[Finding, ...]:
-    result = run_audit([CASES / name / "inventory.yaml"], AuditOptions(today=TODAY))
+    scan = CASES / name / "scan"
+    options = AuditOptions(today=TODAY, scan_root=scan if scan.is_dir() else None)
+    result = run_audit([CASES / name / "inventory.yaml"], options)
     return tuple(result.findings)
 
 

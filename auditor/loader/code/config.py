@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import tomllib
 from collections.abc import Iterator
@@ -105,6 +106,7 @@ def read_compose(path: str, text: str, env: Environment) -> str | None:
             continue
         block = service.get("environment")
         start = _line_of(lines, f"{name}:") - 1
+        scope = _build_context(path, service.get("build"))
         pairs: list[tuple[str, str]] = []
         if isinstance(block, dict):
             pairs = [(str(k), "" if v is None else str(v)) for k, v in block.items()]
@@ -117,8 +119,23 @@ def read_compose(path: str, text: str, env: Environment) -> str | None:
             if "${" in value:
                 continue  # interpolated from the shell at run time
             line = _line_of(lines, key, start)
-            env.add(EnvSetting(key, value, SourceSpan(path, line, 1), False))
+            env.add(EnvSetting(key, value, SourceSpan(path, line, 1), False, scope))
     return None
+
+
+def _build_context(compose_path: str, build: object) -> str | None:
+    """The folder a service's ``build:`` (a path, or ``{context: path}``) names, relative to
+    the compose file as compose resolves it; None for a service without a local build (its
+    image is built elsewhere, so which code it runs is not known) or a remote context."""
+    context = build.get("context", ".") if isinstance(build, dict) else build
+    if (
+        not isinstance(context, str)
+        or not context
+        or "://" in context
+        or context.startswith("git@")
+    ):
+        return None
+    return posixpath.normpath(posixpath.join(posixpath.dirname(compose_path), context))
 
 
 @dataclass(frozen=True)

@@ -68,15 +68,21 @@ class CodeDetector:
     def _sent(
         site: CallSite, rule: ClientRule, ruled: list[tuple[CallSite, ClientRule | None]]
     ) -> bool:
-        """A command object whose model a client of this file sends (counted at the client)."""
+        """A command object whose model a client of this file sends (counted at the client).
+
+        A command whose model is not fixed in the code (``new ConverseCommand(payload)``
+        with the payload a parameter) adds nothing a client of this file does not already
+        say (the service; the region is the client's): it is counted at the client too,
+        rather than as one more component per command.
+        """
         if not rule.sent_by:
-            return False
-        model = next((site.kwargs[m] for m in rule.model if m in site.kwargs), None)
-        if model is None or not model.known:
             return False
         clients = {
             s.target for s, r in ruled if r is not None and r.id in rule.sent_by and s.target
         }
+        model = next((site.kwargs[m] for m in rule.model if m in site.kwargs), None)
+        if model is None or not model.known:
+            return bool(clients)
         for other, _ in ruled:
             receiver = other.receiver or ""
             if not any(receiver == t or receiver.startswith(t + ".") for t in clients):
@@ -267,7 +273,7 @@ class CodeDetector:
         if rule.host_position is not None and rule.host_position < len(site.args):
             return self._host_val(site.args[rule.host_position])
         for name in rule.host_env:
-            setting = self.env.lookup(name)
+            setting = self.env.lookup(name, site.span.path)
             if setting is not None:
                 val = Val(
                     setting.value,
@@ -340,7 +346,7 @@ class CodeDetector:
             if val is not None:
                 return self._region(val, region_provider)
         for name in rule.region_env:
-            setting = self.env.lookup(name)
+            setting = self.env.lookup(name, site.span.path)
             if setting is not None:
                 val = Val(
                     setting.value,

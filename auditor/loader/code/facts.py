@@ -11,6 +11,7 @@ can be tied to the client. :class:`Environment` holds the variables that
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -67,6 +68,17 @@ class EnvSetting:
     value: str
     span: SourceSpan
     example: bool  # .env.example, .env.sample, .env.template: what a deployment may set
+    # The folder of the code it applies to: a docker-compose service's build context. None:
+    # every file of the tree (a .env file, a service that runs an image built elsewhere).
+    scope: str | None = None
+
+    def applies_to(self, path: str | None) -> bool:
+        """The setting reaches code in ``path`` (any code when either is not known)."""
+        if self.scope is None or path is None:
+            return True
+        scope = posixpath.normpath(self.scope)
+        normal = posixpath.normpath(path.replace("\\", "/"))
+        return scope == "." or normal == scope or normal.startswith(scope + "/")
 
 
 @dataclass
@@ -79,9 +91,15 @@ class Environment:
         """Record one setting."""
         self.settings.setdefault(setting.name, []).append(setting)
 
-    def lookup(self, name: str) -> EnvSetting | None:
-        """A real setting first (.env, compose), else an example one; None when no file sets it."""
-        found = self.settings.get(name, [])
+    def lookup(self, name: str, reader: str | None = None) -> EnvSetting | None:
+        """A real setting first (.env, compose), else an example one; None when no file sets it.
+
+        ``reader`` is the path of the code that reads the variable: a docker-compose
+        service's ``environment`` reaches only the code in its build context, and there it
+        comes first (compose sets it in the container, over any .env file).
+        """
+        found = [s for s in self.settings.get(name, []) if s.applies_to(reader)]
+        found.sort(key=lambda s: s.scope is None)  # scoped (its own service) first; stable
         for setting in found:
             if not setting.example and setting.value:
                 return setting
@@ -98,7 +116,7 @@ class Environment:
         Nothing else is assumed: with neither, the value is unknown.
         """
         read_step = step(How.ENV_DEFAULT if default is not None else How.UNKNOWN, span, short(text))
-        setting = self.lookup(name)
+        setting = self.lookup(name, span.path)
         if setting is not None and (not setting.example or default is None or not default.known):
             kind = "an example file" if setting.example else "a file"
             return Val(

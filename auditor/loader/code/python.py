@@ -4,14 +4,20 @@ Names are resolved through the module's imports (``from openai import OpenAI as 
 -> ``openai.OpenAI``) and through variables assigned once from a resolved call
 (``session = boto3.Session()`` makes ``session.client`` -> ``boto3.Session.client``).
 
-Argument values are folded within the module only: literals, names assigned
+Argument values are folded within the module: literals, names assigned
 exactly once (anywhere in the module, and not also a function parameter),
-f-strings and ``+`` with known parts, ``os.environ.get("X", "d")`` /
+f-strings and ``+`` with known parts, ``str`` methods that need no run-time
+state (``endpoint.rstrip("/")``, ``.lower()``), ``os.environ.get("X", "d")`` /
 ``os.getenv`` / ``os.environ["X"]`` (a file of the tree that sets ``X`` wins over
 the default, as at run time), ``os.getenv("X") or "d"``, and attributes of simple
 settings classes (class attributes and pydantic ``BaseSettings`` field defaults,
 also through an instance assigned once). Anything else stays unknown with the
 reason; a region is never assumed.
+
+A name imported from another module of the scanned tree (``from .settings import
+REGION``, ``from app.settings import REGION``) is folded in that module when the
+scan passes a ``lookup`` (see :func:`read_python`): the constant as that module
+fixes it, with its steps in that file.
 """
 
 from __future__ import annotations
@@ -28,6 +34,14 @@ from auditor.model.common import SourceSpan
 _ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
 _SETTINGS_BASES = ("BaseSettings", "pydantic_settings.BaseSettings", "pydantic.BaseSettings")
 _MAX_FOLD_DEPTH = 24
+# ``str`` methods folded on a known text with literal arguments (none reads run-time state).
+_STR_METHODS = frozenset(
+    {"strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix"}
+)
+
+# The value of ``name`` in the module ``module`` of the scanned tree (dotted, e.g.
+# ``app.settings``), or None when that module is not in the tree or does not fix it.
+ModuleLookup = Callable[[str, str], Val | None]
 
 
 class NodeBudgetExceeded(Exception):
@@ -50,7 +64,18 @@ class _Class:
 
 
 class _Module:
-    def __init__(self, tree: ast.Module, path: str, source: str, env: Environment) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        path: str,
+        source: str,
+        env: Environment,
+        module: str = "",
+        lookup: ModuleLookup | None = None,
+    ) -> None:
+        # dotted name in the scanned tree (app.llm; app.__init__ for a package), for relative imports
+        self.module = module
+        self.lookup = lookup
         self.path = path
         self.source = source
         self.env = env
@@ -66,6 +91,17 @@ class _Module:
         self._scope: tuple[str, str] = ("", "")
         self.call_scope: dict[int, tuple[str, str]] = {}
         self.local_names: set[tuple[str, str]] = set()  # (name, function) bound in that function
+        self.import_lines: dict[str, ast.ImportFrom] = {}
+
+    def _absolute(self, module: str, level: int) -> str:
+        """The dotted name ``from <level dots><module> import`` refers to, from this module."""
+        if level == 0:
+            return module
+        package = self.module.split(".")[:-1] if self.module else []
+        if level - 1 > len(package):
+            return ""
+        base = package[: len(package) - (level - 1)]
+        return ".".join([*base, module] if module else base)
 
     # --- collection ---------------------------------------------------------------------------
 
@@ -111,10 +147,12 @@ class _Module:
                     else:
                         head = alias.name.split(".")[0]
                         self.imports[head] = head
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            elif isinstance(node, ast.ImportFrom) and (node.module or node.level):
+                base = self._absolute(node.module or "", node.level)
                 for alias in node.names:
-                    if alias.name != "*":
-                        self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                    if alias.name != "*" and base:
+                        self.imports[alias.asname or alias.name] = f"{base}.{alias.name}"
+                        self.import_lines[alias.asname or alias.name] = node
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
                     self._assign(target, node.value, node)
@@ -349,11 +387,45 @@ class _Module:
                 return self.env.read(key.value, default, here, self._text(expr))
         if isinstance(expr.func, ast.Name) and expr.func.id == "str" and len(expr.args) == 1:
             return self.fold(expr.args[0], depth + 1)
+        if (
+            isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in _STR_METHODS
+            and not expr.keywords
+            and len(expr.args) <= 1
+        ):
+            folded = self._str_method(expr, expr.func, depth)
+            if folded is not None:
+                return folded
         if name is not None and name.split(".")[-1] == "Field" and "pydantic" in name:
             default_expr = expr.args[0] if expr.args else _keyword(expr, "default")
             if default_expr is not None:
                 return self.fold(default_expr, depth + 1)
         return unknown("returned by a call", (step(How.UNKNOWN, here, self._text(expr)),))
+
+    def _str_method(self, expr: ast.Call, func: ast.Attribute, depth: int) -> Val | None:
+        """``text.rstrip("/")`` and the like, when the text and the argument are known."""
+        base = self.fold(func.value, depth + 1)
+        arg = self.fold(expr.args[0], depth + 1) if expr.args else None
+        if not (base.known and isinstance(base.value, str)):
+            return None
+        if arg is not None and not (arg.known and isinstance(arg.value, str)):
+            return None
+        method = getattr(base.value, func.attr)
+        result = method(arg.value) if arg is not None else method()
+        here = step(How.CODE_CONSTANT, self.span(expr), self._text(expr))
+        return Val(result, (*(s for s in base.steps if s.how is not How.CODE_LITERAL), here))
+
+    def _imported(self, dotted: str, depth: int) -> Val | None:
+        """A name imported from another module of the scanned tree, folded there."""
+        if self.lookup is None or dotted not in self.imports or depth > _MAX_FOLD_DEPTH:
+            return None
+        module, _, name = self.imports[dotted].rpartition(".")
+        found = self.lookup(module, name) if module else None
+        if found is None:
+            return None
+        node = self.import_lines[dotted]
+        here = step(How.CODE_CONSTANT, self.span(node), self._text(node))
+        return Val(found.value, (here, *found.steps), found.reason, found.partial)
 
     def _name(self, expr: ast.Name | ast.Attribute, depth: int) -> Val:
         here = self.span(expr)
@@ -367,9 +439,14 @@ class _Module:
         if dotted is None:
             return unknown("computed at run time", (step(How.UNKNOWN, here, self._text(expr)),))
         head = dotted.split(".")[0]
+        if dotted in self.import_lines:
+            imported = self._imported(dotted, depth)
+            if imported is not None:
+                return imported
         if dotted in self.imports or (head in self.imports and dotted not in self.assigns):
             return unknown(
-                f"{dotted} is defined in another module (only one module is folded)",
+                f"{dotted} is defined in another module that the scan cannot fold (outside "
+                "the scanned folder, not fixed there, or a package installed separately)",
                 (step(How.UNKNOWN, here, dotted),),
             )
         if head in self.params and dotted == head:
@@ -584,10 +661,52 @@ def _dotted(expr: ast.expr) -> str | None:
     return None
 
 
+def module_constants(
+    path: str,
+    source: str,
+    env: Environment,
+    node_budget: int,
+    module: str,
+    lookup: ModuleLookup | None,
+) -> Callable[[str], Val | None] | None:
+    """A function folding a module-level name of this module (for another module that
+    imports it), or None when the file does not parse or exceeds the node budget."""
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    parsed = _Module(tree, path, source, env, module, lookup)
+    try:
+        parsed.collect(tree, node_budget)
+    except NodeBudgetExceeded:
+        return None
+
+    def fold(name: str) -> Val | None:
+        if name not in parsed.assigns and name not in parsed.import_lines:
+            return None
+        try:
+            return parsed.fold(ast.Name(id=name, lineno=1, col_offset=0))
+        except RecursionError:
+            return None
+
+    return fold
+
+
 def read_python(
-    path: str, source: str, env: Environment, node_budget: int, wanted: Callable[[str], bool]
+    path: str,
+    source: str,
+    env: Environment,
+    node_budget: int,
+    wanted: Callable[[str], bool],
+    module: str = "",
+    lookup: ModuleLookup | None = None,
 ) -> FileFacts:
-    """Call sites of one module; a syntax error or an exceeded budget is a note, never an exception."""
+    """Call sites of one module; a syntax error or an exceeded budget is a note, never an exception.
+
+    ``module`` is the file's dotted name in the scanned tree (``app.llm``) and ``lookup``
+    folds names imported from other modules of the tree; without them only this module
+    is folded.
+    """
     facts = FileFacts(path)
     try:
         tree = ast.parse(source, filename=path)
@@ -599,14 +718,14 @@ def read_python(
     except (ValueError, RecursionError, MemoryError) as exc:
         facts.notes.append(f"{path}: cannot be parsed as Python ({type(exc).__name__}); skipped")
         return facts
-    module = _Module(tree, path, source, env)
+    module_ = _Module(tree, path, source, env, module, lookup)
     try:
-        module.collect(tree, node_budget)
+        module_.collect(tree, node_budget)
     except NodeBudgetExceeded:
         facts.notes.append(f"{path}: more than {node_budget} syntax nodes; the file was skipped")
         return facts
     try:
-        facts.calls = module.call_sites(wanted)
+        facts.calls = module_.call_sites(wanted)
     except RecursionError:
         facts.notes.append(f"{path}: expressions nested too deeply to fold; the file was skipped")
         facts.calls = []

@@ -10,6 +10,7 @@ assigned, with the call's ``file:line`` as its address and span.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from auditor.loader.code.config import (
 from auditor.loader.code.detect import CodeDetector, host_of
 from auditor.loader.code.facts import Environment, FileFacts
 from auditor.loader.code.javascript import read_javascript
-from auditor.loader.code.python import read_python
+from auditor.loader.code.python import module_constants, read_python
 from auditor.loader.files import read_regular_file
 from auditor.loader.iac.detect import Decided, Part, Placed, slug
 from auditor.loader.iac.hcl import Val, step, unknown
@@ -171,6 +172,76 @@ def _module(rel: str) -> str:
     return stem.replace("/", ".")
 
 
+def _python_module(rel: str) -> str:
+    """``app/settings.py`` -> ``app.settings``; ``app/__init__.py`` -> ``app``."""
+    stem = rel.rsplit(".", 1)[0]
+    if stem.endswith("/__init__") or stem == "__init__":
+        stem = stem[: -len("__init__")].rstrip("/")
+    return stem.replace("/", ".")
+
+
+def _package_relative(rel: str) -> str:
+    """The name relative imports are resolved from: a package's ``__init__`` is inside it."""
+    return rel.rsplit(".", 1)[0].replace("/", ".")
+
+
+class _ModuleIndex:
+    """The Python modules of the scanned tree by dotted name, read on demand (once each), so
+    that a constant imported from another module (``from .settings import REGION``) is folded
+    where it is written.
+
+    A module is known by its path from the scanned folder (``app.settings``) and, when that
+    is unambiguous, by the path from any folder below it (``src/app/settings.py`` is also
+    ``app.settings``: a ``src`` layout imports it so).
+    """
+
+    def __init__(self, root: Path, paths: list[Path], env: Environment, limits: CodeLimits) -> None:
+        self.env = env
+        self.limits = limits
+        self.paths: dict[str, Path] = {}
+        suffixes: dict[str, list[Path]] = {}
+        for path in paths:
+            name = _python_module(_rel(path, root))
+            self.paths[name] = path
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                suffixes.setdefault(".".join(parts[i:]), []).append(path)
+        for name, found in suffixes.items():
+            if name not in self.paths and len(found) == 1:
+                self.paths[name] = found[0]
+        self.root = root
+        self.folders: dict[str, Callable[[str], Val | None] | None] = {}
+        self.busy: set[tuple[str, str]] = set()
+
+    def lookup(self, module: str, name: str) -> Val | None:
+        """The value of ``name`` as ``module`` fixes it; None when unknown to the tree."""
+        path = self.paths.get(module)
+        if path is None or (module, name) in self.busy:
+            return None
+        if module not in self.folders:
+            text = _read(path, self.limits, [])
+            self.folders[module] = (
+                None
+                if text is None
+                else module_constants(
+                    str(path),
+                    text,
+                    self.env,
+                    self.limits.max_nodes,
+                    _package_relative(_rel(path, self.root)),
+                    self.lookup,
+                )
+            )
+        folder = self.folders[module]
+        if folder is None:
+            return None
+        self.busy.add((module, name))
+        try:
+            return folder(name)
+        finally:
+            self.busy.discard((module, name))
+
+
 def scan_code(root: Path, rules: CodeRules, limits: CodeLimits = DEFAULT_CODE_LIMITS) -> CodeScan:
     """Scan Python, JavaScript/TypeScript and configuration files under ``root`` (nothing executed)."""
     result = CodeScan()
@@ -189,6 +260,7 @@ def scan_code(root: Path, rules: CodeRules, limits: CodeLimits = DEFAULT_CODE_LI
             if note:
                 result.notes.append(note)
     detector = CodeDetector(rules, env)
+    lookup = _ModuleIndex(root, files.python, env, limits).lookup
     for paths, language in ((files.python, "python"), (files.javascript, "javascript")):
         for path in paths:
             text = _read(path, limits, result.notes)
@@ -196,7 +268,15 @@ def scan_code(root: Path, rules: CodeRules, limits: CodeLimits = DEFAULT_CODE_LI
                 continue
             display = str(path)
             facts: FileFacts = (
-                read_python(display, text, env, limits.max_nodes, rules.wants_python)
+                read_python(
+                    display,
+                    text,
+                    env,
+                    limits.max_nodes,
+                    rules.wants_python,
+                    _package_relative(_rel(path, root)),
+                    lookup,
+                )
                 if language == "python"
                 else read_javascript(display, text, env, limits.max_nodes, rules.wants_javascript)
             )
