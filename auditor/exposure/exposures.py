@@ -63,11 +63,12 @@ def party_exposures(
     found: list[PartyExposure] = []
     kb = context.kb
     # Only laws that can fire are tried: those that reach the entity itself, and for
-    # the operator those of a country where the component acts (territorial).
+    # the operator those of a country where the component acts or may act: each country
+    # of a residency zone counts (territorial).
     acts_in = {
         country
         for place in rc.places.values()
-        if place.kind is PlaceKind.COUNTRY
+        if place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE)
         for country in place.countries
     }
     for party in rc.parties:
