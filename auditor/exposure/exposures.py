@@ -156,9 +156,14 @@ def path_head(
     else:
         head.append(hop(f"held at {rc.key}", "holds", rc.component.span_of("holds")))
     processing = rc.places[LocationRole.PROCESSING]
+    assumed = (
+        f"; deployment option not declared, assumed {rc.deployment.id} (the vendor's default)"
+        if rc.deployment_assumed and rc.deployment is not None
+        else ""
+    )
     head.append(
         hop(
-            f"{rc.key} ({rc.kind.value}, processing: {processing.label})",
+            f"{rc.key} ({rc.kind.value}, processing: {processing.label}{assumed})",
             "component",
             rc.component.span,
         )
