@@ -136,8 +136,15 @@ def test_what_if_switching_vendor_removes_the_us_exposure(
     before, after = system["objectives"]["SOV-2"]
     assert after > before  # legal sovereignty: no US parent any more
     # But Mistral's EU endpoint may process in Switzerland (EU/EFTA data centres), outside
-    # the hospital's EEA-only rule for health data: the what-if shows that too (issue 17).
-    assert {f["rule_id"] for f in result["appear"]} == {"policy-residency-location"}
+    # the hospital's EEA-only rule for health data: the what-if shows that too (issue 17),
+    # and Mistral, the operator, is within the Swiss BUEPF's territorial reach there (issue 19).
+    assert {f["rule_id"] for f in result["appear"]} == {
+        "policy-residency-location",
+        "foreign-law-exposure",
+    }
+    assert [f["title"] for f in result["appear"] if f["rule_id"] == "foreign-law-exposure"] == [
+        "Swiss surveillance act (BÜPF) can reach data at discharge-assistant/llm"
+    ]
     assert system["objectives"]["SOV-3"] == [1, 0]
     assert "disappear (" in capsys.readouterr().out
 

@@ -144,6 +144,54 @@ def test_an_eu_only_policy_fails_for_the_bedrock_eu_profile_naming_london_and_zu
     assert {t["conclusion"] for t in transfers.values()} == {"adequacy"}
 
 
+def _path_nodes(result: dict[str, Any], finding: dict[str, Any]) -> list[str]:
+    [path] = finding["evidence_paths"]
+    return [result["hops"][h]["node"] for h in result["paths"][path["path"]]]
+
+
+def test_a_zone_that_may_process_in_the_uk_brings_the_ipa_territorial_reach(
+    tmp_path: Path,
+) -> None:
+    result = _audit(tmp_path, _inventory(_bedrock("eu"), allowed=["EU"]))
+    ipa = [
+        f
+        for f in result["findings"]
+        if f["rule_id"] == "uk-ipa-exposure" and f["subject"]["component"] == "llm"
+    ]
+    [finding] = ipa  # one root cause (the operator, the zone), one finding
+    assert finding["reach_strength"] == "strong"  # the law's territorial trigger, confirmed
+    assert finding["confidence"] == "confirmed"
+    nodes = _path_nodes(result, finding)
+    assert any(
+        n.startswith(
+            "may be processed in United Kingdom (part of the "
+            "Amazon Bedrock 'eu.' geographic inference profiles zone)"
+        )
+        for n in nodes
+    ), nodes
+    [exposure] = [
+        e
+        for e in result["exposures"]
+        if e["component"] == "llm" and e["law"] == "uk-investigatory-powers-act"
+    ]
+    assert (exposure["party_role"], exposure["trigger"]) == ("operator", "territorial")
+    # Zurich is in the zone too: the Swiss surveillance act reaches the operator the same way
+    assert any(
+        e["law"] == "ch-buepf-surveillance" and e["trigger"] == "territorial"
+        for e in result["exposures"]
+        if e["component"] == "llm"
+    )
+
+
+def test_a_region_inside_the_eu_brings_no_uk_territorial_reach(tmp_path: Path) -> None:
+    result = _audit(tmp_path, _inventory(_bedrock("in-region"), allowed=["EU"]))
+    assert not [
+        e
+        for e in result["exposures"]
+        if e["component"] == "llm" and e["law"] == "uk-investigatory-powers-act"
+    ]
+
+
 def test_the_bedrock_eu_profile_passes_a_policy_allowing_eea_and_adequate(tmp_path: Path) -> None:
     result = _audit(tmp_path, _inventory(_bedrock("eu"), allowed=["EEA", "adequate"]))
     assert _location_findings(result, "llm") == []

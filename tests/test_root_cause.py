@@ -60,9 +60,14 @@ def test_the_hospital_deployment_is_one_finding_per_law() -> None:
     findings = _audit(EXAMPLES / "hospital", use_waivers=False).findings
     # The law checks; the policy checks also flag the Mistral EU endpoint, whose zone
     # includes Switzerland, for health data the policy keeps in the EEA (issue 17).
-    critical = [
+    every_critical = [
         f for f in findings if f.severity.value == "critical" and f.rule_id.endswith("-exposure")
     ]
+    # Mistral's EU zone includes Switzerland: the Swiss BUEPF reaches its operator at each
+    # of the two Mistral components, one finding each (issue 19).
+    swiss = [f for f in every_critical if f.law == "ch-buepf-surveillance"]
+    assert sorted(f.subject["component"] for f in swiss) == ["embeddings", "llm"]
+    critical = [f for f in every_critical if f.law != "ch-buepf-surveillance"]
     assert sorted(f.rule_id for f in critical) == ["us-cloud-act-exposure", "us-fisa-702-exposure"]
     for finding in critical:
         assert finding.subject == {
@@ -239,18 +244,34 @@ def test_one_finding_per_distinct_root_cause_with_the_worst_severity(
 # hospital's EEA-only rule for health data, and the bank's Bedrock 'eu.' profile may
 # route to London or Zurich, outside its EU-only rule. They are new, so no old baseline
 # can accept them.
+# Territorial reach through a residency zone's countries (issue 19): Switzerland (Mistral's
+# EU endpoint, Bedrock 'eu.') and the United Kingdom (Bedrock 'eu.'), with the age of those
+# laws' facts.
 NEW_SINCE_V1 = {
     "hospital": {
         ("policy-residency-location", "guidelines-assistant"),
         ("sovereignty-below-minimum", "guidelines-assistant"),
         ("sovereignty-below-minimum", "mistral-ai"),
+        ("foreign-law-exposure", "guidelines-assistant"),
+        ("kb-fact-stale", "law ch-buepf-surveillance"),
     },
-    "bank": {("policy-residency-location", "advisor-assistant")},
+    "bank": {
+        ("policy-residency-location", "advisor-assistant"),
+        ("foreign-law-exposure", "advisor-assistant"),
+        ("uk-ipa-exposure", "advisor-assistant"),
+        ("kb-fact-stale", "law ch-buepf-surveillance"),
+        ("kb-fact-stale", "law uk-investigatory-powers-act"),
+        ("kb-fact-stale", "law uk-investigatory-powers-act trigger 2"),
+    },
 }
 
 
 def _new_since_v1(name: str, finding: Finding) -> bool:
-    subject = finding.subject.get("system") or finding.subject.get("subject")
+    subject = (
+        finding.subject.get("system")
+        or finding.subject.get("subject")
+        or finding.subject.get("fact")
+    )
     return (finding.rule_id, subject) in NEW_SINCE_V1.get(name, set())
 
 

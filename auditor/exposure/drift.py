@@ -48,7 +48,7 @@ from auditor.kb.index import EEA_BLOC, KnowledgeIndex
 from auditor.loader.iac.result import How, Resolution
 from auditor.model.common import SourceSpan
 from auditor.model.findings import Hop
-from auditor.model.inventory import Component, ComponentKind, Inventory
+from auditor.model.inventory import UNKNOWN_DEPLOYMENT, Component, ComponentKind, Inventory
 from auditor.model.kb import ProcessingScope
 
 # The component kinds a scan detects as AI services: drift is about these.
@@ -229,6 +229,8 @@ class _Drift:
         return None
 
     def declared_deployment(self, c: Component) -> str | None:
+        if c.deployment == UNKNOWN_DEPLOYMENT:
+            return None  # declared as not known: nothing to compare with
         if c.deployment is not None:
             return c.deployment
         vendor = self.kb.vendors.get(c.vendor or "")
@@ -387,7 +389,7 @@ def _compare_deployment(
     against: dict[tuple[str, str], tuple[_Item, list[tuple[_Item, str, str]]]],
 ) -> None:
     scanned = item.component.deployment
-    if scanned is None:
+    if scanned is None or scanned == UNKNOWN_DEPLOYMENT:
         return  # the code does not say: unknown, never the vendor's default
     options = [(c, o) for c in candidates if (o := d.declared_deployment(c.component)) is not None]
     if not options or any(o.casefold() == scanned.casefold() for _, o in options):
@@ -414,7 +416,7 @@ def _undeclared_row(d: _Drift, items: list[_Item]) -> DriftRow:
         c = item.component
         field = "region" if c.region is not None else "deployment"
         value = c.region or c.deployment
-        if value is None:
+        if value is None or value == UNKNOWN_DEPLOYMENT:
             continue
         places[
             d.place_words(value) if field == "region" else d.deployment_words(c.vendor, value)

@@ -63,11 +63,12 @@ def party_exposures(
     found: list[PartyExposure] = []
     kb = context.kb
     # Only laws that can fire are tried: those that reach the entity itself, and for
-    # the operator those of a country where the component acts (territorial).
+    # the operator those of a country where the component acts or may act: each country
+    # of a residency zone counts (territorial).
     acts_in = {
         country
         for place in rc.places.values()
-        if place.kind is PlaceKind.COUNTRY
+        if place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE)
         for country in place.countries
     }
     for party in rc.parties:
@@ -155,9 +156,14 @@ def path_head(
     else:
         head.append(hop(f"held at {rc.key}", "holds", rc.component.span_of("holds")))
     processing = rc.places[LocationRole.PROCESSING]
+    assumed = (
+        f"; deployment option not declared, assumed {rc.deployment.id} (the vendor's default)"
+        if rc.deployment_assumed and rc.deployment is not None
+        else ""
+    )
     head.append(
         hop(
-            f"{rc.key} ({rc.kind.value}, processing: {processing.label})",
+            f"{rc.key} ({rc.kind.value}, processing: {processing.label}{assumed})",
             "component",
             rc.component.span,
         )

@@ -215,16 +215,35 @@ class Triggers:
                 (index, conf, tuple(law.triggers[index].roles or LocationRole))
                 for index, conf in self._applicable(law, TriggerKind.TERRITORIAL, entity)
             ]
+        # A residency zone counts with each of its countries: an 'eu.' profile that may route
+        # to London is processing that may take place in the United Kingdom (issue 19).
         for index, conf, roles in territorial:
             for role in roles:
                 place = rc.places.get(role)
-                if (
-                    place is not None
-                    and place.kind is PlaceKind.COUNTRY
-                    and law.jurisdiction in place.countries
-                ):
-                    location = hop(
-                        f"{role.value} in {place.label}: {place.reason}", "location", place.span
+                if place is None or law.jurisdiction not in place.countries:
+                    continue
+                if place.kind is PlaceKind.COUNTRY:
+                    text = f"{role.value} in {place.label}: {place.reason}"
+                elif place.kind is PlaceKind.ZONE:
+                    country = self.control.graph.kb.country_name(law.jurisdiction)
+                    text = (
+                        f"{_MAY_BE.get(role, f'{role.value} may take place')} in {country} "
+                        f"(part of the {place.label} zone): {place.reason}"
                     )
-                    return index, TriggerKind.TERRITORIAL, (location,), conf, ""
+                else:
+                    continue
+                location = hop(text, "location", place.span)
+                return index, TriggerKind.TERRITORIAL, (location,), conf, ""
         return None
+
+
+# What a role does at a place, in words, for a place that is one of several of a zone.
+_MAY_BE: dict[LocationRole, str] = {
+    LocationRole.STORAGE: "may be stored",
+    LocationRole.PROCESSING: "may be processed",
+    LocationRole.BACKUP: "may be backed up",
+    LocationRole.TELEMETRY: "telemetry may be sent",
+    LocationRole.ADMIN: "administrative access may take place",
+    LocationRole.SUPPORT: "support access may take place",
+    LocationRole.KEY_CUSTODY: "keys may be held",
+}

@@ -12,6 +12,7 @@ from typing import Any
 import networkx as nx
 
 from auditor.graph.resolve import (
+    Place,
     PlaceKind,
     Publisher,
     ResolvedComponent,
@@ -77,6 +78,7 @@ class ResidencyGraph:
         self.inventory = inventory
         self.kb = kb
         self._g: Any = None
+        self._law_countries: frozenset[str] | None = None
         self.entities: dict[str, ResolvedEntity] = resolve_entities(inventory, kb)
         self.resolver = resolver = Resolver(inventory, kb)
         self.eu = resolver.zone("EU")
@@ -123,6 +125,18 @@ class ResidencyGraph:
         self._build(g, near)
         return g
 
+    def _acts_in(self, place: Place) -> set[str]:
+        """Countries a place puts a component in: its country, or the countries of its
+        residency zone that have a law of their own (the zone's other members add no
+        territorial reach, and drawing them all would bury the picture)."""
+        if place.kind is PlaceKind.COUNTRY and place.country:
+            return {place.country}
+        if place.kind is PlaceKind.ZONE:
+            if self._law_countries is None:
+                self._law_countries = frozenset(law.jurisdiction for law in self.kb.laws.values())
+            return set(place.countries & self._law_countries)
+        return set()
+
     def countries(self) -> set[str]:
         """Codes of the graph's country nodes: where components act, the seats of their
         parties and of everyone above those in the ownership chains, and the seats of
@@ -134,8 +148,7 @@ class ResidencyGraph:
         stack: list[str] = []
         for rc in self.components.values():
             for place in rc.places.values():
-                if place.kind is PlaceKind.COUNTRY and place.country:
-                    found.add(place.country)
+                found |= self._acts_in(place)
             stack.extend(party.entity for party in rc.parties)
             if rc.publisher is not None:
                 publisher = self.entities.get(rc.publisher.entity)
@@ -197,13 +210,15 @@ class ResidencyGraph:
             if rc.publisher is not None:
                 publishers.append((node, rc.publisher))
             for role, place in sorted(rc.places.items()):
-                if place.kind is PlaceKind.COUNTRY and place.country:
-                    self._add_country(g, place.country)
+                for country in sorted(self._acts_in(place)):
+                    self._add_country(g, country)
+                    zone = {"zone": place.label} if place.kind is PlaceKind.ZONE else {}
                     g.add_edge(
                         node,
-                        f"country:{place.country}",
+                        f"country:{country}",
                         type="located_in",
                         role=role.value,
+                        **zone,
                         **_where(place.span),
                     )
         # After every access party, so a publisher that is also one keeps its owners.

@@ -16,6 +16,7 @@ from functools import cached_property
 from auditor.kb.index import KnowledgeIndex
 from auditor.model.common import Confidence, SourceSpan
 from auditor.model.inventory import (
+    UNKNOWN_DEPLOYMENT,
     Component,
     ComponentKind,
     Entity,
@@ -152,6 +153,8 @@ class ResolvedComponent:
     facts_confidence: Confidence
     publisher: Publisher | None = None
     notes: list[str] = field(default_factory=list)
+    # The inventory names no deployment option: ``deployment`` is the vendor's default.
+    deployment_assumed: bool = False
 
     @property
     def service(self) -> Vendor | None:
@@ -276,11 +279,21 @@ class Resolver:
         option: DeploymentOption | None,
         vendor: Vendor | None,
         scope: ProcessingScope | None,
+        assumed: bool = False,
     ) -> Place:
-        """Where a deployment option puts processing (or storage), relative to the region."""
+        """Where a deployment option puts processing (or storage), relative to the region.
+
+        ``assumed``: the inventory does not declare the option; the vendor's default is
+        used, and the reason says so.
+        """
         if option is None or scope is None:
             return base
         where = f"deployment {option.id} of {vendor.id if vendor else 'vendor'}"
+        if assumed:
+            where = (
+                f"deployment option not declared; assumed {option.id}, "
+                f"the default of {vendor.name if vendor else 'the vendor'}"
+            )
         span = vendor.span_of("deployment_options") if vendor else None
         if scope in (ProcessingScope.REGION, ProcessingScope.GEOGRAPHY):
             return Place(
@@ -320,6 +333,41 @@ class Resolver:
             return self.place_of(option.location, where, span)
         return UNKNOWN_PLACE
 
+    def _undecided(self, base: Place, vendor: Vendor, role: LocationRole) -> Place:
+        """Where a component of ``vendor`` whose deployment option is not known does
+        ``role``: the place every option agrees on, else unknown (never the default)."""
+        options = vendor.deployment_options
+        if not options:
+            return base
+        places = [
+            self._scoped(
+                base,
+                o,
+                vendor,
+                o.storage if role is LocationRole.STORAGE else o.processing,
+            )
+            for o in options
+        ]
+        first = places[0]
+        if all((p.kind, p.countries) == (first.kind, first.countries) for p in places):
+            return Place(
+                first.kind,
+                first.countries,
+                first.label,
+                f"{base.reason}; the deployment option is not known, and every option of "
+                f"{vendor.name} keeps {role.value} here",
+                first.span,
+                first.zone if all(p.zone == first.zone for p in places) else None,
+            )
+        return Place(
+            PlaceKind.UNKNOWN,
+            frozenset(),
+            "unknown",
+            f"the deployment option of {vendor.name} is not known, and its options "
+            f"({', '.join(o.id for o in options)}) put {role.value} in different places",
+            vendor.span_of("deployment_options"),
+        )
+
     def _zoned(
         self, base: Place, option: DeploymentOption, where: str, span: SourceSpan | None
     ) -> Place:
@@ -354,7 +402,10 @@ class Resolver:
         """Resolve one component of ``system``."""
         vendor = self.kb.vendors.get(comp.vendor) if comp.vendor else None
         option = None
-        if vendor is not None:
+        undecided = vendor is not None and comp.deployment == UNKNOWN_DEPLOYMENT
+        # Without `deployment:` the vendor's default applies, said as an assumption.
+        assumed = comp.deployment is None
+        if vendor is not None and not undecided:
             wanted = comp.deployment or vendor.default_deployment
             option = next((o for o in vendor.deployment_options if o.id == wanted), None)
         base = self._base(comp, vendor)
@@ -366,14 +417,16 @@ class Resolver:
             if ref is not None:
                 places[role] = self.place_of(ref, f"declared {role.value} location", span_loc)
         # The vendor's deployment semantics decide both storage and processing scope.
-        places.setdefault(
-            LocationRole.STORAGE,
-            self._scoped(base, option, vendor, option.storage if option else None),
-        )
-        places.setdefault(
-            LocationRole.PROCESSING,
-            self._scoped(base, option, vendor, option.processing if option else None),
-        )
+        for role in (LocationRole.STORAGE, LocationRole.PROCESSING):
+            if role in places:
+                continue
+            if undecided and vendor is not None:
+                places[role] = self._undecided(base, vendor, role)
+                continue
+            scope = None
+            if option is not None:
+                scope = option.storage if role is LocationRole.STORAGE else option.processing
+            places[role] = self._scoped(base, option, vendor, scope, assumed)
         places.setdefault(LocationRole.BACKUP, places[LocationRole.STORAGE])
         places.setdefault(LocationRole.TELEMETRY, places[LocationRole.STORAGE])
         defaults = vendor.defaults if vendor else None
@@ -478,6 +531,7 @@ class Resolver:
             api_only=bool(api_only),
             facts_confidence=confidence,
             publisher=publisher,
+            deployment_assumed=assumed and option is not None,
         )
 
     @staticmethod

@@ -13,7 +13,7 @@ from auditor.kb.index import KnowledgeIndex
 from auditor.loader.inventory import diag
 from auditor.loader.validate import suggest
 from auditor.model.common import Located
-from auditor.model.inventory import Component, ComponentKind, Inventory
+from auditor.model.inventory import UNKNOWN_DEPLOYMENT, Component, ComponentKind, Inventory
 from auditor.model.kb import Vendor
 from auditor.model.policy import Policy
 
@@ -75,7 +75,7 @@ def _check_component(
             suggest(component.vendor, kb.vendors) or "run 'auditor vendor list' for the catalogue",
         )
     hosted = _hosted_api_hint(vendor)
-    if component.deployment and vendor is not None:
+    if component.deployment and component.deployment != UNKNOWN_DEPLOYMENT and vendor is not None:
         options = [o.id for o in vendor.deployment_options]
         if component.deployment not in options:
             yield diag(

@@ -326,6 +326,11 @@ def _no_controls() -> Controls:
     return Controls()
 
 
+# ``deployment: unknown``: the deployment option is not known. Every place the vendor's
+# options do not agree on is then unknown, never the vendor's default (issue 19).
+UNKNOWN_DEPLOYMENT = "unknown"
+
+
 class Component(Located):
     """A part of an AI system, placed somewhere and reachable by some parties."""
 
@@ -343,7 +348,11 @@ class Component(Located):
     )
     deployment: str | None = Field(
         default=None,
-        description="Vendor deployment option that fixes processing geography (e.g. DataZoneStandard).",
+        description=(
+            "Vendor deployment option that fixes processing geography (e.g. DataZoneStandard). "
+            "Omitted: the vendor's default, stated as an assumption. 'unknown': the option is "
+            "not known (what a scan writes when the code does not fix it)."
+        ),
     )
     region: LocationRef | None = None
     country: CountryCode | None = None

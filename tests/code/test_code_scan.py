@@ -68,7 +68,7 @@ def test_boto3_client_for_another_service_is_not_an_ai_call(py: tuple) -> None: 
 def test_region_from_a_parameter_stays_unknown_never_a_default(py: tuple) -> None:  # type: ignore[type-arg]
     components, res, _ = py
     made = components["app.llm.boto3-bedrock"]
-    assert made.region is None and made.deployment is None
+    assert made.region is None and made.deployment == "unknown"
     assert res[("app.llm.boto3-bedrock", "region")].how is How.UNKNOWN
     assert "region_name is a parameter" in (res[("app.llm.boto3-bedrock", "region")].note or "")
 
@@ -76,7 +76,7 @@ def test_region_from_a_parameter_stays_unknown_never_a_default(py: tuple) -> Non
 def test_azure_endpoint_from_env_example_says_region_unknown(py: tuple) -> None:  # type: ignore[type-arg]
     components, res, _ = py
     azure = components["app.llm.azure"]
-    assert _place(azure) == ("azure-openai", None, None)
+    assert _place(azure) == ("azure-openai", None, "unknown")
     region = res[("app.llm.azure", "region")]
     assert How.CONFIG_FILE in [s.how for s in region.steps]
     assert "names the resource, not its region" in (region.note or "")

@@ -243,7 +243,7 @@ def test_kubernetes_vllm_and_app_calling_a_us_api() -> None:
     assert host.source.path.endswith("chat-app.yaml") and host.source.line == 9
     # A key without a base URL: vendor known, where the calls go is not.
     anthropic = found["k8s-shop/deployment-chat-app.anthropic"]
-    assert anthropic.deployment is None and anthropic.region is None
+    assert anthropic.deployment == "unknown" and anthropic.region is None
     app = resolution(result, "k8s-shop/deployment-chat-app", "region")
     assert app.how is How.UNKNOWN and found["k8s-shop/deployment-chat-app"].region is None
     assert any("vllm-llama" in n and "add a flow" in n for n in result.notes)

@@ -195,7 +195,7 @@ resource "azurerm_storage_account" "per_team" {
     assert any(n.startswith("azurerm_cognitive_deployment.this (") for n in notices)
     assert any("for_each" in n and 'variable "deployment" has no default' in n for n in notices)
     deployment = found["tf-root/azurerm_cognitive_deployment.this"]
-    assert deployment.deployment is None  # never a catalogue default presented as fact
+    assert deployment.deployment == "unknown"  # never a catalogue default presented as fact
     assert deployment.notes is not None
     assert "The code does not fix the deployment option" in deployment.notes
     assert deployment.region == "azure:swedencentral"

@@ -111,7 +111,7 @@ def test_sovereign_partition_changes_the_vendor(tmp_path: Path) -> None:
     assert (agent.vendor, agent.region, agent.deployment) == (
         "aws-european-sovereign-cloud",
         "aws:eusc-de-east-1",
-        None,
+        "unknown",
     )
     assert agent.notes is not None and "aws-eusc" in agent.notes
     assert found["tf-root/aws_s3_bucket.b"].vendor == "aws-european-sovereign-cloud"

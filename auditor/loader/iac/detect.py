@@ -19,7 +19,14 @@ from auditor.loader.iac.catalogue import Catalogue, ProviderCatalogue, ResourceR
 from auditor.loader.iac.hcl import HOLE, UNKNOWN, Val, step, unknown
 from auditor.loader.iac.result import How, Resolution, ResolutionStep
 from auditor.model.common import SourceSpan
-from auditor.model.inventory import Component, ComponentKind, Location, ModelInfo, System
+from auditor.model.inventory import (
+    UNKNOWN_DEPLOYMENT,
+    Component,
+    ComponentKind,
+    Location,
+    ModelInfo,
+    System,
+)
 
 
 class ResourceView(Protocol):
@@ -800,7 +807,8 @@ def build_system(
             kind=draft.kind,
             name=f"{draft.label} {view.address}",
             vendor=draft.vendor,
-            deployment=deployment.value if deployment is not None else None,
+            # Never the vendor's default: an option the code does not fix is unknown.
+            deployment=(deployment.value or UNKNOWN_DEPLOYMENT) if deployment is not None else None,
             region=region,
             locations=locations,
             model=model,
