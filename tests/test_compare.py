@@ -12,6 +12,7 @@ from auditor.audit import AuditOptions, run_audit
 from auditor.audit.compare import compare
 from auditor.cli import main
 from auditor.model.compare import Comparison
+from auditor.model.words import code_tokens
 from tests.conftest import EXAMPLES, TODAY
 
 OPTIONS = EXAMPLES / "procurement" / "options.yaml"
@@ -93,6 +94,19 @@ def test_compare_cli_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixture
     data = json.loads(out.read_text())
     assert [o["rank"] for o in data["options"]] == list(range(1, len(data["options"]) + 1))
     assert "results" not in data
+
+
+def test_compare_text_says_roles_and_mitigation_in_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 18: the reasons read "through hosting Microsoft ...; mitigation: none"."""
+    assert main_exit("compare", str(OPTIONS), "--today", "2026-11-28") == 0
+    text = capsys.readouterr().out
+    assert "mitigation: " not in text
+    assert "through the hosting provider Microsoft Corporation (US)" in text
+    assert "; the operator Microsoft Ireland Operations Limited (IE)" in text
+    assert "; nothing in place stops it." in text
+    assert not code_tokens(text), code_tokens(text)
 
 
 def test_bad_options_file_is_an_input_error(

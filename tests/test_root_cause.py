@@ -156,6 +156,8 @@ def _exposure_row(**values: object) -> ExposureRow:
         "data_asset": "a",
         "system": "s",
         "component": "c",
+        "system_name": "S",
+        "component_name": "C",
         "party": "p",
         "party_name": "P",
         "party_role": "hosting",
@@ -441,6 +443,9 @@ def test_explain_finds_a_finding_by_its_fingerprint_from_before_the_grouping() -
         cli, ["explain", fps[0][:12], str(EXAMPLES / "hospital"), "--today", TODAY.isoformat()]
     )
     assert run.exit_code == 0, run.output
-    assert "US CLOUD Act can compel disclosure of data at discharge-assistant/llm" in run.output
+    assert (
+        'US CLOUD Act can compel disclosure of data at the Azure OpenAI deployment "kn-discharge-'
+        'gpt41" of Entlass-Assistent (discharge letter drafting)'
+    ) in run.output
     assert "Data affected:" in run.output and "radiology-reports" in run.output
     assert f"({fps[0][:12]} is the earlier fingerprint of this finding for " in run.output

@@ -25,6 +25,7 @@ from auditor.model.compare import Comparison, OptionColumn, OptionLaw, OptionSpe
 from auditor.model.findings import AuditResult, Exposure, TransferConclusion
 from auditor.model.inventory import ComponentKind, Inventory
 from auditor.model.kb import Vendor
+from auditor.model.words import words
 
 RANKING_RULE = [
     "Options that pass the organisation's policy rank first.",
@@ -40,7 +41,12 @@ STATE_ORDER = {"none": 0, "partial": 1, "mitigated": 2}
 
 
 def _chain(exposure: Exposure) -> str:
+    """The party and its parents, in words: "the hosting provider Microsoft Corporation (US)
+    → parent ..." (the evidence step names the party's role by its code)."""
     steps = [h.node for h in exposure.path if h.kind in ("entity", "parent")]
+    role = exposure.party_role
+    if steps and steps[0].startswith(role + " "):
+        steps[0] = f"the {words(role)} {steps[0][len(role) + 1 :]}"
     text = " → ".join(steps)
     return text.replace(" (catalogue vendor ", " (vendor ").replace(
         " (declared in the inventory)", ""
@@ -124,7 +130,7 @@ def _column(
     laws = _laws(result, home)
     transfers = sorted(
         {
-            f"{t.data_asset} → {t.country_name} ({t.importer_name}): {t.conclusion.value}"
+            f"{t.data_asset} → {t.country_name} ({t.importer_name}): {words(t.conclusion.value)}"
             for t in result.transfers
         }
     )
@@ -202,6 +208,18 @@ def _key(column: OptionColumn, order: int) -> tuple[object, ...]:
     )
 
 
+# How the transfers without a valid tool end (the conclusion in words).
+_INVALID_TRANSFER = tuple(
+    ": " + words(c.value) for c in (TransferConclusion.NO_VALID_TOOL, TransferConclusion.UNKNOWN)
+)
+
+# What is in place against a law, as the end of a reason ("...; nothing in place stops it.").
+_MITIGATION_WORDS = {
+    "none": "nothing in place stops it",
+    "partial": "what is in place only partly stops it",
+}
+
+
 def _reasons(column: OptionColumn, data: str) -> list[str]:
     reasons: list[str] = []
     reaching = [law for law in column.laws if law.mitigation != "mitigated"]
@@ -217,12 +235,12 @@ def _reasons(column: OptionColumn, data: str) -> list[str]:
     for law in reaching:
         reasons.append(
             f"{law.law_name} ({law.citation}) can reach {', '.join(law.data_assets)} through "
-            f"{'; '.join(law.chains)}; mitigation: {law.mitigation}."
+            f"{'; '.join(law.chains)}; {_MITIGATION_WORDS.get(law.mitigation, words(law.mitigation))}."
         )
     if not column.transfers_valid:
         reasons.append(
             "GDPR Chapter V: "
-            + "; ".join(t for t in column.transfers if "valid" in t or "unknown" in t)
+            + "; ".join(t for t in column.transfers if t.endswith(_INVALID_TRANSFER))
             + "."
         )
     if column.policy_pass:

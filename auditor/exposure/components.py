@@ -61,6 +61,8 @@ def component_row(
     return ComponentRow(
         system=rc.system.id,
         component=rc.component.id,
+        system_name=rc.system.name or rc.system.id,
+        component_name=rc.component.name or rc.component.id,
         kind=rc.kind.value,
         criticality=rc.system.criticality.value,
         vendor=vendor.id if vendor else "",

@@ -35,6 +35,8 @@ def component_gaps(context: Context, rc: ResolvedComponent, assets: list[str]) -
                 kind=kind,
                 system=rc.system.id,
                 component=rc.component.id,
+                system_name=rc.system.name or rc.system.id,
+                component_name=rc.component.name or rc.component.id,
                 entity=entity,
                 detail=detail,
                 data_assets_text=assets_text,

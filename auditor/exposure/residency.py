@@ -150,6 +150,8 @@ def residency_rows(
                             data_asset=asset_id,
                             system=rc.system.id,
                             component=rc.component.id,
+                            system_name=rc.system.name or rc.system.id,
+                            component_name=rc.component.name or rc.component.id,
                             kind="location",
                             role=role,
                             where=where,
@@ -171,12 +173,12 @@ def residency_rows(
                 ):
                     continue
                 reach_detail = ""
+                reached = context.graph.components[f"{exposure.system}/{exposure.component}"]
                 if ADEQUATE_BLOC in reach_allowed and kb.adequate_for_certified_only(
                     exposure.jurisdiction
                 ):
                     # 'adequate' admits US law only through a DPF-certified party.
-                    rc_reached = context.graph.components[f"{exposure.system}/{exposure.component}"]
-                    if dpf_certified(context, rc_reached, exposure.party):
+                    if dpf_certified(context, reached, exposure.party):
                         continue
                     reach_detail = _certified_only_text(
                         context, exposure.jurisdiction, exposure.party_name or exposure.party
@@ -188,6 +190,8 @@ def residency_rows(
                         data_asset=asset_id,
                         system=exposure.system,
                         component=exposure.component,
+                        system_name=reached.system.name or reached.system.id,
+                        component_name=reached.component.name or reached.component.id,
                         kind="reach",
                         role=exposure.party_role,
                         where=exposure.jurisdiction,

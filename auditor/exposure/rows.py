@@ -33,6 +33,10 @@ class ExposureRow(NamedTuple):
     data_asset: str
     system: str
     component: str
+    # Display names (the inventory's ``name``, else the id), for messages: "the
+    # {component_name} of {system_name}"; the ids stay in the subject.
+    system_name: str
+    component_name: str
     party: str
     party_name: str
     party_role: str
@@ -72,6 +76,10 @@ class TransferRow(NamedTuple):
     data_asset: str
     system: str
     component: str
+    # Display names (the inventory's ``name``, else the id), for messages: "the
+    # {component_name} of {system_name}"; the ids stay in the subject.
+    system_name: str
+    component_name: str
     exporter: str
     exporter_name: str
     importer: str
@@ -96,6 +104,10 @@ class GapRow(NamedTuple):
     kind: str  # unknown_location, unbounded_processing, unknown_owner, unknown_operator, ...
     system: str
     component: str
+    # Display names (the inventory's ``name``, else the id), for messages: "the
+    # {component_name} of {system_name}"; the ids stay in the subject.
+    system_name: str
+    component_name: str
     entity: str
     detail: str
     data_assets_text: str
@@ -109,6 +121,10 @@ class ComponentRow(NamedTuple):
 
     system: str
     component: str
+    # Display names (the inventory's ``name``, else the id), for messages: "the
+    # {component_name} of {system_name}"; the ids stay in the subject.
+    system_name: str
+    component_name: str
     kind: str
     criticality: str
     vendor: str
@@ -160,6 +176,10 @@ class ResidencyRow(NamedTuple):
     data_asset: str
     system: str
     component: str
+    # Display names (the inventory's ``name``, else the id), for messages: "the
+    # {component_name} of {system_name}"; the ids stay in the subject.
+    system_name: str
+    component_name: str
     kind: str  # location or reach
     role: str
     where: str

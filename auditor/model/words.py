@@ -129,9 +129,12 @@ _GENERIC = {
 def generic(text: str) -> str:
     """A check's text with its placeholders in words, for where no finding fills them
     (the rule catalogue, ``auditor explain``, ``auditor rules list``):
-    "data at {system}/{component}" -> "data at a system's component"."""
+    "data at the {component_name} of {system_name}" -> "data at a system's component"."""
     starts_with_placeholder = text.startswith("{")
     text = text.replace("{system}/{component}", "a system's component")
+    text = text.replace("the {component_name} of {system_name}", "a system's component")
+    text = text.replace("The {component_name} of {system_name}", "A system's component")
+    text = text.replace("Critical system {system_name}", "A critical system")
     text = text.replace("Critical system {system}", "A critical system")
     text = text.replace("system {system}", "a system")
 

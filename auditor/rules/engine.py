@@ -182,6 +182,12 @@ class RowBuilder:
         self.policy = policy
         self.today = today
         self.criticality = {s.id: s.criticality.value for s in inventory.systems}
+        # Display names of systems and components (the inventory's name, else the id).
+        self.names = {
+            (s.id, c.id): (s.name or s.id, c.name or c.id)
+            for s in inventory.systems
+            for c in s.components
+        }
         self.kinds = {
             f"{s.id}/{c.id}": c.kind.value for s in inventory.systems for c in s.components
         }
@@ -191,6 +197,10 @@ class RowBuilder:
         self.assets: dict[str, tuple[str, list[str], Sensitivity]] = {
             a.id: (a.name or a.id, list(a.categories), levels[a.id]) for a in inventory.data
         }
+
+    def _names(self, system: str, component: str) -> tuple[str, str]:
+        """The display names of a system and its component (the ids if not in the inventory)."""
+        return self.names.get((system, component), (system, component))
 
     def rows(self, over: Over) -> Sequence[Row]:
         """The subject rows of one kind, built once per audit."""
@@ -266,6 +276,8 @@ class RowBuilder:
             data_asset=e.data_asset,
             system=e.system,
             component=e.component,
+            system_name=self._names(e.system, e.component)[0],
+            component_name=self._names(e.system, e.component)[1],
             party=e.party,
             party_name=e.party_name,
             party_role=e.party_role,
@@ -299,6 +311,8 @@ class RowBuilder:
             data_asset=t.data_asset,
             system=t.system,
             component=t.component,
+            system_name=self._names(t.system, t.component)[0],
+            component_name=self._names(t.system, t.component)[1],
             exporter=t.exporter,
             exporter_name=t.exporter_name or t.exporter,
             importer=t.importer,

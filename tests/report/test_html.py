@@ -122,6 +122,17 @@ def test_severity_counts_and_opinion(hospital: AuditResult) -> None:
     assert "at least one open critical finding" in html  # the rule, stated in the methodology
 
 
+def test_severity_headings_name_the_severity_once(hospital: AuditResult) -> None:
+    """Issue 18: the heading read "CRITICAL Critical findings" (badge, then the word)."""
+    html = render_html(hospital)
+    headings = re.findall(r'<section class="severity-block[^>]*>\n<h3>(.*?)</h3>', html)
+    assert headings
+    for heading in headings:
+        text = re.sub(r"<[^>]+>", "", heading)
+        assert re.match(r"(Critical|High|Medium|Low|Info) findings \(\d+ open", text), text
+        assert 'class="sev ' in heading  # the badge is the heading's first word
+
+
 @pytest.mark.parametrize(
     ("severities", "opinion"),
     [

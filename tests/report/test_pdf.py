@@ -230,7 +230,18 @@ def test_bookmarks_do_not_double_words(hospital_pdf: bytes) -> None:
     titles = outline_titles(pypdf.PdfReader(io.BytesIO(hospital_pdf)).outline)
     doubled = [t for t in titles if re.search(r"\b(\w+) \1\b", t, re.IGNORECASE)]
     assert doubled == []
-    assert any(re.fullmatch(r"Critical findings \(\d+ open\)", title) for title in titles)
+    assert any(re.fullmatch(r"Critical findings \(\d+ open\)", t) for t in titles), titles
+
+
+def test_table_headers_extract_as_separate_words(hospital_text: str) -> None:
+    """Issue 18: a header word wider than its column printed over the next header, and the
+    text read "ComponentsDeclared in"."""
+    start = hospital_text.index("Systems in scope")
+    header = hospital_text[start : hospital_text.index("discharge-", start)]
+    words = header.replace("\u2010\n", "").split()
+    header_words = "Systems in scope System Name Criticality AI Act risk Components Declared in"
+    assert words == header_words.split()
+    assert not re.search(r"[a-z](Declared in|Proposed owner)", hospital_text)
 
 
 def test_a_large_estate_gives_a_bounded_pdf_that_says_what_it_leaves_out(
