@@ -157,7 +157,8 @@ def test_what_if_switching_vendor_removes_the_us_exposure(
         "foreign-law-exposure",
     }
     assert [f["title"] for f in result["appear"] if f["rule_id"] == "foreign-law-exposure"] == [
-        "Swiss surveillance act (BÜPF) can reach data at discharge-assistant/llm"
+        "Swiss surveillance act (BÜPF) can reach data at the Azure OpenAI deployment "
+        '"kn-discharge-gpt41" of Entlass-Assistent (discharge letter drafting)'
     ]
     assert system["objectives"]["SOV-3"] == [1, 0]
     assert "disappear (" in capsys.readouterr().out

@@ -76,6 +76,8 @@ def vocabulary() -> dict[str, Any]:
             for region in catalogue.regions
         ),
         "vendors": {v: sorted(o.id for o in kb.vendors[v].deployment_options) for v in kb.vendors},
+        # A model family (weights someone runs) may not be named on a hosted model API.
+        "services": sorted(v for v in kb.vendors if kb.vendors[v].kind.is_service),
         "entities": sorted(kb.entities),
         "categories": sorted(kb.taxonomy.categories),
     }
@@ -177,7 +179,8 @@ def valid_inventory(draw: Any) -> dict[str, Any]:
                     "site": draw(free_text),
                 }
             if draw(st.booleans()):
-                vendor = draw(st.sampled_from(sorted(VOCAB["vendors"])))
+                pool = VOCAB["services"] if component["kind"] == "model_api" else VOCAB["vendors"]
+                vendor = draw(st.sampled_from(sorted(pool)))
                 component["vendor"] = vendor
                 options = VOCAB["vendors"][vendor]
                 if options and draw(st.booleans()):
