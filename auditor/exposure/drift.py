@@ -38,6 +38,7 @@ What each kind of row means:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import assert_never
@@ -45,6 +46,7 @@ from typing import assert_never
 from auditor.exposure.evidence import hop
 from auditor.exposure.rows import DriftRow
 from auditor.kb.index import EEA_BLOC, KnowledgeIndex
+from auditor.loader.iac.catalogue import load_catalogue
 from auditor.loader.iac.result import How, Resolution
 from auditor.model.common import SourceSpan
 from auditor.model.findings import Hop
@@ -64,9 +66,6 @@ AI_KINDS = frozenset(
 # Kinds that are someone's hosted service: without a vendor, the provider is unknown (not
 # self-hosted, as an inference endpoint or model weights without a vendor are).
 _HOSTED = frozenset({ComponentKind.MODEL_API, ComponentKind.FINE_TUNING})
-# Bedrock cross-region inference profile prefixes (rules/vendors/aws-bedrock.yaml cites
-# the AWS documentation of inference profiles).
-_PROFILE_PREFIXES = ("eu.", "us.", "apac.", "global.", "jp.", "au.", "ca.", "us-gov.")
 # How many places a finding's text names before it says "and N more".
 _PLACES_SHOWN = 3
 
@@ -134,6 +133,22 @@ def _kind_words(kind: ComponentKind) -> str:
     return kind.value.replace("_", " ").replace("api", "API")
 
 
+@functools.cache
+def _profile_prefixes() -> tuple[str, ...]:
+    """The model-id prefixes that pick a processing geography (Bedrock's ``eu.``, ``global.``,
+    ...), as the scan catalogues record them with their sources (``model_id_prefixes``)."""
+    catalogue = load_catalogue()
+    return tuple(
+        sorted(
+            {
+                rule.prefix.lower()
+                for cat in catalogue.providers.values()
+                for rule in cat.model_id_prefixes
+            }
+        )
+    )
+
+
 def model_forms(name: str) -> frozenset[str]:
     """The spellings a model id is compared by: as written, without a provider prefix
     (``bedrock/``, ``anthropic:``) and without a Bedrock inference-profile prefix."""
@@ -144,7 +159,7 @@ def model_forms(name: str) -> frozenset[str]:
     head, colon, rest = text.partition(":")
     if colon and head.isalpha() and rest and not rest[0].isdigit():
         forms.add(rest)
-    forms |= {f[len(p) :] for f in forms for p in _PROFILE_PREFIXES if f.startswith(p)}
+    forms |= {f[len(p) :] for f in forms for p in _profile_prefixes() if f.startswith(p)}
     return frozenset(forms)
 
 
