@@ -181,7 +181,7 @@ def audit_options(func: Callable[..., None]) -> Callable[..., None]:
         *(
             click.option(
                 f"--{fmt.value}",
-                f"{fmt.value}_out",
+                f"{fmt.key}_out",
                 type=PathArg,
                 default=None,
                 help=fmt.description,
@@ -438,7 +438,7 @@ def _run_settings(
     outputs = {
         fmt: target
         for fmt in OutputFormat
-        if (target := path_flag(f"{fmt.value}_out", configured_output(config.outputs, fmt)))
+        if (target := path_flag(f"{fmt.key}_out", configured_output(config.outputs, fmt)))
         is not None
     }
     patch = flags.get("what_if_file")

@@ -403,3 +403,64 @@ def test_streamed_json_is_the_same_bytes_as_one_serialisation(name: str, tmp_pat
     assert out.read_bytes() == whole
     written = json.loads(whole)
     assert written["findings"] and written["exposures"]
+
+
+GITLAB_SCHEMA = json.loads((ROOT / "tests/data/gitlab-sast-report-format-15.2.1.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["hospital", "bank"])
+def test_gitlab_sast_report_validates_and_tracks_each_finding(name: str, tmp_path: Path) -> None:
+    """GitLab's widget reads its own format, not SARIF: one vulnerability per finding, a
+    primary identifier per root cause (GitLab merges by primary identifier and location),
+    the same bytes on a second run."""
+    out, again, result = tmp_path / "gl.json", tmp_path / "gl2.json", tmp_path / "r.json"
+    args = ("audit", str(EXAMPLES / name), "--today", "2026-11-28", "--quiet")
+    run(*args, "--gitlab-sast", str(out), "--json", str(result))
+    run(*args, "--gitlab-sast", str(again))
+    assert out.read_bytes() == again.read_bytes()
+    report = json.loads(out.read_text())
+    jsonschema.Draft7Validator(GITLAB_SCHEMA).validate(report)
+    assert report["version"] == "15.2.1" and report["scan"]["type"] == "sast"
+    assert report["scan"]["start_time"] == "2026-11-28T00:00:00"
+    findings = json.loads(result.read_text())["findings"]
+    vulns = report["vulnerabilities"]
+    assert len(vulns) == len(findings)
+    assert len({v["id"] for v in vulns}) == len(vulns)
+    assert len({v["identifiers"][0]["value"] for v in vulns}) == len(vulns)
+    assert {v["identifiers"][0]["value"] for v in vulns} == {f["fingerprint"] for f in findings}
+    worst = {f["fingerprint"]: f["severity"] for f in findings}
+    for vuln in vulns:
+        assert vuln["severity"].lower() == worst[vuln["identifiers"][0]["value"]]
+        assert vuln["location"]["file"].startswith("examples/"), vuln["location"]
+        assert vuln["location"]["start_line"] >= 1
+        assert "{" not in vuln["name"] and vuln["solution"]
+
+
+def test_gitlab_sast_report_leaves_waived_findings_out_and_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "gl.json"
+    run(
+        "audit",
+        str(small(tmp_path)),
+        "--waivers",
+        str(_waivers(tmp_path, "2027-06-30")),
+        "--today",
+        "2026-11-28",
+        "--gitlab-sast",
+        str(out),
+        "--quiet",
+    )
+    report = json.loads(out.read_text())
+    jsonschema.Draft7Validator(GITLAB_SCHEMA).validate(report)
+    messages = [m["value"] for m in report["scan"].get("messages", [])]
+    assert any("waived finding" in m and "left out" in m for m in messages), messages
+
+
+def test_gitlab_sast_output_from_the_config_file(tmp_path: Path) -> None:
+    folder = small(tmp_path)
+    (tmp_path / ".auditor.yaml").write_text(
+        f"paths: [{folder}]\noutputs:\n  gitlab-sast: {tmp_path / 'gl.json'}\n"
+    )
+    run("audit", "--config", str(tmp_path / ".auditor.yaml"), "--quiet")
+    jsonschema.Draft7Validator(GITLAB_SCHEMA).validate(
+        json.loads((tmp_path / "gl.json").read_text())
+    )

@@ -138,10 +138,12 @@ def test_gitlab_template_scans_and_writes_every_artifact(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     template = yaml.safe_load((ROOT / "ci/residency-auditor.gitlab-ci.yml").read_text("utf-8"))
     artifacts = template["residency-audit"]["artifacts"]
-    expected = [artifacts["reports"]["junit"], *artifacts["paths"]]
+    expected = [artifacts["reports"]["junit"], artifacts["reports"]["sast"], *artifacts["paths"]]
     for name in expected:
         assert (tmp_path / name).is_file(), name
     assert _sarif_rules(tmp_path / "residency-auditor.sarif")
+    gitlab = json.loads((tmp_path / artifacts["reports"]["sast"]).read_text("utf-8"))
+    assert gitlab["scan"]["type"] == "sast" and gitlab["vulnerabilities"]
 
 
 def test_gitlab_template_fails_the_job_on_findings_and_on_a_wrong_command(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ def _outputs_model() -> type[StrictModel]:
     ``json`` is an alias: a field of that name would shadow pydantic's own ``json``.
     """
     fields: dict[str, Any] = {
-        f"{fmt.value}_file": (
+        f"{fmt.key}_file": (
             str | None,
             Field(default=None, alias=fmt.value, description=fmt.description),
         )
@@ -42,7 +42,7 @@ Outputs = _outputs_model()
 
 def configured_output(outputs: StrictModel, fmt: OutputFormat) -> str | None:
     """The file ``outputs:`` names for ``fmt``, if any."""
-    value = getattr(outputs, f"{fmt.value}_file")
+    value = getattr(outputs, f"{fmt.key}_file")
     return value if isinstance(value, str) else None
 
 

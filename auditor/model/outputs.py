@@ -17,10 +17,17 @@ class OutputFormat(enum.StrEnum):
     JSON = "json"
     SARIF = "sarif"
     JUNIT = "junit"
+    GITLAB_SAST = "gitlab-sast"
     MARKDOWN = "markdown"
     CSV = "csv"
     HTML = "html"
     PDF = "pdf"
+
+    @property
+    def key(self) -> str:
+        """The format as a Python identifier (``gitlab_sast``): the CLI's and the config
+        model's field names are made from it."""
+        return self.value.replace("-", "_")
 
     @property
     def description(self) -> str:
@@ -32,6 +39,7 @@ _DESCRIPTIONS = {
     OutputFormat.JSON: "JSON result (- for stdout).",
     OutputFormat.SARIF: "SARIF 2.1.0 for code scanning.",
     OutputFormat.JUNIT: "JUnit XML.",
+    OutputFormat.GITLAB_SAST: "GitLab security report (SAST) for the merge-request widget.",
     OutputFormat.MARKDOWN: "Markdown summary (PR comment, job summary).",
     OutputFormat.CSV: "Findings CSV; the inventory register goes beside it as NAME.register.csv.",
     OutputFormat.HTML: "Self-contained HTML audit report.",

@@ -15,7 +15,8 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from auditor.model.findings import AuditResult, Finding, Hop, affected_data_text
+from auditor.model.findings import AuditResult, Finding, Hop, RuleInfo, affected_data_text
+from auditor.model.words import generic
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.5"}
@@ -27,21 +28,42 @@ MAX_RESULTS = 25_000
 
 
 @functools.lru_cache(maxsize=4096)
-def relative_uri(path: str, root: str) -> str:
-    """A repository-relative, percent-encoded URI reference for ``path``, given the root."""
+def relative_path(path: str, root: str) -> str:
+    """``path`` relative to the repository root, with forward slashes."""
     normal = path.replace("\\", "/")
     if posixpath.isabs(normal):
         base = PurePosixPath(root.replace("\\", "/"))
         try:
-            normal = PurePosixPath(normal).relative_to(base).as_posix()
+            return PurePosixPath(normal).relative_to(base).as_posix()
         except ValueError:
-            normal = normal.lstrip("/")
-    else:
-        normal = posixpath.normpath(normal)
-    return quote(normal, safe="/")
+            return normal.lstrip("/")
+    return posixpath.normpath(normal)
 
 
-def _inventory_hops(finding: Finding) -> list[Hop]:
+@functools.lru_cache(maxsize=4096)
+def relative_uri(path: str, root: str) -> str:
+    """A repository-relative, percent-encoded URI reference for ``path``, given the root."""
+    return quote(relative_path(path, root), safe="/")
+
+
+def primary_place(finding: Finding, fallback: str) -> tuple[str, int]:
+    """The file and line a code-scanning alert for ``finding`` points at: its inventory line,
+    else the first inventory hop of its evidence, else line 1 of ``fallback`` (knowledge-base
+    findings point at no inventory line, and an alert needs a file of the repository)."""
+    if (
+        finding.location_file
+        and finding.location_line
+        and not finding.location_file.startswith("rules/")
+    ):
+        return finding.location_file, finding.location_line
+    hops = inventory_hops(finding)
+    if hops:
+        return hops[0].file or fallback, hops[0].line or 1
+    return fallback, 1
+
+
+def inventory_hops(finding: Finding) -> list[Hop]:
+    """The evidence hops that point at a line of the inventory (not of the knowledge base)."""
     return [h for h in finding.evidence if h.file and h.line and not h.file.startswith("rules/")]
 
 
@@ -74,20 +96,11 @@ def _message(finding: Finding) -> str:
 
 
 def _result(
-    finding: Finding, rule_index: dict[str, int], root: str, fallback_uri: str
+    finding: Finding, rule_index: dict[str, int], root: str, fallback: str
 ) -> dict[str, Any]:
-    hops = _inventory_hops(finding)
-    in_inventory = finding.location_file is not None and not finding.location_file.startswith(
-        "rules/"
-    )
-    if in_inventory and finding.location_file and finding.location_line:
-        primary = _location(relative_uri(finding.location_file, root), finding.location_line)
-    elif hops:
-        primary = _location(relative_uri(hops[0].file or "", root), hops[0].line or 1)
-    else:
-        # Knowledge-base findings point at no inventory line: anchor them at the first input
-        # file, since a code-scanning alert needs a file of the repository.
-        primary = _location(fallback_uri, 1)
+    hops = inventory_hops(finding)
+    file, line = primary_place(finding, fallback)
+    primary = _location(relative_uri(file, root), line)
     related = [
         _location(relative_uri(h.file or "", root), h.line or 1, f"{h.kind}: {h.node}", i)
         for i, h in enumerate(hops, start=1)
@@ -135,11 +148,14 @@ def _result(
     return result
 
 
-def _rule(info: Any, severity: str) -> dict[str, Any]:
+def _rule(info: RuleInfo, severity: str) -> dict[str, Any]:
+    # A rule's texts are templates filled per finding; here no finding fills them.
+    title, description = generic(info.title), generic(info.description)
+    rationale, remediation = generic(info.rationale), generic(info.remediation)
     frameworks = "; ".join(f"{f.framework} {f.reference}" for f in info.frameworks)
     markdown = (
-        f"**{info.title}**\n\n{info.description}\n\n**Legal basis.** {info.rationale}\n\n"
-        f"**Remediation.** {info.remediation}"
+        f"**{title}**\n\n{description}\n\n**Legal basis.** {rationale}\n\n"
+        f"**Remediation.** {remediation}"
         + (f"\n\n**Frameworks.** {frameworks}" if frameworks else "")
         + ("\n\n" + "\n".join(f"- <{r}>" for r in info.references) if info.references else "")
     )
@@ -153,10 +169,10 @@ def _rule(info: Any, severity: str) -> dict[str, Any]:
     rule: dict[str, Any] = {
         "id": info.id,
         "name": "".join(part.capitalize() for part in info.id.split("-")),
-        "shortDescription": {"text": info.title[:1024]},
-        "fullDescription": {"text": info.description[:1024]},
+        "shortDescription": {"text": title[:1024]},
+        "fullDescription": {"text": description[:1024]},
         "help": {
-            "text": f"{info.description}\nLegal basis: {info.rationale}\nRemediation: {info.remediation}",
+            "text": f"{description}\nLegal basis: {rationale}\nRemediation: {remediation}",
             "markdown": markdown,
         },
         "defaultConfiguration": {"level": LEVEL[severity]},
@@ -175,7 +191,7 @@ def render_sarif(result: AuditResult, *, root: str = "") -> str:
     """SARIF 2.1.0 JSON text; ``root`` is the repository root absolute paths are made relative to."""
     rules = sorted(result.rules, key=lambda r: r.id)
     rule_index = {r.id: i for i, r in enumerate(rules)}
-    fallback = relative_uri(result.inputs[0].path, root) if result.inputs else "inventory.yaml"
+    fallback = result.inputs[0].path if result.inputs else "inventory.yaml"
     # Findings come most severe first, so a capped run keeps the ones that matter most.
     findings = result.findings
     left_out = max(0, len(findings) - MAX_RESULTS)

@@ -83,6 +83,13 @@ def write_sarif(target: Path, request: WriteRequest) -> None:
     write_text(target, render_sarif(request.result, root=request.root))
 
 
+def write_gitlab_sast(target: Path, request: WriteRequest) -> None:
+    """GitLab's security report (SAST) for the merge-request widget."""
+    from auditor.report.gitlab import render_gitlab_sast
+
+    write_text(target, render_gitlab_sast(request.result, root=request.root))
+
+
 def write_junit(target: Path, request: WriteRequest) -> None:
     """JUnit XML, streamed (250,000 findings make over 400 MB of XML)."""
     from auditor.report.junit import junit_chunks
@@ -143,6 +150,7 @@ WRITERS: Mapping[OutputFormat, WriterSpec] = {
     OutputFormat.JSON: WriterSpec(write_json),
     OutputFormat.SARIF: WriterSpec(write_sarif),
     OutputFormat.JUNIT: WriterSpec(write_junit),
+    OutputFormat.GITLAB_SAST: WriterSpec(write_gitlab_sast),
     OutputFormat.MARKDOWN: WriterSpec(write_markdown),
     OutputFormat.CSV: WriterSpec(write_csv, side_files=_csv_side_files),
     OutputFormat.HTML: WriterSpec(write_html),
