@@ -277,3 +277,76 @@ def test_eu_catalogue_providers_with_us_sites_are_a_contested_us_reach(tmp_path:
     assert cloud_act["reach_strength"] == "contested"
     assert "OVH Groupe SA (FR), which controls OVH SAS" in cloud_act["condition"]
     assert "United States" in cloud_act["condition"]
+
+
+# --- National Security Letters reach records, not content ---------------------------------
+
+
+def _mail_provider(operator: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": "postal",
+            "name": "Postal Mail Inc.",
+            "country": "US",
+            "provider_categories": ["ecs"],
+            "parents": [],
+        },
+        {
+            "id": "postal-eu",
+            "name": "Postal Mail Europe SAS",
+            "country": "FR",
+            "provider_categories": ["ecs"],
+            "parents": [{"entity": "postal", "share_pct": 100, "voting_pct": 100}],
+        },
+    ]
+
+
+def test_a_national_security_letter_reaches_a_us_mail_provider_s_records_only(
+    tmp_path: Path,
+) -> None:
+    """18 U.S.C. 2709 binds communication service providers to hand over subscriber and
+    transactional records: a metadata-only reach, rated low, never "the data itself"."""
+    path = _inventory(tmp_path, _one_database("postal", _mail_provider("postal")))
+    result = _audit(path)
+    [nsl] = [e for e in result["exposures"] if e["law"] == "us-nsl-2709"]
+    assert nsl["trigger"] == "incorporated"
+    assert sorted(nsl["access"]) == ["metadata", "secrecy"]
+    [finding] = [f for f in _findings(result, "foreign-law-exposure") if f["law"] == "us-nsl-2709"]
+    assert finding["severity"] == "low"
+    assert "can obtain this data (metadata and gag orders)" in finding["effect"]
+
+
+def test_a_national_security_letter_has_no_route_through_a_us_parent(tmp_path: Path) -> None:
+    """The section covers records in the provider's custody or possession, not under its
+    control: the French subsidiary of a US mail provider is reached by the CLOUD Act's control
+    test, not by § 2709."""
+    path = _inventory(tmp_path, _one_database("postal-eu", _mail_provider("postal-eu")))
+    result = _audit(path)
+    laws = {e["law"] for e in result["exposures"]}
+    assert "us-cloud-act" in laws
+    assert "us-nsl-2709" not in laws
+
+
+def test_a_national_security_letter_does_not_bind_a_cloud_that_only_stores(
+    tmp_path: Path,
+) -> None:
+    entities = [
+        {
+            "id": "cloud",
+            "name": "Cloud Inc.",
+            "country": "US",
+            "provider_categories": ["rcs"],
+            "parents": [],
+        }
+    ]
+    result = _audit(_inventory(tmp_path, _one_database("cloud", entities)))
+    laws = {e["law"] for e in result["exposures"]}
+    assert "us-cloud-act" in laws and "us-nsl-2709" not in laws
+
+
+def test_a_metadata_only_reach_the_policy_forbids_is_medium(tmp_path: Path) -> None:
+    policy = {"residency": [{"classification": "confidential", "allowed": ["EU"]}]}
+    path = _inventory(tmp_path, _one_database("postal", _mail_provider("postal"), policy))
+    result = _audit(path)
+    nsl = [f for f in _findings(result, "foreign-law-exposure") if f["law"] == "us-nsl-2709"]
+    assert nsl and nsl[0]["severity"] == "medium", nsl

@@ -173,6 +173,7 @@ def _exposure_row(**values: object) -> ExposureRow:
         "confidence": "confirmed",
         "jurisdiction_name": "United States",
         "access_text": "processing",
+        "content_reached": True,
         "mitigation_text": "",
         "citation": "18 U.S.C. § 2713",
         "law_status": "in_force",

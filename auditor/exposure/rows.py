@@ -54,6 +54,9 @@ class ExposureRow(NamedTuple):
     confidence: str
     jurisdiction_name: str
     access_text: str
+    # False when the law reaches only records about the data (metadata) and gag orders, not
+    # the data itself (a National Security Letter): the checks rate such a reach lower.
+    content_reached: bool
     mitigation_text: str
     citation: str
     law_status: str

@@ -9,6 +9,7 @@ from pydantic import Field
 from auditor.model.common import StrictModel, trusted
 from auditor.model.kb import Access
 from auditor.model.policy import Severity
+from auditor.model.words import join_words
 
 SCHEMA_VERSION = "2.0"
 
@@ -172,7 +173,7 @@ def affected_data_text(assets: list[AffectedData]) -> str:
         groups.setdefault(asset.sensitivity, []).append(asset.id)
     parts = []
     for sensitivity, ids in groups.items():
-        names = ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
+        names = join_words(ids)
         parts.append(f"{names} ({sensitivity.value.replace('_', ' ')})")
     return "; ".join(parts)
 

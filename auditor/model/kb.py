@@ -71,6 +71,12 @@ class Access(enum.StrEnum):
     SECRECY = "secrecy"  # gag orders forbid telling the customer
 
 
+# The kinds of access that reach the data itself, not only records about it or a gag order.
+CONTENT_ACCESS = frozenset(
+    {Access.STORED, Access.PROCESSING, Access.TRANSIT, Access.COMPELLED_ASSISTANCE}
+)
+
+
 class Mitigation(enum.StrEnum):
     """Measures a law entry can name as effective or ineffective against it."""
 

@@ -105,6 +105,13 @@ def words(code: object) -> str:
     return CODE_WORDS.get(text, text.replace("_", " "))
 
 
+def join_words(items: list[str]) -> str:
+    """Items as a list in a sentence: "a", "a and b", "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def plain(text: str) -> str:
     """The known codes inside a sentence in words ("a model_api component" -> "a hosted
     model API component"). A bare code (an attribute value, a CSS class) is left as it is."""

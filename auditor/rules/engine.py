@@ -37,8 +37,9 @@ from auditor.model.findings import (
     make_hop,
 )
 from auditor.model.inventory import Inventory
-from auditor.model.kb import ReachStrength
+from auditor.model.kb import CONTENT_ACCESS, ReachStrength
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
+from auditor.model.words import join_words, words
 from auditor.rules.schema import Condition, Op, Over, RuleSpec, Scalar, fill, row_placeholders
 
 # Subject kinds whose rows are each about one data asset (``data_asset``): before findings
@@ -292,7 +293,8 @@ class RowBuilder:
             sensitivity=e.sensitivity.value,
             confidence=e.confidence,
             jurisdiction_name=self.kb.country_name(e.jurisdiction),
-            access_text=", ".join(a.value for a in e.access),
+            access_text=join_words([words(a.value) for a in e.access]),
+            content_reached=bool(set(e.access) & CONTENT_ACCESS),
             mitigation_text="; ".join(e.mitigation_reasons),
             citation=law.citation,
             law_status=law.status.value,
