@@ -388,3 +388,40 @@ def test_state_json_and_single_line_plan(tmp_path: Path) -> None:
     bucket = found["tfplan-state-terraform.tfstate/scaleway_object_bucket.b-docs"]
     assert bucket.region == "scaleway:fr-par"
     assert result.address_index['scaleway_object_bucket.b["docs"]'].endswith("b-docs")
+
+
+def test_azapi_provider_default_location_places_resources_without_one(tmp_path: Path) -> None:
+    # The azapi provider's default_location (Azure/terraform-provider-azapi docs/index.md) is the
+    # region of a resource that writes no location; a written location overrides it.
+    account = """
+resource "azapi_resource" "{name}" {{
+  type      = "Microsoft.CognitiveServices/accounts@2024-10-01"
+  name      = "{name}"
+  parent_id = azapi_resource.{rg}.id
+  body      = {{ kind = "AIServices", sku = {{ name = "S0" }} }}
+}}
+"""
+    root = write(
+        tmp_path,
+        {
+            "main.tf": """
+provider "azapi" {
+  default_location = "swedencentral"
+}
+resource "azapi_resource" "rg" {
+  type = "Microsoft.Resources/resourceGroups@2024-11-01"
+  name = "rg"
+}
+resource "azapi_resource" "rg_written" {
+  type     = "Microsoft.Resources/resourceGroups@2024-11-01"
+  name     = "rg-written"
+  location = "West Europe"
+}
+"""
+            + account.format(name="ai", rg="rg")
+            + account.format(name="ai_written", rg="rg_written")
+        },
+    )
+    found = components(scan(root))
+    assert found["tf-root/azapi_resource.ai"].region == "azure:swedencentral"
+    assert found["tf-root/azapi_resource.ai_written"].region == "azure:westeurope"
