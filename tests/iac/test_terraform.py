@@ -425,3 +425,23 @@ resource "azapi_resource" "rg_written" {
     found = components(scan(root))
     assert found["tf-root/azapi_resource.ai"].region == "azure:swedencentral"
     assert found["tf-root/azapi_resource.ai_written"].region == "azure:westeurope"
+
+
+def test_ionos_bucket_without_region_takes_the_provider_s3_region(tmp_path: Path) -> None:
+    # ionos-cloud/terraform-provider-ionoscloud docs/index.md: s3_region (or IONOS_S3_REGION) is
+    # the region of Object Storage buckets that name none; its default is not assumed.
+    bucket = 'resource "ionoscloud_s3_bucket" "{name}" {{\n  name = "{name}"{extra}\n}}\n'
+    root = write(
+        tmp_path,
+        {
+            "main.tf": 'provider "ionoscloud" {\n  s3_region = "eu-central-4"\n}\n'
+            + bucket.format(name="plain", extra="")
+            + bucket.format(name="written", extra='\n  region = "us-central-1"'),
+            "other/main.tf": bucket.format(name="bare", extra="")
+            + 'provider "ionoscloud" {\n  token = "t"\n}\n',
+        },
+    )
+    found = components(scan(root))
+    assert found["tf-root/ionoscloud_s3_bucket.plain"].region == "ionos:eu-central-4"
+    assert found["tf-root/ionoscloud_s3_bucket.written"].region == "ionos:us-central-1"
+    assert found["tf-other/ionoscloud_s3_bucket.bare"].region is None
