@@ -160,8 +160,9 @@ def kb_check(obj: Context, max_age: int | None, today: dt.datetime | None) -> No
     _say(report.render())
     if report.unsourced:
         raise KnowledgeBaseError(
-            "the knowledge base says some facts come from memory; every fact needs a source",
-            report.unsourced,
+            f"{len(report.unsourced)} line(s) of the knowledge base give no primary source "
+            "(from memory, general knowledge, or the research notes); every fact needs one",
+            [line.diagnostic for line in report.unsourced],
         )
 
 

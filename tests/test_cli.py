@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -272,3 +273,61 @@ def test_kb_check_fails_on_facts_said_to_come_from_memory(
     assert f"us-cloud-act-copy.yaml:{line}:" in captured.err
     assert "from memory" in captured.err and "primary source" in captured.err
     assert "facts said to come from memory (1)" in captured.out
+
+
+def _counted(out: str, heading: str) -> int:
+    """The count on a ``kb check`` line such as ``facts citing the research notes (3): ...``."""
+    match = re.search(rf"^{re.escape(heading)} \((\d+)\)", out, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def test_kb_check_fails_on_research_note_citations_and_general_knowledge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17: the research notes are leads, not sources, and knowing a fact is not a source.
+    # The built-in rules may still hold such lines while they are being re-sourced, so the
+    # extra folder's lines are counted on top of whatever the built-in check finds.
+    run("kb", "check")
+    before = capsys.readouterr().out
+    notes_before = _counted(before, "facts citing the research notes")
+    general_before = _counted(before, "facts said to be general knowledge")
+
+    extra = tmp_path / "extra"
+    (extra / "laws").mkdir(parents=True)
+    law = (ROOT / "rules/laws/us-cloud-act.yaml").read_text(encoding="utf-8")
+    law = law.replace("id: us-cloud-act", "id: us-cloud-act-copy", 1)
+    law = law.replace(
+        "provenance:\n  source:\n",
+        "provenance:\n  source:\n"
+        '    - "vendors-regions-terraform.md Part C (terraform_catalog.google)"\n'
+        "    - https://example.org/.well-known/security.txt\n"
+        "  # the section number is general knowledge\n",
+        1,
+    )
+    (extra / "laws" / "us-cloud-act-copy.yaml").write_text(law, encoding="utf-8")
+    # Zones are knowledge too: a citation in a comment there is found.
+    (extra / "zones").mkdir()
+    (extra / "zones" / "more.yaml").write_text(
+        "# members from /work/shared/kb/Laws.md section 5\nzones: []\n", encoding="utf-8"
+    )
+
+    code, _, _ = run("--rules", str(extra), "kb", "check")
+    captured = capsys.readouterr()
+    assert code == 4
+    lines = law.splitlines()
+    cited = (
+        lines.index('    - "vendors-regions-terraform.md Part C (terraform_catalog.google)"') + 1
+    )
+    general = lines.index("  # the section number is general knowledge") + 1
+    well_known = lines.index("    - https://example.org/.well-known/security.txt") + 1
+    assert f"us-cloud-act-copy.yaml:{cited}:8: cites the team's research notes" in captured.err
+    assert f"us-cloud-act-copy.yaml:{general}:" in captured.err
+    assert "says a fact is general knowledge ('general knowledge')" in captured.err
+    assert f"us-cloud-act-copy.yaml:{well_known}:" not in captured.err  # a URL path, no claim
+    assert "more.yaml:1:" in captured.err and "'Laws.md'" in captured.err
+    assert "cite the primary source the note points to" in captured.err
+    assert "Traceback" not in captured.err
+    # Each kind is counted on its own line.
+    assert _counted(captured.out, "facts citing the research notes") == notes_before + 2
+    assert _counted(captured.out, "facts said to be general knowledge") == general_before + 1
+    assert "not acceptable: facts without a source" in captured.out

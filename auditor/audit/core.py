@@ -24,7 +24,7 @@ from auditor.graph.build import system_svg
 from auditor.kb import KnowledgeIndex, load_knowledge_base
 from auditor.kb.index import Fact
 from auditor.kb.resolve import check_inventory, check_policy
-from auditor.kb.wording import unsourced_wording
+from auditor.kb.wording import Unsourced, UnsourcedLine, heading, unsourced_wording
 from auditor.loader.iac import Resolution
 from auditor.loader.iac import scan as scan_infrastructure
 from auditor.loader.inventory import load_inventory, load_policy, load_waivers
@@ -137,7 +137,9 @@ class KnowledgeReport:
     stale: list[Fact]
     max_age_days: int | None
     today: dt.date
-    unsourced: list[Diagnostic]  # lines that say a fact comes from memory: they fail the check
+    # lines that say a fact comes from memory, is general knowledge or is in the research
+    # notes: they fail the check
+    unsourced: list[UnsourcedLine]
     unbased: list[Fact]  # controlling parent links that record no share, votes, veto or board right
 
     def render(self) -> str:
@@ -173,7 +175,11 @@ class KnowledgeReport:
             ]
             lines += [f"  {f.where}: {f.subject} (as of {f.provenance.as_of})" for f in self.stale]
         if self.unsourced:
-            lines += ["", f"facts said to come from memory ({len(self.unsourced)}): not allowed"]
+            lines.append("")
+            for kind in Unsourced:
+                places = [u.diagnostic for u in self.unsourced if u.kind is kind]
+                if places:
+                    lines.append(heading(kind, len(places)))
         return "\n".join(lines)
 
 

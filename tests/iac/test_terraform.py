@@ -388,3 +388,60 @@ def test_state_json_and_single_line_plan(tmp_path: Path) -> None:
     bucket = found["tfplan-state-terraform.tfstate/scaleway_object_bucket.b-docs"]
     assert bucket.region == "scaleway:fr-par"
     assert result.address_index['scaleway_object_bucket.b["docs"]'].endswith("b-docs")
+
+
+def test_azapi_provider_default_location_places_resources_without_one(tmp_path: Path) -> None:
+    # The azapi provider's default_location (Azure/terraform-provider-azapi docs/index.md) is the
+    # region of a resource that writes no location; a written location overrides it.
+    account = """
+resource "azapi_resource" "{name}" {{
+  type      = "Microsoft.CognitiveServices/accounts@2024-10-01"
+  name      = "{name}"
+  parent_id = azapi_resource.{rg}.id
+  body      = {{ kind = "AIServices", sku = {{ name = "S0" }} }}
+}}
+"""
+    root = write(
+        tmp_path,
+        {
+            "main.tf": """
+provider "azapi" {
+  default_location = "swedencentral"
+}
+resource "azapi_resource" "rg" {
+  type = "Microsoft.Resources/resourceGroups@2024-11-01"
+  name = "rg"
+}
+resource "azapi_resource" "rg_written" {
+  type     = "Microsoft.Resources/resourceGroups@2024-11-01"
+  name     = "rg-written"
+  location = "West Europe"
+}
+"""
+            + account.format(name="ai", rg="rg")
+            + account.format(name="ai_written", rg="rg_written")
+        },
+    )
+    found = components(scan(root))
+    assert found["tf-root/azapi_resource.ai"].region == "azure:swedencentral"
+    assert found["tf-root/azapi_resource.ai_written"].region == "azure:westeurope"
+
+
+def test_ionos_bucket_without_region_takes_the_provider_s3_region(tmp_path: Path) -> None:
+    # ionos-cloud/terraform-provider-ionoscloud docs/index.md: s3_region (or IONOS_S3_REGION) is
+    # the region of Object Storage buckets that name none; its default is not assumed.
+    bucket = 'resource "ionoscloud_s3_bucket" "{name}" {{\n  name = "{name}"{extra}\n}}\n'
+    root = write(
+        tmp_path,
+        {
+            "main.tf": 'provider "ionoscloud" {\n  s3_region = "eu-central-4"\n}\n'
+            + bucket.format(name="plain", extra="")
+            + bucket.format(name="written", extra='\n  region = "us-central-1"'),
+            "other/main.tf": bucket.format(name="bare", extra="")
+            + 'provider "ionoscloud" {\n  token = "t"\n}\n',
+        },
+    )
+    found = components(scan(root))
+    assert found["tf-root/ionoscloud_s3_bucket.plain"].region == "ionos:eu-central-4"
+    assert found["tf-root/ionoscloud_s3_bucket.written"].region == "ionos:us-central-1"
+    assert found["tf-other/ionoscloud_s3_bucket.bare"].region is None
