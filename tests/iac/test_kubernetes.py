@@ -148,3 +148,67 @@ spec:
     assert found["k8s-apps/deployment-agent"].kind is ComponentKind.APPLICATION
     assert result.diagnostics == []
     assert any("templated.yaml" in n and "Helm" in n for n in result.notes)
+
+
+def test_model_free_nim_serves_the_model_in_nim_model_path(tmp_path: Path) -> None:
+    # NIM 2.x: the model-free image names no model; NIM_MODEL_PATH does, as an hf:// URI.
+    root = write(
+        tmp_path,
+        {
+            "nim.yaml": """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nim, namespace: inference}
+spec:
+  template:
+    spec:
+      containers:
+        - name: nim
+          image: nvcr.io/nim/nvidia/model-free-nim:2.0.1
+          env:
+            - name: NIM_MODEL_PATH
+              value: hf://meta-llama/Llama-3.1-8B-Instruct
+"""
+        },
+    )
+    nim = components(scan(root))["k8s-inference/deployment-nim"]
+    assert nim.vendor == "nvidia-nim"
+    assert nim.model is not None and (nim.model.name, nim.model.vendor) == (
+        "hf://meta-llama/Llama-3.1-8B-Instruct",
+        "meta-llama",
+    )
+
+
+def test_sdk_keys_and_regional_openai_hosts(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "clients.yaml": """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bot, namespace: apps}
+spec:
+  template:
+    spec:
+      containers:
+        - name: bot
+          image: ghcr.io/acme/bot:1
+          env:
+            - name: ZAI_API_KEY
+              valueFrom:
+                secretKeyRef: {name: zai, key: key}
+            - name: AZURE_OPENAI_AD_TOKEN
+              valueFrom:
+                secretKeyRef: {name: azure, key: token}
+            - name: OPENAI_BASE_URL
+              value: https://ae.api.openai.com/v1
+"""
+        },
+    )
+    found = components(scan(root))
+    zai = found["k8s-apps/deployment-bot.zhipu-ai"]
+    # ZAI_API_KEY serves both the international and the China client: no host is assumed.
+    assert (zai.vendor, zai.deployment, zai.region) == ("zhipu-ai", "unknown", None)
+    assert found["k8s-apps/deployment-bot.azure-openai"].vendor == "azure-openai"
+    openai = found["k8s-apps/deployment-bot.openai"]
+    assert (openai.vendor, openai.deployment) == ("openai", "ae")
