@@ -212,3 +212,60 @@ spec:
     assert found["k8s-apps/deployment-bot.azure-openai"].vendor == "azure-openai"
     openai = found["k8s-apps/deployment-bot.openai"]
     assert (openai.vendor, openai.deployment) == ("openai", "ae")
+
+
+def test_vllm_image_takes_the_model_as_its_first_argument(tmp_path: Path) -> None:
+    # The vllm/vllm-openai entrypoint is 'vllm serve': args[0] is the model unless the
+    # command is overridden or args[0] is a $(VAR) reference (then the variable's value).
+    root = write(
+        tmp_path,
+        {
+            "vllm.yaml": """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: plain, namespace: serving}
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.11.0
+          args: ["mistralai/Mistral-7B-Instruct-v0.3", "--max-model-len", "8192"]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: templated, namespace: serving}
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.11.0
+          args: ["$(MODEL_ID)", "--port", "8000"]
+          env:
+            - {name: MODEL_ID, value: Qwen/Qwen2.5-7B-Instruct}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: wrapped, namespace: serving}
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.11.0
+          command: ["/bin/sh", "-c"]
+          args: ["exec vllm serve meta-llama/Llama-3.1-8B-Instruct --port 8000"]
+"""
+        },
+    )
+    found = components(scan(root))
+    plain = found["k8s-serving/deployment-plain"].model
+    assert plain is not None and (plain.name, plain.vendor) == (
+        "mistralai/Mistral-7B-Instruct-v0.3",
+        "mistral-open-weights",
+    )
+    templated = found["k8s-serving/deployment-templated"].model
+    assert templated is not None and templated.name == "Qwen/Qwen2.5-7B-Instruct"
+    wrapped = found["k8s-serving/deployment-wrapped"].model
+    assert wrapped is not None and wrapped.vendor == "meta-llama"
