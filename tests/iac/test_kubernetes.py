@@ -148,3 +148,124 @@ spec:
     assert found["k8s-apps/deployment-agent"].kind is ComponentKind.APPLICATION
     assert result.diagnostics == []
     assert any("templated.yaml" in n and "Helm" in n for n in result.notes)
+
+
+def test_model_free_nim_serves_the_model_in_nim_model_path(tmp_path: Path) -> None:
+    # NIM 2.x: the model-free image names no model; NIM_MODEL_PATH does, as an hf:// URI.
+    root = write(
+        tmp_path,
+        {
+            "nim.yaml": """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nim, namespace: inference}
+spec:
+  template:
+    spec:
+      containers:
+        - name: nim
+          image: nvcr.io/nim/nvidia/model-free-nim:2.0.1
+          env:
+            - name: NIM_MODEL_PATH
+              value: hf://meta-llama/Llama-3.1-8B-Instruct
+"""
+        },
+    )
+    nim = components(scan(root))["k8s-inference/deployment-nim"]
+    assert nim.vendor == "nvidia-nim"
+    assert nim.model is not None and (nim.model.name, nim.model.vendor) == (
+        "hf://meta-llama/Llama-3.1-8B-Instruct",
+        "meta-llama",
+    )
+
+
+def test_sdk_keys_and_regional_openai_hosts(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "clients.yaml": """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bot, namespace: apps}
+spec:
+  template:
+    spec:
+      containers:
+        - name: bot
+          image: ghcr.io/acme/bot:1
+          env:
+            - name: ZAI_API_KEY
+              valueFrom:
+                secretKeyRef: {name: zai, key: key}
+            - name: AZURE_OPENAI_AD_TOKEN
+              valueFrom:
+                secretKeyRef: {name: azure, key: token}
+            - name: OPENAI_BASE_URL
+              value: https://ae.api.openai.com/v1
+"""
+        },
+    )
+    found = components(scan(root))
+    zai = found["k8s-apps/deployment-bot.zhipu-ai"]
+    # ZAI_API_KEY serves both the international and the China client: no host is assumed.
+    assert (zai.vendor, zai.deployment, zai.region) == ("zhipu-ai", "unknown", None)
+    assert found["k8s-apps/deployment-bot.azure-openai"].vendor == "azure-openai"
+    openai = found["k8s-apps/deployment-bot.openai"]
+    assert (openai.vendor, openai.deployment) == ("openai", "ae")
+
+
+def test_vllm_image_takes_the_model_as_its_first_argument(tmp_path: Path) -> None:
+    # The vllm/vllm-openai entrypoint is 'vllm serve': args[0] is the model unless the
+    # command is overridden or args[0] is a $(VAR) reference (then the variable's value).
+    root = write(
+        tmp_path,
+        {
+            "vllm.yaml": """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: plain, namespace: serving}
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.11.0
+          args: ["mistralai/Mistral-7B-Instruct-v0.3", "--max-model-len", "8192"]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: templated, namespace: serving}
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.11.0
+          args: ["$(MODEL_ID)", "--port", "8000"]
+          env:
+            - {name: MODEL_ID, value: Qwen/Qwen2.5-7B-Instruct}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: wrapped, namespace: serving}
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.11.0
+          command: ["/bin/sh", "-c"]
+          args: ["exec vllm serve meta-llama/Llama-3.1-8B-Instruct --port 8000"]
+"""
+        },
+    )
+    found = components(scan(root))
+    plain = found["k8s-serving/deployment-plain"].model
+    assert plain is not None and (plain.name, plain.vendor) == (
+        "mistralai/Mistral-7B-Instruct-v0.3",
+        "mistral-open-weights",
+    )
+    templated = found["k8s-serving/deployment-templated"].model
+    assert templated is not None and templated.name == "Qwen/Qwen2.5-7B-Instruct"
+    wrapped = found["k8s-serving/deployment-wrapped"].model
+    assert wrapped is not None and wrapped.vendor == "meta-llama"

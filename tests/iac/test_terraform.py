@@ -117,6 +117,38 @@ def test_sovereign_partition_changes_the_vendor(tmp_path: Path) -> None:
     assert found["tf-root/aws_s3_bucket.b"].vendor == "aws-european-sovereign-cloud"
 
 
+def test_managed_knowledge_bases_name_their_embedding_model(tmp_path: Path) -> None:
+    # type MANAGED: the embedding model is in managed_knowledge_base_configuration (aws and awscc).
+    root = write(
+        tmp_path,
+        {
+            "main.tf": 'provider "aws" {\n  region = "eu-central-1"\n}\n'
+            'provider "awscc" {\n  region = "eu-west-3"\n}\n'
+            'resource "aws_bedrockagent_knowledge_base" "kb" {\n'
+            "  knowledge_base_configuration {\n"
+            '    type = "MANAGED"\n'
+            "    managed_knowledge_base_configuration {\n"
+            '      embedding_model_type = "CUSTOM"\n'
+            '      embedding_model_arn  = "arn:aws:bedrock:eu-central-1::foundation-model/'
+            'cohere.embed-multilingual-v3"\n'
+            "    }\n  }\n}\n"
+            'resource "awscc_bedrock_knowledge_base" "cc" {\n'
+            "  knowledge_base_configuration = {\n"
+            '    type = "MANAGED"\n'
+            "    managed_knowledge_base_configuration = {\n"
+            '      embedding_model_arn = "eu.cohere.embed-v4:0"\n'
+            "    }\n  }\n}\n"
+        },
+    )
+    found = components(scan(root))
+    kb = found["tf-root/aws_bedrockagent_knowledge_base.kb"]
+    assert (kb.region, kb.deployment) == ("aws:eu-central-1", "in-region")
+    assert kb.model is not None and kb.model.name == "cohere.embed-multilingual-v3"
+    cc = found["tf-root/awscc_bedrock_knowledge_base.cc"]
+    # awscc resources have no region argument: the provider's region applies.
+    assert (cc.region, cc.deployment) == ("aws:eu-west-3", "eu")
+
+
 def test_oci_sovereign_realm(tmp_path: Path) -> None:
     root = write(
         tmp_path,

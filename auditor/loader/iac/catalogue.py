@@ -281,6 +281,13 @@ class ImageRule(Sourced):
     positional_after: list[str] = Field(
         default_factory=list, description="Sub-commands followed by the model (vllm serve MODEL)."
     )
+    model_first_arg: bool = Field(
+        default=False,
+        description=(
+            "The image's entrypoint takes the model as its first argument "
+            "(read when the manifest keeps the image's command)."
+        ),
+    )
     model_from_image: str | None = Field(
         default=None, description="Regex with a group 'model' reading the model from the image."
     )

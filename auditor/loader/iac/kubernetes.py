@@ -615,6 +615,12 @@ class KubernetesScanner:
                 value, vspan = flat[index + 1]
                 if not value.startswith("-"):
                     return self._decided(value, vspan, f"{manifest.address}: {word} {value}")
+        if rule.model_first_arg and container.get("command") is None and flat:
+            # The image's own entrypoint runs: its first argument is the model (a $(VAR)
+            # reference is left to the environment variables below).
+            value, vspan = flat[0]
+            if not value.startswith(("-", "$(")):
+                return self._decided(value, vspan, f"{manifest.address}: first argument {value}")
         for entry in env:
             if entry.name in rule.model_env and entry.value:
                 return self._decided(entry.value, entry.span, f"{entry.origin}={entry.value}")
