@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from auditor.graph import build_graph
 from auditor.kb import load_knowledge_base
 from auditor.model.inventory import Inventory, Organisation
 from auditor.model.kb import AdequacyScope
+from auditor.resources import builtin_rules_dir
 
 
 def test_every_fact_has_source_date_and_confidence() -> None:
@@ -219,3 +221,36 @@ def test_region_codes_from_the_providers_own_lists() -> None:
         assert region.provenance is not None and region.provenance.source
     for provider, code in (("ovh", "GRA99"), ("oci", "us-somerset-1"), ("hetzner", "fsn1-dc99")):
         assert kb.resolve_region(provider, code) is None
+
+
+# The team's research notes (shared/kb/*.md) are leads for finding sources, never a source:
+# a fact cites the statute, filing, register, provider page or publisher repository it was
+# read in. These are the ways the notes and unsourced recollection have been cited.
+_NOTE_CITATIONS = re.compile(
+    r"laws\.md|vendors-regions-terraform|frameworks-and|ci-scanners|style-anchors|shared/kb"
+    r"|research notes|KB notes|general knowledge|well[- ]known",
+    re.IGNORECASE,
+)
+
+
+def test_no_fact_cites_the_team_research_notes() -> None:
+    kb = load_knowledge_base()
+    citing = [
+        f"{fact.where}: {fact.subject}"
+        for fact in kb.facts()
+        for text in [*fact.provenance.source, fact.provenance.note or ""]
+        if _NOTE_CITATIONS.search(text)
+    ]
+    assert citing == []
+
+
+@pytest.mark.parametrize("folder", ["entities", "jurisdictions", "laws", "regions", "vendors"])
+def test_knowledge_base_files_name_no_research_note_as_a_source(folder: str) -> None:
+    # Notes fields and comments too: a reader of the YAML must not be sent to the notes.
+    lines = [
+        f"{path.name}:{number}"
+        for path in sorted((builtin_rules_dir() / folder).glob("*.yaml"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _NOTE_CITATIONS.search(line)
+    ]
+    assert lines == []
