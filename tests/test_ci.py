@@ -228,19 +228,24 @@ def test_waivers_apply_and_an_expired_waiver_fails_the_build(
     assert any("waiver expired" in r["message"]["text"] for r in results)
 
 
-def test_valid_waiver_is_a_sarif_suppression(tmp_path: Path) -> None:
-    sarif = tmp_path / "s.sarif"
+def _audit_waived(tmp_path: Path, *outputs: str) -> None:
+    """The small inventory with waivers valid until mid-2027, writing ``outputs``."""
+    waivers = str(_waivers(tmp_path, "2027-06-30"))
     run(
         "audit",
         str(small(tmp_path)),
         "--waivers",
-        str(_waivers(tmp_path, "2027-06-30")),
+        waivers,
         "--today",
         "2026-11-28",
-        "--sarif",
-        str(sarif),
+        *outputs,
         "--quiet",
     )
+
+
+def test_valid_waiver_is_a_sarif_suppression(tmp_path: Path) -> None:
+    sarif = tmp_path / "s.sarif"
+    _audit_waived(tmp_path, "--sarif", str(sarif))
     results = json.loads(sarif.read_text())["runs"][0]["results"]
     suppressed = [r for r in results if r.get("suppressions")]
     assert suppressed and all(
@@ -438,17 +443,7 @@ def test_gitlab_sast_report_validates_and_tracks_each_finding(name: str, tmp_pat
 
 def test_gitlab_sast_report_leaves_waived_findings_out_and_says_so(tmp_path: Path) -> None:
     out = tmp_path / "gl.json"
-    run(
-        "audit",
-        str(small(tmp_path)),
-        "--waivers",
-        str(_waivers(tmp_path, "2027-06-30")),
-        "--today",
-        "2026-11-28",
-        "--gitlab-sast",
-        str(out),
-        "--quiet",
-    )
+    _audit_waived(tmp_path, "--gitlab-sast", str(out))
     report = json.loads(out.read_text())
     jsonschema.Draft7Validator(GITLAB_SCHEMA).validate(report)
     messages = [m["value"] for m in report["scan"].get("messages", [])]
