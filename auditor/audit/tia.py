@@ -311,9 +311,12 @@ class _Builder:
                 LocationRole.PROCESSING,
             ):
                 continue  # only where data is kept or handled is an unknown place a gap
-            abroad = place.kind in (PlaceKind.UNKNOWN, PlaceKind.GLOBAL) or any(
-                not self.kb.is_eea(c) for c in place.countries
-            )
+            if place.kind is PlaceKind.UNKNOWN:
+                outside = "not known"
+            elif place.kind is PlaceKind.GLOBAL:
+                outside = "possibly (anywhere)"
+            else:
+                outside = "yes" if any(not self.kb.is_eea(c) for c in place.countries) else "no"
             label = place.label
             if place.kind is PlaceKind.COUNTRY and place.country is not None:
                 label = self.country_words(place.country, owner)
@@ -321,7 +324,7 @@ class _Builder:
                     label += f": {place.label}"
             if place.kind is PlaceKind.UNKNOWN:
                 label = f"not stated in the inventory - ask {owner} or the supplier"
-            places.append(Place(role=_ROLE_WORDS[role], place=label, abroad=abroad))
+            places.append(Place(role=_ROLE_WORDS[role], place=label, outside_eea=outside))
         onward = self.onward(transfer, rc)
         return KnowYourTransfer(
             data_asset=asset.id,
@@ -510,24 +513,29 @@ class _Builder:
         )
 
     def law_step(self, law: Law, exposures: list[Exposure]) -> LawStep:
-        reach = []
-        seen: set[tuple[str, str, str]] = set()
+        # One row per party and reason: a party in two roles (operator and model provider)
+        # is one party for the law; its roles are joined and the shortest chain is shown.
+        grouped: dict[tuple[str, str], list[Exposure]] = {}
         for exposure in exposures:
-            key = (exposure.party, exposure.party_role, exposure.trigger)
-            if key in seen:
-                continue
-            seen.add(key)
+            grouped.setdefault((exposure.party, exposure.trigger), []).append(exposure)
+        reach = []
+        for items in grouped.values():
+            first = min(items, key=lambda e: (len(e.path), e.party_role))
+            roles = sorted({words(e.party_role) for e in items})
+            states = {e.mitigation for e in items}
+            worst = min(states, key=lambda m: list(MitigationState).index(m))
+            reasons = sorted({r for e in items for r in e.mitigation_reasons})
             reach.append(
                 Reach(
-                    party=exposure.party_name,
-                    party_role=words(exposure.party_role),
-                    trigger=_TRIGGER_WORDS.get(exposure.trigger, words(exposure.trigger)),
-                    strength=exposure.strength,
-                    strength_note=exposure.strength_note,
-                    access=[words(a.value) for a in exposure.access],
-                    mitigation=words(exposure.mitigation.value),
-                    mitigation_reasons=list(exposure.mitigation_reasons),
-                    chain=[hop.node for hop in exposure.path],
+                    party=first.party_name,
+                    party_role=_join(roles),
+                    trigger=_TRIGGER_WORDS.get(first.trigger, words(first.trigger)),
+                    strength=first.strength,
+                    strength_note=first.strength_note,
+                    access=sorted({words(a.value) for e in items for a in e.access}),
+                    mitigation=words(worst.value),
+                    mitigation_reasons=reasons,
+                    chain=[hop.node for hop in first.path],
                 )
             )
         return LawStep(

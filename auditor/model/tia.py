@@ -65,7 +65,9 @@ class Place(StrictModel):
 
     role: str = Field(description="storage, processing, support, ... in words.")
     place: str
-    abroad: bool = Field(description="Outside the EEA (or unknown, which is not assumed safe).")
+    outside_eea: str = Field(
+        description="yes, no, not known, or possibly (anywhere): unknown is never assumed safe."
+    )
 
 
 class OnwardTransfer(StrictModel):
