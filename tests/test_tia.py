@@ -293,3 +293,19 @@ def test_the_transfer_register_csv(tmp_path: Path) -> None:
     assert row["re_evaluation_due"] == "2027-11-28"
     ids = [r[0] for r in rows[1:]]
     assert ids == sorted(ids)
+
+
+def test_hostile_names_are_escaped_and_nothing_is_fetched(tmp_path: Path) -> None:
+    from tests.report.conftest import write_hostile
+
+    folder = write_hostile(tmp_path / "hostile", "127.0.0.1:9")
+    done = CliRunner().invoke(
+        cli, ["tia", str(folder), "-o", str(tmp_path / "out"), "--format", "html", "--today", TODAY]
+    )
+    assert done.exit_code == 0, (done.output, done.exception)
+    (page,) = (tmp_path / "out").glob("*.html")
+    html = page.read_text(encoding="utf-8")
+    assert "Shady &lt;img" in html  # the importer's name, escaped
+    for raw in ("<script>", "<img src", "<iframe", "<base href", "<object", "<svg onload"):
+        assert raw not in html, raw
+    assert "<script" not in html  # the assessment carries no script at all

@@ -51,7 +51,7 @@ from auditor.model.tia import (
     Worksheet,
     transfer_ids,
 )
-from auditor.model.words import words
+from auditor.model.words import plain, words
 
 # The roles in the order a reader follows them: where the data lies, where it is worked on,
 # who administers and supports it, and where its keys are.
@@ -246,6 +246,7 @@ class _Builder:
             kb_version=self.result.kb.version,
             kb_as_of=self.result.kb.as_of,
             snapshot=self.snapshot,
+            audit_report_id="RA-" + self.snapshot[:10],
             method=EDPB_RECOMMENDATIONS,
             method_url=EDPB_RECOMMENDATIONS_URL,
             step1=step1,
@@ -377,7 +378,7 @@ class _Builder:
                         country, f"{transfer.importer_name} where it is seated"
                     )
                     + " (seat)",
-                    note=party.reason,
+                    note=plain(party.reason),
                 )
             )
         for other in self.result.transfers:
@@ -455,7 +456,7 @@ class _Builder:
         return TransferToolStep(
             conclusion=words(transfer.conclusion.value),
             conclusion_code=transfer.conclusion.value,
-            explanation=transfer.explanation,
+            explanation=plain(transfer.explanation),
             adequacy=transfer.adequacy or "none",
             tools=[words(t) for t in transfer.tools]
             or ["none recorded in the inventory (controls.transfer_tools)"],
@@ -531,10 +532,10 @@ class _Builder:
                     party_role=_join(roles),
                     trigger=_TRIGGER_WORDS.get(first.trigger, words(first.trigger)),
                     strength=first.strength,
-                    strength_note=first.strength_note,
+                    strength_note=plain(first.strength_note),
                     access=sorted({words(a.value) for e in items for a in e.access}),
                     mitigation=words(worst.value),
-                    mitigation_reasons=reasons,
+                    mitigation_reasons=[plain(r) for r in reasons],
                     chain=[hop.node for hop in first.path],
                 )
             )
@@ -567,9 +568,9 @@ class _Builder:
     ) -> MeasuresStep:
         controls = rc.component.controls
         in_clear = rc.processes_in_clear
-        clear_text = (
-            f"yes: {rc.in_clear_reason}" if in_clear else f"no: {rc.in_clear_reason}"
-        ).rstrip(": ")
+        clear_text = plain(
+            (f"yes: {rc.in_clear_reason}" if in_clear else f"no: {rc.in_clear_reason}").rstrip(": ")
+        )
         custody = rc.places[LocationRole.KEY_CUSTODY]
         if rc.keys is None:
             keys = (
@@ -586,7 +587,7 @@ class _Builder:
         )
         measures: list[MeasureStep] = []
         clear_why = (
-            f"{transfer.importer_name} processes the data in clear ({rc.in_clear_reason}): "
+            f"{transfer.importer_name} processes the data in clear ({plain(rc.in_clear_reason)}): "
             "what it can read, it can be compelled to hand over, so encryption does not stop "
             "compelled access here (EDPB Recommendations 01/2020, use case 6)"
         )
@@ -836,23 +837,30 @@ class _Builder:
                 "The answers to the open questions listed above: until they are answered the "
                 "assessment is incomplete."
             )
-        items.append(
-            f"Whether the law and practice of {country} impinge on the effectiveness of the "
-            f"transfer tool for this transfer (step 3). The tool lists the laws; it does not "
-            "judge how the authorities apply them."
-        )
-        items.append(
-            "Whether the supplementary measures are sufficient, and which to add if not (step 4)."
-        )
+        if step2.assessment_needed:
+            items.append(
+                f"Whether the law and practice of {country} impinge on the effectiveness of the "
+                "transfer tool for this transfer (step 3). This tool lists the laws; it does not "
+                "judge how the authorities apply them."
+            )
+            items.append(
+                "Whether the supplementary measures are sufficient, and which to add if not "
+                "(step 4)."
+            )
+        elif transfer.conclusion is TransferConclusion.ADEQUACY:
+            items.append(
+                "Whether the adequacy decision relied on covers this importer and this data "
+                "(step 2), and whether to assess steps 3 and 4 all the same."
+            )
+        else:
+            items.append(
+                "Whether the Art. 49 derogation relied on applies: which one, and why the "
+                "transfer is occasional and not repetitive (step 2)."
+            )
         if worksheet:
             items.append(
                 "The estimates in the probability worksheet, and the level of residual "
                 "probability the organisation accepts."
-            )
-        if not step2.assessment_needed:
-            items.append(
-                "Whether the adequacy decision or derogation relied on covers this importer and "
-                "this data (step 2)."
             )
         items.append(
             "The decision: start or continue the transfer, continue it with further measures, "

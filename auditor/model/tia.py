@@ -230,6 +230,9 @@ class TransferAssessment(StrictModel):
     kb_version: str
     kb_as_of: str
     snapshot: str = Field(description="SHA-256 over the sorted SHA-256 of the input files.")
+    audit_report_id: str = Field(
+        description="The default id of the audit report of the same inputs (auditor audit --html)."
+    )
     method: str
     method_url: str
     step1: KnowYourTransfer
