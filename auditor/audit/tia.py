@@ -146,6 +146,14 @@ def snapshot_of(result: AuditResult) -> str:
     return hashlib.sha256(joined.encode("ascii")).hexdigest()
 
 
+def step1_keys_unknown(transfer: Transfer) -> str:
+    """What to say when the inventory does not say who holds the keys to data at rest."""
+    return (
+        f"not stated in the inventory - ask {transfer.importer_name} who holds the keys to "
+        "data at rest"
+    )
+
+
 def _category_words(key: str) -> str:
     """``user.health_and_medical`` -> "health and medical (user.health_and_medical)"."""
     return f"{key.rsplit('.', 1)[-1].replace('_', ' ')} ({key})"
@@ -230,7 +238,7 @@ class _Builder:
         step3 = self.step3(transfer, exposures)
         step4 = self.step4(transfer, rc, exposures, step2.assessment_needed)
         name, country = self.organisation()
-        unknowns = self.unknowns(transfer, step1, step3, exposures)
+        unknowns = self.unknowns(transfer, rc, step1, step3, exposures)
         worksheet = self.make_worksheet(step3) if self.worksheet else None
         return TransferAssessment(
             id=ident,
@@ -317,7 +325,14 @@ class _Builder:
             elif place.kind is PlaceKind.GLOBAL:
                 outside = "possibly (anywhere)"
             else:
-                outside = "yes" if any(not self.kb.is_eea(c) for c in place.countries) else "no"
+                abroad = sorted(c for c in place.countries if not self.kb.is_eea(c))
+                if not abroad:
+                    outside = "no"
+                elif len(abroad) == len(place.countries):
+                    outside = "yes"
+                else:  # a zone reaching beyond the EEA: the data may or may not leave it
+                    names = _join([self.kb.country_name(c) for c in abroad])
+                    outside = f"possibly: the place includes {names}"
             label = place.label
             if place.kind is PlaceKind.COUNTRY and place.country is not None:
                 label = self.country_words(place.country, owner)
@@ -573,9 +588,7 @@ class _Builder:
         )
         custody = rc.places[LocationRole.KEY_CUSTODY]
         if rc.keys is None:
-            keys = (
-                "not stated in the inventory - ask the supplier who holds the keys to data at rest"
-            )
+            keys = step1_keys_unknown(transfer)
         else:
             keys = words(rc.keys.value)
             if rc.key_holder:
@@ -786,11 +799,21 @@ class _Builder:
     def unknowns(
         self,
         transfer: Transfer,
+        rc: ResolvedComponent,
         step1: KnowYourTransfer,
         step3: DestinationStep,
         exposures: list[Exposure],
     ) -> list[str]:
         found: list[str] = []
+        controls = rc.component.controls
+        if controls.processes_in_clear is None and rc.in_clear_reason.startswith("not declared"):
+            found.append(
+                f"whether {transfer.importer_name} can read the data: not stated in the "
+                f"inventory (assumed yes) - ask {transfer.importer_name}, then declare "
+                "controls.processes_in_clear"
+            )
+        if rc.keys is None:
+            found.append(f"keys to data at rest: {step1_keys_unknown(transfer)}")
         for label, text in (
             ("data subjects", step1.subjects),
             ("volume", step1.volume),
