@@ -87,7 +87,9 @@ class KnowYourTransfer(StrictModel):
     data_asset_name: str
     description: str
     categories: list[str] = Field(description="Data categories, in words.")
-    special_categories: bool = Field(description="Special categories of data (GDPR Art. 9).")
+    special_categories: bool = Field(
+        description="Special categories of data (GDPR Art. 9) or criminal-offence data (Art. 10)."
+    )
     sensitivity: str
     classification: str
     subjects: str = Field(description="Data subjects, or what to ask when the inventory is silent.")
