@@ -8,6 +8,7 @@ golden JSON and HTML, the PDF's headings, and the register CSV of ``auditor audi
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -21,6 +22,7 @@ from click.testing import CliRunner
 
 from auditor.cli import cli, main
 from auditor.model.tia import TransferAssessments, transfer_ids
+from auditor.model.words import code_tokens
 from tests.conftest import EXAMPLES, ROOT
 
 TODAY = "2026-11-28"
@@ -86,6 +88,8 @@ def test_one_assessment_per_transfer_in_the_folder(
             assert heading in page, (path.name, heading)
         assert "EDPB Recommendations 01/2020" in page and "18 June 2021" in page
         assert only.step1.data_asset_name in page and only.step1.importer.name in page
+        visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+        assert not code_tokens(visible), (path.name, code_tokens(visible))
     assert sorted(found) == ids
 
 
@@ -219,6 +223,9 @@ def test_golden_json_and_html(tmp_path: Path) -> None:
     tia(*args, "--html", str(again))
     assert html == again.read_text(encoding="utf-8")
     _golden("tia-bank-china.html", html)
+    # Written for people: no raw code of the engine's vocabularies in the visible text.
+    body = re.sub(r"<style>.*?</style>|<[^>]+>", " ", html, flags=re.S)
+    assert not code_tokens(body), code_tokens(body)
 
 
 def test_pdf_renders_every_step(tmp_path: Path) -> None:
@@ -309,3 +316,20 @@ def test_hostile_names_are_escaped_and_nothing_is_fetched(tmp_path: Path) -> Non
     for raw in ("<script>", "<img src", "<iframe", "<base href", "<object", "<svg onload"):
         assert raw not in html, raw
     assert "<script" not in html  # the assessment carries no script at all
+
+
+def test_the_register_cannot_run_formulas() -> None:
+    from auditor.audit import AuditOptions, run_audit
+    from auditor.report.csv_report import render_transfers_csv
+
+    result = run_audit([EXAMPLES / "bank"], AuditOptions(today=dt.date(2026, 11, 28)))
+    hostile = result.model_copy(
+        update={
+            "transfers": [
+                t.model_copy(update={"importer_name": '=HYPERLINK("http://x","y")'})
+                for t in result.transfers
+            ]
+        }
+    )
+    rows = list(csv.DictReader(io.StringIO(render_transfers_csv(hostile))))
+    assert rows and all(r["importer"].startswith("'=") for r in rows)
