@@ -18,6 +18,15 @@ from pathlib import Path
 
 from auditor import __version__
 from auditor.audit.core import AuditOptions, audit_inventory, load_checked_inventory
+from auditor.audit.tia_steps import (
+    join_words,
+    keys_unknown,
+    measures_step,
+    procedural_steps,
+    re_evaluation_triggers,
+    signer_decisions,
+    worksheet_for,
+)
 from auditor.errors import Diagnostic, UsageError
 from auditor.graph import ResidencyGraph, build_graph
 from auditor.graph.resolve import PlaceKind, ResolvedComponent
@@ -30,17 +39,17 @@ from auditor.model.findings import (
     Transfer,
     TransferConclusion,
 )
-from auditor.model.inventory import DataAsset, Inventory, KeyCustody
-from auditor.model.kb import Law, LawStatus, LocationRole, TransferFramework
+from auditor.model.inventory import DataAsset, Inventory
+from auditor.model.kb import Law, LocationRole, TransferFramework
+from auditor.model.policy import SEVERITY_RANK
 from auditor.model.tia import (
     EDPB_RECOMMENDATIONS,
     EDPB_RECOMMENDATIONS_URL,
     DestinationStep,
+    FindingRef,
     FrameworkStatus,
     KnowYourTransfer,
     LawStep,
-    MeasuresStep,
-    MeasureStep,
     OnwardTransfer,
     Party,
     Place,
@@ -48,7 +57,6 @@ from auditor.model.tia import (
     TransferAssessment,
     TransferAssessments,
     TransferToolStep,
-    Worksheet,
     transfer_ids,
 )
 from auditor.model.words import plain, words
@@ -78,12 +86,6 @@ _NEEDS_ASSESSMENT = (
     TransferConclusion.SAFEGUARDS_INCOMPLETE,
     TransferConclusion.NO_VALID_TOOL,
     TransferConclusion.UNKNOWN,
-)
-WORKSHEET_PERIODS = ("year 1", "year 2", "year 3", "year 4", "year 5")
-WORKSHEET_FACTORS = (
-    "a. the authorities open a case for which they want this data",
-    "b. they use this law against this party to get it (rather than other means)",
-    "c. the party must hand the data over in clear and cannot prevent it",
 )
 
 
@@ -146,24 +148,9 @@ def snapshot_of(result: AuditResult) -> str:
     return hashlib.sha256(joined.encode("ascii")).hexdigest()
 
 
-def step1_keys_unknown(transfer: Transfer) -> str:
-    """What to say when the inventory does not say who holds the keys to data at rest."""
-    return (
-        f"not stated in the inventory - ask {transfer.importer_name} who holds the keys to "
-        "data at rest"
-    )
-
-
 def _category_words(key: str) -> str:
     """``user.health_and_medical`` -> "health and medical (user.health_and_medical)"."""
     return f"{key.rsplit('.', 1)[-1].replace('_', ' ')} ({key})"
-
-
-def _join(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 class _Builder:
@@ -236,10 +223,12 @@ class _Builder:
         step1 = self.step1(transfer, rc)
         step2 = self.step2(transfer)
         step3 = self.step3(transfer, exposures)
-        step4 = self.step4(transfer, rc, exposures, step2.assessment_needed)
+        step4 = measures_step(
+            self.kb, self.entity_name, transfer, rc, exposures, step2.assessment_needed
+        )
         name, country = self.organisation()
         unknowns = self.unknowns(transfer, rc, step1, step3, exposures)
-        worksheet = self.make_worksheet(step3) if self.worksheet else None
+        worksheet = worksheet_for(step3) if self.worksheet else None
         return TransferAssessment(
             id=ident,
             title=(
@@ -261,12 +250,37 @@ class _Builder:
             step2=step2,
             step3=step3,
             step4=step4,
-            step5=self.step5(transfer),
-            step6=self.step6(transfer, step3),
+            step5=procedural_steps(transfer),
+            step6=re_evaluation_triggers(transfer, step3, list(self.frameworks.values())),
+            findings=self.findings(transfer),
             unknowns=unknowns,
-            decisions=self.decisions(transfer, step2, unknowns, worksheet is not None),
+            decisions=signer_decisions(
+                self.re_evaluation, transfer, step2, unknowns, worksheet is not None
+            ),
             worksheet=worksheet,
         )
+
+    def findings(self, transfer: Transfer) -> list[FindingRef]:
+        """The audit's findings on this component that concern this data (or no data)."""
+        found = [
+            f
+            for f in self.result.findings
+            if f.subject.get("system") == transfer.system
+            and f.subject.get("component") == transfer.component
+            and (not f.data_assets or any(a.id == transfer.data_asset for a in f.data_assets))
+        ]
+        found.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id, f.fingerprint))
+        return [
+            FindingRef(
+                severity=f.severity.value,
+                title=f.title,
+                law=self.kb.laws[f.law].short_name if f.law in self.kb.laws else "",
+                rule_id=f.rule_id,
+                fingerprint=f.fingerprint,
+                waived=f.waived,
+            )
+            for f in found
+        ]
 
     def step1(self, transfer: Transfer, rc: ResolvedComponent) -> KnowYourTransfer:
         asset = self.assets[transfer.data_asset]
@@ -309,7 +323,7 @@ class _Builder:
                 self.entity_country(transfer.importer) if transfer.importer != "unknown" else None,
                 f"the supplier of {component.name or component.id}",
             ),
-            role=_join(importer_roles)
+            role=join_words(importer_roles)
             or "not stated in the inventory - ask the system owner who runs the component",
         )
         places = []
@@ -331,7 +345,7 @@ class _Builder:
                 elif len(abroad) == len(place.countries):
                     outside = "yes"
                 else:  # a zone reaching beyond the EEA: the data may or may not leave it
-                    names = _join([self.kb.country_name(c) for c in abroad])
+                    names = join_words([self.kb.country_name(c) for c in abroad])
                     outside = f"possibly: the place includes {names}"
             label = place.label
             if place.kind is PlaceKind.COUNTRY and place.country is not None:
@@ -544,7 +558,7 @@ class _Builder:
             reach.append(
                 Reach(
                     party=first.party_name,
-                    party_role=_join(roles),
+                    party_role=join_words(roles),
                     trigger=_TRIGGER_WORDS.get(first.trigger, words(first.trigger)),
                     strength=first.strength,
                     strength_note=plain(first.strength_note),
@@ -574,228 +588,6 @@ class _Builder:
             reach=reach,
         )
 
-    def step4(
-        self,
-        transfer: Transfer,
-        rc: ResolvedComponent,
-        exposures: list[Exposure],
-        needed: bool,
-    ) -> MeasuresStep:
-        controls = rc.component.controls
-        in_clear = rc.processes_in_clear
-        clear_text = plain(
-            (f"yes: {rc.in_clear_reason}" if in_clear else f"no: {rc.in_clear_reason}").rstrip(": ")
-        )
-        custody = rc.places[LocationRole.KEY_CUSTODY]
-        if rc.keys is None:
-            keys = step1_keys_unknown(transfer)
-        else:
-            keys = words(rc.keys.value)
-            if rc.key_holder:
-                keys += f", held by {self.entity_name(rc.key_holder)}"
-            if custody.kind is not PlaceKind.UNKNOWN:
-                keys += f" ({custody.label})"
-        secrecy = sorted(
-            {self.kb.laws[e.law].short_name for e in exposures if self.kb.laws[e.law].secrecy}
-        )
-        measures: list[MeasureStep] = []
-        clear_why = (
-            f"{transfer.importer_name} processes the data in clear ({plain(rc.in_clear_reason)}): "
-            "what it can read, it can be compelled to hand over, so encryption does not stop "
-            "compelled access here (EDPB Recommendations 01/2020, use case 6)"
-        )
-        if rc.keys is KeyCustody.CUSTOMER_HELD_EXTERNAL:
-            measures.append(
-                MeasureStep(
-                    measure="encryption at rest with keys held outside the provider",
-                    declared=True,
-                    effective="not effective" if in_clear else "effective",
-                    why=clear_why
-                    if in_clear
-                    else "the importer holds only ciphertext and the keys stay with "
-                    f"{self.entity_name(rc.key_holder) if rc.key_holder else 'the exporter'}"
-                    f" ({custody.label})",
-                )
-            )
-        elif rc.keys in (KeyCustody.PROVIDER_MANAGED, KeyCustody.CUSTOMER_MANAGED_IN_PROVIDER_KMS):
-            measures.append(
-                MeasureStep(
-                    measure=f"encryption at rest, {words(rc.keys.value)}",
-                    declared=True,
-                    effective="not effective",
-                    why="the provider can use the keys, so it can be compelled to decrypt",
-                )
-            )
-        if controls.pseudonymised_before:
-            measures.append(
-                MeasureStep(
-                    measure="pseudonymisation before transfer",
-                    declared=True,
-                    effective="reduces only",
-                    why="reduces what the importer can attribute to a person, if the additional "
-                    "information stays with the exporter; whether the data cannot be attributed "
-                    "without it is for the signer to confirm",
-                )
-            )
-        if controls.confidential_computing:
-            measures.append(
-                MeasureStep(
-                    measure="confidential computing (attested trusted execution environment)",
-                    declared=True,
-                    effective="reduces only",
-                    why="reduces the operator's ability to read data in processing; it does not "
-                    "remove the operator's duty to assist",
-                )
-            )
-        if controls.notification_commitment:
-            measures.append(
-                MeasureStep(
-                    measure="contractual commitment to notify and challenge orders",
-                    declared=True,
-                    effective="reduces only",
-                    why="a contract does not bind the authorities"
-                    + (
-                        f"; {_join(secrecy)} can forbid telling the exporter (gag orders)"
-                        if secrecy
-                        else ""
-                    ),
-                )
-            )
-        if controls.zero_data_retention:
-            measures.append(
-                MeasureStep(
-                    measure="zero data retention",
-                    declared=True,
-                    effective="reduces only",
-                    why="less stored data to hand over; data in processing stays reachable",
-                )
-            )
-        if in_clear and not measures:
-            measures.append(
-                MeasureStep(
-                    measure="none declared",
-                    declared=False,
-                    effective="not effective",
-                    why=clear_why,
-                )
-            )
-        elif not measures:
-            measures.append(
-                MeasureStep(
-                    measure="none declared",
-                    declared=False,
-                    effective="unknown",
-                    why="the inventory records no supplementary measure for this component",
-                )
-            )
-        states = sorted({e.mitigation for e in exposures}, key=lambda s: s.value)
-        if not exposures:
-            engine = "No law in the knowledge base reaches this importer, so the engine rates no mitigation."
-        else:
-            engine = (
-                "The engine rates the laws' reach as "
-                + _join([words(s.value) for s in states])
-                + "."
-            )
-        effective = any(m.effective == "effective" for m in measures)
-        if not needed:
-            conclusion = "Not required for this transfer (see step 2). " + engine
-        elif effective and all(e.mitigation is MitigationState.MITIGATED for e in exposures):
-            conclusion = (
-                "A declared measure is effective against compelled access for this processing. "
-                + engine
-                + " The signer confirms it is implemented as declared."
-            )
-        else:
-            conclusion = (
-                "No declared measure makes compelled access ineffective for this processing. "
-                + engine
-                + " Without an effective measure the EDPB expects the transfer not to start, or "
-                "to be suspended or ended, unless the signer finds the law does not impinge on "
-                "the tool in practice (step 3)."
-            )
-        return MeasuresStep(
-            processes_in_clear=clear_text, keys=keys, measures=measures, conclusion=conclusion
-        )
-
-    def step5(self, transfer: Transfer) -> list[str]:
-        steps: list[str] = []
-        conclusion = transfer.conclusion
-        module = transfer.scc_module or "the module the parties' roles call for"
-        if conclusion is TransferConclusion.UNKNOWN:
-            steps.append(
-                "Find out where the data is stored and processed (ask the supplier for the "
-                "region or deployment option) and run the assessment again."
-            )
-        if "sccs" in transfer.tools:
-            steps.append(
-                f"Keep the standard contractual clauses (Decision (EU) 2021/914, {module}) signed "
-                f"with {transfer.importer_name}, with the supplementary measures in their annexes; "
-                "check that no added clause contradicts them (if one does, consult the "
-                "supervisory authority)."
-            )
-        elif conclusion in (
-            TransferConclusion.NO_VALID_TOOL,
-            TransferConclusion.SAFEGUARDS_INCOMPLETE,
-        ):
-            steps.append(
-                f"Put a transfer tool in place before the transfer continues: the standard "
-                f"contractual clauses (Decision (EU) 2021/914, {module}) with "
-                f"{transfer.importer_name}, or stop the transfer."
-            )
-        if "bcrs" in transfer.tools:
-            steps.append(
-                "Check the importer's binding corporate rules are approved and cover this data "
-                "and this destination."
-            )
-        if conclusion is TransferConclusion.ADEQUACY:
-            steps.append(
-                f"Check that {transfer.importer_name} is covered by the adequacy decision relied "
-                f"on ({transfer.adequacy or 'see step 2'}) and keep the evidence."
-            )
-            if "dpf" in transfer.tools or transfer.country == "US":
-                steps.append(
-                    f"Check {transfer.importer_name}'s certification on the Data Privacy "
-                    "Framework list and keep a dated copy."
-                )
-        if conclusion is TransferConclusion.DEROGATION:
-            steps.append(
-                "Record which Art. 49 derogation applies, why the transfer is occasional, and "
-                "inform the data subjects as that derogation requires."
-            )
-        steps.append(
-            "Record this assessment, its sign-off and its re-evaluation date in the transfer "
-            "register (auditor audit --transfers-csv) and with the records of processing."
-        )
-        return steps
-
-    def step6(self, transfer: Transfer, step3: DestinationStep) -> list[str]:
-        triggers = [
-            f"{transfer.importer_name} changes its sub-processors, its ownership, or where it "
-            "stores, processes or supports the data.",
-            "The inventory changes this component's place, keys, controls or transfer tools "
-            "(run auditor tia again and compare).",
-        ]
-        flux = [law.short_name for law in step3.laws if law.status != LawStatus.IN_FORCE.words]
-        if flux:
-            triggers.append(
-                f"The status of {_join(flux)} changes (not simply in force on the knowledge "
-                "base's date)."
-            )
-        for framework in self.frameworks.values():
-            if framework.challenges and (
-                transfer.country == framework.jurisdiction or "dpf" in transfer.tools
-            ):
-                triggers.append(
-                    f"A court or the Commission decides on the pending challenges to the "
-                    f"{framework.name} (step 2)."
-                )
-        triggers.append(
-            "A law of the destination, or the practice of its authorities, changes; or the "
-            "knowledge base's facts used here become older than the organisation's policy allows."
-        )
-        return triggers
-
     def unknowns(
         self,
         transfer: Transfer,
@@ -813,7 +605,7 @@ class _Builder:
                 "controls.processes_in_clear"
             )
         if rc.keys is None:
-            found.append(f"keys to data at rest: {step1_keys_unknown(transfer)}")
+            found.append(f"keys to data at rest: {keys_unknown(transfer)}")
         for label, text in (
             ("data subjects", step1.subjects),
             ("volume", step1.volume),
@@ -830,6 +622,17 @@ class _Builder:
                 found.append(f"seat of {row.party}: {row.country}")
         if transfer.conclusion is TransferConclusion.UNKNOWN:
             found.append(f"where the data goes: {transfer.explanation}")
+        for finding in self.result.findings:
+            # The audit's evidence gaps at this component: each a fact nobody has stated.
+            if (
+                finding.rule_id.startswith("evidence-gap")
+                and finding.subject.get("system") == transfer.system
+                and finding.subject.get("component") == transfer.component
+            ):
+                condition = plain(finding.condition).split("; data reaching it")[0]
+                found.append(
+                    f"{condition}: ask {transfer.importer_name} or the owner of the system"
+                )
         for law in step3.laws:
             if law.confidence == "unconfirmed":
                 found.append(
@@ -845,87 +648,6 @@ class _Builder:
                     "unconfirmed fact of the knowledge base"
                 )
         return sorted(set(found), key=found.index)
-
-    def decisions(
-        self,
-        transfer: Transfer,
-        step2: TransferToolStep,
-        unknowns: list[str],
-        worksheet: bool,
-    ) -> list[str]:
-        country = transfer.country_name
-        items = []
-        if unknowns:
-            items.append(
-                "The answers to the open questions listed above: until they are answered the "
-                "assessment is incomplete."
-            )
-        if step2.assessment_needed:
-            items.append(
-                f"Whether the law and practice of {country} impinge on the effectiveness of the "
-                "transfer tool for this transfer (step 3). This tool lists the laws; it does not "
-                "judge how the authorities apply them."
-            )
-            items.append(
-                "Whether the supplementary measures are sufficient, and which to add if not "
-                "(step 4)."
-            )
-        elif transfer.conclusion is TransferConclusion.ADEQUACY:
-            items.append(
-                "Whether the adequacy decision relied on covers this importer and this data "
-                "(step 2), and whether to assess steps 3 and 4 all the same."
-            )
-        else:
-            items.append(
-                "Whether the Art. 49 derogation relied on applies: which one, and why the "
-                "transfer is occasional and not repetitive (step 2)."
-            )
-        if worksheet:
-            items.append(
-                "The estimates in the probability worksheet, and the level of residual "
-                "probability the organisation accepts."
-            )
-        items.append(
-            "The decision: start or continue the transfer, continue it with further measures, "
-            "or suspend or end it."
-        )
-        items.append(
-            f"The re-evaluation date (pre-filled as {self.re_evaluation.isoformat()}, one year "
-            "after the audit unless set) and who re-evaluates."
-        )
-        return items
-
-    def make_worksheet(self, step3: DestinationStep) -> Worksheet:
-        scenarios = []
-        for law in step3.laws:
-            for reach in law.reach:
-                scenarios.append(
-                    f"{law.short_name} ({law.citation}): an order to {reach.party} "
-                    f"({reach.party_role}; {reach.trigger})"
-                )
-        scenarios.append("an access the knowledge base does not record (enter it, or leave empty)")
-        rows = len(scenarios) * len(WORKSHEET_FACTORS)
-        return Worksheet(
-            method=(
-                "In the style of David Rosenthal's published Transfer Impact Assessment method "
-                "(an Excel workbook): for each scenario of foreign lawful access and each period, "
-                "the signer estimates the probability of each factor. This tool enters no number: "
-                "every field below is empty for the signer to fill in, with the reasoning for each."
-            ),
-            formula=[
-                "p(scenario, period) = a x b x c (each factor a probability between 0 and 1, "
-                "for the period).",
-                "p(period) = 1 - the product over the scenarios of (1 - p(scenario, period)): "
-                "the probability that at least one scenario happens in the period.",
-                "p(assessment period) = 1 - the product over the periods of (1 - p(period)).",
-                "The organisation sets beforehand which residual probability it accepts; the "
-                "result supports the decision in step 4, it does not replace it.",
-            ],
-            periods=list(WORKSHEET_PERIODS),
-            scenarios=scenarios,
-            factors=list(WORKSHEET_FACTORS),
-            cells=[[None] * len(WORKSHEET_PERIODS) for _ in range(rows)],
-        )
 
 
 _ROLE_WORDS = {

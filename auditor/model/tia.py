@@ -217,6 +217,17 @@ class Worksheet(StrictModel):
     )
 
 
+class FindingRef(StrictModel):
+    """A finding of the audit about this data at this component, as the audit report lists it."""
+
+    severity: str
+    title: str
+    law: str = Field(description="The law the finding is about, by its short name, if any.")
+    rule_id: str
+    fingerprint: str
+    waived: bool
+
+
 class TransferAssessment(StrictModel):
     """One pre-filled transfer impact assessment."""
 
@@ -243,6 +254,10 @@ class TransferAssessment(StrictModel):
     step4: MeasuresStep
     step5: list[str] = Field(description="Procedural steps, in words.")
     step6: list[str] = Field(description="When to re-evaluate earlier than the date.")
+    findings: list[FindingRef] = Field(
+        default_factory=list,
+        description="The audit's findings on this data at this component, most severe first.",
+    )
     unknowns: list[str] = Field(description="What the inventory does not say, and whom to ask.")
     decisions: list[str] = Field(description="What remains for the signer to decide.")
     worksheet: Worksheet | None = None
