@@ -34,6 +34,7 @@ from auditor.kb import KnowledgeIndex
 from auditor.model.findings import (
     AuditResult,
     Exposure,
+    Finding,
     MitigationState,
     Sensitivity,
     Transfer,
@@ -174,6 +175,19 @@ class _Builder:
         self.assets: dict[str, DataAsset] = {a.id: a for a in inventory.data}
         self.snapshot = snapshot_of(result)
         self.frameworks: dict[str, TransferFramework] = {f.id: f for f in kb.kb.transfer_frameworks}
+        # Look-ups by component and by data asset, built once: an estate has thousands of
+        # transfers, exposures and findings, and scanning them all per transfer is quadratic.
+        self.exposures: dict[tuple[str, str, str], list[Exposure]] = {}
+        for exposure in result.exposures:
+            key = (exposure.system, exposure.component, exposure.data_asset)
+            self.exposures.setdefault(key, []).append(exposure)
+        self.findings_at: dict[tuple[str, str], list[Finding]] = {}
+        for finding in result.findings:
+            at = (finding.subject.get("system", ""), finding.subject.get("component", ""))
+            self.findings_at.setdefault(at, []).append(finding)
+        self.transfers_of: dict[tuple[str, str], list[Transfer]] = {}
+        for other in result.transfers:
+            self.transfers_of.setdefault((other.system, other.data_asset), []).append(other)
 
     # ------------------------------------------------------------------ helpers
 
@@ -205,14 +219,13 @@ class _Builder:
         exposures = sorted(
             (
                 e
-                for e in self.result.exposures
-                if e.system == transfer.system
-                and e.component == transfer.component
-                and e.data_asset == transfer.data_asset
+                for e in self.exposures.get(
+                    (transfer.system, transfer.component, transfer.data_asset), []
+                )
                 # A law that reaches through another country's territory belongs to the
                 # transfer to that country; a law that reaches the parties through their
                 # seat or owners belongs to every transfer of theirs.
-                and (
+                if (
                     transfer.country in ("global", "unknown")
                     or e.jurisdiction == transfer.country
                     or e.trigger != "territorial"
@@ -264,10 +277,8 @@ class _Builder:
         """The audit's findings on this component that concern this data (or no data)."""
         found = [
             f
-            for f in self.result.findings
-            if f.subject.get("system") == transfer.system
-            and f.subject.get("component") == transfer.component
-            and (not f.data_assets or any(a.id == transfer.data_asset for a in f.data_assets))
+            for f in self.findings_at.get((transfer.system, transfer.component), [])
+            if not f.data_assets or any(a.id == transfer.data_asset for a in f.data_assets)
         ]
         found.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id, f.fingerprint))
         return [
@@ -410,12 +421,8 @@ class _Builder:
                     note=plain(party.reason),
                 )
             )
-        for other in self.result.transfers:
-            if (
-                other.system == transfer.system
-                and other.data_asset == transfer.data_asset
-                and other.component != transfer.component
-            ):
+        for other in self.transfers_of.get((transfer.system, transfer.data_asset), []):
+            if other.component != transfer.component:
                 key = (other.importer, other.component)
                 if key in seen:
                     continue
@@ -622,13 +629,9 @@ class _Builder:
                 found.append(f"seat of {row.party}: {row.country}")
         if transfer.conclusion is TransferConclusion.UNKNOWN:
             found.append(f"where the data goes: {transfer.explanation}")
-        for finding in self.result.findings:
+        for finding in self.findings_at.get((transfer.system, transfer.component), []):
             # The audit's evidence gaps at this component: each a fact nobody has stated.
-            if (
-                finding.rule_id.startswith("evidence-gap")
-                and finding.subject.get("system") == transfer.system
-                and finding.subject.get("component") == transfer.component
-            ):
+            if finding.rule_id.startswith("evidence-gap"):
                 condition = plain(finding.condition).split("; data reaching it")[0]
                 found.append(
                     f"{condition}: ask {transfer.importer_name} or the owner of the system"
