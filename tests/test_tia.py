@@ -333,3 +333,21 @@ def test_the_register_cannot_run_formulas() -> None:
     )
     rows = list(csv.DictReader(io.StringIO(render_transfers_csv(hostile))))
     assert rows and all(r["importer"].startswith("'=") for r in rows)
+
+
+def test_the_pdf_fetches_nothing(tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    from tests.report.conftest import TrapServer, write_hostile
+
+    trap = TrapServer()
+    try:
+        folder = write_hostile(tmp_path / "hostile", trap.host)
+        target = tmp_path / "tia.pdf"
+        done = CliRunner().invoke(
+            cli, ["tia", str(folder), "--pdf", str(target), "--worksheet", "--today", TODAY]
+        )
+        assert done.exit_code == 0, (done.output, done.exception)
+        assert target.read_bytes().startswith(b"%PDF-")
+    finally:
+        trap.close()
+    assert trap.requests == []
