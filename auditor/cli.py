@@ -1067,7 +1067,7 @@ def tia(
         _say("no transfer of personal data outside the EEA: nothing to assess")
         return
     for assessment in assessments:
-        _say(f"{assessment.id:<60} {assessment.step2.conclusion}")
+        _say(f"{assessment.title}: {assessment.step2.conclusion}\n    id {assessment.id}")
     if written:
         _say(f"wrote {len(written)} file(s)" + (f" into {output_dir}" if output_dir else ""))
     elif json_out is None:
