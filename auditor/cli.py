@@ -1013,6 +1013,8 @@ def tia(
         ),
     )
     assessments = result.assessments
+    if (html_out or pdf_out) and not assessments:
+        raise UsageError("no transfer of personal data outside the EEA: nothing to assess")
     if (html_out or pdf_out) and len(assessments) != 1:
         raise UsageError(
             f"--html and --pdf write one assessment, and there are {len(assessments)}: "
