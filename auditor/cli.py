@@ -892,6 +892,190 @@ def vendor_show(
             write_bytes(pdf_out, pdf)
 
 
+# ---------------------------------------------------------------- auditor tia (issue 21)
+
+TIA_FORMATS = ("html", "pdf", "json")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=PathArg)
+@click.option(
+    "--transfer",
+    "transfer_id",
+    default=None,
+    metavar="ID",
+    help="Only this transfer (system/component/country/data-asset); without it, every transfer.",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Write one assessment per transfer into this folder (see --format).",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(TIA_FORMATS),
+    multiple=True,
+    help="With -o: which formats to write (repeatable) [default: html, pdf and json].",
+)
+@click.option("--html", "html_out", type=PathArg, default=None, help="One assessment as HTML.")
+@click.option("--pdf", "pdf_out", type=PathArg, default=None, help="One assessment as PDF.")
+@click.option(
+    "--json",
+    "json_out",
+    type=PathArg,
+    default=None,
+    help="Every assessment as JSON (- for stdout).",
+)
+@click.option(
+    "--re-evaluate",
+    "re_evaluate",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Re-evaluation date [default: one year after the audit date].",
+)
+@click.option(
+    "--worksheet",
+    is_flag=True,
+    help="Add an empty probability worksheet (scenarios x periods) for the signer to fill in.",
+)
+@click.option("--policy", "policy_file", type=PathArg, default=None, help="Policy file.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Audit date (default: today).",
+)
+@click.option(
+    "--template-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder overriding the report templates (as for audit).",
+)
+@click.option(
+    "--classification",
+    default="CONFIDENTIAL",
+    show_default=True,
+    help="Classification printed on the HTML and PDF.",
+)
+@click.option("--quiet", is_flag=True, help="No terminal output.")
+@click.pass_obj
+def tia(
+    obj: Context,
+    /,
+    paths: tuple[Path, ...],
+    transfer_id: str | None,
+    output_dir: Path | None,
+    formats: tuple[str, ...],
+    html_out: Path | None,
+    pdf_out: Path | None,
+    json_out: Path | None,
+    re_evaluate: dt.datetime | None,
+    worksheet: bool,
+    policy_file: Path | None,
+    today: dt.datetime | None,
+    template_dir: Path | None,
+    classification: str,
+    quiet: bool,
+) -> None:
+    """Pre-fill a transfer impact assessment for each GDPR transfer outside the EEA.
+
+    Follows the six steps of EDPB Recommendations 01/2020: the transfer, its tool, the
+    destination's laws that reach the importer, supplementary measures, procedural steps and
+    re-evaluation. What only people can judge is left for the signer. Without an output
+    option it lists the transfers and their ids.
+    """
+    from auditor.audit import AuditOptions
+    from auditor.audit.tia import TiaOptions, transfer_assessments
+    from auditor.errors import EnvironmentFault
+    from auditor.report.output import all_or_nothing, write_bytes, write_text
+    from auditor.report.tia import render_tia_json, tia_file_stem
+
+    if formats and output_dir is None:
+        raise UsageError("--format chooses what -o DIR gets: give -o DIR too")
+    if output_dir is not None and (html_out or pdf_out):
+        raise UsageError("use either -o DIR (one file per transfer) or --html/--pdf FILE")
+    single = [p for p in (html_out, pdf_out, json_out) if p is not None]
+    _refuse_overwriting_inputs(single, (*paths, *((policy_file,) if policy_file else ())))
+    result = transfer_assessments(
+        paths,
+        AuditOptions(
+            rule_dirs=obj.rule_dirs,
+            policy_file=policy_file,
+            today=today.date() if today else None,
+        ),
+        TiaOptions(
+            transfer_id=transfer_id,
+            re_evaluation=re_evaluate.date() if re_evaluate else None,
+            worksheet=worksheet,
+        ),
+    )
+    assessments = result.assessments
+    if (html_out or pdf_out) and not assessments:
+        raise UsageError("no transfer of personal data outside the EEA: nothing to assess")
+    if (html_out or pdf_out) and len(assessments) != 1:
+        raise UsageError(
+            f"--html and --pdf write one assessment, and there are {len(assessments)}: "
+            "name one with --transfer ID, or write them all with -o DIR"
+        )
+    chosen = formats or TIA_FORMATS
+    targets: list[tuple[Path, str, int]] = []  # (file, format, index of the assessment)
+    if output_dir is not None:
+        for index, assessment in enumerate(assessments):
+            stem = tia_file_stem(assessment)
+            targets += [(output_dir / f"{stem}.{fmt}", fmt, index) for fmt in chosen]
+    targets += [(p, fmt, 0) for p, fmt in ((html_out, "html"), (pdf_out, "pdf")) if p]
+    _refuse_overwriting_inputs([t for t, _, _ in targets], paths)
+    written: list[Path] = []
+    with all_or_nothing():  # every file lands, or none does
+        if output_dir is not None:
+            try:
+                output_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise EnvironmentFault(
+                    f"cannot create {output_dir}: {exc.strerror or exc}"
+                ) from None
+        if json_out is not None:
+            write_text(json_out, render_tia_json(result))
+        for target, fmt, index in targets:
+            assessment = assessments[index]
+            if fmt == "json":
+                from auditor.report.tia import render_one_tia_json
+
+                write_text(target, render_one_tia_json(assessment))
+            elif fmt == "html":
+                from auditor.report.html import render_tia_html
+
+                write_text(
+                    target,
+                    render_tia_html(
+                        assessment, template_dir=template_dir, classification=classification
+                    ),
+                )
+            else:
+                from auditor.report.pdf import render_tia_pdf
+
+                with _signals_end_the_process():
+                    pdf = render_tia_pdf(
+                        assessment, template_dir=template_dir, classification=classification
+                    )
+                write_bytes(target, pdf)
+            written.append(target)
+    if quiet or (json_out is not None and str(json_out) == "-"):
+        return
+    if not assessments:
+        _say("no transfer of personal data outside the EEA: nothing to assess")
+        return
+    for assessment in assessments:
+        _say(f"{assessment.title}: {assessment.step2.conclusion}\n    id {assessment.id}")
+    if written:
+        _say(f"wrote {len(written)} file(s)" + (f" into {output_dir}" if output_dir else ""))
+    elif json_out is None:
+        _say("write the assessments with -o DIR, or one with --transfer ID --html FILE")
+
+
 # Set while a PDF is typeset. WeasyPrint catches every exception (KeyboardInterrupt and
 # SystemExit included) around each SVG chart it draws, so an interruption that lands there
 # is swallowed and the render runs on: Ctrl-C was ignored for a minute on a 300-system

@@ -107,6 +107,16 @@ class Transfer(StrictModel):
     data_asset: str
     system: str
     component: str
+    data_asset_name: str = Field(default="", description="Display name of the data asset.")
+    categories: list[str] = Field(
+        default_factory=list, description="The data asset's categories (for the register)."
+    )
+    subjects: list[str] = Field(
+        default_factory=list, description="The data asset's data subjects, where declared."
+    )
+    sensitivity: Sensitivity | None = Field(
+        default=None, description="How sensitive the data asset is."
+    )
     exporter: str
     exporter_name: str = Field(
         default="",

@@ -20,6 +20,7 @@ class OutputFormat(enum.StrEnum):
     GITLAB_SAST = "gitlab-sast"
     MARKDOWN = "markdown"
     CSV = "csv"
+    TRANSFERS_CSV = "transfers-csv"
     HTML = "html"
     PDF = "pdf"
 
@@ -42,6 +43,10 @@ _DESCRIPTIONS = {
     OutputFormat.GITLAB_SAST: "GitLab security report (SAST) for the merge-request widget.",
     OutputFormat.MARKDOWN: "Markdown summary (PR comment, job summary).",
     OutputFormat.CSV: "Findings CSV; the inventory register goes beside it as NAME.register.csv.",
+    OutputFormat.TRANSFERS_CSV: (
+        "GDPR transfer register as CSV: one row per transfer outside the EEA, with the id "
+        "'auditor tia --transfer' takes."
+    ),
     OutputFormat.HTML: "Self-contained HTML audit report.",
     OutputFormat.PDF: "PDF audit report.",
 }

@@ -11,6 +11,8 @@ import io
 from collections.abc import Iterable, Sequence
 
 from auditor.model.findings import AuditResult
+from auditor.model.tia import transfer_ids
+from auditor.model.words import words
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -133,5 +135,89 @@ def render_register_csv(result: AuditResult) -> str:
             r.line or "",
         ]
         for r in result.inventory_register
+    )
+    return _table(header, rows)
+
+
+def _one_year_after(day: str) -> str:
+    """The re-evaluation date ``auditor tia`` pre-fills: one year after the audit date."""
+    year, rest = day[:4], day[4:]
+    if not year.isdigit():
+        return ""
+    return f"{int(year) + 1:04d}{'-02-28' if rest == '-02-29' else rest}"
+
+
+# The conclusions for which the transfer needs a transfer impact assessment (EDPB
+# Recommendations 01/2020, step 3: transfers on an Art. 46 tool), or cannot have one yet.
+_TIA_NEED = {
+    "adequacy": "not required (adequacy decision)",
+    "derogation": "not required (Art. 49 derogation: record the condition relied on)",
+    "safeguards": "required (Art. 46 tool)",
+    "safeguards_incomplete": "required (Art. 46 tool)",
+    "no_valid_tool": "required once a tool is chosen",
+    "unknown": "cannot be done: destination unknown",
+}
+
+
+def render_transfers_csv(result: AuditResult) -> str:
+    """The GDPR transfer register: one row per Chapter V transfer, the columns a DPO keeps.
+
+    The id is the one ``auditor tia --transfer`` takes; the re-evaluation date is the one the
+    pre-filled assessment proposes (one year after the audit date)."""
+    header = [
+        "id",
+        "system",
+        "component",
+        "data_asset",
+        "data_asset_name",
+        "data_categories",
+        "sensitivity",
+        "data_subjects",
+        "exporter",
+        "importer",
+        "importer_country",
+        "role",
+        "transfer_tool",
+        "adequacy",
+        "scc_module",
+        "supplementary_measures",
+        "conclusion",
+        "explanation",
+        "tia",
+        "tia_reference",
+        "re_evaluation_due",
+    ]
+    due = _one_year_after(result.audit_date)
+    ids = transfer_ids(result.transfers)
+    rows = sorted(
+        (
+            [
+                ident,
+                t.system,
+                t.component,
+                t.data_asset,
+                t.data_asset_name or t.data_asset,
+                "; ".join(t.categories),
+                words(t.sensitivity.value) if t.sensitivity else "",
+                "; ".join(t.subjects) or "not stated in the inventory",
+                t.exporter_name or t.exporter,
+                t.importer_name,
+                t.country_name
+                if t.country in ("global", "unknown")
+                else f"{t.country_name} ({t.country})",
+                t.role,
+                "; ".join(words(tool) for tool in t.tools) or "none recorded",
+                t.adequacy or "",
+                t.scc_module or "",
+                "; ".join(t.supplementary_measures) or "none declared",
+                words(t.conclusion.value),
+                t.explanation,
+                _TIA_NEED[t.conclusion.value],
+                f"auditor tia --transfer {ident}",
+                due,
+            ]
+            for t, ident in zip(result.transfers, ids, strict=True)
+        ),
+        key=lambda row: row[0],
     )
     return _table(header, rows)

@@ -33,6 +33,7 @@ from markupsafe import Markup
 from auditor.errors import Diagnostic, EnvironmentFault, UsageError
 from auditor.model.compare import Comparison
 from auditor.model.findings import AuditResult
+from auditor.model.tia import TransferAssessment
 from auditor.model.vendor import VendorAssessment
 from auditor.report.comparison_context import comparison_context
 from auditor.report.report_context import (
@@ -56,6 +57,7 @@ __all__ = [
     "default_report_id",
     "render_comparison_html",
     "render_html",
+    "render_tia_html",
     "template_roots",
 ]
 
@@ -65,6 +67,8 @@ ENTRY_TEMPLATE = "report.html.j2"
 ABRIDGED_CSS = "assets/abridged.css"
 COMPARISON_TEMPLATE = "comparison.html.j2"
 VENDOR_TEMPLATE = "vendor.html.j2"
+TIA_TEMPLATE = "tia.html.j2"
+TIA_CSS = "assets/tia.css"
 
 
 @dataclass(frozen=True)
@@ -191,13 +195,15 @@ def _render(
     template_dir: Path | None,
     print_mode: bool,
     script: bool,
+    extra_css: Sequence[str] = (),
 ) -> str:
     """Render ``template``; template problems become usage errors with file and line."""
     roots = template_roots(template_dir)
     env = _environment(roots)
     try:
         values = context()
-        extra_css = (ABRIDGED_CSS,) if values.get("abridgements") else ()
+        if values.get("abridgements"):
+            extra_css = (*extra_css, ABRIDGED_CSS)
         assets = _assets(env, script and not print_mode, extra_css)
         return env.get_template(template).render(assets=assets, **values)
     except TemplateError as exc:
@@ -216,6 +222,40 @@ def _render(
         raise _template_failure(exc, roots) from None
     except OSError as exc:
         raise EnvironmentFault(f"cannot read the report templates: {exc}") from None
+
+
+def default_tia_id(assessment: TransferAssessment) -> str:
+    """``TIA-`` and 10 hex digits of the SHA-256 of the transfer id and the inventory snapshot."""
+    data = f"{assessment.id}\n{assessment.snapshot}"
+    return "TIA-" + hashlib.sha256(data.encode("utf-8")).hexdigest()[:10]
+
+
+def render_tia_html(
+    assessment: TransferAssessment,
+    *,
+    template_dir: Path | None = None,
+    report_id: str | None = None,
+    classification: str = "CONFIDENTIAL",
+    print_mode: bool = False,
+) -> str:
+    """One transfer impact assessment (``auditor tia --html``) as one HTML document."""
+    meta = {
+        "report_id": report_id or default_tia_id(assessment),
+        "classification": classification,
+        "date": assessment.audit_date,
+        "organisation": assessment.organisation,
+        "tool": assessment.tool,
+        "tool_version": assessment.tool_version,
+        "print_mode": print_mode,
+    }
+    return _render(
+        TIA_TEMPLATE,
+        lambda: {"a": assessment, "report": meta},
+        template_dir=template_dir,
+        print_mode=print_mode,
+        script=False,
+        extra_css=(TIA_CSS,),
+    )
 
 
 # ---------------------------------------------------------------- templates

@@ -28,13 +28,16 @@ from typing import Any
 from auditor.errors import EnvironmentFault
 from auditor.model.compare import Comparison
 from auditor.model.findings import AuditResult
+from auditor.model.tia import TransferAssessment
 from auditor.model.vendor import VendorAssessment
 from auditor.report.html import (
     default_comparison_id,
     default_report_id,
+    default_tia_id,
     default_vendor_sheet_id,
     render_comparison_html,
     render_html,
+    render_tia_html,
     render_vendor_html,
     template_roots,
 )
@@ -147,6 +150,23 @@ def render_vendor_pdf(
         partial(render_vendor_html, sheet),
         report_id or default_vendor_sheet_id(sheet),
         sheet.kb_as_of,
+        template_dir,
+        classification,
+    )
+
+
+def render_tia_pdf(
+    assessment: TransferAssessment,
+    *,
+    template_dir: Path | None = None,
+    report_id: str | None = None,
+    classification: str = "CONFIDENTIAL",
+) -> bytes:
+    """One transfer impact assessment as PDF bytes (print layout of its HTML)."""
+    return _print(
+        partial(render_tia_html, assessment),
+        report_id or default_tia_id(assessment),
+        assessment.audit_date,
         template_dir,
         classification,
     )

@@ -113,6 +113,13 @@ def write_csv(target: Path, request: WriteRequest) -> None:
         write_text(side, render_register_csv(request.result))
 
 
+def write_transfers_csv(target: Path, request: WriteRequest) -> None:
+    """The GDPR transfer register: one row per transfer outside the EEA."""
+    from auditor.report.csv_report import render_transfers_csv
+
+    write_text(target, render_transfers_csv(request.result))
+
+
 def write_html(target: Path, request: WriteRequest) -> None:
     """The self-contained HTML audit report."""
     from auditor.report.html import render_html
@@ -153,6 +160,7 @@ WRITERS: Mapping[OutputFormat, WriterSpec] = {
     OutputFormat.GITLAB_SAST: WriterSpec(write_gitlab_sast),
     OutputFormat.MARKDOWN: WriterSpec(write_markdown),
     OutputFormat.CSV: WriterSpec(write_csv, side_files=_csv_side_files),
+    OutputFormat.TRANSFERS_CSV: WriterSpec(write_transfers_csv),
     OutputFormat.HTML: WriterSpec(write_html),
     OutputFormat.PDF: WriterSpec(write_pdf, typesets=True),
 }

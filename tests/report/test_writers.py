@@ -14,7 +14,11 @@ from auditor.cli import audit, cli, scan
 from auditor.errors import InputError
 from auditor.model.findings import AuditResult
 from auditor.model.outputs import OutputFormat
-from auditor.report.csv_report import render_findings_csv, render_register_csv
+from auditor.report.csv_report import (
+    render_findings_csv,
+    render_register_csv,
+    render_transfers_csv,
+)
 from auditor.report.html import render_html
 from auditor.report.json_report import json_chunks
 from auditor.report.junit import junit_chunks
@@ -66,6 +70,7 @@ def test_each_writer_writes_what_its_renderer_renders(
         OutputFormat.JUNIT: b"".join(junit_chunks(hospital, set(request.failing))),
         OutputFormat.MARKDOWN: render_markdown(hospital, show_waived=True).encode(),
         OutputFormat.CSV: render_findings_csv(hospital).encode(),
+        OutputFormat.TRANSFERS_CSV: render_transfers_csv(hospital).encode(),
         OutputFormat.HTML: render_html(hospital).encode(),
     }
     for fmt, data in expected.items():

@@ -1,0 +1,353 @@
+"""``auditor tia`` and the transfer register: pre-filled assessments in the six EDPB steps.
+
+End to end through the CLI on the bank and hospital examples: one assessment per transfer,
+a clear error for an unknown id, a worksheet with no number in it, unknown shown as unknown,
+golden JSON and HTML, the PDF's headings, and the register CSV of ``auditor audit``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli, main
+from auditor.model.tia import TransferAssessments, transfer_ids
+from auditor.model.words import code_tokens
+from tests.conftest import EXAMPLES, ROOT
+
+TODAY = "2026-11-28"
+GOLDEN = ROOT / "tests" / "report" / "golden"
+CN_TRANSFER = "complaints-deepseek-pilot/llm/CN/complaint-texts"
+STEP_HEADINGS = (
+    "Know your transfer",
+    "Transfer tool",
+    "Law and practice of the destination",
+    "Supplementary measures",
+    "Procedural steps",
+    "Re-evaluation",
+    "What remains for the signer to decide",
+)
+
+
+def tia(*args: str) -> str:
+    """Run ``auditor tia`` through click's runner from the repository root; its stdout."""
+    cwd = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        done = CliRunner().invoke(cli, ["tia", *args, "--today", TODAY])
+    finally:
+        os.chdir(cwd)
+    assert done.exit_code == 0, (done.output, done.exception)
+    return done.output
+
+
+def assessments_of(example: str, *args: str) -> TransferAssessments:
+    return TransferAssessments.model_validate_json(tia(f"examples/{example}", "--json", "-", *args))
+
+
+def audit_transfers(example: str) -> list[str]:
+    done = CliRunner().invoke(
+        cli, ["audit", str(EXAMPLES / example), "--json", "-", "--today", TODAY]
+    )
+    from auditor.model.findings import Transfer
+
+    result = json.loads(done.output)
+    transfers = [Transfer.model_validate({**t, "path": []}) for t in result["transfers"]]
+    return transfer_ids(transfers)
+
+
+@pytest.mark.parametrize(("example", "count"), [("bank", 8), ("hospital", 4)])
+def test_one_assessment_per_transfer_in_the_folder(
+    example: str, count: int, tmp_path: Path
+) -> None:
+    out = tmp_path / "tia"
+    text = tia(f"examples/{example}", "-o", str(out), "--format", "json", "--format", "html")
+    ids = sorted(audit_transfers(example))
+    assert len(ids) == count == len(set(ids))
+    assert f"wrote {2 * count} file(s)" in text
+    for ident in ids:
+        assert ident in text  # the terminal lists each transfer by its id
+    documents = sorted(out.glob("*.json"))
+    assert len(documents) == count and len(list(out.glob("*.html"))) == count
+    found = []
+    for path in documents:
+        (only,) = TransferAssessments.model_validate_json(path.read_text()).assessments
+        found.append(only.id)
+        page = path.with_suffix(".html").read_text(encoding="utf-8")
+        for heading in STEP_HEADINGS:
+            assert heading in page, (path.name, heading)
+        assert "EDPB Recommendations 01/2020" in page and "18 June 2021" in page
+        assert only.step1.data_asset_name in page and only.step1.importer.name in page
+        visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+        assert not code_tokens(visible), (path.name, code_tokens(visible))
+    assert sorted(found) == ids
+
+
+def test_bank_assessments_follow_the_engine(tmp_path: Path) -> None:
+    result = assessments_of("bank")
+    by_id = {a.id: a for a in result.assessments}
+    china = by_id[CN_TRANSFER]
+    assert china.step2.conclusion == "no valid transfer tool"
+    assert china.step2.assessment_needed
+    assert china.step1.exporter.role == "controller (the organisation)"
+    assert china.step1.importer.country == "China (CN)"
+    laws = {law.short_name for law in china.step3.laws}
+    assert "PRC National Intelligence Law" in laws
+    for law in china.step3.laws:
+        assert law.sources and law.as_of and law.citation
+        assert all(r.chain for r in law.reach)
+    # The importer processes in clear: no measure is effective against compelled access.
+    assert china.step4.processes_in_clear.startswith("yes")
+    assert all(m.effective != "effective" for m in china.step4.measures)
+    assert "No declared measure" in china.step4.conclusion
+    # Adequacy: steps 3 and 4 are not required, and the assessment says so.
+    swiss = by_id["advisor-assistant/llm/CH/advisor-questions"]
+    assert swiss.step2.conclusion == "adequacy decision" and not swiss.step2.assessment_needed
+    assert "Not required" in swiss.step4.conclusion
+    # A law that reaches through the UK's territory is not in the Swiss assessment.
+    assert all(law.jurisdiction != "United Kingdom (GB)" for law in swiss.step3.laws)
+    # Default re-evaluation: one year after the audit date; the option sets it.
+    assert china.re_evaluation_date == "2027-11-28"
+    moved = assessments_of("bank", "--transfer", CN_TRANSFER, "--re-evaluate", "2027-06-30")
+    assert [a.re_evaluation_date for a in moved.assessments] == ["2027-06-30"]
+
+
+def test_unknown_is_shown_as_unknown_never_as_clean() -> None:
+    result = assessments_of("bank", "--transfer", "aml-alert-assistant/llm/global/aml-alerts")
+    (anywhere,) = result.assessments
+    assert anywhere.step2.conclusion == "cannot be assessed"
+    assert anywhere.unknowns, "an unassessable destination leaves open questions"
+    assert any("where the data goes" in u for u in anywhere.unknowns)
+    processing = next(p for p in anywhere.step1.places if p.role == "processing")
+    assert processing.place == "anywhere (global)"
+    assert processing.outside_eea == "possibly (anywhere)"
+    assert anywhere.decisions[0].startswith("The answers to the open questions")
+
+
+def test_what_the_inventory_does_not_say_is_asked_for(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    shutil.copytree(EXAMPLES / "bank", bank)
+    data = bank / "data.yaml"
+    text = data.read_text(encoding="utf-8")
+    # complaint-texts without its data subjects and volume
+    start = text.index("  - id: complaint-texts")
+    end = text.index("  - id:", start + 5)
+    block = text[start:end]
+    block = re.sub(r"\n    subjects:\n(      - .*\n)+", "\n", block)
+    block = re.sub(r"\n    volume: .*", "", block)
+    data.write_text(text[:start] + block + text[end:], encoding="utf-8")
+    done = CliRunner().invoke(
+        cli, ["tia", str(bank), "--transfer", CN_TRANSFER, "--json", "-", "--today", TODAY]
+    )
+    assert done.exit_code == 0, done.output
+    (china,) = TransferAssessments.model_validate_json(done.output).assessments
+    assert china.step1.subjects.startswith("not stated in the inventory - ask"), (
+        china.step1.subjects
+    )
+    assert china.step1.volume.startswith("not stated in the inventory - ask")
+    assert any(u.startswith("data subjects: not stated") for u in china.unknowns)
+    assert any(u.startswith("volume: not stated") for u in china.unknowns)
+
+
+def test_an_unknown_transfer_id_is_a_usage_error_that_lists_the_ids(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["tia", str(EXAMPLES / "bank"), "--transfer", "nope/llm/US/x", "--today", TODAY])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "no transfer with the id 'nope/llm/US/x'" in err
+    assert CN_TRANSFER in err and "Traceback" not in err
+
+
+def test_one_file_options_need_one_transfer(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["tia", str(EXAMPLES / "bank"), "--html", str(tmp_path / "x.html"), "--today", TODAY])
+    assert info.value.code == 2
+    assert "--transfer ID" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_the_worksheet_has_fields_to_fill_and_no_numbers(tmp_path: Path) -> None:
+    page = tmp_path / "tia.html"
+    text = tia("examples/bank", "--transfer", CN_TRANSFER, "--worksheet", "--html", str(page))
+    assert "wrote 1 file(s)" in text
+    (china,) = assessments_of("bank", "--transfer", CN_TRANSFER, "--worksheet").assessments
+    sheet = china.worksheet
+    assert sheet is not None
+    assert len(sheet.cells) == len(sheet.scenarios) * len(sheet.factors)
+    assert all(cell is None for row in sheet.cells for cell in row)
+    assert any("PRC National Intelligence Law" in s for s in sheet.scenarios)
+    assert any("1 - the product" in f for f in sheet.formula)
+    html = page.read_text(encoding="utf-8")
+    worksheet = html[html.index('id="worksheet"') :]
+    cells = re.findall(r'<td class="fill[^"]*">(.*?)</td>', worksheet)
+    assert cells and all(c == "&nbsp;" for c in cells), set(cells)
+    # Without the flag there is no worksheet.
+    (plain,) = assessments_of("bank", "--transfer", CN_TRANSFER).assessments
+    assert plain.worksheet is None
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file: run UPDATE_GOLDEN=1 pytest {__file__}"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{name} differs from its golden file; if the change is intended, run "
+        f"UPDATE_GOLDEN=1 pytest {__file__} and review the diff"
+    )
+
+
+def test_golden_json_and_html(tmp_path: Path) -> None:
+    args = ("examples/bank", "--transfer", CN_TRANSFER, "--worksheet")
+    first = tia(*args, "--json", "-")
+    assert first == tia(*args, "--json", "-")  # deterministic
+    _golden("tia-bank-china.json", first)
+    page = tmp_path / "tia.html"
+    tia(*args, "--html", str(page))
+    html = page.read_text(encoding="utf-8")
+    again = tmp_path / "again.html"
+    tia(*args, "--html", str(again))
+    assert html == again.read_text(encoding="utf-8")
+    _golden("tia-bank-china.html", html)
+    # Written for people: no raw code of the engine's vocabularies in the visible text.
+    body = re.sub(r"<style>.*?</style>|<[^>]+>", " ", html, flags=re.S)
+    assert not code_tokens(body), code_tokens(body)
+
+
+def test_pdf_renders_every_step(tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    target = tmp_path / "tia.pdf"
+    tia("examples/bank", "--transfer", CN_TRANSFER, "--worksheet", "--pdf", str(target))
+    assert target.read_bytes().startswith(b"%PDF-")
+    text = subprocess.run(
+        ["pdftotext", str(target), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    text = " ".join(text.split())
+    for heading in (*STEP_HEADINGS, "Probability worksheet", "Open questions"):
+        assert heading in text, heading
+    assert "Hangzhou DeepSeek" in text and "2027-11-28" in text
+
+
+def test_the_transfer_register_csv(tmp_path: Path) -> None:
+    target = tmp_path / "transfers.csv"
+    done = CliRunner().invoke(
+        cli,
+        [
+            "audit",
+            str(EXAMPLES / "bank"),
+            "--transfers-csv",
+            str(target),
+            "--today",
+            TODAY,
+            "--fail-on",
+            "never",
+            "--quiet",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert rows[0] == [
+        "id",
+        "system",
+        "component",
+        "data_asset",
+        "data_asset_name",
+        "data_categories",
+        "sensitivity",
+        "data_subjects",
+        "exporter",
+        "importer",
+        "importer_country",
+        "role",
+        "transfer_tool",
+        "adequacy",
+        "scc_module",
+        "supplementary_measures",
+        "conclusion",
+        "explanation",
+        "tia",
+        "tia_reference",
+        "re_evaluation_due",
+    ]
+    assert len(rows) == 1 + 8
+    row = dict(zip(rows[0], next(r for r in rows[1:] if r[0] == CN_TRANSFER), strict=True))
+    assert row["importer"].startswith("Hangzhou DeepSeek")
+    assert row["importer_country"] == "China (CN)"
+    assert row["conclusion"] == "no valid transfer tool"
+    assert row["transfer_tool"] == "none recorded"
+    assert row["scc_module"] == "Module 2 (controller to processor)"
+    assert "user.financial.bank_account" in row["data_categories"]
+    assert row["data_subjects"] == "customer"
+    assert row["exporter"] == "Banque de l'Alzette S.A."
+    assert row["tia"] == "required once a tool is chosen"
+    assert row["tia_reference"] == f"auditor tia --transfer {CN_TRANSFER}"
+    assert row["re_evaluation_due"] == "2027-11-28"
+    ids = [r[0] for r in rows[1:]]
+    assert ids == sorted(ids)
+
+
+def test_hostile_names_are_escaped_and_nothing_is_fetched(tmp_path: Path) -> None:
+    from tests.report.conftest import write_hostile
+
+    folder = write_hostile(tmp_path / "hostile", "127.0.0.1:9")
+    done = CliRunner().invoke(
+        cli, ["tia", str(folder), "-o", str(tmp_path / "out"), "--format", "html", "--today", TODAY]
+    )
+    assert done.exit_code == 0, (done.output, done.exception)
+    (page,) = (tmp_path / "out").glob("*.html")
+    html = page.read_text(encoding="utf-8")
+    assert "Shady &lt;img" in html  # the importer's name, escaped
+    for raw in ("<script>", "<img src", "<iframe", "<base href", "<object", "<svg onload"):
+        assert raw not in html, raw
+    assert "<script" not in html  # the assessment carries no script at all
+
+
+def test_the_register_cannot_run_formulas() -> None:
+    from auditor.audit import AuditOptions, run_audit
+    from auditor.report.csv_report import render_transfers_csv
+
+    result = run_audit([EXAMPLES / "bank"], AuditOptions(today=dt.date(2026, 11, 28)))
+    hostile = result.model_copy(
+        update={
+            "transfers": [
+                t.model_copy(update={"importer_name": '=HYPERLINK("http://x","y")'})
+                for t in result.transfers
+            ]
+        }
+    )
+    rows = list(csv.DictReader(io.StringIO(render_transfers_csv(hostile))))
+    assert rows and all(r["importer"].startswith("'=") for r in rows)
+
+
+def test_the_pdf_fetches_nothing(tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    from tests.report.conftest import TrapServer, write_hostile
+
+    trap = TrapServer()
+    try:
+        folder = write_hostile(tmp_path / "hostile", trap.host)
+        target = tmp_path / "tia.pdf"
+        done = CliRunner().invoke(
+            cli, ["tia", str(folder), "--pdf", str(target), "--worksheet", "--today", TODAY]
+        )
+        assert done.exit_code == 0, (done.output, done.exception)
+        assert target.read_bytes().startswith(b"%PDF-")
+    finally:
+        trap.close()
+    assert trap.requests == []
