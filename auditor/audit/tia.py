@@ -244,9 +244,7 @@ class _Builder:
         worksheet = worksheet_for(step3) if self.worksheet else None
         return TransferAssessment(
             id=ident,
-            title=(
-                f"{step1.data_asset_name} to {transfer.importer_name} in {transfer.country_name}"
-            ),
+            title=_title(step1.data_asset_name, transfer),
             organisation=name,
             organisation_country=country,
             audit_date=self.result.audit_date,
@@ -668,3 +666,12 @@ _TRIGGER_WORDS = {
     "presence": "the party does business there (contested reach)",
     "territorial": "the data is stored, processed, administered or supported there",
 }
+
+
+def _title(data_name: str, transfer: Transfer) -> str:
+    """The assessment's title: what goes to whom, and where."""
+    if transfer.country == "global":
+        return f"{data_name} to {transfer.importer_name}, which may handle it anywhere"
+    if transfer.country == "unknown":
+        return f"{data_name} to {transfer.importer_name}, at a place not known"
+    return f"{data_name} to {transfer.importer_name} in {transfer.country_name}"
