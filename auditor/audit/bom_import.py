@@ -648,6 +648,18 @@ def draft_from_cyclonedx(
             drafter.gap("data.yaml", ident, "no flow carries it")
     if org_entity:
         org.data["entity"] = org_entity
+    # A BOM has no place for these: say so once, where a person will look for them.
+    org.todos.append(
+        "a BOM carries no policy: add the organisation's residency policy (policy:) if it has one"
+    )
+    drafter.gap("organisation.yaml", "policy", "not part of a BOM")
+    for ident, system in drafter.systems.items():
+        if system.components:
+            system.item.todos.append(
+                "a BOM carries no controls: add key custody, retention, training use and "
+                "transfer tools (controls:) where the contracts state them"
+            )
+            drafter.gap(f"systems/{ident}.yaml", ident, "controls not part of a BOM")
     return _render(path, bom, drafter, org)
 
 
