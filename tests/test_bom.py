@@ -366,3 +366,9 @@ def test_examples_copy_is_left_alone(tmp_path: Path) -> None:
     result = invoke("bom", str(source), "-o", str(source / "bom.yaml"))
     assert result.exit_code == 2 and "it is an input of this run" in result.output
     assert sorted(p.name for p in source.rglob("*")) == before
+
+
+def test_every_property_is_documented() -> None:
+    doc = (ROOT / "docs" / "cyclonedx.md").read_text(encoding="utf-8")
+    missing = [p.value for p in Prop if f"`{p.value}" not in doc]
+    assert not missing, f"docs/cyclonedx.md does not document: {missing}"

@@ -233,19 +233,15 @@ def _data_component(asset: DataAsset) -> Component:
     props += [_prop(Prop.DATA_SUBJECT, s) for s in asset.subjects]
     if asset.residency is not None:
         props += [_prop(Prop.DATA_RESIDENCY, a) for a in asset.residency.allowed]
+    if asset.volume:
+        props.append(_prop(Prop.DATA_VOLUME, asset.volume))
     name = asset.name or asset.id
     return Component(
         type="data",
         bom_ref=data_ref(asset.id),
         name=name,
         description=asset.description,
-        data=[
-            ComponentData(
-                name=name,
-                classification=asset.classification.value,
-                description=asset.volume,
-            )
-        ],
+        data=[ComponentData(name=name, classification=asset.classification.value)],
         properties=props,
     )
 

@@ -238,6 +238,9 @@ class _Drafter:
                 "public, internal, confidential or secret"
             )
             self.gap("data.yaml", ident, f"classification not stated{said}")
+        volume = first_property(list(props), Prop.DATA_VOLUME)
+        if volume:
+            item.data["volume"] = volume
         allowed = property_values(list(props), Prop.DATA_RESIDENCY)
         if allowed:
             item.data["residency"] = {"allowed": allowed}

@@ -58,6 +58,7 @@ class Prop(enum.StrEnum):
     DATA_CATEGORY = f"{NAMESPACE}:data:category"
     DATA_SUBJECT = f"{NAMESPACE}:data:subject"
     DATA_RESIDENCY = f"{NAMESPACE}:data:residency"
+    DATA_VOLUME = f"{NAMESPACE}:data:volume"
     ORGANISATION_COUNTRY = f"{NAMESPACE}:organisation:country"
     ORGANISATION_ENTITY = f"{NAMESPACE}:organisation:entity"
     KB_VERSION = f"{NAMESPACE}:kb:version"
