@@ -1000,6 +1000,8 @@ def import_cyclonedx(
         f"wrote {len(targets)} file(s) to {out_dir}: {draft.systems} system(s), "
         f"{draft.components} component(s), {draft.data_assets} data asset(s)"
     )
+    if not draft.systems:
+        _say("the BOM names no service or model: the draft holds the organisation and data only")
     if draft.gaps:
         _say(f"{len(draft.gaps)} gap(s) to fill (marked TODO(auditor) in the files):")
         for gap in draft.gaps:

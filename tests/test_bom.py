@@ -372,3 +372,37 @@ def test_every_property_is_documented() -> None:
     doc = (ROOT / "docs" / "cyclonedx.md").read_text(encoding="utf-8")
     missing = [p.value for p in Prop if f"`{p.value}" not in doc]
     assert not missing, f"docs/cyclonedx.md does not document: {missing}"
+
+
+def test_names_from_the_bom_cannot_write_yaml_into_the_draft(tmp_path: Path) -> None:
+    hostile = "Evil Ltd\nsystems: [{id: injected, purpose: x, components: [{id: c, kind: application}]}]\n#"
+    bom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "serialNumber": "urn:uuid:00000000-0000-0000-0000-000000000000",
+        "services": [{"bom-ref": "s", "name": "Store\nsystems: []", "provider": {"name": hostile}}],
+    }
+    (tmp_path / "bom.json").write_text(json.dumps(bom))
+    result = _import(tmp_path / "bom.json", tmp_path / "draft", "--country", "DE")
+    assert result.exit_code == 0, result.output
+    assert invoke("validate", str(tmp_path / "draft")).exit_code == 0
+    systems = [
+        system["id"]
+        for path in (tmp_path / "draft").rglob("*.yaml")
+        for system in (yaml.safe_load(path.read_text()) or {}).get("systems", [])
+    ]
+    assert "injected" not in systems and len(systems) == 1
+    entities = yaml.safe_load((tmp_path / "draft" / "entities.yaml").read_text())["entities"]
+    assert entities[0]["name"] == hostile
+
+
+def test_a_library_only_sbom_drafts_no_system(tmp_path: Path) -> None:
+    bom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.4",
+        "components": [{"type": "library", "name": "left-pad", "version": "1.3.0"}],
+    }
+    (tmp_path / "bom.json").write_text(json.dumps(bom))
+    result = _import(tmp_path / "bom.json", tmp_path / "draft", "--country", "DE")
+    assert result.exit_code == 0 and "names no service or model" in result.output
+    assert sorted(p.name for p in (tmp_path / "draft").iterdir()) == ["organisation.yaml"]

@@ -118,6 +118,7 @@ class _Drafter:
         self.code = code
         self.gaps: list[Gap] = []
         self.entities: dict[str, _Item] = {}
+        self.entity_ids: dict[str, str] = {}  # normalised provider name -> entity id
         self.data: dict[str, _Item] = {}
         self.data_names: dict[str, str] = {}  # display name -> asset id
         self.systems: dict[str, _System] = {}
@@ -175,7 +176,16 @@ class _Drafter:
             return ident
         if org is None or not org.name:
             return ident if ident in self.entities else None
-        ident = ident or slug(org.name)
+        if ident is None:
+            # The catalogue's entity of that name, else a new id that names no catalogue entity.
+            wanted = _normalised(org.name)
+            known = [e.id for e in self.kb.entities.values() if _normalised(e.name) == wanted]
+            if len(known) == 1:
+                return known[0]
+            ident = self.entity_ids.get(wanted) or _unique(
+                slug(org.name), {*self.kb.entities, *self.entities}
+            )
+            self.entity_ids[wanted] = ident
         if ident not in self.entities:
             item = _Item({"id": ident, "name": org.name})
             country = org.address.country if org.address and org.address.country else None
@@ -332,8 +342,16 @@ class _Drafter:
                 "region not stated in the BOM: add region (provider:region), country or on_prem"
             )
             self.gap(file, subject, "region not stated")
-        operator = self.entity(svc.provider, first_property(props, Prop.OPERATOR_ID), subject)
-        if operator is not None and (vendor is None or first_property(props, Prop.OPERATOR_ID)):
+        stated = first_property(props, Prop.OPERATOR_ID)
+        operator = None
+        if vendor is None or not vendor.kind.is_service or stated:
+            operator = self.entity(svc.provider, stated, subject)
+        elif svc.provider is not None and svc.provider.name:
+            item.todos.append(
+                f"the BOM names {svc.provider.name} as provider; the catalogue's operator of "
+                f"{vendor.id} is used: set operator if your contract names another"
+            )
+        if operator is not None:
             item.data["operator"] = operator
         elif vendor is None or not vendor.kind.is_service:
             item.todos.append(
@@ -593,26 +611,36 @@ def draft_from_cyclonedx(
     candidates = [c for c in components if c.type == "application"]
     if subject is not None:
         candidates.append(subject)
+    subject_system: str | None = None
     for app in candidates:
         used = [r for r in depends.get(app.bom_ref or "", []) if r in service_refs | model_refs]
         if not used:
             continue
         ident = first_property(app.properties, Prop.ID) or app.name
         system_id = drafter.system(ident, app.name, app.description, app.properties)
+        if app is subject:
+            subject_system = system_id
         for ref in used:
             owner.setdefault(ref, system_id)
-    leftover = [s for s in services if (s.bom_ref or "") not in owner] + [
+    # A nested service belongs to the system of the service it is nested in.
+    for parent in _walk_services(bom.services):
+        home = owner.get(parent.bom_ref or "")
+        if home is not None:
+            for child in parent.services:
+                owner.setdefault(child.bom_ref or f"#{id(child)}", home)
+    leftover = [s for s in services if (s.bom_ref or f"#{id(s)}") not in owner] + [
         c
         for c in components
-        if c.type == "machine-learning-model" and (c.bom_ref or "") not in owner
+        if c.type == "machine-learning-model" and (c.bom_ref or f"#{id(c)}") not in owner
     ]
     if leftover:
-        name = subject.name if subject is not None else path.stem
-        fallback = drafter.system(
-            name, name, subject.description if subject is not None else None, []
-        )
+        if subject_system is None:
+            name = subject.name if subject is not None else path.stem
+            subject_system = drafter.system(
+                name, name, subject.description if subject is not None else None, []
+            )
         for thing in leftover:
-            owner[thing.bom_ref or f"#{id(thing)}"] = fallback
+            owner[thing.bom_ref or f"#{id(thing)}"] = subject_system
 
     served: set[str] = set()
     for svc in services:
@@ -674,25 +702,32 @@ def _dump(obj: Any, indent: int) -> list[str]:
     return [pad + line for line in text.splitlines()]
 
 
+def comment(text: str) -> str:
+    """Text safe inside a YAML comment: names from the BOM may hold line breaks, which would
+    end the comment and let the BOM write YAML of its own into the draft."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
 def _block(items: Iterable[_Item], indent: int) -> list[str]:
     lines: list[str] = []
     for item in items:
-        lines += [" " * indent + TODO + note for note in item.todos]
+        lines += [" " * indent + TODO + comment(note) for note in item.todos]
         lines += _dump(item.data, indent)
     return lines
 
 
 def _render(path: Path, bom: CdxBom, drafter: _Drafter, org: _Item) -> Draft:
+    origin = f"{path.name} (CycloneDX {bom.spec_version}" + (
+        f", {bom.serial_number})" if bom.serial_number else ")"
+    )
     header = [
-        f"# Draft inventory imported from {path.name} (CycloneDX {bom.spec_version}"
-        + (f", {bom.serial_number}" if bom.serial_number else "")
-        + ") by `auditor import cyclonedx`.",
+        f"# Draft inventory imported from {comment(origin)} by `auditor import cyclonedx`.",
         "# It holds only what the BOM states. Every line starting with TODO(auditor) marks a fact",
         "# the BOM does not give: fill it in, then run `auditor validate` and `auditor audit`.",
         "",
     ]
     files: dict[str, str] = {}
-    org_lines = [*header, *(TODO + t for t in org.todos), "organisation:"]
+    org_lines = [*header, *(TODO + comment(t) for t in org.todos), "organisation:"]
     org_lines += [
         "  " + line
         for line in yaml.safe_dump(org.data, sort_keys=False, allow_unicode=True).splitlines()
@@ -710,7 +745,8 @@ def _render(path: Path, bom: CdxBom, drafter: _Drafter, org: _Item) -> Draft:
             continue
         components += len(system.components)
         head = _dump(system.item.data, 2)
-        lines = [*header, "systems:", *("  " + TODO + t for t in system.item.todos), *head]
+        lines = [*header, "systems:", *("  " + TODO + comment(t) for t in system.item.todos)]
+        lines += head
         lines.append("    components:")
         lines += _block(system.components, 6)
         if system.flows:
