@@ -210,6 +210,8 @@ def test_round_trip_of_our_export_validates_and_audits_the_same(tmp_path: Path) 
     }
     flows = {(f["from"], f["to"]): f["data"] for f in draft["systems"][0]["flows"]}
     assert flows[("app", "llm")] == ["clinical-notes", "radiology-reports"]
+    purposes = {(f["from"], f["to"]): f.get("purpose") for f in draft["systems"][0]["flows"]}
+    assert purposes[("app", "llm")] == "summarisation into a discharge letter draft"
     radiology = yaml.safe_load(
         (tmp_path / "draft" / "systems" / "radiology-drafting.yaml").read_text()
     )

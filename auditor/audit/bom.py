@@ -288,7 +288,7 @@ class _Builder:
                         flow=direction,
                         classification=classes.get(asset, "unknown"),
                         name=names.get(asset, asset),
-                        description=f"data asset {asset}" + (f": {purpose}" if purpose else ""),
+                        description=(f"{purpose} " if purpose else "") + f"(data asset {asset})",
                         source=link if direction is DataFlow.INBOUND else None,
                         destination=link if direction is DataFlow.OUTBOUND else None,
                     )
@@ -336,7 +336,10 @@ class _Builder:
             place = rc.places.get(role)
             if place is None:
                 continue
-            props.append(_prop(location_property(role.value), place.label))
+            label = place.label
+            if place.kind is PlaceKind.COUNTRY and label == place.country:
+                label = f"{self.graph.kb.country_name(label)} ({label})"  # words before codes
+            props.append(_prop(location_property(role.value), label))
             if place.kind is not PlaceKind.UNKNOWN and place.countries:
                 codes = ", ".join(sorted(place.countries))
                 props.append(_prop(location_property(role.value, country=True), codes))

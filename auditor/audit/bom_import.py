@@ -486,7 +486,7 @@ class _Drafter:
                     self.gap(file, f"{system_id}/{comp}", f"{asset}: flow without a counterpart")
 
     def _asset_of(self, name: str | None, description: str | None, classification: str) -> str:
-        described = re.match(r"data asset ([a-z0-9][a-z0-9._-]*)", description or "")
+        described = re.search(r"\(data asset ([a-z0-9][a-z0-9._-]*)\)$", description or "")
         if described and described.group(1) in self.data:
             return described.group(1)
         label = name or classification or "unnamed data"
@@ -523,10 +523,9 @@ def _ref_of(link: str) -> str:
 
 
 def _purpose(description: str | None) -> str:
-    text = description or ""
-    if text.startswith("data asset ") and ": " in text:
-        return text.split(": ", 1)[1]
-    return ""
+    """The purpose of a flow ``auditor bom`` wrote: "<purpose> (data asset <id>)"."""
+    match = re.fullmatch(r"(.+) \(data asset [a-z0-9][a-z0-9._-]*\)", description or "", re.S)
+    return match.group(1) if match else ""
 
 
 def _declares_outbound(drafter: _Drafter, sender: tuple[str, str], receiver_ref: str) -> bool:
