@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
-
 from auditor.errors import EnvironmentFault
 from auditor.model.bom import Bom
 
@@ -23,6 +20,11 @@ def render_bom(bom: Bom) -> str:
 
 def schema_errors(text: str) -> list[str]:
     """Every CycloneDX 1.6 schema error of a JSON BOM, as short sentences (empty: valid)."""
+    # Imported here: the validator pulls in jsonschema's format checkers (seconds to import),
+    # which only --validate and the tests need.
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
     errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text, all_errors=True)
     if errors is None:
         return []
