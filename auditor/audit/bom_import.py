@@ -462,14 +462,16 @@ class _Drafter:
                         if other is not None:
                             self._flow(system, here, other, asset, purpose)
                         else:
-                            self.gap(file, f"{system_id}/{comp}", f"{asset} goes to {target}, "
-                                     "which the BOM does not describe")  # fmt: skip
+                            unknown = f"{asset} goes to {target}, which the BOM does not describe"
+                            self.gap(file, f"{system_id}/{comp}", unknown)
                 elif entry.flow == "inbound" and entry.source:
                     for source in entry.source:
                         other = self.where.get(_ref_of(source))
                         if other is None:
-                            self.gap(file, f"{system_id}/{comp}", f"{asset} comes from {source}, "
-                                     "which the BOM does not describe")  # fmt: skip
+                            unknown = (
+                                f"{asset} comes from {source}, which the BOM does not describe"
+                            )
+                            self.gap(file, f"{system_id}/{comp}", unknown)
                         elif not _declares_outbound(self, other, svc.bom_ref or ""):
                             self._flow(self.systems[other[0]], other, here, asset, purpose)
                 elif not entry.source and not entry.destination:
