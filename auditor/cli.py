@@ -956,7 +956,9 @@ def import_group() -> None:
     help="Folder for the draft inventory (created; an existing non-empty one needs --force).",
 )
 @click.option(
-    "--country", default=None, help="The organisation's country (e.g. DE); needed when the BOM does not say."
+    "--country",
+    default=None,
+    help="The organisation's country (e.g. DE); needed when the BOM does not say.",
 )
 @click.option(
     "--name", "org_name", default=None, help="The organisation's name if the BOM does not say."
