@@ -30,6 +30,7 @@ from auditor.graph.resolve import PlaceKind, ResolvedComponent, ResolvedEntity
 from auditor.kb.index import KnowledgeIndex
 from auditor.loader.code.catalogue import load_code_catalogue
 from auditor.model.bom import (
+    PARTY_PROPERTIES,
     Address,
     Bom,
     Component,
@@ -323,15 +324,28 @@ class _Builder:
             seats = sorted(self.engine.control.controller_seats(operator))
             if seats:
                 props.append(_prop(Prop.OPERATOR_CONTROLLED_FROM, ", ".join(seats)))
+        # Each party in words; the id too where the component declares it (so an import
+        # restores the declaration; the vendor brings the others back by itself).
+        declared = {
+            ("hosting", comp.hosting),
+            ("model_provider", comp.model_provider),
+            ("support", comp.support),
+            *(("subprocessor", s) for s in comp.subprocessors),
+        }
         for party in sorted(rc.parties, key=lambda p: (p.role, p.entity)):
-            name = {
-                "hosting": Prop.HOSTING,
-                "model_provider": Prop.MODEL_PROVIDER,
-                "subprocessor": Prop.SUBPROCESSOR,
-            }.get(party.role)
-            if name is not None:
-                entity = entities.get(party.entity)
-                props.append(_prop(name, entity.name if entity else party.entity))
+            if party.role not in PARTY_PROPERTIES:
+                continue
+            name, ident = PARTY_PROPERTIES[party.role]
+            entity = entities.get(party.entity)
+            props.append(_prop(name, entity.name if entity else party.entity))
+            if (party.role, party.entity) in declared:
+                props.append(_prop(ident, party.entity))
+        if comp.engaged_by:
+            props.append(_prop(Prop.ENGAGED_BY_ID, comp.engaged_by))
+        for role in LocationRole:
+            value = getattr(comp.locations, role.value)
+            if value is not None:
+                props.append(_prop(location_property(role.value, declared=True), value))
         for role in LocationRole:
             place = rc.places.get(role)
             if place is None:

@@ -36,9 +36,9 @@ from auditor.loader.cyclonedx import (
     property_values,
     read_cyclonedx,
 )
-from auditor.model.bom import Prop
+from auditor.model.bom import PARTY_PROPERTIES, Prop, location_property
 from auditor.model.inventory import ComponentKind
-from auditor.model.kb import Vendor, VendorKind
+from auditor.model.kb import LocationRole, Vendor, VendorKind
 
 TODO = "# TODO(auditor): "
 
@@ -199,7 +199,7 @@ class _Drafter:
             item.todos.append(
                 "ownership not stated in the BOM: add parents (or parents: [] if independent)"
             )
-            self.gap("entities.yaml", org.name, f"ownership not stated (provider of {subject})")
+            self.gap("entities.yaml", org.name, f"ownership not stated (named for {subject})")
             self.entities[ident] = item
         return ident
 
@@ -361,6 +361,25 @@ class _Drafter:
             self.gap(file, subject, "operator not stated")
         if model is not None:
             item.data["model"] = self.model_info(model)
+        for role, (name_prop, id_prop) in PARTY_PROPERTIES.items():
+            for party, label in _declared_parties(props, name_prop, id_prop):
+                entity = self.entity(CdxOrganization(name=label or party), party, subject)
+                if entity is None:
+                    continue
+                if role == "subprocessor":
+                    item.data.setdefault("subprocessors", []).append(entity)
+                else:
+                    item.data[role] = entity
+        engaged = first_property(props, Prop.ENGAGED_BY_ID)
+        if engaged:
+            item.data["engaged_by"] = self.entity(CdxOrganization(name=engaged), engaged, subject)
+        locations = {
+            role.value: value
+            for role in LocationRole
+            if (value := first_property(props, location_property(role.value, declared=True)))
+        }
+        if locations:
+            item.data["locations"] = locations
         holds = [self.known_asset(a) for a in property_values(props, Prop.HOLDS)]
         if holds:
             item.data["holds"] = holds
@@ -507,6 +526,22 @@ class _Drafter:
         assets = system.flows.setdefault((src, dst, purpose), [])
         if asset not in assets:
             assets.append(asset)
+
+
+def _declared_parties(
+    props: list[CdxProperty], name_prop: str, id_prop: str
+) -> list[tuple[str, str | None]]:
+    """(entity id, name) of each party ``auditor bom`` wrote as declared: its id property
+    follows the property with its name."""
+    found: list[tuple[str, str | None]] = []
+    last_name: str | None = None
+    for prop in props:
+        if prop.name == name_prop:
+            last_name = prop.value
+        elif prop.name == id_prop:
+            found.append((prop.value, last_name))
+            last_name = None
+    return found
 
 
 def _option_places(vendor: Vendor | None, deployment: str | None) -> bool:

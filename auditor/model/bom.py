@@ -44,8 +44,14 @@ class Prop(enum.StrEnum):
     OPERATOR_ID = f"{NAMESPACE}:operator:id"
     OPERATOR_CONTROLLED_FROM = f"{NAMESPACE}:operator:controlled_from"
     HOSTING = f"{NAMESPACE}:hosting"
+    HOSTING_ID = f"{NAMESPACE}:hosting:id"
     MODEL_PROVIDER = f"{NAMESPACE}:model_provider"
+    MODEL_PROVIDER_ID = f"{NAMESPACE}:model_provider:id"
     SUBPROCESSOR = f"{NAMESPACE}:subprocessor"
+    SUBPROCESSOR_ID = f"{NAMESPACE}:subprocessor:id"
+    SUPPORT = f"{NAMESPACE}:support"
+    SUPPORT_ID = f"{NAMESPACE}:support:id"
+    ENGAGED_BY_ID = f"{NAMESPACE}:engaged_by:id"
     HOLDS = f"{NAMESPACE}:holds"
     LOCATION = f"{NAMESPACE}:location"  # + ":<role>" (storage, processing, ...)
     JURISDICTION = f"{NAMESPACE}:jurisdiction"
@@ -65,10 +71,21 @@ class Prop(enum.StrEnum):
     KB_AS_OF = f"{NAMESPACE}:kb:as_of"
 
 
-def location_property(role: str, country: bool = False) -> str:
-    """``residency-auditor:location:<role>`` (the place in words), or ``...:countries``
-    (its ISO country codes, comma-separated)."""
-    return f"{Prop.LOCATION}:{role}" + (":countries" if country else "")
+def location_property(role: str, country: bool = False, declared: bool = False) -> str:
+    """``residency-auditor:location:<role>`` (the place in words), ``...:countries`` (its ISO
+    country codes, comma-separated) or ``...:declared`` (the inventory's own ``locations:``)."""
+    return f"{Prop.LOCATION}:{role}" + (
+        ":countries" if country else ":declared" if declared else ""
+    )
+
+
+# A party other than the operator: its name, and its entity id where the inventory declares it.
+PARTY_PROPERTIES = {
+    "hosting": (Prop.HOSTING, Prop.HOSTING_ID),
+    "model_provider": (Prop.MODEL_PROVIDER, Prop.MODEL_PROVIDER_ID),
+    "subprocessor": (Prop.SUBPROCESSOR, Prop.SUBPROCESSOR_ID),
+    "support": (Prop.SUPPORT, Prop.SUPPORT_ID),
+}
 
 
 class Property(StrictModel):
@@ -216,6 +233,7 @@ class Bom(StrictModel):
 
 __all__ = [
     "NAMESPACE",
+    "PARTY_PROPERTIES",
     "SPEC_VERSION",
     "Address",
     "Bom",
