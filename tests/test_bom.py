@@ -428,3 +428,22 @@ def test_round_trip_keeps_declared_parties_and_locations(tmp_path: Path) -> None
             assert before.get(key) == after[before["id"]].get(key), (before["id"], key)
     # An entity the catalogue does not know comes back by name, its country and owners as gaps.
     assert "Numeria Services SAS: country of the registered office not stated" in result.output
+
+
+@pytest.mark.parametrize("example", ["bank", "startup-saas"])
+def test_round_trip_audits_to_the_same_exposures(example: str, tmp_path: Path) -> None:
+    export(example, tmp_path / "bom.json")
+    assert _import(tmp_path / "bom.json", tmp_path / "draft").exit_code == 0
+    counts = []
+    for source in (EXAMPLES / example, tmp_path / "draft"):
+        out = tmp_path / f"{source.name}.json"
+        ran = invoke("audit", str(source), "--fail-on", "never", "--json", str(out), "--quiet")
+        assert ran.exit_code == 0, ran.output
+        result = json.loads(out.read_text())
+        counts.append(
+            sorted(
+                (e["system"], e["component"], e["data_asset"], e["party"], e["law"])
+                for e in result["exposures"]
+            )
+        )
+    assert counts[0] and counts[0] == counts[1]
