@@ -418,7 +418,10 @@ def audit_inventory(
                 path=_display_input(str(options.policy_file)), sha256=_hash(options.policy_file)
             )
         )
+    from auditor.audit.dora import register_gaps  # it builds on this module's loader
+
     return AuditResult(
+        dora_gaps=list(register_gaps(inventory, kb)),
         tool={"name": "residency-auditor", "version": __version__},
         organisation={
             "name": inventory.organisation.name,

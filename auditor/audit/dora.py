@@ -227,6 +227,7 @@ class _Builder:
         self.unfilled.append(
             UnfilledField(
                 template=template.code,
+                template_name=template.name,
                 column=column,
                 label=template.column(column).label,
                 row=row,
@@ -545,7 +546,12 @@ class _Builder:
     def _parameter(self, name: str, reason: str) -> None:
         self.unfilled.append(
             UnfilledField(
-                template="parameters", column=name, label=name, row="report package", reason=reason
+                template="parameters",
+                template_name="Report package parameters",
+                column=name,
+                label=name,
+                row="report package",
+                reason=reason,
             )
         )
 

@@ -119,6 +119,7 @@ class UnfilledField(StrictModel):
     """A field of the register the inventory could not fill, and why."""
 
     template: str = Field(description="Template code, e.g. B_05.01, or 'parameters'.")
+    template_name: str = Field(description="The template's name, e.g. ICT service supply chains.")
     column: str = Field(description="Column code (c0010) or parameter name.")
     label: str = Field(description="The column's name in the published layout.")
     row: str = Field(description="Which row, in words: the provider, system and component.")

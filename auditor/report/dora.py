@@ -86,13 +86,10 @@ def render_unfilled_markdown(register: DoraRegister) -> str:
     by_template: dict[str, list[UnfilledField]] = {}
     for field in register.unfilled:
         by_template.setdefault(field.template, []).append(field)
-    names = {table.template: table.name for table in register.tables}
     if not by_template:
         lines.append("Nothing: every field the inventory can feed was filled.")
     for template, fields in by_template.items():
-        title = (
-            f"{template} {names[template]}" if template in names else "Report package parameters"
-        )
+        title = fields[0].template_name + (f" ({template})" if template != "parameters" else "")
         lines += [f"## {title}", "", "| Field | Rows | Why it is empty |", "|---|---|---|"]
         grouped: dict[tuple[str, str, str], list[str]] = {}
         for field in fields:
