@@ -928,6 +928,11 @@ def dora(
     )
     write_register(output, register_files(register))
     rows = sum(len(table.rows) for table in register.tables)
+    if not register.financial_entity:
+        _say(
+            f"note: {register.organisation} is not declared a DORA financial entity "
+            "(organisation.financial_entity, or a financial sector); the register is written anyway"
+        )
     _say(
         f"wrote {output}: {len(register.tables)} templates, {rows} rows; "
         f"{len(register.unfilled)} fields left to fill (see {output / 'unfilled.md'})"

@@ -424,3 +424,19 @@ def test_audit_report_scope_names_unfillable_dora_fields_for_a_financial_entity(
     hospital = run_audit([EXAMPLES / "hospital"], AuditOptions(today=TODAY))
     assert hospital.dora_gaps == []
     assert 'id="scope-dora"' not in render_html(hospital)
+
+
+def test_a_catalogue_lei_fills_the_ultimate_parent_code(tmp_path: Path) -> None:
+    """3DS OUTSCALE (ministry example): its ultimate parent's LEI comes from the catalogue."""
+    out = tmp_path / "register"
+    code, output = _run("dora", str(EXAMPLES / "ministry"), "-o", str(out))
+    assert code == 0, output
+    assert "not declared a DORA financial entity" in output  # a ministry: said, not refused
+    rows = _read_csv(out / "reports/b_05.01.csv")
+    header = rows[0]
+    outscale = next(row for row in rows[1:] if row[header.index("c0050")] == "3DS OUTSCALE SAS")
+    parent = outscale[header.index("c0110")]
+    assert lei_problem(parent) is None
+    dassault = next(e for e in load_knowledge_base().kb.entities if e.id == "dassault-systemes-se")
+    assert parent == dassault.lei
+    assert outscale[header.index("c0120")] == "eba_qCO:qx2000"

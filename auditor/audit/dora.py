@@ -110,6 +110,7 @@ def build_register(
     )
     return DoraRegister(
         organisation=inventory.organisation.name,
+        financial_entity=inventory.organisation.is_financial_entity,
         reference_date=reference_date.isoformat() if reference_date else None,
         tables=tables,
         parameters=parameters,
@@ -426,8 +427,9 @@ class _Builder:
             template,
             "c0110",
             row,
-            f"the ultimate parent is {top.name}, for which no LEI is recorded: add lei: to "
-            f"the entity {top.id!r} from its GLEIF record",
+            f"the top of the recorded ownership chain is {top.name}, for which no LEI is "
+            f"recorded: add lei: to the entity {top.id!r} from its GLEIF record (if it is a "
+            "person or a family, the ultimate parent undertaking is the company below it)",
         )
         return "", ""
 

@@ -133,6 +133,9 @@ class DoraRegister(StrictModel):
     """The part of the register of information an inventory can fill, and what it leaves."""
 
     organisation: str
+    financial_entity: bool = Field(
+        description="The organisation is a DORA financial entity (declared or by its sector)."
+    )
     reference_date: str | None
     tables: tuple[DoraTable, ...]
     parameters: tuple[tuple[str, str], ...]

@@ -59,6 +59,7 @@ def register_files(register: DoraRegister) -> dict[str, bytes]:
     files["unfilled.json"] = _json(
         {
             "organisation": register.organisation,
+            "financial_entity": register.financial_entity,
             "reference_date": register.reference_date,
             "template_sources": list(register.sources),
             "unfilled": [field.model_dump() for field in register.unfilled],
