@@ -244,12 +244,20 @@ class _Builder:
         """(identification code, type of code) of a provider: its LEI, or both left empty."""
         if entity.lei:
             return entity.lei, self._code(_LEI)
+        # Recital 9 of Implementing Regulation (EU) 2024/2956: a provider established in the
+        # Union is identified by its LEI or EUID, one in a third country by its LEI only.
+        in_union = entity.country is not None and "EU" in self.kb.blocs_of(entity.country)
+        other = (
+            "or enter its EUID in the register by hand"
+            if in_union
+            else "a provider outside the EU can only be identified by its LEI"
+        )
         self._leave(
             template,
             column,
             row,
             f"no LEI is recorded for {entity.name}: look it up in GLEIF (search.gleif.org) and "
-            f"add lei: to the entity {entity.id!r} (or use its EUID)",
+            f"add lei: to the entity {entity.id!r} ({other})",
         )
         return "", ""
 
