@@ -440,3 +440,23 @@ def test_a_catalogue_lei_fills_the_ultimate_parent_code(tmp_path: Path) -> None:
     dassault = next(e for e in load_knowledge_base().kb.entities if e.id == "dassault-systemes-se")
     assert parent == dassault.lei
     assert outscale[header.index("c0120")] == "eba_qCO:qx2000"
+
+
+def test_a_name_that_a_spreadsheet_would_run_is_neutralised(tmp_path: Path) -> None:
+    inventory = tmp_path / "bank"
+    shutil.copytree(EXAMPLES / "bank", inventory)
+    entities = inventory / "entities.yaml"
+    hostile = '=HYPERLINK("http://x")|calc'
+    entities.write_text(
+        entities.read_text(encoding="utf-8").replace(
+            "    name: Moselle Digital Services S.A.\n", f"    name: '{hostile}'\n"
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "register"
+    assert _run("dora", str(inventory), "-o", str(out))[0] == 0
+    rows = _read_csv(out / "reports/b_05.01.csv")
+    names = [row[rows[0].index("c0050")] for row in rows[1:]]
+    assert "'" + hostile in names and hostile not in names
+    markdown = (out / "unfilled.md").read_text()
+    assert hostile.replace("|", "\\|") in markdown  # a pipe cannot break the table

@@ -2,7 +2,8 @@
 
 The folder holds what the EBA's plain-CSV format expects (``META-INF/reportPackage.json``,
 ``reports/report.json``, ``reports/parameters.csv``, ``reports/FilingIndicators.csv`` and
-one ``reports/b_xx.xx.csv`` per template, headed by the column codes) and, beside them,
+one ``reports/b_xx.xx.csv`` per template, headed by the column codes; a name a spreadsheet
+would run as a formula is prefixed with an apostrophe) and, beside them,
 ``unfilled.md`` and ``unfilled.json``: every field left empty and why. The folder is
 written whole or not at all: it is built beside the target and renamed into place, and
 an existing folder is replaced only if it is a register this command wrote before.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from auditor.errors import EnvironmentFault, UsageError
 from auditor.model.dora import DoraRegister, UnfilledField
+from auditor.report.csv_report import cell
 from auditor.report.output import refuse_symbolic_link
 
 MARKER = "META-INF/reportPackage.json"
@@ -55,7 +57,10 @@ def register_files(register: DoraRegister) -> dict[str, bytes]:
         ),
     }
     for table in register.tables:
-        files[f"reports/{table.template.lower()}.csv"] = _csv([table.columns, *table.rows])
+        # Names come from the inventory: one a spreadsheet would run as a formula gets an
+        # apostrophe, as in the CSV report (no code, LEI or rank starts with = + - @).
+        rows = [tuple(cell(value) for value in row) for row in table.rows]
+        files[f"reports/{table.template.lower()}.csv"] = _csv([table.columns, *rows])
     files["unfilled.json"] = _json(
         {
             "organisation": register.organisation,
