@@ -66,6 +66,13 @@ class _Service:
     subcontractors: tuple[tuple[ResolvedEntity, str], ...]  # (entity, role), rank 2
 
     @property
+    def provider_label(self) -> str:
+        """The provider's name, with its role when it does not run the component."""
+        if self.role == "operator":
+            return self.provider.name
+        return f"{self.provider.name} ({self.role.replace('_', ' ')})"
+
+    @property
     def where(self) -> str:
         """The system and component, in words (display names first)."""
         system = self.component.system
@@ -146,21 +153,13 @@ class _Builder:
         self.entities = resolve_entities(inventory, kb)
         self.resolver = Resolver(inventory, kb)
         self.org_entity = inventory.organisation.entity
-        self.group = self._group_of(self.org_entity)
+        # Only the organisation's own entity is not a provider: a parent or sister company
+        # that provides ICT services is an intra-group provider and belongs in the register.
+        self.group = frozenset({self.org_entity} if self.org_entity else ())
         self.unfilled: list[UnfilledField] = []
         self.line: int | None = None  # CSV line of the row being filled
 
     # -- who is who ---------------------------------------------------------------------
-
-    def _group_of(self, ident: str | None) -> frozenset[str]:
-        """The organisation's entity and the entities controlling it: not third parties."""
-        group: set[str] = set()
-        while ident is not None and ident not in group:
-            group.add(ident)
-            entity = self.entities.get(ident)
-            parents = entity.parents if entity else None
-            ident = next((p.entity for p in parents or () if p.control_reason()), None)
-        return frozenset(group)
 
     def _third_party(self, ident: str) -> ResolvedEntity | None:
         if ident in self.group:
@@ -315,7 +314,7 @@ class _Builder:
         rows: list[tuple[str, ...]] = []
         for service in services:
             self.line = len(rows) + 2
-            row = f"{service.provider.name} for {service.where}"
+            row = f"{service.provider_label} for {service.where}"
             code, code_type = self._provider_code(template, "c0030", service.provider, row)
             stores = service.component.stores
             storage, why_storage = self._place(service, LocationRole.STORAGE)
@@ -491,7 +490,7 @@ class _Builder:
         rows: list[tuple[str, ...]] = []
         for service in services:
             self.line = len(rows) + 2
-            row = f"{service.provider.name} for {service.where}"
+            row = f"{service.provider_label} for {service.where}"
             code, code_type = self._provider_code(template, "c0020", service.provider, row)
             leads = _alternatives(service.component.service)
             cells = {
