@@ -150,6 +150,12 @@ class KnowledgeReport:
             f"{len(self.kb.entities)} entities, {len(self.kb.vendors)} vendors, "
             f"{len(self.kb.regions)} regions of {len(self.kb.region_catalogues)} providers"
         )
+        dora = self.kb.kb.dora
+        if dora is not None:
+            counts += f", {len(dora.templates)} DORA register templates"
+        leis = sum(1 for entity in self.kb.kb.entities if entity.lei)
+        if leis:
+            counts += f", {leis} LEIs"
         lines = [
             f"knowledge base {meta.version} (as of {meta.as_of}): "
             + ("valid" if not self.unsourced else "not acceptable: facts without a source"),
