@@ -308,6 +308,14 @@ def test_storage_and_processing_countries_come_from_the_inventory(bank_register:
     # The 'eu.' inference profile spans several countries: left empty, with the reason.
     zone = [u for u in unfilled if u["template"] == "B_02.02" and u["column"] == "c0160"]
     assert any("not one country" in u["reason"] for u in zone)
+    # Storage: a vector store keeps data; a model API whose retention nobody states is
+    # unknown (empty and listed), never "no".
+    storage = {row[header.index("c0140")] for row in rows[1:]}
+    assert {"eba_BT:x28", ""} <= storage
+    unknown = [u for u in unfilled if u["template"] == "B_02.02" and u["column"] == "c0140"]
+    assert any("DeepSeek API" in u["row"] and "retention" in u["reason"] for u in unknown)
+    for field in unknown:
+        assert rows[field["line"] - 1][header.index("c0140")] == ""
 
 
 def test_unfilled_fields_are_listed_with_reasons(bank_register: Path) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from auditor.audit.core import load_checked_inventory
 from auditor.errors import KnowledgeBaseError
 from auditor.graph.resolve import (
+    STORES_DATA,
     PlaceKind,
     ResolvedComponent,
     ResolvedEntity,
@@ -316,7 +317,7 @@ class _Builder:
             self.line = len(rows) + 2
             row = f"{service.provider_label} for {service.where}"
             code, code_type = self._provider_code(template, "c0030", service.provider, row)
-            stores = service.component.stores
+            stores = _stores(service.component)
             storage, why_storage = self._place(service, LocationRole.STORAGE)
             processing, why_processing = self._place(service, LocationRole.PROCESSING)
             cells = {
@@ -339,7 +340,15 @@ class _Builder:
                     "the country the service is provided from is set by the contract; the "
                     "inventory records where data is stored and processed (c0150, c0160)",
                 ),
-                "c0140": self._code(_YES if stores else _NO),
+                "c0140": self._code(_YES if stores else _NO)
+                if stores is not None
+                else self._leave(
+                    template,
+                    "c0140",
+                    row,
+                    "whether the provider keeps the data is not declared: give the component's "
+                    "controls.retention (prompts_retained) or ask the provider",
+                ),
                 "c0150": "",
                 "c0160": self._country(processing)
                 if processing
@@ -578,6 +587,19 @@ class _Builder:
             columns=tuple(column.code for column in template.columns),
             rows=tuple(rows),  # one per service: rows alike in the CSV differ in unfilled.json
         )
+
+
+def _stores(component: ResolvedComponent) -> bool | None:
+    """Whether the service keeps data at rest: by its kind, else by its declared retention.
+
+    A model or inference service whose retention neither the inventory nor the catalogue
+    states is unknown (None), not "no": unknown stays unknown.
+    """
+    if component.kind in STORES_DATA:
+        return True
+    if component.retention is None:
+        return None
+    return component.retention.prompts_retained
 
 
 def _unique(
