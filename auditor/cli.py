@@ -1195,6 +1195,53 @@ def import_cyclonedx(
     _say(f"next: fill the gaps, then run auditor validate {out_dir}")
 
 
+# --- DORA register of information (issue 21) ------------------------------------------
+
+
+@cli.command("dora")
+@click.argument("paths", nargs=-1, required=True, type=PathArg)
+@click.option(
+    "-o",
+    "--output",
+    type=PathArg,
+    required=True,
+    help="Folder to write the report package to (replaced whole if it is an earlier register).",
+)
+@click.option(
+    "--reference-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Reference date of the register (refPeriod), YYYY-MM-DD; left empty if not given.",
+)
+@click.pass_obj
+def dora(
+    obj: Context, paths: tuple[Path, ...], output: Path, reference_date: dt.datetime | None
+) -> None:
+    """DORA register of information (EBA plain-CSV) for the ICT services behind the AI systems.
+
+    Writes B_02.02, B_05.01, B_05.02 and B_07.01 with the report-package files, and
+    unfilled.md / unfilled.json listing every field the inventory could not fill and why.
+    """
+    from auditor.audit.dora import dora_register
+    from auditor.report.dora import register_files, write_register
+
+    _refuse_overwriting_inputs([output], paths)
+    register = dora_register(
+        paths, obj.rule_dirs, reference_date=reference_date.date() if reference_date else None
+    )
+    write_register(output, register_files(register))
+    rows = sum(len(table.rows) for table in register.tables)
+    if not register.financial_entity:
+        _say(
+            f"note: {register.organisation} is not declared a DORA financial entity "
+            "(organisation.financial_entity, or a financial sector); the register is written anyway"
+        )
+    _say(
+        f"wrote {output}: {len(register.tables)} templates, {rows} rows; "
+        f"{len(register.unfilled)} fields left to fill (see {output / 'unfilled.md'})"
+    )
+
+
 # Set while a PDF is typeset. WeasyPrint catches every exception (KeyboardInterrupt and
 # SystemExit included) around each SVG chart it draws, so an interruption that lands there
 # is swallowed and the render runs on: Ctrl-C was ignored for a minute on a 300-system

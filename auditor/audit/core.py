@@ -150,6 +150,12 @@ class KnowledgeReport:
             f"{len(self.kb.entities)} entities, {len(self.kb.vendors)} vendors, "
             f"{len(self.kb.regions)} regions of {len(self.kb.region_catalogues)} providers"
         )
+        dora = self.kb.kb.dora
+        if dora is not None:
+            counts += f", {len(dora.templates)} DORA register templates"
+        leis = sum(1 for entity in self.kb.kb.entities if entity.lei)
+        if leis:
+            counts += f", {leis} LEIs"
         lines = [
             f"knowledge base {meta.version} (as of {meta.as_of}): "
             + ("valid" if not self.unsourced else "not acceptable: facts without a source"),
@@ -418,7 +424,10 @@ def audit_inventory(
                 path=_display_input(str(options.policy_file)), sha256=_hash(options.policy_file)
             )
         )
+    from auditor.audit.dora import register_gaps  # it builds on this module's loader
+
     return AuditResult(
+        dora_gaps=list(register_gaps(inventory, kb)),
         tool={"name": "residency-auditor", "version": __version__},
         organisation={
             "name": inventory.organisation.name,

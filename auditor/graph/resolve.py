@@ -122,6 +122,7 @@ class ResolvedEntity:
     span: SourceSpan | None
     # Per presence country: through whom it is present, and how sure the source is.
     presence_via: tuple[tuple[str, str | None, Confidence], ...] = ()
+    lei: str | None = None  # Legal Entity Identifier (ISO 17442), if recorded
 
     @cached_property
     def seats(self) -> frozenset[str]:
@@ -193,6 +194,7 @@ def resolve_entities(inventory: Inventory, kb: KnowledgeIndex) -> dict[str, Reso
                 for p in cat.presence
                 if not isinstance(p, str)
             ),
+            cat.lei,
         )
     for ent in inventory.entities:
         resolved[ent.id] = _from_inventory(ent)
@@ -212,6 +214,7 @@ def _from_inventory(ent: Entity) -> ResolvedEntity:
         Confidence.CONFIRMED,  # the organisation's own declaration
         "inventory",
         ent.span,
+        lei=ent.lei,
     )
 
 

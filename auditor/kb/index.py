@@ -221,6 +221,8 @@ class KnowledgeIndex:
             yield Fact(f"transfer framework {framework.id}", framework.provenance, where(framework))
         for entity in self.kb.entities:
             yield Fact(f"entity {entity.id}", entity.provenance, where(entity))
+            if entity.lei_provenance is not None:
+                yield Fact(f"entity {entity.id} LEI", entity.lei_provenance, where(entity))
             for presence in entity.presence:
                 if not isinstance(presence, str):
                     yield Fact(
@@ -253,6 +255,13 @@ class KnowledgeIndex:
                 )
         for zone in self.kb.zones:
             yield Fact(f"zone {zone.id}", zone.provenance, where(zone))
+        if self.kb.dora is not None:
+            dora = self.kb.dora
+            yield Fact("DORA report package", dora.package.provenance, where(dora.package))
+            for values in dora.value_lists:
+                yield Fact(f"DORA value list {values.id}", values.provenance, where(values))
+            for template in dora.templates:
+                yield Fact(f"DORA template {template.code}", template.provenance, where(template))
         for catalogue in self.kb.regions:
             yield Fact(f"regions {catalogue.provider}", catalogue.provenance, where(catalogue))
             for region in catalogue.regions:

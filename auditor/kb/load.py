@@ -18,6 +18,7 @@ from auditor.kb.index import KnowledgeIndex, Taxonomy
 from auditor.loader.validate import suggest, validate_document
 from auditor.loader.yamlsrc import YamlDocument, YamlProblem, paused_gc, read_yaml
 from auditor.model.common import Located, StrictModel
+from auditor.model.dora import DoraCatalogue
 from auditor.model.kb import (
     Bloc,
     CatalogueEntity,
@@ -185,6 +186,15 @@ def _check_entities(
         for code in entity.presence_countries:
             if code not in countries:
                 problems.append(_problem(entity, "presence", f"unknown jurisdiction {code!r}"))
+        if entity.lei is not None and entity.lei_provenance is None:
+            problems.append(
+                _problem(
+                    entity,
+                    "lei",
+                    f"the LEI of {entity.id!r} has no lei_provenance",
+                    "add lei_provenance with the GLEIF record (or filing) it was read in",
+                )
+            )
         for parent in entity.parents or ():
             recorded = (
                 parent.share_pct is not None
@@ -412,6 +422,33 @@ def _check_zones(
                     )
 
 
+def _check_dora(dora: DoraCatalogue, problems: list[Diagnostic]) -> None:
+    """Template and list codes are unique; every column names a recorded list."""
+    _unique(dora.templates, "code", "DORA template", problems)
+    _unique(dora.value_lists, "id", "DORA value list", problems)
+    lists = {values.id for values in dora.value_lists}
+    for template in dora.templates:
+        codes = [column.code for column in template.columns]
+        for code in sorted({c for c in codes if codes.count(c) > 1}):
+            problems.append(
+                _problem(template, "columns", f"{template.code}: duplicate column {code}")
+            )
+        if codes != sorted(codes):
+            problems.append(
+                _problem(template, "columns", f"{template.code}: columns out of order", "sort them")
+            )
+        for column in template.columns:
+            if column.values is not None and column.values not in lists:
+                problems.append(
+                    _problem(
+                        template,
+                        "columns",
+                        f"{template.code} {column.code}: unknown value list {column.values!r}",
+                        suggest(column.values, lists),
+                    )
+                )
+
+
 def load_knowledge_base(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> KnowledgeIndex:
     """Load, validate and cross-check the knowledge base; raise KnowledgeBaseError on any problem."""
     with paused_gc():  # thousands of objects that all survive: see paused_gc
@@ -435,6 +472,7 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
     vendors: list[Vendor] = []
     regions: list[RegionCatalogue] = []
     zones: list[Zone] = []
+    dora: DoraCatalogue | None = None
     for root in roots:
         if not root.is_dir():
             reader.problems.append(Diagnostic(str(root), None, None, "no such rules folder"))
@@ -474,6 +512,11 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
         for path in _yaml_files(root / "zones"):
             z, _ = reader.read(path, _Zones)
             zones.extend(z.zones if z else [])
+        dora_file = root / "dora" / "templates.yaml"
+        if dora_file.is_file():
+            # A later rules folder's templates replace the built-in ones (a newer EBA layout).
+            loaded, _ = reader.read(dora_file, DoraCatalogue)
+            dora = loaded or dora
     problems = reader.problems
     if meta is None and not any(p.path.endswith("kb.yaml") for p in problems):
         problems.append(
@@ -536,6 +579,8 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
                 )
             )
     _check_zones(zones, vendors, countries, regions, problems)
+    if dora is not None:
+        _check_dora(dora, problems)
     taxonomy = _load_taxonomy(roots, reader)
     if problems or meta is None:
         raise KnowledgeBaseError(
@@ -551,5 +596,6 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
         vendors=tuple(sorted(vendors, key=lambda x: x.id)),
         regions=tuple(sorted(regions, key=lambda x: x.provider)),
         zones=tuple(sorted(zones, key=lambda x: x.id)),
+        dora=dora,
     )
     return KnowledgeIndex(kb, taxonomy, dict(sorted(reader.hashes.items())))

@@ -131,6 +131,7 @@ KNOWLEDGE = (
     "taxonomy",
     "iac",
     "code",
+    "dora",
 )
 
 

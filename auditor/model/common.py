@@ -6,11 +6,12 @@ import copy
 import datetime as dt
 import enum
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -206,6 +207,42 @@ Identifier = Annotated[
         pattern=r"^[a-z0-9][a-z0-9._-]*$",
         max_length=120,
         description="Lower-case identifier: letters, digits, '.', '_' and '-'.",
+    ),
+]
+
+
+def lei_problem(value: str) -> str | None:
+    """Why ``value`` is not a Legal Entity Identifier (ISO 17442), or None when it is one.
+
+    An LEI is 18 upper-case letters or digits followed by two check digits; the check
+    (ISO 7064 MOD 97-10, as for an IBAN) turns each letter into two digits (A=10 ... Z=35)
+    and the whole number must leave 1 when divided by 97.
+    """
+    if len(value) != 20:
+        return f"an LEI has 20 characters, {value!r} has {len(value)}"
+    if not re.fullmatch(r"[A-Z0-9]{18}[0-9]{2}", value):
+        return f"{value!r}: an LEI is 18 upper-case letters or digits and 2 check digits"
+    if int("".join(str(int(char, 36)) for char in value)) % 97 != 1:
+        return f"{value!r} fails the LEI check digits (ISO 7064 MOD 97-10): a character is wrong"
+    return None
+
+
+def _check_lei(value: str) -> str:
+    problem = lei_problem(value)
+    if problem is not None:
+        raise ValueError(f"{problem}; copy the LEI from its GLEIF record (search.gleif.org)")
+    return value
+
+
+Lei = Annotated[
+    str,
+    AfterValidator(_check_lei),
+    Field(
+        description=(
+            "Legal Entity Identifier (ISO 17442): 20 characters, the last two check digits "
+            "(ISO 7064 MOD 97-10), as in the entity's GLEIF record."
+        ),
+        examples=["9695001J8OSOVX4TP939"],
     ),
 ]
 

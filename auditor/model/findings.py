@@ -7,6 +7,7 @@ import enum
 from pydantic import Field
 
 from auditor.model.common import StrictModel, trusted
+from auditor.model.dora import UnfilledField
 from auditor.model.kb import Access
 from auditor.model.policy import Severity
 from auditor.model.words import join_words
@@ -398,6 +399,13 @@ class AuditResult(StrictModel):
     )
     graphs: list[SystemGraph] = Field(
         default_factory=list, description="Per-system pictures; left out of the JSON output."
+    )
+    dora_gaps: list[UnfilledField] = Field(
+        default_factory=list,
+        description=(
+            "For a DORA financial entity: the register-of-information fields the inventory "
+            "could not fill (auditor dora lists them row by row); left out of the JSON output."
+        ),
     )
 
 

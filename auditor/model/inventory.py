@@ -18,6 +18,7 @@ from auditor.model.common import (
     CountryCode,
     DataCategory,
     Identifier,
+    Lei,
     Located,
     Provenance,
     StrictModel,
@@ -210,6 +211,10 @@ class Entity(Located):
     provider_categories: list[str] = Field(
         default_factory=list,
         description="Statutory provider kinds this entity is, e.g. ecs, rcs (FISA 702, CLOUD Act).",
+    )
+    lei: Lei | None = Field(
+        default=None,
+        description="Legal Entity Identifier (ISO 17442) from the entity's GLEIF record, if it has one.",
     )
 
 
@@ -421,7 +426,51 @@ class Organisation(Located):
     country: CountryCode
     entity: Identifier | None = Field(default=None, description="Its own entity id, if declared.")
     policy: str | None = Field(default=None, description="Path to a policy file, relative.")
-    sector: str | None = None
+    sector: str | None = Field(
+        default=None,
+        description=(
+            "Business sector in words, e.g. banking, insurance, healthcare. banking, insurance, "
+            "investment, payments, asset_management and crypto_assets make it a DORA financial "
+            "entity unless financial_entity says otherwise."
+        ),
+    )
+    financial_entity: bool | None = Field(
+        default=None,
+        description=(
+            "A financial entity under DORA (Regulation (EU) 2022/2554, Art. 2): it keeps a "
+            "register of information on its ICT third-party providers. Omitted: read from sector."
+        ),
+    )
+
+    @property
+    def is_financial_entity(self) -> bool:
+        """Whether DORA's register of information applies: declared, else read from the sector."""
+        if self.financial_entity is not None:
+            return self.financial_entity
+        sector = (self.sector or "").strip().lower().replace(" ", "_").replace("-", "_")
+        return sector in FINANCIAL_SECTORS
+
+
+# Sector words that make an organisation a DORA financial entity (Art. 2(1) lists credit
+# institutions, payment and e-money institutions, investment firms, crypto-asset service
+# providers, fund managers, insurers and others). Anything else needs financial_entity: true.
+FINANCIAL_SECTORS = frozenset(
+    {
+        "banking",
+        "bank",
+        "credit_institution",
+        "insurance",
+        "reinsurance",
+        "investment",
+        "investment_firm",
+        "payments",
+        "payment_institution",
+        "e_money",
+        "asset_management",
+        "crypto_assets",
+        "financial_services",
+    }
+)
 
 
 class InventoryFragment(StrictModel):
@@ -448,6 +497,7 @@ class Inventory(StrictModel):
 
 
 __all__ = [
+    "FINANCIAL_SECTORS",
     "AiActRisk",
     "Classification",
     "Component",

@@ -14,10 +14,12 @@ from pydantic import Field
 from auditor.model.common import (
     CountryCode,
     Identifier,
+    Lei,
     Located,
     Provenance,
     StrictModel,
 )
+from auditor.model.dora import DoraCatalogue
 from auditor.model.inventory import ComponentKind, LocationRef, Ownership, Retention
 
 
@@ -255,6 +257,13 @@ class CatalogueEntity(Located):
     dpf_certified: bool | None = None
     provider_categories: list[str] = Field(default_factory=list)
     listed: str | None = Field(default=None, description="Stock listing, if any.")
+    lei: Lei | None = Field(
+        default=None,
+        description="Legal Entity Identifier (ISO 17442); needs lei_provenance, its own source.",
+    )
+    lei_provenance: Provenance | None = Field(
+        default=None, description="Where the LEI was read (the GLEIF record or a filing)."
+    )
     notes: str | None = None
     provenance: Provenance
 
@@ -492,3 +501,6 @@ class KnowledgeBase(StrictModel):
     vendors: tuple[Vendor, ...]
     regions: tuple[RegionCatalogue, ...]
     zones: tuple[Zone, ...] = ()
+    dora: DoraCatalogue | None = Field(
+        default=None, description="DORA register-of-information templates (rules/dora/)."
+    )

@@ -214,6 +214,7 @@ def build_context(
         "top_exposures": top_root_causes(result, names, TOP_EXPOSURES),
         "seal_rows": _seal_rows(_by_objective(system_cards), result),
         "scope": _scope(result, systems, abridged["register"] is not None),
+        "dora_gaps": _dora_gaps(result),
         "limitations": _limitations(
             result, part.unconfirmed, all_objectives, omitted, limits, abridgements
         ),
@@ -419,6 +420,18 @@ def _scope(result: AuditResult, systems: Sequence[SystemEntry], abridged: bool) 
         laws=tuple(law.short_name or law.name for law in result.laws),
         by_risk=risk_rows(systems) if abridged else (),
     )
+
+
+def _dora_gaps(result: AuditResult) -> list[dict[str, object]]:
+    """The DORA register fields the inventory left empty, by template and field, with row counts."""
+    tally: dict[tuple[str, str, str, str], int] = {}
+    for gap in result.dora_gaps:
+        key = (gap.template, gap.column, gap.template_name, gap.label)
+        tally[key] = tally.get(key, 0) + 1
+    return [
+        {"template": code, "name": name, "column": column, "label": label, "rows": rows}
+        for (code, column, name, label), rows in sorted(tally.items())
+    ]
 
 
 def _limitations(

@@ -1,0 +1,163 @@
+"""Write the DORA register of information as an EBA plain-CSV report package folder.
+
+The folder holds what the EBA's plain-CSV format expects (``META-INF/reportPackage.json``,
+``reports/report.json``, ``reports/parameters.csv``, ``reports/FilingIndicators.csv`` and
+one ``reports/b_xx.xx.csv`` per template, headed by the column codes; a name a spreadsheet
+would run as a formula is prefixed with an apostrophe) and, beside them,
+``unfilled.md`` and ``unfilled.json``: every field left empty and why. The folder is
+written whole or not at all: it is built beside the target and renamed into place, and
+an existing folder is replaced only if it is a register this command wrote before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from auditor.errors import EnvironmentFault, UsageError
+from auditor.model.dora import DoraRegister, UnfilledField
+from auditor.report.csv_report import cell
+from auditor.report.output import refuse_symbolic_link
+
+MARKER = "META-INF/reportPackage.json"
+
+
+def _csv(rows: Sequence[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _json(value: object) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def register_files(register: DoraRegister) -> dict[str, bytes]:
+    """The package's files by path inside the folder, in a fixed order."""
+    package = register.package
+    files: dict[str, bytes] = {
+        MARKER: _json({"documentInfo": {"documentType": package.report_package_type}}),
+        "reports/report.json": _json(
+            {"documentInfo": {"documentType": package.xbrl_csv_type, "extends": [package.module]}}
+        ),
+        "reports/parameters.csv": _csv([("name", "value"), *register.parameters]),
+        "reports/FilingIndicators.csv": _csv(
+            [
+                ("templateID", "reported"),
+                *((table.template, "true" if table.rows else "false") for table in register.tables),
+            ]
+        ),
+    }
+    for table in register.tables:
+        # Names come from the inventory: one a spreadsheet would run as a formula gets an
+        # apostrophe, as in the CSV report (no code, LEI or rank starts with = + - @).
+        rows = [tuple(cell(value) for value in row) for row in table.rows]
+        files[f"reports/{table.template.lower()}.csv"] = _csv([table.columns, *rows])
+    files["unfilled.json"] = _json(
+        {
+            "organisation": register.organisation,
+            "financial_entity": register.financial_entity,
+            "reference_date": register.reference_date,
+            "template_sources": list(register.sources),
+            "unfilled": [field.model_dump() for field in register.unfilled],
+        }
+    )
+    files["unfilled.md"] = render_unfilled_markdown(register).encode("utf-8")
+    return files
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render_unfilled_markdown(register: DoraRegister) -> str:
+    """What the inventory could not fill, grouped by template and column, for people."""
+    lines = [
+        f"# DORA register of information: what {register.organisation}'s inventory leaves to people",
+        "",
+        "Filled from the AI-system inventory by `auditor dora`. Every field below was left",
+        "empty rather than guessed; each says why and where the value can come from.",
+        "",
+    ]
+    if register.reference_date is None:
+        lines += ["No reference date was given (`--reference-date`).", ""]
+    by_template: dict[str, list[UnfilledField]] = {}
+    for field in register.unfilled:
+        by_template.setdefault(field.template, []).append(field)
+    if not by_template:
+        lines.append("Nothing: every field the inventory can feed was filled.")
+    for template, fields in by_template.items():
+        title = fields[0].template_name + (f" ({template})" if template != "parameters" else "")
+        lines += [f"## {title}", "", "| Field | Rows | Why it is empty |", "|---|---|---|"]
+        grouped: dict[tuple[str, str, str], list[str]] = {}
+        for field in fields:
+            where = f"line {field.line}: {field.row}" if field.line else field.row
+            grouped.setdefault((field.column, field.label, field.reason), []).append(where)
+        for (column, label, reason), rows in sorted(grouped.items()):
+            shown = "; ".join(rows[:5]) + (f"; and {len(rows) - 5} more" if len(rows) > 5 else "")
+            lines.append(f"| {_cell(label)} ({column}) | {_cell(shown)} | {_cell(reason)} |")
+        lines.append("")
+    lines += ["## Template definitions", ""]
+    lines += [f"- {source}" for source in register.sources]
+    return "\n".join(lines) + "\n"
+
+
+def write_register(target: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` as the folder ``target``, whole or not at all.
+
+    An existing ``target`` is replaced only if it is a register written by ``auditor dora``
+    (it holds META-INF/reportPackage.json); any other folder or file is refused, so a typo
+    in ``-o`` cannot wipe unrelated work.
+    """
+    refuse_symbolic_link(target)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"refusing to write the register to {target}: it is a file, not a folder")
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
+        raise UsageError(
+            f"refusing to replace {target}: it is not empty and is not a register written by "
+            "auditor dora; choose a new folder"
+        )
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
+    except OSError as exc:
+        raise EnvironmentFault(f"cannot write {target}: {exc.strerror or exc}") from None
+    old: Path | None = None
+    try:
+        for relative, data in files.items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
+            os.replace(target, old / "register")
+            try:
+                os.replace(staging, target)
+            except OSError:
+                os.replace(old / "register", target)  # put the previous register back
+                raise
+        else:
+            os.replace(staging, target)
+    except OSError as exc:
+        raise EnvironmentFault(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(staging)
+        if old is not None:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(old)
+
+
+__all__ = ["MARKER", "register_files", "render_unfilled_markdown", "write_register"]
