@@ -681,6 +681,8 @@ class KubernetesScanner:
                 Val(rule.deployment, (step(How.MANIFEST, span, f"{how} ({rule.server})"),)),
             )
         notes = [f"Recognised by its {how}."]
+        if image and not how.startswith("image"):
+            notes.append(f"Image {image}.")
         if model.value and model.value.startswith("/"):
             notes.append(
                 f"The model is loaded from the local path {model.value}: the manifests do not "
