@@ -247,7 +247,7 @@ def test_kubernetes_vllm_and_app_calling_a_us_api() -> None:
     app = resolution(result, "k8s-shop/deployment-chat-app", "region")
     assert app.how is How.UNKNOWN and found["k8s-shop/deployment-chat-app"].region is None
     assert any("vllm-llama" in n and "add a flow" in n for n in result.notes)
-    assert any("Helm chart templates are not rendered" in n for n in result.notes)
+    assert any("Helm chart not rendered (no helm binary on PATH)" in n for n in result.notes)
 
 
 def test_plan_json_values_and_unknown_after_apply() -> None:

@@ -97,12 +97,30 @@ def kserve_parts(
                 scanner.server_part(workload, path, container, rule, how, found_model, place, ident)
             ]
     spec_model = manifest.mapping("spec", "predictor", "model")
+    predictor = manifest.mapping("spec", "predictor")
+    model_key = "model"
+    if not spec_model:
+        # v1beta1 framework predictors (spec.predictor.sklearn, .pytorch, ...): same shape.
+        legacy = next(
+            (k for k, v in predictor.items() if isinstance(v, dict) and "storageUri" in v), None
+        )
+        if legacy is not None:
+            model_key, spec_model = str(legacy), predictor[legacy]
     fmt = str(_dig(spec_model, "modelFormat.name") or "")
+    if not fmt and model_key != "model":
+        fmt = model_key
     runtime_name = str(spec_model.get("runtime") or "")
     runtime = runtimes.get((manifest.namespace, runtime_name)) or runtimes.get(("", runtime_name))
-    server = f"KServe ({fmt or 'runtime not named'})"
+    images = [str(c.get("image")) for _p, c in workload.containers if c.get("image")]
+    server = (
+        f"KServe {fmt} runtime"
+        if fmt
+        else f"KServe custom predictor ({images[0]})"
+        if images
+        else "KServe predictor"
+    )
     args: list[str] = []
-    how = f"kind InferenceService (modelFormat {fmt or 'not named'})"
+    how = f"kind InferenceService ({f'model format {fmt}' if fmt else 'predictor'})"
     chosen = _runtime_rule(scanner, runtime) if runtime is not None else None
     if chosen is not None:
         rule, how = chosen
@@ -111,7 +129,7 @@ def kserve_parts(
         known = next((f for f in scanner.k8s.kserve_formats if f.name.lower() == fmt.lower()), None)
         if known is not None:
             server, args = known.server, known.model_args
-    path = ("spec", "predictor", "model")
+    path = ("spec", "predictor", model_key)
     parts = [
         (str(a), manifest.span(*path, "args", i))
         for i, a in enumerate(spec_model.get("args") or [])
@@ -123,7 +141,7 @@ def kserve_parts(
     if hit is not None and clean_model(hit[0].text) != KSERVE_MOUNT:
         decided = scanner.word_model(manifest.address, hit[0], hit[1])
     else:
-        decided = _storage_model(manifest, spec_model)
+        decided = _storage_model(manifest, spec_model, path)
     vendor_of_model = scanner.catalogue.model_vendor(decided.value) if decided.value else None
     return [
         Part(
@@ -142,9 +160,9 @@ def kserve_parts(
     ]
 
 
-def _storage_model(manifest: Manifest, model: dict[Any, Any]) -> Decided:
+def _storage_model(manifest: Manifest, model: dict[Any, Any], where: tuple[str, ...]) -> Decided:
     uri = model.get("storageUri")
-    path = ("spec", "predictor", "model", "storageUri")
+    path = (*where, "storageUri")
     if not isinstance(uri, str) or not uri:
         return Decided(
             None,
@@ -154,8 +172,13 @@ def _storage_model(manifest: Manifest, model: dict[Any, Any]) -> Decided:
             ),
         )
     first = step(How.MANIFEST, manifest.span(*path), f"{manifest.address}: storageUri {uri}")
+    return uri_model(uri, first)
+
+
+def uri_model(uri: str, first: Any) -> Decided:
+    """The model an ``hf://org/model[:revision]`` URI names; any other URI names only a place."""
     if uri.lower().startswith("hf://"):
-        value = clean_model(uri).split(":", 1)[0]  # hf://org/model:revision
+        value = clean_model(uri).split(":", 1)[0]
         return Decided(value, Val(value, (first,)))
     return Decided(
         None,
@@ -260,10 +283,12 @@ def custom_part(
         value = _dig(manifest.data, dotted)
         if isinstance(value, str) and value:
             span = manifest.span(*dotted.split("."))
-            model = clean_model(value)
-            decided = Decided(
-                model, Val(model, (step(How.MANIFEST, span, f"{manifest.address}: {dotted}"),))
-            )
+            first = step(How.MANIFEST, span, f"{manifest.address}: {dotted} {value}")
+            if "://" in value:
+                decided = uri_model(value, first)
+            else:
+                model = clean_model(value)
+                decided = Decided(model, Val(model, (first,)))
             break
     if decided is None:
         decided = Decided(

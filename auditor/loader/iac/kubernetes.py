@@ -159,6 +159,15 @@ def read_manifests(
         return [], [exc.diagnostic]
     except OSError as exc:
         return [], [Diagnostic(display, None, None, f"cannot read the file: {exc.strerror}")]
+    return parse_manifests(text, display, limits)
+
+
+def parse_manifests(
+    text: str, display: str, limits: Limits
+) -> tuple[list[Manifest], list[Diagnostic]]:
+    """Every Kubernetes object in YAML text (a file, or the output of ``helm template``)."""
+    if len(text) > limits.max_file_bytes:
+        return [], [Diagnostic(display, None, None, "the text is over the size limit")]
     if "apiVersion" not in text or "kind" not in text:
         return [], []
     manifests: list[Manifest] = []

@@ -129,8 +129,10 @@ def command_line(parts: list[tuple[str, SourceSpan]], env: Mapping[str, Var]) ->
             shell = True
         if shell and script_next:
             script_next = False
-            for token in _shell_words(done.text):
-                line.words.append(_shell_word(token, span, done, env))
+            for quoted in _shell_words(done.text):
+                # A quoted string may be a command itself (eval "exec vllm serve ..."): split it.
+                for token in quoted.split():
+                    line.words.append(_shell_word(token, span, done, env))
             continue
         if shell and done.text in ("-c", "-ec", "-ce", "-exc", "-xc", "-xec", "-lc"):
             script_next = True
