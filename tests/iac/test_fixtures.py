@@ -213,7 +213,10 @@ def test_scaleway_inference_in_fr_par() -> None:
     assert (bucket.value, bucket.how) == ("scaleway:nl-ams", How.ATTRIBUTE)
 
 
-def test_kubernetes_vllm_and_app_calling_a_us_api() -> None:
+def test_kubernetes_vllm_and_app_calling_a_us_api(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no helm: the chart folder is named in a notice
     result = scan(K8S)
     assert result.diagnostics == []
     found = components(result)

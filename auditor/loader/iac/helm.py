@@ -15,6 +15,7 @@ components are not invented from text the chart has not rendered.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -322,7 +323,13 @@ class Rendered:
 
 def render_chart(chart: Path, display: str) -> Rendered:
     """Render a chart folder with ``helm template`` (offline), or say how to render it."""
-    name = re.sub(r"[^a-z0-9-]+", "-", chart.name.lower()).strip("-") or "release"
+    declared: Any = None
+    with contextlib.suppress(OSError, UnicodeDecodeError, yaml.YAMLError):
+        # without a readable name, the folder name serves as the release name
+        declared = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8"))
+    raw = declared.get("name") if isinstance(declared, dict) else None
+    base = raw if isinstance(raw, str) and raw else chart.name
+    name = re.sub(r"[^a-z0-9-]+", "-", base.lower()).strip("-") or "release"
     command = f"helm template {name} {display} > rendered.yaml"
     helm = shutil.which("helm")
     if helm is None:

@@ -373,7 +373,9 @@ class KubernetesScanner:
                     continue
                 selector = service.mapping("spec", "selector")
                 for target in workloads:
-                    spec_path = _POD_SPEC[target.kind]
+                    spec_path = _POD_SPEC.get(target.kind)
+                    if spec_path is None:  # a custom resource: its pods' labels are not written
+                        continue
                     labels = target.mapping(*spec_path[:-1], "metadata", "labels")
                     if (
                         target.namespace == namespace
