@@ -22,19 +22,15 @@ from typing import Any
 import yaml
 
 from auditor.errors import Diagnostic
-from auditor.loader.iac.catalogue import Catalogue, EndpointRule, ImageRule
+from auditor.loader.iac.catalogue import Catalogue, EndpointRule
 from auditor.loader.iac.detect import Decided, Part, Placed, slug
 from auditor.loader.iac.hcl import Val, step, unknown
 from auditor.loader.iac.k8s_crds import custom_part, group_of, kserve_parts, ray_parts
+from auditor.loader.iac.k8s_servers import ServerReader
 from auditor.loader.iac.result import How
 from auditor.loader.iac.serving import (
-    CommandLine,
     Var,
-    Word,
-    clean_model,
-    command_line,
     expand,
-    model_in_args,
 )
 from auditor.loader.yamlsrc import (
     DataPath,
@@ -250,7 +246,7 @@ def _containers(manifest: Manifest) -> Workload | None:
     return workload
 
 
-class KubernetesScanner:
+class KubernetesScanner(ServerReader):
     """Turns the manifests of one scan into parts, grouped by namespace."""
 
     def __init__(self, catalogue: Catalogue) -> None:
@@ -623,35 +619,6 @@ class KubernetesScanner:
             f"{ref!r} is not a known provider:region (rules/regions/); never guessed",
         )
 
-    # --- model servers --------------------------------------------------------------------------
-
-    def server_of(
-        self, workload: Workload, path: DataPath, container: dict[str, Any]
-    ) -> tuple[ImageRule, CommandLine, str] | None:
-        """The catalogue rule a container matches: by image first, then by its command line."""
-        image = str(container.get("image") or "")
-        line = self._command(workload, path, container)
-        for rule in self.k8s.images:
-            if rule.pattern is not None and re.search(rule.pattern, image, re.IGNORECASE):
-                return rule, line, f"image {image}"
-        for rule in self.k8s.images:
-            for pattern in rule.commands:
-                match = re.search(pattern, line.text)
-                if match:
-                    return rule, line, f"command line {match.group(0).strip()!r}"
-        return None
-
-    def _command(
-        self, workload: Workload, path: DataPath, container: dict[str, Any]
-    ) -> CommandLine:
-        manifest = workload.manifest
-        parts: list[tuple[str, SourceSpan]] = []
-        for key in ("command", "args"):
-            for index, arg in enumerate(_list(container.get(key))):
-                if isinstance(arg, str | int | float):
-                    parts.append((str(arg), manifest.span(*path, key, index)))
-        return command_line(parts, workload.env.get(path, {}))
-
     def _serving(
         self, workload: Workload, env: list[EnvEntry], place: Placed, ident: str
     ) -> list[Part]:
@@ -667,126 +634,6 @@ class KubernetesScanner:
             model = self.model_of(workload, path, container, rule, line)
             return [self.server_part(workload, path, container, rule, how, model, place, ident)]
         return []
-
-    def server_part(
-        self,
-        workload: Workload,
-        path: DataPath,
-        container: dict[str, Any],
-        rule: ImageRule,
-        how: str,
-        model: Decided,
-        place: Placed,
-        ident: str,
-        server: str | None = None,
-    ) -> Part:
-        """A model-server component for a container the catalogue recognised."""
-        manifest = workload.manifest
-        image = str(container.get("image") or "")
-        vendor_of_model = self.catalogue.model_vendor(model.value) if model.value else None
-        deployment = None
-        if rule.deployment is not None:
-            span = manifest.span(*path, "image")
-            deployment = Decided(
-                rule.deployment,
-                Val(rule.deployment, (step(How.MANIFEST, span, f"{how} ({rule.server})"),)),
-            )
-        notes = [f"Recognised by its {how}."]
-        if image and not how.startswith("image"):
-            notes.append(f"Image {image}.")
-        if model.value and model.value.startswith("/"):
-            notes.append(
-                f"The model is loaded from the local path {model.value}: the manifests do not "
-                "name its publisher."
-            )
-        return Part(
-            address=manifest.address,
-            span=manifest.span(),
-            kind=rule.kind,
-            label=f"{server or rule.server} model server ({manifest.kind}):",
-            vendor=rule.vendor,
-            placed=place,
-            deployment=deployment,
-            model=model,
-            model_vendor=vendor_of_model,
-            open_weights=True if vendor_of_model is not None else None,
-            notes=notes + ([rule.note] if rule.note else []),
-            ident=ident,
-        )
-
-    def model_of(
-        self,
-        workload: Workload,
-        path: DataPath,
-        container: dict[str, Any],
-        rule: ImageRule,
-        line: CommandLine,
-    ) -> Decided:
-        manifest = workload.manifest
-        hit = model_in_args(line, rule.model_args, rule.positional_after)
-        if hit is not None:
-            word, shown = hit
-            return self.word_model(manifest.address, word, shown)
-        if rule.model_first_arg and container.get("command") is None and line.words:
-            # The image's own entrypoint runs (vllm/vllm-openai: 'vllm serve'): its first
-            # argument is the model.
-            first_word = line.words[0]
-            if not first_word.text.startswith("-"):
-                return self.word_model(
-                    manifest.address, first_word, f"first argument {first_word.text}"
-                )
-        env = workload.env.get(path, {})
-        for name in rule.model_env:
-            var = env.get(name)
-            if var is None:
-                continue
-            first = step(How.MANIFEST, var.span, f"{var.origin} ({rule.server} reads {name})")
-            if var.value:
-                return Decided(clean_model(var.value), Val(clean_model(var.value), (first,)))
-            return Decided(
-                None,
-                unknown(f"{name} comes from a Secret or a ConfigMap outside the scan", (first,)),
-            )
-        image = str(container.get("image") or "")
-        if rule.model_from_image:
-            match = re.search(rule.model_from_image, image, re.IGNORECASE)
-            if match and match.groupdict().get("model"):
-                value = match.group("model")
-                return self._decided(value, manifest.span(*path, "image"), f"image {image}")
-        reads = (
-            f"{rule.server} reads it from "
-            + (" or ".join(rule.model_args + rule.positional_after) or "no argument")
-            + (f" or the variable {', '.join(rule.model_env)}" if rule.model_env else "")
-        )
-        return Decided(
-            None,
-            unknown(
-                f"the model is not named in the manifest ({reads})",
-                (step(How.UNKNOWN, manifest.span(*path), image or manifest.address),),
-            ),
-        )
-
-    @staticmethod
-    def word_model(address: str, word: Word, shown: str) -> Decided:
-        """The model a command-line word names, through the variables it was expanded from."""
-        first = step(How.MANIFEST, word.span, f"{address}: {shown}")
-        via = tuple(
-            step(How.MANIFEST, var.span, f"{var.origin} = {var.value}")
-            for _name, var in word.used
-            if var.value is not None
-        )
-        if word.unknown:
-            names = ", ".join(word.unknown)
-            return Decided(
-                None,
-                unknown(
-                    f"the model is {shown}: {names} is set in a Secret, a ConfigMap outside the "
-                    "scan or the image, so the manifests do not say which model it is",
-                    (first, *via),
-                ),
-            )
-        value = clean_model(word.text)
-        return Decided(value, Val(value, (first, *via)))
 
     @staticmethod
     def _decided(value: str, span: SourceSpan, text: str) -> Decided:
