@@ -212,6 +212,38 @@ def test_servers_by_image_or_command(
         assert "reads it from" in (resolution(result, "k8s-ml/deployment-llm", "model").note or "")
 
 
+def test_ollama_models_from_the_post_start_hook(tmp_path: Path) -> None:
+    """The ollama-helm chart pulls its models in a postStart hook (templates/deployment.yaml)."""
+    root = write(
+        tmp_path,
+        {
+            "llm.yaml": _deployment(
+                """        - name: ollama
+          image: ollama/ollama:0.12.6
+          lifecycle:
+            postStart:
+              exec:
+                command:
+                  - /bin/sh
+                  - -c
+                  - |
+                    while ! /bin/ollama ps > /dev/null 2>&1; do
+                      sleep 5
+                    done
+                    /bin/ollama pull  llama3.1:8b
+                    /bin/ollama pull --insecure qwen2.5
+                    /bin/ollama run llama3.1:8b"""
+            )
+        },
+    )
+    result = scan(root)
+    llm = components(result)["k8s-ml/deployment-llm"]
+    assert llm.model is not None and llm.model.name == "llama3.1:8b"
+    model = resolution(result, "k8s-ml/deployment-llm", "model")
+    assert "also loads qwen2.5" in (model.note or "")
+    assert model.source is not None and model.source.line == 21  # the pull line of the script
+
+
 def test_an_ordinary_python_app_is_not_a_model_server(tmp_path: Path) -> None:
     root = write(
         tmp_path,

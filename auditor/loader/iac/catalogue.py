@@ -301,10 +301,17 @@ class ImageRule(Sourced):
     model_from_image: str | None = Field(
         default=None, description="Regex with a group 'model' reading the model from the image."
     )
+    hook_models: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Regexes with a group 'model' searched in the container's postStart hook command "
+            "(ollama pull MODEL): models the server loads when it starts."
+        ),
+    )
 
     _check = field_validator("pattern", "model_from_image")(check_regex)
 
-    @field_validator("commands")
+    @field_validator("commands", "hook_models")
     @classmethod
     def _commands(cls, value: list[str]) -> list[str]:
         for item in value:

@@ -149,6 +149,9 @@ class ServerReader:
                 None,
                 unknown(f"{name} comes from a Secret or a ConfigMap outside the scan", (first,)),
             )
+        hooked = self._hook_models(workload, path, container, rule)
+        if hooked is not None:
+            return hooked
         image = str(container.get("image") or "")
         if rule.model_from_image:
             match = re.search(rule.model_from_image, image, re.IGNORECASE)
@@ -168,6 +171,46 @@ class ServerReader:
                 (step(How.UNKNOWN, manifest.span(*path), image or manifest.address),),
             ),
         )
+
+    def _hook_models(
+        self, workload: Workload, path: DataPath, container: dict[str, Any], rule: ImageRule
+    ) -> Decided | None:
+        """The first model the postStart hook loads (ollama-helm pulls its models there)."""
+        if not rule.hook_models:
+            return None
+        manifest = workload.manifest
+        hook: DataPath = ("lifecycle", "postStart", "exec", "command")
+        current: Any = container
+        for key in hook:
+            current = current.get(key) if isinstance(current, dict) else None
+        parts = [
+            (str(arg), manifest.span(*path, *hook, index))
+            for index, arg in enumerate(_items(current))
+            if isinstance(arg, str | int | float)
+        ]
+        if not parts:
+            return None
+        line = command_line(parts, workload.env.get(path, {}))
+        found: list[tuple[str, Word]] = []
+        for index in range(len(line.words)):
+            text = " ".join(w.text for w in line.words[index:])
+            for pattern in rule.hook_models:
+                match = re.match(pattern, text)
+                if match and match.group("model"):
+                    end = len(match.group(0).split())
+                    found.append((match.group("model"), line.words[index + end - 1]))
+        if not found:
+            return None
+        value, word = found[0]
+        others = sorted({v for v, _w in found[1:] if v != value})
+        span = word.span
+        raw = next((text for text, where in parts if where == span), "")
+        if "\n" in raw:  # a block script: point at its line, not at the block's start
+            row = next((i for i, text in enumerate(raw.splitlines()) if value in text), 0)
+            span = SourceSpan(path=span.path, line=span.line + 1 + row, column=1)
+        first = step(How.MANIFEST, span, f"{manifest.address}: postStart hook loads {value}")
+        note = f"the postStart hook also loads {', '.join(others)}" if others else None
+        return Decided(clean_model(value), Val(clean_model(value), (first,)), note)
 
     @staticmethod
     def word_model(address: str, word: Word, shown: str) -> Decided:
