@@ -315,6 +315,40 @@ spec:
     assert hf.model is not None and hf.model.name == "meta-llama/Llama-3.1-8B-Instruct"
 
 
+def test_nim_runtime_model_is_in_its_image(tmp_path: Path) -> None:
+    """NVIDIA/nim-deploy kserve/runtimes: one model per NIM image, the InferenceService names none."""
+    root = write(
+        tmp_path,
+        {
+            "nim.yaml": """
+apiVersion: serving.kserve.io/v1alpha1
+kind: ServingRuntime
+metadata: {name: nim-llama-3.1-8b-instruct-1.1.0}
+spec:
+  supportedModelFormats: [{name: nvidia-nim-llama-3.1-8b-instruct, version: "1.1.0"}]
+  containers:
+    - name: kserve-container
+      image: nvcr.io/nim/meta/llama-3.1-8b-instruct:1.1.0
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: llama-3-1-8b-instruct-1xgpu}
+spec:
+  predictor:
+    model:
+      modelFormat: {name: nvidia-nim-llama-3.1-8b-instruct}
+      runtime: nim-llama-3.1-8b-instruct-1.1.0
+"""
+        },
+    )
+    found = components(scan(root))
+    nim = found["k8s-default/inferenceservice-llama-3-1-8b-instruct-1xgpu"]
+    assert nim.name.startswith("NVIDIA NIM (KServe runtime nim-llama-3.1-8b-instruct-1.1.0)")
+    assert nim.model is not None
+    assert (nim.model.name, nim.model.vendor) == ("meta/llama-3.1-8b-instruct", "meta-llama")
+    assert (nim.vendor, nim.deployment) == ("nvidia-nim", "self-hosted")
+
+
 def test_a_serving_runtime_alone_is_a_template_not_a_server(tmp_path: Path) -> None:
     result = scan(write(tmp_path, {"runtime.yaml": _RUNTIME}))
     assert components(result) == {}

@@ -55,8 +55,10 @@ def _dig(data: Any, dotted: str) -> Any:
 # --- KServe ----------------------------------------------------------------------------------------
 
 
-def _runtime_rule(scanner: KubernetesScanner, runtime: Manifest) -> tuple[ImageRule, str] | None:
-    """The catalogue server a ServingRuntime's first recognised container runs."""
+def _runtime_rule(
+    scanner: KubernetesScanner, runtime: Manifest
+) -> tuple[ImageRule, str, str] | None:
+    """The catalogue server a ServingRuntime's first recognised container runs (and its image)."""
     for index, container in enumerate(runtime.sequence("spec", "containers")):
         if not isinstance(container, dict):
             continue
@@ -70,10 +72,10 @@ def _runtime_rule(scanner: KubernetesScanner, runtime: Manifest) -> tuple[ImageR
         line = command_line(parts, {})
         for rule in scanner.k8s.images:
             if rule.pattern is not None and re.search(rule.pattern, image, re.IGNORECASE):
-                return rule, f"image {image} of {runtime.address}"
+                return rule, f"image {image} of {runtime.address}", image
         for rule in scanner.k8s.images:
             if any(re.search(p, line.text) for p in rule.commands):
-                return rule, f"command line of {runtime.address}"
+                return rule, f"command line of {runtime.address}", image
     return None
 
 
@@ -122,9 +124,21 @@ def kserve_parts(
     args: list[str] = []
     how = f"kind InferenceService ({f'model format {fmt}' if fmt else 'predictor'})"
     chosen = _runtime_rule(scanner, runtime) if runtime is not None else None
-    if chosen is not None:
-        rule, how = chosen
+    from_image: Decided | None = None
+    vendor: str | None = None
+    deployment: Decided | None = None
+    if chosen is not None and runtime is not None:
+        rule, how, image = chosen
         server, args = f"{rule.server} (KServe runtime {runtime_name})", rule.model_args
+        vendor = rule.vendor
+        if rule.deployment is not None:
+            written = step(How.MANIFEST, runtime.span(), f"{runtime.address}: image {image}")
+            deployment = Decided(rule.deployment, Val(rule.deployment, (written,)))
+        match = re.search(rule.model_from_image, image) if rule.model_from_image else None
+        if match and match.groupdict().get("model"):
+            value = match.group("model")
+            first = step(How.MANIFEST, runtime.span(), f"{runtime.address}: image {image}")
+            from_image = Decided(value, Val(value, (first,)))
     else:
         known = next((f for f in scanner.k8s.kserve_formats if f.name.lower() == fmt.lower()), None)
         if known is not None:
@@ -140,6 +154,8 @@ def kserve_parts(
     decided: Decided
     if hit is not None and clean_model(hit[0].text) != KSERVE_MOUNT:
         decided = scanner.word_model(manifest.address, hit[0], hit[1])
+    elif from_image is not None:
+        decided = from_image
     else:
         decided = _storage_model(manifest, spec_model, path)
     vendor_of_model = scanner.catalogue.model_vendor(decided.value) if decided.value else None
@@ -149,8 +165,9 @@ def kserve_parts(
             span=manifest.span(),
             kind=ComponentKind.INFERENCE_ENDPOINT,
             label=f"{server} model server (InferenceService):",
-            vendor=None,
+            vendor=vendor,
             placed=place,
+            deployment=deployment,
             model=decided,
             model_vendor=vendor_of_model,
             open_weights=True if vendor_of_model is not None else None,
