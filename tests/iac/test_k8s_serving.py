@@ -580,3 +580,23 @@ def test_scan_cli_on_a_k8s_tree_reports_self_hosted_servers(
     explained = CliRunner().invoke(cli, ["scan", str(corpus / "vllm-docs"), "--explain-resolution"])
     assert explained.exit_code == 0
     assert "Deployment/default/mistral-7b: serve mistralai/Mistral-7B-v0.3" in explained.output
+
+
+def test_hostile_set_index_is_not_expanded(tmp_path: Path) -> None:
+    """A list index of a billion in a set name costs nothing and names no model."""
+    hostile = """
+resource "helm_release" "ollama" {
+  name       = "ollama"
+  repository = "https://helm.otwld.com/"
+  chart      = "ollama"
+  set {
+    name  = "ollama.models.pull[1000000000]"
+    value = "llama3"
+  }
+}
+"""
+    result = scan(write(tmp_path, {"main.tf": hostile}))
+    ollama = components(result)["tf-root/helm_release.ollama"]
+    assert ollama.model is None
+    note = resolution(result, "tf-root/helm_release.ollama", "model").note or ""
+    assert "list index over 1000" in note

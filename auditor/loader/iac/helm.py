@@ -37,6 +37,7 @@ from auditor.model.common import SourceSpan
 from auditor.model.inventory import ComponentKind
 
 HELM_TIMEOUT_S = 60
+MAX_SET_INDEX = 1_000  # a list index in a set name beyond this is not expanded (hostile code)
 _INDEX = re.compile(r"^(?P<key>.*?)\[(?P<index>\d+)\]$")
 
 
@@ -266,7 +267,11 @@ class HelmReleases:
             if value is UNKNOWN:
                 gaps.append(f"set {name} is not known from the code")
                 continue
-            _put(tree, _set_path(name), (value, where))
+            path = _set_path(name)
+            if any(isinstance(p, int) and p > MAX_SET_INDEX for p in path):
+                gaps.append(f"set {name} has a list index over {MAX_SET_INDEX}")
+                continue
+            _put(tree, path, (value, where))
         return tree, list(dict.fromkeys(gaps))
 
     def _sets(self, view: HclResource) -> list[tuple[str | None, Any, SourceSpan]]:

@@ -9,6 +9,7 @@ or the commands of its postStart hook (``ollama pull MODEL``).
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -191,14 +192,19 @@ class ServerReader:
         if not parts:
             return None
         line = command_line(parts, workload.env.get(path, {}))
-        found: list[tuple[str, Word]] = []
-        for index in range(len(line.words)):
-            text = " ".join(w.text for w in line.words[index:])
-            for pattern in rule.hook_models:
-                match = re.match(pattern, text)
-                if match and match.group("model"):
-                    end = len(match.group(0).split())
-                    found.append((match.group("model"), line.words[index + end - 1]))
+        starts: list[int] = []  # where each word begins in the joined text
+        offset = 0
+        for word in line.words:
+            starts.append(offset)
+            offset += len(word.text) + 1
+        text = " ".join(w.text for w in line.words)
+        hits: list[tuple[int, str, Word]] = []
+        for pattern in rule.hook_models:
+            for match in re.finditer(pattern, text):
+                if match.group("model"):
+                    index = bisect.bisect_right(starts, match.start("model")) - 1
+                    hits.append((match.start("model"), match.group("model"), line.words[index]))
+        found = [(value, word) for _start, value, word in sorted(hits, key=lambda h: h[0])]
         if not found:
             return None
         value, word = found[0]
