@@ -129,16 +129,35 @@ def command_line(parts: list[tuple[str, SourceSpan]], env: Mapping[str, Var]) ->
             shell = True
         if shell and script_next:
             script_next = False
+            rows = done.text.split("\n")
+            row = 0
             for quoted in _shell_words(done.text):
                 # A quoted string may be a command itself (eval "exec vllm serve ..."): split it.
                 for token in quoted.split():
-                    line.words.append(_shell_word(token, span, done, env))
+                    row = _row_of(token, rows, row)
+                    line.words.append(_shell_word(token, _line_span(span, rows, row), done, env))
             continue
         if shell and done.text in ("-c", "-ec", "-ce", "-exc", "-xc", "-xec", "-lc"):
             script_next = True
         for token in done.text.split():
             line.words.append(Word(token, span, done.used, _hidden(token, done.unknown)))
     return line
+
+
+def _row_of(token: str, rows: list[str], start: int) -> int:
+    """The first row from ``start`` holding ``token`` (words come in order), else ``start``."""
+    for index in range(start, len(rows)):
+        if token in rows[index]:
+            return index
+    return start
+
+
+def _line_span(span: SourceSpan, rows: list[str], row: int) -> SourceSpan:
+    """Where row ``row`` of a multi-line script stands: a block scalar's text starts one line
+    below the element, so row r is r + 1 lines down."""
+    if len(rows) < 2:
+        return span
+    return SourceSpan(path=span.path, line=span.line + 1 + row, column=1)
 
 
 def _hidden(token: str, names: tuple[str, ...]) -> tuple[str, ...]:
