@@ -114,3 +114,16 @@ def test_the_precision_doc_lists_every_fixture() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "iac-precision.md").read_text()
     for name in CASES:
         assert f"`public-k8s/{name}`" in doc
+
+
+def test_a_bash_started_vllm_points_at_the_model_line_and_the_variable() -> None:
+    """production-stack's prefill pod starts vLLM from a bash script with --model ${MODEL_ID}."""
+    result = scan(CORPUS / "vllm-production-stack")
+    model = [
+        r
+        for r in result.resolutions
+        if r.key == "k8s-default/deployment-prefill" and r.field == "model"
+    ][0]
+    spans = [(s.span.path.rsplit("/", 1)[-1], s.span.line) for s in model.steps if s.span]
+    # the script's '--model ${MODEL_ID} \' line, then the env entry that gives MODEL_ID its value
+    assert spans == [("prefill-deploy.yaml", 141), ("prefill-deploy.yaml", 106)]
