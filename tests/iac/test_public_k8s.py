@@ -19,7 +19,7 @@ import yaml
 from auditor.loader.iac import ScanResult, scan
 from auditor.model.inventory import ComponentKind
 
-from .helpers import FIXTURES, components
+from .helpers import FIXTURES, components, resolution
 
 CORPUS = FIXTURES / "public-k8s"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.yaml").is_file())
@@ -119,11 +119,7 @@ def test_the_precision_doc_lists_every_fixture() -> None:
 def test_a_bash_started_vllm_points_at_the_model_line_and_the_variable() -> None:
     """production-stack's prefill pod starts vLLM from a bash script with --model ${MODEL_ID}."""
     result = scan(CORPUS / "vllm-production-stack")
-    model = [
-        r
-        for r in result.resolutions
-        if r.key == "k8s-default/deployment-prefill" and r.field == "model"
-    ][0]
+    model = resolution(result, "k8s-default/deployment-prefill", "model")
     spans = [(s.span.path.rsplit("/", 1)[-1], s.span.line) for s in model.steps if s.span]
     # the script's '--model ${MODEL_ID} \' line, then the env entry that gives MODEL_ID its value
     assert spans == [("prefill-deploy.yaml", 141), ("prefill-deploy.yaml", 106)]
