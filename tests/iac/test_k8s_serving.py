@@ -17,6 +17,7 @@ from auditor.cli import cli
 from auditor.loader.iac import How, scan
 from auditor.loader.iac.helm import chart_name
 from auditor.loader.iac.serving import Var, command_line, expand
+from auditor.loader.yamlsrc import Limits
 from auditor.model.common import SourceSpan
 
 from .helpers import components, resolution
@@ -600,3 +601,20 @@ resource "helm_release" "ollama" {
     assert ollama.model is None
     note = resolution(result, "tf-root/helm_release.ollama", "model").note or ""
     assert "list index over 1000" in note
+
+
+def test_a_chart_whose_rendering_never_ends_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An untrusted chart cannot make the scan read without end: output past the file-size
+    limit stops helm, and the chart is named in a notice instead."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helm = bin_dir / "helm"
+    helm.write_text("#!/bin/sh\nwhile :; do echo 'kind: ConfigMap'; done\n")
+    helm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/bin{os.pathsep}/usr/bin")
+    root = write(tmp_path / "tree", _CHART)
+    result = scan(root, limits=Limits(max_file_bytes=100_000))
+    assert components(result) == {}
+    assert any("was stopped (its output is over 100000 bytes)" in n for n in result.notes)

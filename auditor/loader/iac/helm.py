@@ -21,6 +21,8 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -326,8 +328,15 @@ class Rendered:
     note: str | None
 
 
-def render_chart(chart: Path, display: str) -> Rendered:
-    """Render a chart folder with ``helm template`` (offline), or say how to render it."""
+def render_chart(chart: Path, display: str, max_bytes: int) -> Rendered:
+    """Render a chart folder with ``helm template`` (offline), or say how to render it.
+
+    The chart is untrusted: helm runs with a fixed argument list (no shell), its own
+    empty configuration, cache and data folders (no user repositories or plugins),
+    no network-fetching option, at most :data:`HELM_TIMEOUT_S` seconds and at most
+    ``max_bytes`` of output; past either limit it is stopped and the chart is named
+    in a notice instead.
+    """
     declared: Any = None
     with contextlib.suppress(OSError, UnicodeDecodeError, yaml.YAMLError):
         # without a readable name, the folder name serves as the release name
@@ -344,24 +353,70 @@ def render_chart(chart: Path, display: str) -> Rendered:
             f"{display}: Helm chart not rendered (no helm binary on PATH), so its templates are "
             f"not read; render it with `{command}` and scan that file",
         )
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
-    try:
-        done = subprocess.run(  # a fixed argument list, no shell
-            [helm, "template", name, str(chart)],
-            capture_output=True,
-            text=True,
-            timeout=HELM_TIMEOUT_S,
-            env=env,
-            check=False,
+    with tempfile.TemporaryDirectory(prefix="auditor-helm-") as home:
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TMPDIR")}
+        env.update(
+            HOME=home,
+            HELM_CONFIG_HOME=home,
+            HELM_CACHE_HOME=home,
+            HELM_DATA_HOME=home,
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return Rendered(chart, None, f"{display}: `helm template` failed ({exc}); run `{command}`")
-    if done.returncode != 0:
-        first = (done.stderr.strip().splitlines() or ["no message"])[0]
+        try:
+            code, out, err = _run([helm, "template", name, str(chart)], env, max_bytes)
+        except OSError as exc:
+            return Rendered(
+                chart, None, f"{display}: `helm template` failed ({exc}); run `{command}`"
+            )
+    if code is None:
+        return Rendered(
+            chart,
+            None,
+            f"{display}: `helm template` was stopped ({err}); render it yourself with `{command}`",
+        )
+    if code != 0:
+        first = (err.strip().splitlines() or ["no message"])[0]
         return Rendered(
             chart,
             None,
             f"{display}: `helm template` failed ({first}); fix the chart (helm dependency "
             f"build?) and run `{command}`",
         )
-    return Rendered(chart, done.stdout, None)
+    return Rendered(chart, out, None)
+
+
+def _run(argv: list[str], env: dict[str, str], max_bytes: int) -> tuple[int | None, str, str]:
+    """Exit code (None when stopped), stdout and stderr of a bounded run."""
+    with subprocess.Popen(  # a fixed argument list, no shell
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        timer = threading.Timer(HELM_TIMEOUT_S, proc.kill)
+        timer.start()
+        errors: list[bytes] = []
+
+        def drain() -> None:  # read all of stderr (a full pipe would block helm), keep 64 KiB
+            kept = b""
+            while proc.stderr is not None and (chunk := proc.stderr.read(65_536)):
+                kept = (kept + chunk)[:65_536]
+            errors.append(kept)
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        try:
+            assert proc.stdout is not None
+            out = proc.stdout.read(max_bytes + 1)
+            if len(out) > max_bytes:
+                proc.kill()
+                proc.wait()
+                return None, "", f"its output is over {max_bytes} bytes"
+            code = proc.wait()
+        finally:
+            timer.cancel()
+            reader.join(timeout=5)
+        err = b"".join(errors).decode("utf-8", "replace")
+        if code < 0:
+            return None, "", f"it took over {HELM_TIMEOUT_S} s"
+        return code, out.decode("utf-8", "replace"), err

@@ -385,7 +385,7 @@ class _Scan:
         manifests: list[Manifest] = []
         for chart in found.charts:
             display = str(chart)
-            rendered = render_chart(chart, display)
+            rendered = render_chart(chart, display, self.limits.max_file_bytes)
             if rendered.note is not None:
                 self.notes.append(rendered.note)
             if rendered.text is None:
