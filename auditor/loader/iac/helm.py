@@ -181,7 +181,9 @@ class HelmReleases:
             ),
             None,
         )
-        notes = [f"Installed by Helm chart {rule.chart} ({view.address})."]
+        chart = view.attribute("chart")
+        shown = chart.value if chart is not None and isinstance(chart.value, str) else rule.chart
+        notes = [f"Installed by the Helm chart {shown} ({view.address})."]
         if rule.note:
             notes.append(rule.note)
         if not found:
