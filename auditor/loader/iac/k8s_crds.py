@@ -230,6 +230,7 @@ def ray_parts(
     base = manifest.span("spec", "serveConfigV2")
     lines = raw.splitlines()
     parts: list[Part] = []
+    unknown_apps: list[str] = []
     apps = config.get("applications") if isinstance(config, dict) else None
     for app in apps if isinstance(apps, list) else []:
         if not isinstance(app, dict):
@@ -240,6 +241,7 @@ def ray_parts(
             None,
         )
         if rule is None:
+            unknown_apps.append(import_path or "(no import_path)")
             continue
         configs = _dig(app, "args.llm_configs")
         entries = [c for c in configs if isinstance(c, dict)] if isinstance(configs, list) else []
@@ -285,6 +287,12 @@ def ray_parts(
                     ident=ident + suffix,
                 )
             )
+    if unknown_apps and not parts:
+        scanner.notes.append(
+            f"{base.path}:{base.line}: RayService {manifest.name} runs Ray Serve application(s) "
+            f"{', '.join(unknown_apps)} that the catalogue does not know; if they serve a model, "
+            "declare it in the inventory"
+        )
     return parts
 
 
