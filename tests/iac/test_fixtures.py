@@ -213,7 +213,10 @@ def test_scaleway_inference_in_fr_par() -> None:
     assert (bucket.value, bucket.how) == ("scaleway:nl-ams", How.ATTRIBUTE)
 
 
-def test_kubernetes_vllm_and_app_calling_a_us_api() -> None:
+def test_kubernetes_vllm_and_app_calling_a_us_api(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no helm: the chart folder is named in a notice
     result = scan(K8S)
     assert result.diagnostics == []
     found = components(result)
@@ -247,7 +250,7 @@ def test_kubernetes_vllm_and_app_calling_a_us_api() -> None:
     app = resolution(result, "k8s-shop/deployment-chat-app", "region")
     assert app.how is How.UNKNOWN and found["k8s-shop/deployment-chat-app"].region is None
     assert any("vllm-llama" in n and "add a flow" in n for n in result.notes)
-    assert any("Helm chart templates are not rendered" in n for n in result.notes)
+    assert any("Helm chart not rendered (no helm binary on PATH)" in n for n in result.notes)
 
 
 def test_plan_json_values_and_unknown_after_apply() -> None:

@@ -173,8 +173,9 @@ spec:
     )
     nim = components(scan(root))["k8s-inference/deployment-nim"]
     assert nim.vendor == "nvidia-nim"
+    # the hf:// scheme says where the weights come from; the model is the repository id
     assert nim.model is not None and (nim.model.name, nim.model.vendor) == (
-        "hf://meta-llama/Llama-3.1-8B-Instruct",
+        "meta-llama/Llama-3.1-8B-Instruct",
         "meta-llama",
     )
 

@@ -269,15 +269,25 @@ class ProviderCatalogue(Located):
 
 
 class ImageRule(Sourced):
-    """A container image that serves models."""
+    """A model server, recognised by its container image or by the command it runs."""
 
-    pattern: str = Field(description="Regex searched in the image reference.")
+    pattern: str | None = Field(default=None, description="Regex searched in the image reference.")
+    commands: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Regexes searched in the container's command line (command and args joined by "
+            "spaces, after $(VAR) expansion), e.g. 'python3? -m vllm.entrypoints.openai.api_server'."
+        ),
+    )
     server: str = Field(description="Serving software, e.g. vLLM.")
     kind: ComponentKind = ComponentKind.INFERENCE_ENDPOINT
     vendor: Identifier | None = None
     deployment: str | None = None
     model_args: list[str] = Field(default_factory=list, description="e.g. --model.")
-    model_env: list[str] = Field(default_factory=list, description="e.g. MODEL_ID.")
+    model_env: list[str] = Field(
+        default_factory=list,
+        description="Environment variables the server itself reads the model from (its source says so).",
+    )
     positional_after: list[str] = Field(
         default_factory=list, description="Sub-commands followed by the model (vllm serve MODEL)."
     )
@@ -291,8 +301,91 @@ class ImageRule(Sourced):
     model_from_image: str | None = Field(
         default=None, description="Regex with a group 'model' reading the model from the image."
     )
+    hook_models: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Regexes with a group 'model' searched in the container's postStart hook command "
+            "(ollama pull MODEL): models the server loads when it starts."
+        ),
+    )
 
     _check = field_validator("pattern", "model_from_image")(check_regex)
+
+    @field_validator("commands", "hook_models")
+    @classmethod
+    def _commands(cls, value: list[str]) -> list[str]:
+        for item in value:
+            check_regex(item)
+        return value
+
+    @model_validator(mode="after")
+    def _recognisable(self) -> ImageRule:
+        if self.pattern is None and not self.commands:
+            raise ValueError("give an image 'pattern', 'commands', or both")
+        return self
+
+
+ServerRule = ImageRule
+
+
+class KServeFormat(Sourced):
+    """A KServe model format (``spec.predictor.model.modelFormat.name``) and its runtime."""
+
+    name: str = Field(description="Model format name, compared case-insensitively.")
+    server: str
+    model_args: list[str] = Field(
+        default_factory=list, description="Runtime arguments naming the model (--model_id)."
+    )
+
+
+class RayServeApp(Sourced):
+    """A Ray Serve application (``import_path`` in a RayService serveConfigV2) that serves models."""
+
+    import_path: str = Field(description="Regex matched against the whole import_path.")
+    server: str
+
+    _check = field_validator("import_path")(check_regex)
+
+
+class CustomResource(Sourced):
+    """A custom resource kind whose object is itself a model server (an operator runs it)."""
+
+    kind: str
+    api_group: str = Field(description="The group of apiVersion, e.g. production-stack.vllm.ai.")
+    server: str
+    model_paths: list[str] = Field(
+        min_length=1, description="Dotted paths under the object holding the model, in order."
+    )
+    image_fields: list[str] = Field(default_factory=list, description="Dotted image paths.")
+    pod_spec: str | None = Field(
+        default=None, description="Dotted path of an embedded pod spec (node selectors)."
+    )
+
+
+class HelmChart(Sourced):
+    """A Helm chart that installs a model server (``helm_release`` in Terraform)."""
+
+    chart: str = Field(description="Regex matched against the whole chart name (last path part).")
+    repository: str | None = Field(
+        default=None, description="Regex searched in the release's repository URL, if given."
+    )
+    server: str
+    serves: bool = Field(
+        default=True,
+        description=(
+            "False for an operator chart (KServe, KubeRay): it serves nothing by itself; the "
+            "model servers are the custom resources created later."
+        ),
+    )
+    model_values: list[str] = Field(
+        default_factory=list,
+        description="Chart value paths holding model names; '[*]' walks every list item.",
+    )
+    one_per_model: bool = Field(
+        default=False, description="Each model is a separate server (a Deployment per model)."
+    )
+
+    _check = field_validator("chart", "repository")(check_regex)
 
 
 class EndpointRule(Sourced):
@@ -337,6 +430,10 @@ class KubernetesCatalogue(Located):
     )
     cluster_labels: list[ClusterLabel] = Field(default_factory=list)
     images: list[ImageRule] = Field(default_factory=list)
+    kserve_formats: list[KServeFormat] = Field(default_factory=list)
+    ray_serve_apps: list[RayServeApp] = Field(default_factory=list)
+    custom_resources: list[CustomResource] = Field(default_factory=list)
+    charts: list[HelmChart] = Field(default_factory=list)
     endpoints: list[EndpointRule] = Field(default_factory=list)
     env_keys: list[EnvKeyRule] = Field(default_factory=list)
     provenance: Provenance

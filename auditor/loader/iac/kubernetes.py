@@ -22,10 +22,16 @@ from typing import Any
 import yaml
 
 from auditor.errors import Diagnostic
-from auditor.loader.iac.catalogue import Catalogue, EndpointRule, ImageRule
+from auditor.loader.iac.catalogue import Catalogue, EndpointRule
 from auditor.loader.iac.detect import Decided, Part, Placed, slug
 from auditor.loader.iac.hcl import Val, step, unknown
+from auditor.loader.iac.k8s_crds import custom_part, group_of, kserve_parts, ray_parts
+from auditor.loader.iac.k8s_servers import ServerReader
 from auditor.loader.iac.result import How
+from auditor.loader.iac.serving import (
+    Var,
+    expand,
+)
 from auditor.loader.yamlsrc import (
     DataPath,
     Limits,
@@ -47,7 +53,11 @@ _POD_SPEC: dict[str, DataPath] = {
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "Pod": ("spec",),
+    # Operators' kinds whose pod template the scan reads (auditor.loader.iac.k8s_crds).
+    "InferenceService": ("spec", "predictor"),
+    "RayService": ("spec", "rayClusterConfig", "headGroupSpec", "template", "spec"),
 }
+_GROUPS = {"InferenceService": "serving.kserve.io", "RayService": "ray.io"}
 _URL = re.compile(r"(?i)\b(?:https?|wss?)://([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d+)?")
 _HOST = re.compile(r"(?i)^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
 _MODEL_ENV = re.compile(r"(?i)(^|_)MODEL(_NAME|_ID)?$")
@@ -145,6 +155,15 @@ def read_manifests(
         return [], [exc.diagnostic]
     except OSError as exc:
         return [], [Diagnostic(display, None, None, f"cannot read the file: {exc.strerror}")]
+    return parse_manifests(text, display, limits)
+
+
+def parse_manifests(
+    text: str, display: str, limits: Limits
+) -> tuple[list[Manifest], list[Diagnostic]]:
+    """Every Kubernetes object in YAML text (a file, or the output of ``helm template``)."""
+    if len(text) > limits.max_file_bytes:
+        return [], [Diagnostic(display, None, None, "the text is over the size limit")]
     if "apiVersion" not in text or "kind" not in text:
         return [], []
     manifests: list[Manifest] = []
@@ -203,11 +222,14 @@ class Workload:
     manifest: Manifest
     spec_path: DataPath
     containers: list[tuple[DataPath, dict[str, Any]]] = field(default_factory=list)
+    env: dict[DataPath, dict[str, Var]] = field(default_factory=dict)  # per container
 
 
 def _containers(manifest: Manifest) -> Workload | None:
     spec_path = _POD_SPEC.get(manifest.kind)
     if spec_path is None:
+        return None
+    if manifest.kind in _GROUPS and group_of(manifest) != _GROUPS[manifest.kind]:
         return None
     spec = manifest.get(*spec_path)
     if not isinstance(spec, dict):
@@ -217,16 +239,22 @@ def _containers(manifest: Manifest) -> Workload | None:
         for index, container in enumerate(manifest.sequence(*spec_path, key)):
             if isinstance(container, dict):
                 workload.containers.append(((*spec_path, key, index), container))
+    model = manifest.get(*spec_path, "model")
+    if manifest.kind == "InferenceService" and isinstance(model, dict):
+        # The predictor's model: a container the ServingRuntime fills in (args, env).
+        workload.containers.append(((*spec_path, "model"), model))
     return workload
 
 
-class KubernetesScanner:
+class KubernetesScanner(ServerReader):
     """Turns the manifests of one scan into parts, grouped by namespace."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self.k8s = catalogue.kubernetes
         self.notes: list[str] = []
+        # KServe runtimes by (namespace, name); ClusterServingRuntimes under namespace "".
+        self.runtimes: dict[tuple[str, str], Manifest] = {}
 
     def scan(self, manifests: list[Manifest]) -> dict[str, list[Part]]:
         """Parts per namespace (in manifest order)."""
@@ -238,11 +266,20 @@ class KubernetesScanner:
                 config_maps.setdefault((manifest.namespace, manifest.name), manifest)
             elif manifest.kind == "Namespace":
                 namespaces.setdefault(manifest.name, manifest)
+            elif manifest.kind in ("ServingRuntime", "ClusterServingRuntime"):
+                cluster = manifest.kind == "ClusterServingRuntime"
+                key = ("" if cluster else manifest.namespace, manifest.name)
+                self.runtimes.setdefault(key, manifest)
         used: set[tuple[str, str]] = set()
         parts: dict[str, list[Part]] = {}
         serving: dict[str, Part] = {}
         calls: list[tuple[Manifest, EnvEntry]] = []
         for manifest in manifests:
+            custom = self._custom(manifest, namespaces)
+            if custom is not None:
+                parts.setdefault(manifest.namespace, []).append(custom)
+                serving[manifest.address] = custom
+                continue
             workload = _containers(manifest)
             if workload is None:
                 continue
@@ -252,6 +289,7 @@ class KubernetesScanner:
                 if found[0].kind is not ComponentKind.APPLICATION:
                     serving[manifest.address] = found[0]
         self._links(manifests, serving, calls)
+        self._unused_runtimes(manifests)
         for key, config_map in config_maps.items():
             if key in used:
                 continue
@@ -268,6 +306,27 @@ class KubernetesScanner:
             if api:
                 parts.setdefault(config_map.namespace, []).extend(api)
         return parts
+
+    def _custom(self, manifest: Manifest, namespaces: dict[str, Manifest]) -> Part | None:
+        """A catalogue custom resource that is a model server, as a component."""
+        for rule in self.k8s.custom_resources:
+            if manifest.kind == rule.kind and group_of(manifest) == rule.api_group:
+                spec_path: DataPath = tuple(rule.pod_spec.split(".")) if rule.pod_spec else ()
+                place = self._cluster(Workload(manifest, spec_path), namespaces)
+                return custom_part(self, manifest, rule, place)
+        return None
+
+    def _unused_runtimes(self, manifests: list[Manifest]) -> None:
+        """A KServe runtime serves only through an InferenceService: say so when none is here."""
+        if not self.runtimes or any(m.kind == "InferenceService" for m in manifests):
+            return
+        for runtime in self.runtimes.values():
+            span = runtime.span()
+            self.notes.append(
+                f"{span.path}:{span.line}: {runtime.kind} {runtime.name} is a KServe model-server "
+                "template; it serves models only through an InferenceService, and none is in the "
+                "scanned manifests (no component)"
+            )
 
     def _well_formed(self, manifest: Manifest) -> bool:
         """False (with a note) for an object the scan cannot read: kubectl would refuse it too."""
@@ -310,7 +369,9 @@ class KubernetesScanner:
                     continue
                 selector = service.mapping("spec", "selector")
                 for target in workloads:
-                    spec_path = _POD_SPEC[target.kind]
+                    spec_path = _POD_SPEC.get(target.kind)
+                    if spec_path is None:  # a custom resource: its pods' labels are not written
+                        continue
                     labels = target.mapping(*spec_path[:-1], "metadata", "labels")
                     if (
                         target.namespace == namespace
@@ -332,50 +393,14 @@ class KubernetesScanner:
         config_maps: dict[tuple[str, str], Manifest],
         used: set[tuple[str, str]],
     ) -> list[EnvEntry]:
+        """Every container's variables (env, then envFrom), values expanded; per container in
+        ``workload.env`` for the command line."""
         manifest = workload.manifest
         entries: list[EnvEntry] = []
         for path, container in workload.containers:
-            for index, env in enumerate(_list(container.get("env"))):
-                if not isinstance(env, dict) or "name" not in env:
-                    continue
-                name = str(env["name"])
-                if "value" in env and env["value"] is not None:
-                    entries.append(
-                        EnvEntry(
-                            name,
-                            str(env["value"]),
-                            manifest.span(*path, "env", index, "value"),
-                            f"{manifest.address} env {name}",
-                        )
-                    )
-                    continue
-                ref = _map(_map(env.get("valueFrom")).get("configMapKeyRef"))
-                cm = config_maps.get((manifest.namespace, str(ref.get("name"))))
-                if ref and cm is not None:
-                    used.add((cm.namespace, cm.name))
-                    value = cm.mapping("data").get(str(ref.get("key")))
-                    entries.append(
-                        EnvEntry(
-                            name,
-                            None if value is None else str(value),
-                            cm.span("data", str(ref.get("key"))),
-                            f"{manifest.address} env {name} from {cm.address}",
-                        )
-                    )
-                    continue
-                if ref:
-                    self.notes.append(
-                        f"{manifest.address}: env {name} reads ConfigMap {ref.get('name')!r}, "
-                        "which is not in the scanned manifests"
-                    )
-                entries.append(
-                    EnvEntry(
-                        name,
-                        None,
-                        manifest.span(*path, "env", index),
-                        f"{manifest.address} env {name}",
-                    )
-                )
+            own: list[EnvEntry] = []
+            defined: dict[str, Var] = {}
+            # envFrom is defined before env (an env entry with the same name wins).
             for index, source in enumerate(_list(container.get("envFrom"))):
                 if not isinstance(source, dict):
                     self._ignored(manifest, (*path, "envFrom", index), "a mapping")
@@ -393,15 +418,63 @@ class KubernetesScanner:
                 used.add((cm.namespace, cm.name))
                 prefix = str(source.get("prefix") or "")
                 for key, value in cm.mapping("data").items():
-                    entries.append(
-                        EnvEntry(
-                            prefix + str(key),
-                            None if value is None else str(value),
-                            cm.span("data", str(key)),
-                            f"{manifest.address} envFrom {cm.address} key {key}",
-                        )
+                    entry = EnvEntry(
+                        prefix + str(key),
+                        None if value is None else str(value),
+                        cm.span("data", str(key)),
+                        f"{manifest.address} envFrom {cm.address} key {key}",
                     )
+                    own.append(entry)
+                    defined[entry.name] = Var(entry.value, entry.span, entry.origin)
+            listed: list[EnvEntry] = []
+            for index, env in enumerate(_list(container.get("env"))):
+                if not isinstance(env, dict) or "name" not in env:
+                    continue
+                entry = self._env_entry(manifest, path, index, env, config_maps, used, defined)
+                listed.append(entry)
+                defined[entry.name] = Var(entry.value, entry.span, entry.origin)
+            workload.env[path] = defined
+            entries.extend(listed + own)
         return entries
+
+    def _env_entry(
+        self,
+        manifest: Manifest,
+        path: DataPath,
+        index: int,
+        env: dict[Any, Any],
+        config_maps: dict[tuple[str, str], Manifest],
+        used: set[tuple[str, str]],
+        defined: dict[str, Var],
+    ) -> EnvEntry:
+        name = str(env["name"])
+        if "value" in env and env["value"] is not None:
+            done = expand(str(env["value"]), defined)
+            return EnvEntry(
+                name,
+                done.text if done.known else None,
+                manifest.span(*path, "env", index, "value"),
+                f"{manifest.address} env {name}",
+            )
+        ref = _map(_map(env.get("valueFrom")).get("configMapKeyRef"))
+        cm = config_maps.get((manifest.namespace, str(ref.get("name"))))
+        if ref and cm is not None:
+            used.add((cm.namespace, cm.name))
+            value = cm.mapping("data").get(str(ref.get("key")))
+            return EnvEntry(
+                name,
+                None if value is None else str(value),
+                cm.span("data", str(ref.get("key"))),
+                f"{manifest.address} env {name} from {cm.address}",
+            )
+        if ref:
+            self.notes.append(
+                f"{manifest.address}: env {name} reads ConfigMap {ref.get('name')!r}, "
+                "which is not in the scanned manifests"
+            )
+        return EnvEntry(
+            name, None, manifest.span(*path, "env", index), f"{manifest.address} env {name}"
+        )
 
     def _workload(
         self,
@@ -419,8 +492,8 @@ class KubernetesScanner:
         parts: list[Part] = []
         serving = self._serving(workload, env, place, ident)
         apis = self._apis(manifest, env, place, manifest.address, ident)
-        if serving is not None:
-            parts.append(serving)
+        if serving:
+            parts.extend(serving)
         elif apis:
             parts.append(
                 Part(
@@ -546,96 +619,21 @@ class KubernetesScanner:
             f"{ref!r} is not a known provider:region (rules/regions/); never guessed",
         )
 
-    # --- model servers --------------------------------------------------------------------------
-
     def _serving(
         self, workload: Workload, env: list[EnvEntry], place: Placed, ident: str
-    ) -> Part | None:
-        manifest = workload.manifest
+    ) -> list[Part]:
+        if workload.manifest.kind == "InferenceService":
+            return kserve_parts(self, workload, self.runtimes, place, ident)
+        if workload.manifest.kind == "RayService":
+            return ray_parts(self, workload, place, ident)
         for path, container in workload.containers:
-            image = str(container.get("image") or "")
-            rule = next(
-                (r for r in self.k8s.images if re.search(r.pattern, image, re.IGNORECASE)), None
-            )
-            if rule is None:
+            found = self.server_of(workload, path, container)
+            if found is None:
                 continue
-            model = self._model(workload, path, container, rule, env, image)
-            vendor_of_model = self.catalogue.model_vendor(model.value) if model.value else None
-            deployment = None
-            if rule.deployment is not None:
-                span = manifest.span(*path, "image")
-                deployment = Decided(
-                    rule.deployment,
-                    Val(
-                        rule.deployment,
-                        (step(How.MANIFEST, span, f"image {image} ({rule.server})"),),
-                    ),
-                )
-            return Part(
-                address=manifest.address,
-                span=manifest.span(),
-                kind=rule.kind,
-                label=f"{rule.server} model server ({manifest.kind}):",
-                vendor=rule.vendor,
-                placed=place,
-                deployment=deployment,
-                model=model,
-                model_vendor=vendor_of_model,
-                open_weights=True if vendor_of_model is not None else None,
-                notes=[f"Image {image}."] + ([rule.note] if rule.note else []),
-                ident=ident,
-            )
-        return None
-
-    def _model(
-        self,
-        workload: Workload,
-        path: DataPath,
-        container: dict[str, Any],
-        rule: ImageRule,
-        env: list[EnvEntry],
-        image: str,
-    ) -> Decided:
-        manifest = workload.manifest
-        argv: list[tuple[str, SourceSpan]] = []
-        for key in ("command", "args"):
-            for index, arg in enumerate(_list(container.get(key))):
-                if isinstance(arg, str | int | float):
-                    argv.append((str(arg), manifest.span(*path, key, index)))
-        flat = [(w, s) for a, s in argv for w in a.split()]
-        for index, (word, span) in enumerate(flat):
-            for flag in rule.model_args:
-                if word == flag and index + 1 < len(flat):
-                    value, vspan = flat[index + 1]
-                    return self._decided(value, vspan, f"{manifest.address}: {flag} {value}")
-                if word.startswith(flag + "="):
-                    value = word.split("=", 1)[1]
-                    return self._decided(value, span, f"{manifest.address}: {word}")
-            if word in rule.positional_after and index + 1 < len(flat):
-                value, vspan = flat[index + 1]
-                if not value.startswith("-"):
-                    return self._decided(value, vspan, f"{manifest.address}: {word} {value}")
-        if rule.model_first_arg and container.get("command") is None and flat:
-            # The image's own entrypoint runs: its first argument is the model (a $(VAR)
-            # reference is left to the environment variables below).
-            value, vspan = flat[0]
-            if not value.startswith(("-", "$(")):
-                return self._decided(value, vspan, f"{manifest.address}: first argument {value}")
-        for entry in env:
-            if entry.name in rule.model_env and entry.value:
-                return self._decided(entry.value, entry.span, f"{entry.origin}={entry.value}")
-        if rule.model_from_image:
-            match = re.search(rule.model_from_image, image, re.IGNORECASE)
-            if match and match.groupdict().get("model"):
-                value = match.group("model")
-                return self._decided(value, manifest.span(*path, "image"), f"image {image}")
-        return Decided(
-            None,
-            unknown(
-                "the model is not named in the manifest",
-                (step(How.UNKNOWN, manifest.span(*path), image),),
-            ),
-        )
+            rule, line, how = found
+            model = self.model_of(workload, path, container, rule, line)
+            return [self.server_part(workload, path, container, rule, how, model, place, ident)]
+        return []
 
     @staticmethod
     def _decided(value: str, span: SourceSpan, text: str) -> Decided:

@@ -32,7 +32,13 @@ from auditor.errors import Diagnostic
 from auditor.loader.iac.catalogue import Catalogue, load_catalogue
 from auditor.loader.iac.detect import Built, Detector, Draft, build_system, slug
 from auditor.loader.iac.hcl import Block, LimitExceeded, Val
-from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest, read_manifests
+from auditor.loader.iac.helm import HelmReleases, render_chart
+from auditor.loader.iac.kubernetes import (
+    KubernetesScanner,
+    Manifest,
+    parse_manifests,
+    read_manifests,
+)
 from auditor.loader.iac.plan import plan_views, read_plan
 from auditor.loader.iac.result import How, Resolution, ScanResult
 from auditor.loader.iac.terraform import (
@@ -58,6 +64,7 @@ class _Found:
     other_tfvars: list[Path] = field(default_factory=list)
     json: list[Path] = field(default_factory=list)
     yaml: list[Path] = field(default_factory=list)
+    charts: list[Path] = field(default_factory=list)  # folders with Chart.yaml and templates/
     notes: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -68,15 +75,14 @@ def _discover(root: Path) -> _Found:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(os.path.normpath(dirpath))
         keep = []
+        chart = "Chart.yaml" in filenames and "templates" in dirnames
+        if chart:
+            found.charts.append(here)
         for name in sorted(dirnames):
             if name.startswith(".") or name in _SKIP_DIRS:
                 continue
-            if "Chart.yaml" in filenames and name in ("templates", "charts"):
-                found.notes.append(
-                    f"{here / name}: Helm chart templates are not rendered; scan the output of "
-                    "'helm template' instead"
-                )
-                continue
+            if chart and name in ("templates", "charts"):
+                continue  # rendered with the chart (auditor.loader.iac.helm), never read as is
             keep.append(name)
         dirnames[:] = keep
         for name in sorted(filenames):
@@ -188,6 +194,8 @@ class _Scan:
                 mode = "data" if match.group(1) == "data" else "managed"
                 if self.catalogue.rules_for(mode, match.group(2)):
                     return True
+                if mode == "managed" and match.group(2) == "helm_release":
+                    return bool(self.catalogue.kubernetes.charts)
         return any(
             self._interesting(child, tf_dirs, seen)
             for child in self._local_calls(directory, tf_dirs)
@@ -311,6 +319,14 @@ class _Scan:
                     drafts[view.address] = draft
         detector.attach_replication(views, drafts)
         detector.attach_routes(views, drafts)
+        releases = HelmReleases(self.catalogue)
+        helm_parts = [
+            part
+            for view in views
+            if view.mode == "managed" and view.type == "helm_release"
+            for part in releases.parts(view)
+        ]
+        self.notes.extend(releases.notes)
         rel = files.rel
         system_id = "tf-root" if rel == "." else slug(f"tf-{rel}")
         span = SourceSpan(path=files.files[0], line=1, column=1)
@@ -322,7 +338,7 @@ class _Scan:
             "what the system is for or which data it handles: describe the purpose, owner and "
             "data flows in the inventory.",
             span,
-            [d.part() for d in drafts.values()],
+            [d.part() for d in drafts.values()] + helm_parts,
         )
         self._add(built, qualify=True)
         if built.system is None:
@@ -367,6 +383,18 @@ class _Scan:
 
     def kubernetes(self, found: _Found) -> None:
         manifests: list[Manifest] = []
+        for chart in found.charts:
+            display = str(chart)
+            rendered = render_chart(chart, display, self.limits.max_file_bytes)
+            if rendered.note is not None:
+                self.notes.append(rendered.note)
+            if rendered.text is None:
+                continue
+            items, problems = parse_manifests(
+                rendered.text, f"{display} (helm template)", self.limits
+            )
+            self.diagnostics.extend(problems)
+            manifests.extend(items)
         for path in found.yaml:
             display = str(path)
             items, problems = read_manifests(path, display, self.limits)

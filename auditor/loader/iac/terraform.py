@@ -173,6 +173,7 @@ class Workspace:
         self.relevant = frozenset(
             {rtype for _, rtype in catalogue.rules_by_type}
             | {ds.type for cat in catalogue.providers.values() for ds in cat.region_data_sources}
+            | ({"helm_release"} if catalogue.kubernetes.charts else set())
         )
 
     def _relative(self, path: Path) -> Path | None:
