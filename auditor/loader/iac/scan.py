@@ -37,8 +37,10 @@ from auditor.loader.iac.plan import plan_views, read_plan
 from auditor.loader.iac.result import How, Resolution, ScanResult
 from auditor.loader.iac.terraform import (
     HclResource,
+    ModuleCall,
     ModuleInstance,
     Workspace,
+    module_type,
     read_var_file,
 )
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
@@ -292,6 +294,26 @@ class _Scan:
             for key, bound in made.keys
         ]
 
+    def _module_calls(self, root: ModuleInstance) -> list[HclResource]:
+        """Calls of registry modules the catalogue describes (project-factory's activate_apis),
+        one view per instance; ``count = 0`` makes none."""
+        views: list[HclResource] = []
+        for instance in root.tree():
+            for name, call, source in instance.remote_calls:
+                if not self.catalogue.rules_for("module", module_type(source)):
+                    continue
+                made = instance.instances(call)
+                if made.keys is None:
+                    views.append(ModuleCall(instance, name, call, source, unexpanded=True))
+                elif made.meta:
+                    views.extend(
+                        ModuleCall(instance, name, call, source, key=key, bound=bound)
+                        for key, bound in made.keys
+                    )
+                else:
+                    views.append(ModuleCall(instance, name, call, source))
+        return views
+
     def _root(self, directory: Path, tf_files: list[Path], found: _Found) -> None:
         files = self.ws.module_files(directory, tf_files)
         if not files.files:
@@ -309,6 +331,11 @@ class _Scan:
                 draft = detector.draft(view)
                 if draft is not None:
                     drafts[view.address] = draft
+        for view in self._module_calls(module):
+            views.append(view)
+            draft = detector.draft(view)
+            if draft is not None:
+                drafts[view.address] = draft
         detector.attach_replication(views, drafts)
         detector.attach_routes(views, drafts)
         rel = files.rel

@@ -340,6 +340,8 @@ class ModuleInstance:
         self._locals: dict[str, Val] = {}
         self._busy: set[str] = set()
         self._children: dict[str, list[ModuleInstance]] = {}
+        # registry or remote modules called here (not followed): name, call block, source
+        self.remote_calls: list[tuple[str, Block, str]] = []
         self.providers = self._providers()
 
     # --- providers ------------------------------------------------------------------------------
@@ -551,6 +553,7 @@ class ModuleInstance:
             return []
         text = source.value
         if not _LOCAL_SOURCE.match(text):
+            self.remote_calls.append((name, call, text))
             self.ws.notes.append(
                 f"{address} ({where}): module source {text!r} is a registry or remote module; "
                 "not followed, so the resources it creates are not in the scan"
@@ -685,17 +688,25 @@ class ModuleInstance:
         address: str,
         bound: Mapping[str, Val] | None = None,
     ) -> Val | None:
-        """An attribute of a resource (through nested blocks); None when it is not written."""
+        """An attribute of a resource (through nested blocks); None when it is not written.
+
+        Like a nested block, a ``dynamic`` block is entered at its first item: its
+        ``for_each`` is evaluated and the iterator bound for the ``content`` block.
+        """
         body: Body = block.body
+        names: dict[str, Val] = dict(bound or {})
+        via: list[ResolutionStep] = []
         for index, part in enumerate(path):
             if isinstance(part, int):
                 continue
             attr = body.attrs.get(part)
             if attr is not None and part not in _META_ARGS:
                 written = ".".join(str(p) for p in path[: index + 1] if isinstance(p, str))
-                val = self.evaluate(attr, bound).with_step(
+                val = self.evaluate(attr, names).with_step(
                     step(How.ATTRIBUTE, attr.span, f"{address}: {written} = {attr.text}")
                 )
+                for extra in reversed(via):
+                    val = val.with_step(extra)
                 rest = list(path[index + 1 :])
                 return val.get(rest) if rest else val
             nested = [b for b in body.blocks if b.type == part]
@@ -703,14 +714,61 @@ class ModuleInstance:
                 dynamic = [
                     b for b in body.blocks if b.type == "dynamic" and b.labels[:1] == (part,)
                 ]
-                if dynamic:
-                    return unknown(
-                        f"{address}: {part} is a dynamic block (not evaluated)",
-                        (step(How.UNKNOWN, dynamic[0].span, f"dynamic {part!r}"),),
-                    )
-                return None
+                if not dynamic:
+                    return None
+                entered = self._enter_dynamic(dynamic[0], part, address, names)
+                if isinstance(entered, Val):
+                    return entered
+                if entered is None:
+                    return None
+                body, hop = entered
+                via.append(hop)
+                continue
             body = nested[0].body
         return unknown(f"{address}: {'.'.join(map(str, path))} is a block, not a value")
+
+    def _enter_dynamic(
+        self, dynamic: Block, part: str, address: str, names: dict[str, Val]
+    ) -> tuple[Body, ResolutionStep] | Val | None:
+        """The ``content`` of a dynamic block's first item, binding its iterator in ``names``;
+        None when ``for_each`` is empty (no block), unknown when it is not known."""
+        attrs = dynamic.body.attrs
+        content = [b for b in dynamic.body.blocks if b.type == "content"]
+        for_each = attrs.get("for_each")
+        if for_each is None or not content:
+            return unknown(
+                f"{address}: dynamic {part!r} has no for_each or content",
+                (step(How.UNKNOWN, dynamic.span, f"dynamic {part!r}"),),
+            )
+        items = self.evaluate(for_each, names)
+        value = items.value
+        pairs: list[tuple[Any, Any]]
+        if isinstance(value, dict):
+            pairs = sorted(value.items())
+        elif isinstance(value, list):
+            pairs = list(enumerate(value))
+        else:
+            return unknown(
+                f"{address}: the for_each of dynamic {part!r} is not known from the code"
+                + (f" ({items.reason})" if items.reason else ""),
+                (*items.steps, step(How.UNKNOWN, dynamic.span, f"dynamic {part!r}")),
+            )
+        if not pairs:
+            return None
+        iterator = part
+        given = attrs.get("iterator")
+        if given is not None:
+            path = traversal(given.expr)
+            if path is not None and len(path) == 1:
+                iterator = str(path[0])
+        key, item = pairs[0]
+        names[iterator] = Val({"key": key, "value": item}, items.steps)
+        hop = step(
+            How.ATTRIBUTE,
+            for_each.span,
+            f"{address}: dynamic {part!r} for_each = {for_each.text} (first item)",
+        )
+        return content[0].body, hop
 
     def provider_region(self, block: Block) -> Val:
         """The region the resource's provider configuration sets (or why it is unknown)."""
@@ -837,6 +895,13 @@ class ModuleInstance:
         if counted and rest and (not isinstance(rest[0], str) or len(rest) > 1):
             return rest[0], rest[1:]
         return None, rest
+
+    def tree(self) -> Iterator[ModuleInstance]:
+        """This instance and every instance of the local modules it calls (depth first)."""
+        yield self
+        for name in self.files.modules:
+            for child in self.children(name):
+                yield from child.tree()
 
     def walk(self) -> Iterator[tuple[ModuleInstance, str, str, str, Block]]:
         """Every resource of this module and of the local modules it calls (depth first)."""
@@ -1081,3 +1146,42 @@ class HclResource:
             module, mode, block.labels[0], block.labels[1], block, key=key, bound=bound
         )
         return resource, hops
+
+
+def module_type(source: str) -> str:
+    """A registry module source as a catalogue type: ``namespace/name/provider[//subdir]``,
+    lower-cased, without the ``registry.terraform.io/`` host."""
+    text = source.strip().lower()
+    for host in ("registry.terraform.io/",):
+        if text.startswith(host):
+            text = text[len(host) :]
+    return text
+
+
+class ModuleCall(HclResource):
+    """A call of a registry module the scan does not download, as a view of its arguments."""
+
+    def __init__(
+        self,
+        module: ModuleInstance,
+        name: str,
+        block: Block,
+        source: str,
+        *,
+        key: str | int | None = None,
+        bound: Mapping[str, Val] | None = None,
+        unexpanded: bool = False,
+    ) -> None:
+        super().__init__(
+            module,
+            "module",
+            module_type(source),
+            name,
+            block,
+            key=key,
+            bound=bound,
+            unexpanded=unexpanded,
+        )
+        self.address = f"{module.prefix}module.{name}" + (
+            f"[{_key_text(key)}]" if key is not None else ""
+        )
