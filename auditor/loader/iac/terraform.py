@@ -554,9 +554,15 @@ class ModuleInstance:
         text = source.value
         if not _LOCAL_SOURCE.match(text):
             self.remote_calls.append((name, call, text))
+            read = bool(self.ws.catalogue.rules_for("module", module_type(text)))
             self.ws.notes.append(
                 f"{address} ({where}): module source {text!r} is a registry or remote module; "
-                "not followed, so the resources it creates are not in the scan"
+                + (
+                    "not followed: the scan reports the call itself, read from its arguments "
+                    "(rules/iac/), not the resources inside"
+                    if read
+                    else "not followed, so the resources it creates are not in the scan"
+                )
             )
             return []
         target = Path(os.path.normpath(self.files.directory / text))
