@@ -119,6 +119,8 @@ def test_public_repository_values_of_found_components(name: str) -> None:
             if "model" in item:
                 assert component.model is not None, item["address"]
                 assert component.model.name == item["model"], item["address"]
+            if "storage" in item:
+                assert component.locations.storage == item["storage"], item["address"]
             if "model_vendor" in item:
                 assert component.model is not None, item["address"]
                 assert component.model.vendor == item["model_vendor"], item["address"]

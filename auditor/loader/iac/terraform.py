@@ -843,12 +843,25 @@ class ModuleInstance:
         path = _reference_in(node, lambda n: evaluator.eval(n, span))
         if path is None or not path:
             return None
+        return self.target_of_path(path, span, hops, bound)
+
+    def target_of_path(
+        self,
+        path: Traversal,
+        span: SourceSpan,
+        hops: int = 0,
+        bound: Mapping[str, Val] | None = None,
+    ) -> tuple[ModuleInstance, str, Block, tuple[ResolutionStep, ...], str | int | None] | None:
+        """The resource a reference (``var.x``, ``local.y.k``, ``module.m.out``, ``a.b``) refers
+        to; keys after ``var.x``/``local.y`` enter object literals (``var.backends["k"].url``)."""
+        if hops > 16 or not path:
+            return None
         head = str(path[0])
         if head == "var" and len(path) >= 2 and self.parent is not None and self.call is not None:
             given = self.call.body.attrs.get(str(path[1]))
             if given is None:
                 return None
-            found = self.parent.target_of(given.expr, given.span, hops + 1)
+            found = self.parent.target_of(_member_at(given.expr, path[2:]), given.span, hops + 1)
             if found is None:
                 return None
             hop = step(
@@ -859,7 +872,7 @@ class ModuleInstance:
             attr = self.files.locals.get(str(path[1]))
             if attr is None:
                 return None
-            found = self.target_of(attr.expr, attr.span, hops + 1)
+            found = self.target_of(_member_at(attr.expr, path[2:]), attr.span, hops + 1)
             if found is None:
                 return None
             hop = step(How.LOCAL, attr.span, f"local.{path[1]} = {attr.text}")
@@ -1071,6 +1084,17 @@ def _find_node(block: Block, path: Sequence[str]) -> tuple[Attr, Node] | None:
     return None
 
 
+def _member_at(node: Node, keys: Sequence[str | int]) -> Node:
+    """The expression at ``keys`` inside nested object literals, as deep as they go
+    (``node`` itself when it is not an object literal)."""
+    for key in keys:
+        member = _object_member(node, str(key))
+        if member is None:
+            break
+        node = member
+    return node
+
+
 def _object_member(node: Node, key: str) -> Node | None:
     """The expression of ``key`` in an object literal (None when it is not one or has no key)."""
     inner: Any = node
@@ -1136,6 +1160,24 @@ class HclResource:
         """The region of the resource's provider configuration."""
         return self.module.provider_region(self.block)
 
+    def _through_each(
+        self, node: Node, attr: Attr
+    ) -> tuple[ModuleInstance, str, Block, tuple[ResolutionStep, ...], str | int | None] | None:
+        """``each.value.url`` followed into the ``for_each`` collection the instance comes from."""
+        for_each = self.block.body.attrs.get("for_each")
+        path = _each_value_path(traversal(node), for_each, self.key)
+        if path is None or for_each is None:
+            return None
+        found = self.module.target_of_path(path, attr.span, 1)
+        if found is None:
+            return None
+        hop = step(
+            How.ATTRIBUTE,
+            for_each.span,
+            f"{self.address}: each.value is for_each = {for_each.text} [{_key_text(self.key) if self.key is not None else ''}]",
+        )
+        return found[0], found[1], found[2], (hop, *found[3]), found[4]
+
     def target(self, path: str) -> tuple[HclResource, tuple[ResolutionStep, ...]] | None:
         """The resource the attribute at ``path`` refers to."""
         located = _find_node(self.block, path.split("."))
@@ -1143,6 +1185,8 @@ class HclResource:
             return None
         attr, node = located
         found = self.module.target_of(node, attr.span, 0, self.bound)
+        if found is None:
+            found = self._through_each(node, attr)
         if found is None:
             return None
         module, _address, block, hops, key = found
@@ -1152,6 +1196,21 @@ class HclResource:
             module, mode, block.labels[0], block.labels[1], block, key=key, bound=bound
         )
         return resource, hops
+
+
+def _each_value_path(
+    ref: Traversal | None, for_each: Attr | None, key: str | int | None
+) -> Traversal | None:
+    """``each.value.x`` of instance ``key`` as a path into the ``for_each`` collection
+    (``var.backends["k"].x``), when ``for_each`` is a plain reference."""
+    if ref is None or len(ref) < 2 or ref[0] != "each" or ref[1] != "value":
+        return None
+    if for_each is None or key is None:
+        return None
+    collection = traversal(for_each.expr)
+    if collection is None:
+        return None
+    return [*collection, key, *ref[2:]]
 
 
 def module_type(source: str) -> str:
