@@ -22,7 +22,7 @@ from auditor.loader.iac.catalogue import (
     ResourceRule,
 )
 from auditor.loader.iac.hcl import HOLE, UNKNOWN, Val, step, unknown
-from auditor.loader.iac.result import How, Resolution, ResolutionStep
+from auditor.loader.iac.result import How, Resolution, ResolutionStep, ScannedRoute
 from auditor.model.common import SourceSpan
 from auditor.model.inventory import (
     UNKNOWN_DEPLOYMENT,
@@ -661,6 +661,7 @@ class Built:
     system: System | None
     resolutions: list[Resolution]
     index: dict[str, str]
+    routes: list[ScannedRoute] = field(default_factory=list)
 
 
 def _resolution(
@@ -853,6 +854,17 @@ def build_system(
         index[view.address] = f"{system_id}/{ident}"
     if not components:
         return Built(None, [], {})
+    routes = [
+        ScannedRoute(
+            index[draft.address],
+            index[route.target],
+            route.via,
+            route.placed.val.steps[0].span if route.placed.val.steps else draft.span,
+        )
+        for draft in parts
+        for route in draft.routes
+        if route.target is not None and route.target in index and draft.address in index
+    ]
     system = System(
         id=system_id,
         name=name,
@@ -860,4 +872,8 @@ def build_system(
         components=components,
     )
     system.attach_spans(span, {"id": span, "name": span, "purpose": span, "components": span})
-    return Built(system, resolutions, index)
+    return Built(system, resolutions, index, sorted(set(routes), key=_route_key))
+
+
+def _route_key(route: ScannedRoute) -> tuple[str, str, str]:
+    return (route.gateway, route.target, route.via)

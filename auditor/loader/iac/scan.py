@@ -34,7 +34,7 @@ from auditor.loader.iac.detect import Built, Detector, Draft, build_system, slug
 from auditor.loader.iac.hcl import Block, LimitExceeded, Val
 from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest, read_manifests
 from auditor.loader.iac.plan import plan_views, read_plan
-from auditor.loader.iac.result import How, Resolution, ScanResult
+from auditor.loader.iac.result import How, Resolution, ScannedRoute, ScanResult
 from auditor.loader.iac.terraform import (
     HclResource,
     ModuleCall,
@@ -150,6 +150,7 @@ class _Scan:
         self.ws = Workspace(root, catalogue, limits)
         self.systems: list[System] = []
         self.resolutions: list[Resolution] = []
+        self.routes: list[ScannedRoute] = []
         self.index: dict[str, str] = {}
         self.bare: Counter[str] = Counter()
         self.bare_target: dict[str, str] = {}
@@ -460,9 +461,19 @@ class _Scan:
                     for r in built.resolutions
                 ],
                 {k: f"{new_id}/{v.split('/', 1)[1]}" for k, v in built.index.items()},
+                [
+                    ScannedRoute(
+                        f"{new_id}/{r.gateway.split('/', 1)[1]}",
+                        f"{new_id}/{r.target.split('/', 1)[1]}",
+                        r.via,
+                        r.span,
+                    )
+                    for r in built.routes
+                ],
             )
         self.systems.append(system)
         self.resolutions.extend(built.resolutions)
+        self.routes.extend(built.routes)
         for address, target in built.index.items():
             if not qualify:
                 self.index[address] = target
@@ -486,6 +497,7 @@ class _Scan:
             notes=list(dict.fromkeys(self.notes + self.ws.notes)),
             address_index=dict(sorted(self.index.items())),
             files=files,
+            routes=self.routes,
         )
 
 
