@@ -558,8 +558,8 @@ class ModuleInstance:
             self.ws.notes.append(
                 f"{address} ({where}): module source {text!r} is a registry or remote module; "
                 + (
-                    "not followed: the scan reports the call itself, read from its arguments "
-                    "(rules/iac/), not the resources inside"
+                    "not followed: its arguments are read as rules/iac/ describes the module, "
+                    "the resources inside are not in the scan"
                     if read
                     else "not followed, so the resources it creates are not in the scan"
                 )
