@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from auditor import __version__
 from auditor.audit.baseline import Known, fingerprints_since, read_baseline
+from auditor.audit.routes import forward_through_gateways
 from auditor.audit.waivers import apply_waivers
 from auditor.errors import Diagnostic, InputError, UsageError
 from auditor.exposure import ExposureEngine, register_rows
@@ -25,7 +26,7 @@ from auditor.kb import KnowledgeIndex, load_knowledge_base
 from auditor.kb.index import Fact
 from auditor.kb.resolve import check_inventory, check_policy
 from auditor.kb.wording import Unsourced, UnsourcedLine, heading, unsourced_wording
-from auditor.loader.iac import Resolution
+from auditor.loader.iac import Resolution, ScannedRoute
 from auditor.loader.iac import scan as scan_infrastructure
 from auditor.loader.inventory import load_inventory, load_policy, load_waivers
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, paused_gc
@@ -255,6 +256,7 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
     extra, extra_files, notices = list(options.extra_fragments), list(options.extra_files), []
     scanned_keys: set[str] = set()
     resolutions: list[Resolution] = []
+    routes: list[ScannedRoute] = []
     if options.scan_root is not None:
         stage(f"scanning {options.scan_root}")
         scanned = scan_infrastructure(
@@ -270,6 +272,7 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
         notices += scanned.notes
         scanned_keys = {f"{s.id}/{c.id}" for s in scanned.fragment.systems for c in s.components}
         resolutions = scanned.resolutions
+        routes = scanned.routes
         if not paths:
             extra.append(_scan_organisation(options.country))
     stage("loading the inventory and the knowledge base")
@@ -282,6 +285,12 @@ def run_audit(paths: Sequence[Path], options: AuditOptions = AuditOptions()) -> 
         if options.scan_root is not None and paths
         else []
     )
+    inventory, forwarded = forward_through_gateways(inventory, routes)
+    if forwarded:
+        notices.append(
+            f"{forwarded} flow(s) added from scanned gateways to the backends they route to, "
+            "carrying the data declared to reach each gateway."
+        )
     if scanned_keys:
         inventory, assumed = assume_undeclared_data(inventory, scanned_keys)
         if assumed:

@@ -7,7 +7,7 @@ resolved. The detection catalogue is data under ``rules/iac/``.
 """
 
 from auditor.loader.iac.catalogue import Catalogue, load_catalogue
-from auditor.loader.iac.result import How, Resolution, ResolutionStep, ScanResult
+from auditor.loader.iac.result import How, Resolution, ResolutionStep, ScannedRoute, ScanResult
 from auditor.loader.iac.scan import scan
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
 
@@ -19,6 +19,7 @@ __all__ = [
     "Resolution",
     "ResolutionStep",
     "ScanResult",
+    "ScannedRoute",
     "load_catalogue",
     "scan",
 ]

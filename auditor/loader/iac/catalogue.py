@@ -65,17 +65,24 @@ class AttributeMatch(StrictModel):
     attribute: str = Field(description="Dotted attribute path, e.g. kind or body.sku.name.")
     in_: list[str] | None = Field(default=None, alias="in", description="Accepted values.")
     pattern: str | None = Field(default=None, description="Regular expression searched.")
+    contains: list[str] | None = Field(
+        default=None, description="The value is a list holding at least one of these."
+    )
 
     _check = field_validator("pattern")(check_regex)
 
     @model_validator(mode="after")
     def _one_test(self) -> AttributeMatch:
-        if (self.in_ is None) == (self.pattern is None):
-            raise ValueError("give exactly one of 'in' and 'pattern'")
+        if sum(t is not None for t in (self.in_, self.pattern, self.contains)) != 1:
+            raise ValueError("give exactly one of 'in', 'pattern' and 'contains'")
         return self
 
     def accepts(self, value: object) -> bool:
         """Whether a known value satisfies the condition."""
+        if self.contains is not None:
+            wanted = {v.lower() for v in self.contains}
+            items = value if isinstance(value, list) else []
+            return any(isinstance(i, str) and i.lower() in wanted for i in items)
         text = str(value).lower()
         if self.in_ is not None:
             return text in {v.lower() for v in self.in_}
@@ -157,13 +164,33 @@ class RouteRule(StrictModel):
     )
 
 
-class ResourceRule(Sourced):
-    """One Terraform resource or data-source type (optionally narrowed by attribute values)."""
+class LabelWith(StrictModel):
+    """Words added to the component name from an attribute (``in project my-project``)."""
 
-    type: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    mode: Literal["managed", "data"] = "managed"
+    attributes: list[str] = Field(min_length=1, description="The first one known is used.")
+    text: str = Field(description="Words with {value}, e.g. 'in project {value}'.")
+
+    @field_validator("text")
+    @classmethod
+    def _has_value(cls, text: str) -> str:
+        if "{value}" not in text:
+            raise ValueError("text needs {value}")
+        return text
+
+
+class ResourceRule(Sourced):
+    """One Terraform resource or data-source type (optionally narrowed by attribute values),
+    or a registry module (mode ``module``, type = the module source without version)."""
+
+    type: str = Field(pattern=r"^[a-z0-9][a-z0-9_./-]*$")
+    mode: Literal["managed", "data", "module"] = "managed"
     when: list[AttributeMatch] = Field(
         default_factory=list, description="All must hold (on known values) for the rule to apply."
+    )
+    unless: list[AttributeMatch] = Field(
+        default_factory=list,
+        description="The rule does not apply when one holds on a written, known value "
+        "(enable_apis = false).",
     )
     kind: ComponentKind | None = Field(
         default=None,
@@ -189,6 +216,19 @@ class ResourceRule(Sourced):
     no_location_note: str | None = Field(
         default=None, description="Why the code cannot say where it runs (e.g. enabled APIs)."
     )
+    label_with: LabelWith | None = Field(
+        default=None, description="Words from an attribute added to the component name."
+    )
+
+    @model_validator(mode="after")
+    def _type_fits_mode(self) -> ResourceRule:
+        is_module = self.mode == "module"
+        if is_module != ("/" in self.type):
+            raise ValueError(
+                "a module rule's type is a registry source (namespace/name/provider); "
+                "a resource type has no '/'"
+            )
+        return self
 
 
 class ProviderRule(Sourced):

@@ -15,9 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from auditor.loader.iac.catalogue import Catalogue, ProviderCatalogue, ResourceRule
+from auditor.loader.iac.catalogue import (
+    AttributeMatch,
+    Catalogue,
+    ProviderCatalogue,
+    ResourceRule,
+)
 from auditor.loader.iac.hcl import HOLE, UNKNOWN, Val, step, unknown
-from auditor.loader.iac.result import How, Resolution, ResolutionStep
+from auditor.loader.iac.result import How, Resolution, ResolutionStep, ScannedRoute
 from auditor.model.common import SourceSpan
 from auditor.model.inventory import (
     UNKNOWN_DEPLOYMENT,
@@ -86,6 +91,7 @@ class Draft:
     storage: Placed | None = None
     routes: list[Route] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    subject: str | None = None  # words added to the name (rule.label_with)
 
     def part(self) -> Part:
         """What the system builder needs."""
@@ -105,6 +111,7 @@ class Draft:
             storage=self.storage,
             routes=self.routes,
             notes=self.notes,
+            subject=self.subject,
         )
 
 
@@ -136,6 +143,7 @@ class Part:
     routes: list[Route] = field(default_factory=list)  # where a gateway sends requests
     notes: list[str] = field(default_factory=list)
     ident: str | None = None  # component id; slug of the address when not given
+    subject: str | None = None  # e.g. "in project my-project": name = label, subject, address
 
 
 _SLUG = re.compile(r"[^a-z0-9._-]+")
@@ -165,6 +173,12 @@ def _known_tail(val: Val) -> Val | None:
     if not tail or HOLE in tail:
         return None
     return Val(tail, val.steps[:1])
+
+
+def _holds(view: ResourceView, cond: AttributeMatch) -> bool:
+    """``cond`` holds on a written, known value of the resource."""
+    val = view.attribute(cond.attribute)
+    return val is not None and val.known and val.value is not None and cond.accepts(val.value)
 
 
 def how_of(val: Val) -> tuple[How, SourceSpan | None]:
@@ -209,6 +223,8 @@ class Detector:
                 if not cond.accepts(val.value):
                     ok = False
                     break
+            if ok and any(_holds(view, cond) for cond in rule.unless):
+                ok = False
             if ok:
                 return cat, rule, notes
         return None
@@ -595,6 +611,7 @@ class Detector:
             self.catalogue.model_vendor(model.value) if model is not None and model.value else None
         )
         draft = Draft(view, cat, rule, vendor, placed, deployment, model, model_vendor, notes=notes)
+        draft.subject = self.subject_of(view, rule)
         draft.backup = self.replica_of(view, cat, rule, placed)
         draft.storage = self.storage_of(view, rule)
         if view.instances:
@@ -602,6 +619,16 @@ class Detector:
         if rule.note:
             draft.notes.append(rule.note)
         return draft
+
+    def subject_of(self, view: ResourceView, rule: ResourceRule) -> str | None:
+        """The words ``rule.label_with`` adds to the name, from the first known attribute."""
+        if rule.label_with is None:
+            return None
+        for attr in rule.label_with.attributes:
+            val = view.attribute(attr)
+            if val is not None and val.known and isinstance(val.value, str) and val.value:
+                return rule.label_with.text.replace("{value}", val.value)
+        return None
 
     def attach_replication(self, views: Iterable[ResourceView], drafts: dict[str, Draft]) -> None:
         """Separate replication resources (aws_s3_bucket_replication_configuration) annotate drafts."""
@@ -634,6 +661,7 @@ class Built:
     system: System | None
     resolutions: list[Resolution]
     index: dict[str, str]
+    routes: list[ScannedRoute] = field(default_factory=list)
 
 
 def _resolution(
@@ -805,7 +833,11 @@ def build_system(
         component = Component(
             id=ident,
             kind=draft.kind,
-            name=f"{draft.label} {view.address}",
+            name=(
+                f"{draft.label} {draft.subject} ({view.address})"
+                if draft.subject
+                else f"{draft.label} {view.address}"
+            ),
             vendor=draft.vendor,
             # Never the vendor's default: an option the code does not fix is unknown.
             deployment=(deployment.value or UNKNOWN_DEPLOYMENT) if deployment is not None else None,
@@ -822,6 +854,17 @@ def build_system(
         index[view.address] = f"{system_id}/{ident}"
     if not components:
         return Built(None, [], {})
+    routes = [
+        ScannedRoute(
+            index[draft.address],
+            index[route.target],
+            route.via,
+            route.placed.val.steps[0].span if route.placed.val.steps else draft.span,
+        )
+        for draft in parts
+        for route in draft.routes
+        if route.target is not None and route.target in index and draft.address in index
+    ]
     system = System(
         id=system_id,
         name=name,
@@ -829,4 +872,8 @@ def build_system(
         components=components,
     )
     system.attach_spans(span, {"id": span, "name": span, "purpose": span, "components": span})
-    return Built(system, resolutions, index)
+    return Built(system, resolutions, index, sorted(set(routes), key=_route_key))
+
+
+def _route_key(route: ScannedRoute) -> tuple[str, str, str]:
+    return (route.gateway, route.target, route.via)

@@ -118,6 +118,20 @@ class Resolution:
 
 
 @dataclass(frozen=True)
+class ScannedRoute:
+    """A gateway sends the requests it receives to another scanned component (``via`` a backend).
+
+    The audit carries the data declared to reach the gateway on to the target, so the
+    prompts a gateway in one region forwards are seen where each backend is.
+    """
+
+    gateway: str  # system/component of the gateway
+    target: str  # system/component requests go to
+    via: str  # address of the backend (or API) resource that says so
+    span: SourceSpan | None  # where that resource names the target
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Everything ``scan`` found under a folder.
 
@@ -133,6 +147,7 @@ class ScanResult:
     notes: list[str] = field(default_factory=list)
     address_index: dict[str, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # every file read, as shown in spans
+    routes: list[ScannedRoute] = field(default_factory=list)  # gateway -> backend target
 
     def unknowns(self) -> list[Resolution]:
         """Resolutions that ended unknown (each becomes an evidence gap in the audit)."""

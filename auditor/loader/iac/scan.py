@@ -40,11 +40,13 @@ from auditor.loader.iac.kubernetes import (
     read_manifests,
 )
 from auditor.loader.iac.plan import plan_views, read_plan
-from auditor.loader.iac.result import How, Resolution, ScanResult
+from auditor.loader.iac.result import How, Resolution, ScannedRoute, ScanResult
 from auditor.loader.iac.terraform import (
     HclResource,
+    ModuleCall,
     ModuleInstance,
     Workspace,
+    module_type,
     read_var_file,
 )
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
@@ -154,6 +156,7 @@ class _Scan:
         self.ws = Workspace(root, catalogue, limits)
         self.systems: list[System] = []
         self.resolutions: list[Resolution] = []
+        self.routes: list[ScannedRoute] = []
         self.index: dict[str, str] = {}
         self.bare: Counter[str] = Counter()
         self.bare_target: dict[str, str] = {}
@@ -300,6 +303,26 @@ class _Scan:
             for key, bound in made.keys
         ]
 
+    def _module_calls(self, root: ModuleInstance) -> list[HclResource]:
+        """Calls of registry modules the catalogue describes (project-factory's activate_apis),
+        one view per instance; ``count = 0`` makes none."""
+        views: list[HclResource] = []
+        for instance in root.tree():
+            for name, call, source in instance.remote_calls:
+                if not self.catalogue.rules_for("module", module_type(source)):
+                    continue
+                made = instance.instances(call)
+                if made.keys is None:
+                    views.append(ModuleCall(instance, name, call, source, unexpanded=True))
+                elif made.meta:
+                    views.extend(
+                        ModuleCall(instance, name, call, source, key=key, bound=bound)
+                        for key, bound in made.keys
+                    )
+                else:
+                    views.append(ModuleCall(instance, name, call, source))
+        return views
+
     def _root(self, directory: Path, tf_files: list[Path], found: _Found) -> None:
         files = self.ws.module_files(directory, tf_files)
         if not files.files:
@@ -317,6 +340,11 @@ class _Scan:
                 draft = detector.draft(view)
                 if draft is not None:
                     drafts[view.address] = draft
+        for view in self._module_calls(module):
+            views.append(view)
+            draft = detector.draft(view)
+            if draft is not None:
+                drafts[view.address] = draft
         detector.attach_replication(views, drafts)
         detector.attach_routes(views, drafts)
         releases = HelmReleases(self.catalogue)
@@ -461,9 +489,19 @@ class _Scan:
                     for r in built.resolutions
                 ],
                 {k: f"{new_id}/{v.split('/', 1)[1]}" for k, v in built.index.items()},
+                [
+                    ScannedRoute(
+                        f"{new_id}/{r.gateway.split('/', 1)[1]}",
+                        f"{new_id}/{r.target.split('/', 1)[1]}",
+                        r.via,
+                        r.span,
+                    )
+                    for r in built.routes
+                ],
             )
         self.systems.append(system)
         self.resolutions.extend(built.resolutions)
+        self.routes.extend(built.routes)
         for address, target in built.index.items():
             if not qualify:
                 self.index[address] = target
@@ -487,6 +525,7 @@ class _Scan:
             notes=list(dict.fromkeys(self.notes + self.ws.notes)),
             address_index=dict(sorted(self.index.items())),
             files=files,
+            routes=self.routes,
         )
 
 

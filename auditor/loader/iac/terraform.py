@@ -341,6 +341,8 @@ class ModuleInstance:
         self._locals: dict[str, Val] = {}
         self._busy: set[str] = set()
         self._children: dict[str, list[ModuleInstance]] = {}
+        # registry or remote modules called here (not followed): name, call block, source
+        self.remote_calls: list[tuple[str, Block, str]] = []
         self.providers = self._providers()
 
     # --- providers ------------------------------------------------------------------------------
@@ -552,9 +554,16 @@ class ModuleInstance:
             return []
         text = source.value
         if not _LOCAL_SOURCE.match(text):
+            self.remote_calls.append((name, call, text))
+            read = bool(self.ws.catalogue.rules_for("module", module_type(text)))
             self.ws.notes.append(
                 f"{address} ({where}): module source {text!r} is a registry or remote module; "
-                "not followed, so the resources it creates are not in the scan"
+                + (
+                    "not followed: its arguments are read as rules/iac/ describes the module, "
+                    "the resources inside are not in the scan"
+                    if read
+                    else "not followed, so the resources it creates are not in the scan"
+                )
             )
             return []
         target = Path(os.path.normpath(self.files.directory / text))
@@ -686,17 +695,25 @@ class ModuleInstance:
         address: str,
         bound: Mapping[str, Val] | None = None,
     ) -> Val | None:
-        """An attribute of a resource (through nested blocks); None when it is not written."""
+        """An attribute of a resource (through nested blocks); None when it is not written.
+
+        Like a nested block, a ``dynamic`` block is entered at its first item: its
+        ``for_each`` is evaluated and the iterator bound for the ``content`` block.
+        """
         body: Body = block.body
+        names: dict[str, Val] = dict(bound or {})
+        via: list[ResolutionStep] = []
         for index, part in enumerate(path):
             if isinstance(part, int):
                 continue
             attr = body.attrs.get(part)
             if attr is not None and part not in _META_ARGS:
                 written = ".".join(str(p) for p in path[: index + 1] if isinstance(p, str))
-                val = self.evaluate(attr, bound).with_step(
+                val = self.evaluate(attr, names).with_step(
                     step(How.ATTRIBUTE, attr.span, f"{address}: {written} = {attr.text}")
                 )
+                for extra in reversed(via):
+                    val = val.with_step(extra)
                 rest = list(path[index + 1 :])
                 return val.get(rest) if rest else val
             nested = [b for b in body.blocks if b.type == part]
@@ -704,14 +721,61 @@ class ModuleInstance:
                 dynamic = [
                     b for b in body.blocks if b.type == "dynamic" and b.labels[:1] == (part,)
                 ]
-                if dynamic:
-                    return unknown(
-                        f"{address}: {part} is a dynamic block (not evaluated)",
-                        (step(How.UNKNOWN, dynamic[0].span, f"dynamic {part!r}"),),
-                    )
-                return None
+                if not dynamic:
+                    return None
+                entered = self._enter_dynamic(dynamic[0], part, address, names)
+                if isinstance(entered, Val):
+                    return entered
+                if entered is None:
+                    return None
+                body, hop = entered
+                via.append(hop)
+                continue
             body = nested[0].body
         return unknown(f"{address}: {'.'.join(map(str, path))} is a block, not a value")
+
+    def _enter_dynamic(
+        self, dynamic: Block, part: str, address: str, names: dict[str, Val]
+    ) -> tuple[Body, ResolutionStep] | Val | None:
+        """The ``content`` of a dynamic block's first item, binding its iterator in ``names``;
+        None when ``for_each`` is empty (no block), unknown when it is not known."""
+        attrs = dynamic.body.attrs
+        content = [b for b in dynamic.body.blocks if b.type == "content"]
+        for_each = attrs.get("for_each")
+        if for_each is None or not content:
+            return unknown(
+                f"{address}: dynamic {part!r} has no for_each or content",
+                (step(How.UNKNOWN, dynamic.span, f"dynamic {part!r}"),),
+            )
+        items = self.evaluate(for_each, names)
+        value = items.value
+        pairs: list[tuple[Any, Any]]
+        if isinstance(value, dict):
+            pairs = sorted(value.items())
+        elif isinstance(value, list):
+            pairs = list(enumerate(value))
+        else:
+            return unknown(
+                f"{address}: the for_each of dynamic {part!r} is not known from the code"
+                + (f" ({items.reason})" if items.reason else ""),
+                (*items.steps, step(How.UNKNOWN, dynamic.span, f"dynamic {part!r}")),
+            )
+        if not pairs:
+            return None
+        iterator = part
+        given = attrs.get("iterator")
+        if given is not None:
+            path = traversal(given.expr)
+            if path is not None and len(path) == 1:
+                iterator = str(path[0])
+        key, item = pairs[0]
+        names[iterator] = Val({"key": key, "value": item}, items.steps)
+        hop = step(
+            How.ATTRIBUTE,
+            for_each.span,
+            f"{address}: dynamic {part!r} for_each = {for_each.text} (first item)",
+        )
+        return content[0].body, hop
 
     def provider_region(self, block: Block) -> Val:
         """The region the resource's provider configuration sets (or why it is unknown)."""
@@ -780,12 +844,25 @@ class ModuleInstance:
         path = _reference_in(node, lambda n: evaluator.eval(n, span))
         if path is None or not path:
             return None
+        return self.target_of_path(path, span, hops, bound)
+
+    def target_of_path(
+        self,
+        path: Traversal,
+        span: SourceSpan,
+        hops: int = 0,
+        bound: Mapping[str, Val] | None = None,
+    ) -> tuple[ModuleInstance, str, Block, tuple[ResolutionStep, ...], str | int | None] | None:
+        """The resource a reference (``var.x``, ``local.y.k``, ``module.m.out``, ``a.b``) refers
+        to; keys after ``var.x``/``local.y`` enter object literals (``var.backends["k"].url``)."""
+        if hops > 16 or not path:
+            return None
         head = str(path[0])
         if head == "var" and len(path) >= 2 and self.parent is not None and self.call is not None:
             given = self.call.body.attrs.get(str(path[1]))
             if given is None:
                 return None
-            found = self.parent.target_of(given.expr, given.span, hops + 1)
+            found = self.parent.target_of(_member_at(given.expr, path[2:]), given.span, hops + 1)
             if found is None:
                 return None
             hop = step(
@@ -796,7 +873,7 @@ class ModuleInstance:
             attr = self.files.locals.get(str(path[1]))
             if attr is None:
                 return None
-            found = self.target_of(attr.expr, attr.span, hops + 1)
+            found = self.target_of(_member_at(attr.expr, path[2:]), attr.span, hops + 1)
             if found is None:
                 return None
             hop = step(How.LOCAL, attr.span, f"local.{path[1]} = {attr.text}")
@@ -838,6 +915,13 @@ class ModuleInstance:
         if counted and rest and (not isinstance(rest[0], str) or len(rest) > 1):
             return rest[0], rest[1:]
         return None, rest
+
+    def tree(self) -> Iterator[ModuleInstance]:
+        """This instance and every instance of the local modules it calls (depth first)."""
+        yield self
+        for name in self.files.modules:
+            for child in self.children(name):
+                yield from child.tree()
 
     def walk(self) -> Iterator[tuple[ModuleInstance, str, str, str, Block]]:
         """Every resource of this module and of the local modules it calls (depth first)."""
@@ -1001,6 +1085,17 @@ def _find_node(block: Block, path: Sequence[str]) -> tuple[Attr, Node] | None:
     return None
 
 
+def _member_at(node: Node, keys: Sequence[str | int]) -> Node:
+    """The expression at ``keys`` inside nested object literals, as deep as they go
+    (``node`` itself when it is not an object literal)."""
+    for key in keys:
+        member = _object_member(node, str(key))
+        if member is None:
+            break
+        node = member
+    return node
+
+
 def _object_member(node: Node, key: str) -> Node | None:
     """The expression of ``key`` in an object literal (None when it is not one or has no key)."""
     inner: Any = node
@@ -1066,6 +1161,24 @@ class HclResource:
         """The region of the resource's provider configuration."""
         return self.module.provider_region(self.block)
 
+    def _through_each(
+        self, node: Node, attr: Attr
+    ) -> tuple[ModuleInstance, str, Block, tuple[ResolutionStep, ...], str | int | None] | None:
+        """``each.value.url`` followed into the ``for_each`` collection the instance comes from."""
+        for_each = self.block.body.attrs.get("for_each")
+        path = _each_value_path(traversal(node), for_each, self.key)
+        if path is None or for_each is None:
+            return None
+        found = self.module.target_of_path(path, attr.span, 1)
+        if found is None:
+            return None
+        hop = step(
+            How.ATTRIBUTE,
+            for_each.span,
+            f"{self.address}: each.value is for_each = {for_each.text} [{_key_text(self.key) if self.key is not None else ''}]",
+        )
+        return found[0], found[1], found[2], (hop, *found[3]), found[4]
+
     def target(self, path: str) -> tuple[HclResource, tuple[ResolutionStep, ...]] | None:
         """The resource the attribute at ``path`` refers to."""
         located = _find_node(self.block, path.split("."))
@@ -1073,6 +1186,8 @@ class HclResource:
             return None
         attr, node = located
         found = self.module.target_of(node, attr.span, 0, self.bound)
+        if found is None:
+            found = self._through_each(node, attr)
         if found is None:
             return None
         module, _address, block, hops, key = found
@@ -1082,3 +1197,57 @@ class HclResource:
             module, mode, block.labels[0], block.labels[1], block, key=key, bound=bound
         )
         return resource, hops
+
+
+def _each_value_path(
+    ref: Traversal | None, for_each: Attr | None, key: str | int | None
+) -> Traversal | None:
+    """``each.value.x`` of instance ``key`` as a path into the ``for_each`` collection
+    (``var.backends["k"].x``), when ``for_each`` is a plain reference."""
+    if ref is None or len(ref) < 2 or ref[0] != "each" or ref[1] != "value":
+        return None
+    if for_each is None or key is None:
+        return None
+    collection = traversal(for_each.expr)
+    if collection is None:
+        return None
+    return [*collection, key, *ref[2:]]
+
+
+def module_type(source: str) -> str:
+    """A registry module source as a catalogue type: ``namespace/name/provider[//subdir]``,
+    lower-cased, without the ``registry.terraform.io/`` host."""
+    text = source.strip().lower()
+    for host in ("registry.terraform.io/",):
+        if text.startswith(host):
+            text = text[len(host) :]
+    return text
+
+
+class ModuleCall(HclResource):
+    """A call of a registry module the scan does not download, as a view of its arguments."""
+
+    def __init__(
+        self,
+        module: ModuleInstance,
+        name: str,
+        block: Block,
+        source: str,
+        *,
+        key: str | int | None = None,
+        bound: Mapping[str, Val] | None = None,
+        unexpanded: bool = False,
+    ) -> None:
+        super().__init__(
+            module,
+            "module",
+            module_type(source),
+            name,
+            block,
+            key=key,
+            bound=bound,
+            unexpanded=unexpanded,
+        )
+        self.address = f"{module.prefix}module.{name}" + (
+            f"[{_key_text(key)}]" if key is not None else ""
+        )
