@@ -123,7 +123,7 @@ def _transfer(
     if country == GLOBAL_COUNTRY:
         conclusion = TransferConclusion.UNKNOWN
         explanation = "processing may happen in any country; the destination cannot be assessed"
-        country_name = "anywhere (global)"
+        country_name = "any country"
     elif country == UNKNOWN_COUNTRY:
         conclusion = TransferConclusion.UNKNOWN
         place = rc.places[roles[0]]

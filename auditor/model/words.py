@@ -8,6 +8,7 @@ texts with their placeholders in words where no finding fills them in.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # Words for the closed vocabularies a reader meets in the report (the JSON keeps the codes).
 CODE_WORDS: dict[str, str] = {
@@ -75,6 +76,20 @@ CODE_WORDS.update(
 )
 
 
+# Why a component touches a place (``LocationRole``), as a reader says it: "for processing
+# and storage". Apart from CODE_WORDS, where "processing" and "support" name an access and a
+# party.
+LOCATION_ROLE_WORDS: dict[str, str] = {
+    "storage": "storage",
+    "processing": "processing",
+    "admin": "administration",
+    "support": "support",
+    "telemetry": "telemetry",
+    "backup": "backups",
+    "key_custody": "key custody",
+}
+
+
 def _enum_codes() -> dict[str, str]:
     """Every value of the model's closed vocabularies written with an underscore, in words."""
     import enum
@@ -105,7 +120,7 @@ def words(code: object) -> str:
     return CODE_WORDS.get(text, text.replace("_", " "))
 
 
-def join_words(items: list[str]) -> str:
+def join_words(items: Sequence[str]) -> str:
     """Items as a list in a sentence: "a", "a and b", "a, b and c"."""
     if len(items) <= 1:
         return "".join(items)

@@ -21,7 +21,7 @@ from auditor.model.findings import (
     TransferConclusion,
 )
 from auditor.model.policy import SEVERITY_RANK, Severity
-from auditor.model.words import RAW_CODES, code_tokens, generic, plain, words
+from auditor.model.words import RAW_CODES, code_tokens, generic, join_words, plain, words
 from auditor.report.report_views import RemediationItem
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "decision_subject",
     "decision_text",
     "generic",
+    "join_words",
     "key_actions",
     "plain",
     "top_root_causes",
@@ -45,13 +46,6 @@ _TRIGGER_WORDS = {
     "presence": "does business in",
     "territorial": "handles the data on the territory of",
 }
-
-
-def join_words(items: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def component_label(row: RegisterRow, organisation: str) -> str:
