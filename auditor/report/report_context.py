@@ -386,7 +386,7 @@ def _scorecard(card: Scorecard, names: dict[str, str]) -> ScorecardView:
     cells = tuple(ScoreCell(by_id[o], objective_state(by_id[o])) for o in OBJECTIVES if o in by_id)
     return ScorecardView(
         card=card,
-        display_name=names.get(card.subject, card.subject),
+        display_name=names.get(card.subject) or card.name or card.subject,
         cells=cells,
         below=sum(1 for c in cells if c.state == "below"),
     )
@@ -414,7 +414,7 @@ def _scope(result: AuditResult, systems: Sequence[SystemEntry], abridged: bool) 
         data_assets=result.summary.data_assets,
         categories=tuple(sorted({c for s in systems for c in s.categories})),
         subjects=tuple(sorted({s for sy in systems for s in sy.subjects})),
-        providers=tuple(sorted(c.subject for c in result.scores if c.kind == "provider")),
+        providers=tuple(sorted(c.name or c.subject for c in result.scores if c.kind == "provider")),
         countries=tuple(f"{j.name} ({j.code})" for j in result.jurisdictions),
         laws=tuple(law.short_name or law.name for law in result.laws),
         by_risk=risk_rows(systems) if abridged else (),

@@ -8,6 +8,7 @@ they do, not the first rows of a list sorted by data asset.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,6 +69,9 @@ class Names:
     systems: dict[str, str]
     components: dict[tuple[str, str], str]
     third_party: frozenset[tuple[str, str]]
+    # Scored subjects by id: systems and catalogue vendors ("Azure OpenAI in Microsoft
+    # Foundry" for ``azure-openai``), for the SEAL findings, their owners and the plan.
+    subjects: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, result: AuditResult) -> Names:
@@ -92,10 +96,15 @@ class Names:
                 for r in result.inventory_register
                 if r.supplier and r.supplier != organisation
             ),
+            subjects={card.subject: card.name for card in result.scores if card.name},
         )
 
     def system(self, system: str) -> str:
         return self.systems.get(system, system)
+
+    def subject(self, subject: str) -> str:
+        """A system's or a scored provider's display name, else the id."""
+        return self.systems.get(subject) or self.subjects.get(subject, subject)
 
     def component(self, system: str, component: str) -> str:
         return self.components.get((system, component), component)
@@ -298,16 +307,30 @@ def decision_text(
     if key[0] == "system":
         return f"Change the {names.system(key[1])}", how
     if key[0] == "fact":
-        return f"Have the knowledge base's facts on {key[1]} checked again", how
+        return (
+            f"Have the knowledge base's facts on {fact_subject(key[1], names)} checked again",
+            how,
+        )
     if key[0] == "subject":
-        return f"Raise the sovereignty level of {names.system(key[1])}", how
+        return f"Raise the sovereignty level of {names.subject(key[1])}", how
     return worst.remediation.rstrip("."), ""
+
+
+def fact_subject(fact: str, names: Names) -> str:
+    """A knowledge-base fact's subject ("vendor azure-openai") with a scored vendor's display
+    name ("vendor Azure OpenAI in Microsoft Foundry"); other subjects as they are."""
+    kind, _, ident = fact.partition(" ")
+    if kind == "vendor" and ident in names.subjects:
+        return f"{kind} {names.subjects[ident]}"
+    return fact
 
 
 def decision_subject(key: tuple[str, ...], names: Names) -> str:
     """The system (or vendor, fact, provider) a decision is about, for the plan's table."""
     if key[0] in ("component", "system", "subject"):
-        return names.system(key[1])
+        return names.subject(key[1])
+    if key[0] == "fact":
+        return fact_subject(key[1], names)
     return key[1] if key[0] != "rule" else ""
 
 

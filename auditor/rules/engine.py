@@ -387,7 +387,7 @@ def _seal_row(
     evidence = [
         make_hop(
             node=(
-                f"{card.subject}: {objective.objective} "
+                f"{card.name or card.subject}: {objective.objective} "
                 f"{'SEAL-' + str(objective.seal) if objective.seal is not None else 'not assessed'}"
                 f", policy minimum SEAL-{minimum}"
             ),

@@ -187,9 +187,9 @@ class Scorer:
         return level
 
     def card(
-        self, subject: str, kind: str, components: list[ResolvedComponent], name: str = ""
+        self, subject: str, kind: str, components: list[ResolvedComponent], display_name: str = ""
     ) -> Scorecard:
-        """Scorecard of a set of components (weakest link per objective); ``name`` is the
+        """Scorecard of a set of components (weakest link per objective); ``display_name`` is the
         subject's display name (the system's or the catalogue vendor's)."""
         scorers: dict[str, Callable[[ResolvedComponent], Level]] = {
             "SOV-2": self.sov2,
@@ -263,7 +263,7 @@ class Scorer:
         return make_scorecard(
             subject=subject,
             kind=kind,
-            name=name or subject,
+            name=display_name or subject,
             objectives=objectives,
             score=score,
             assessed_weight=assessed_weight,
