@@ -170,3 +170,34 @@ def generic(text: str) -> str:
 
     text = _PLACEHOLDER.sub(name, text)
     return text[:1].upper() + text[1:] if starts_with_placeholder else text
+
+
+# A title's placeholders as a heading says them for every finding of the check (issue 18).
+_TITLE_WORDS = {
+    "subject_name": "a system or provider",
+    "subject": "a system or provider",
+    "objective": "a sovereignty objective",
+    "law_name": "a foreign law",
+    "country_name": "a country outside the EEA",
+    "service_name": "a service",
+}
+# A parenthesis that only fills in one finding's details: "({role_text} in {where})".
+_TITLE_DETAIL = re.compile(r" \([^()]*\{[a-z_]+\}[^()]*\)")
+# A trailing ": {fact}" naming the one finding's subject.
+_TITLE_TAIL = re.compile(r":\s*\{[a-z_]+\}\s*$")
+
+
+def generic_title(title: str) -> str:
+    """A check's title for every finding it raises, without a placeholder: the heading of a
+    group of findings, its PDF bookmark, the rule catalogue, ``auditor rules list``.
+
+    "{law_name} can reach data at the {component_name} of {system_name}" -> "A foreign law
+    can reach data at a system's component"; "... leaves the area the policy allows
+    ({role_text} in {where})" -> "... leaves the area the policy allows".
+    """
+    text = _TITLE_TAIL.sub("", _TITLE_DETAIL.sub("", " ".join(title.split())))
+    starts_with_placeholder = text.startswith("{")
+    for field, phrase in _TITLE_WORDS.items():
+        text = text.replace("{" + field + "}", phrase)
+    text = generic(text)
+    return text[:1].upper() + text[1:] if starts_with_placeholder else text

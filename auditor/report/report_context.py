@@ -65,7 +65,7 @@ from auditor.report.report_views import (
     SeverityCount,
     SystemEntry,
 )
-from auditor.report.report_words import Names, key_actions, top_root_causes
+from auditor.report.report_words import Names, generic_title, key_actions, top_root_causes
 
 __all__ = [
     "MAX_GRAPHS",
@@ -244,6 +244,8 @@ def build_context(
         "graphs": graphs,
         "graphs_omitted": omitted,
         "graphs_total": len(result.graphs),
+        # Each check's title in words for headings and bookmarks (issue 18).
+        "rule_titles": {r.id: generic_title(r.title) for r in result.rules},
         "rule_views": [
             RuleView(r, fired.get(r.id, 0), tuple((ref, _is_web(ref)) for ref in r.references))
             for r in sorted(result.rules, key=lambda r: r.id)

@@ -22,7 +22,15 @@ from auditor.model.findings import (
     TransferConclusion,
 )
 from auditor.model.policy import SEVERITY_RANK, Severity
-from auditor.model.words import RAW_CODES, code_tokens, generic, join_words, plain, words
+from auditor.model.words import (
+    RAW_CODES,
+    code_tokens,
+    generic,
+    generic_title,
+    join_words,
+    plain,
+    words,
+)
 from auditor.report.report_views import RemediationItem
 
 __all__ = [
@@ -34,6 +42,7 @@ __all__ = [
     "decision_subject",
     "decision_text",
     "generic",
+    "generic_title",
     "join_words",
     "key_actions",
     "plain",
