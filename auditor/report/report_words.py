@@ -71,6 +71,17 @@ def component_label(row: RegisterRow, organisation: str) -> str:
     return f"{words(row.kind)} ({row.component})"
 
 
+def _told_apart(names: dict[str, str]) -> dict[str, str]:
+    """Display names by id, a name that several ids share followed by the id: two systems
+    both called "Care guidelines assistant" are two decisions in the plan, not one name
+    twice (issue 18)."""
+    seen = Counter(names.values())
+    return {
+        ident: f"{name} ({ident})" if seen[name] > 1 and name != ident else name
+        for ident, name in names.items()
+    }
+
+
 @dataclass(frozen=True)
 class Names:
     """Display names of systems and components, from the inventory register."""
@@ -97,15 +108,20 @@ class Names:
             for key, label in list(labels.items()):
                 if seen[key[0], label] > 1:
                     labels[key] = f"{label}, {suffix(key)}"
+        systems = _told_apart(
+            {r.system: r.system_name or r.system for r in result.inventory_register}
+        )
         return cls(
-            systems={r.system: r.system_name or r.system for r in result.inventory_register},
+            systems=systems,
             components=labels,
             third_party=frozenset(
                 (r.system, r.component)
                 for r in result.inventory_register
                 if r.supplier and r.supplier != organisation
             ),
-            subjects={card.subject: card.name for card in result.scores if card.name},
+            subjects=_told_apart(
+                {card.subject: card.name for card in result.scores if card.name} | systems
+            ),
         )
 
     def system(self, system: str) -> str:
