@@ -90,6 +90,15 @@ LOCATION_ROLE_WORDS: dict[str, str] = {
 }
 
 
+# How far an EU adequacy decision reaches (``AdequacyScope``), after the decision's name.
+ADEQUACY_SCOPE_WORDS: dict[str, str] = {
+    "full": "in full",
+    "commercial": "for commercial organisations only",
+    "dpf_certified": "for organisations certified under the EU-US Data Privacy Framework only",
+    "partial": "in part (see the knowledge-base note)",
+}
+
+
 def _enum_codes() -> dict[str, str]:
     """Every value of the model's closed vocabularies written with an underscore, in words."""
     import enum
