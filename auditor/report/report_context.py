@@ -244,6 +244,8 @@ def build_context(
         "graphs": graphs,
         "graphs_omitted": omitted,
         "graphs_total": len(result.graphs),
+        # Display names of systems, components and scored providers (issue 18).
+        "names": names,
         # Each check's title in words for headings and bookmarks (issue 18).
         "rule_titles": {r.id: generic_title(r.title) for r in result.rules},
         "rule_views": [
