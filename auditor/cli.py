@@ -786,10 +786,10 @@ def rules_group() -> None:
 def rules_list(obj: Context) -> None:
     """List every check with its default severity."""
     from auditor.audit import list_rules
-    from auditor.model.words import generic
+    from auditor.model.words import generic_title
 
     for rule in list_rules(obj.rule_dirs):
-        _say(f"{rule.id:<40} {rule.severity.value:<8} {generic(rule.title)}")
+        _say(f"{rule.id:<40} {rule.severity.value:<8} {generic_title(rule.title)}")
 
 
 @cli.command()

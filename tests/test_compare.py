@@ -109,6 +109,39 @@ def test_compare_text_says_roles_and_mitigation_in_words(
     assert not code_tokens(text), code_tokens(text)
 
 
+def test_compare_table_names_every_law_in_words_and_cuts_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 18: the table printed law ids cut to 26 characters ("uk-investigatory-powers-ac")
+    and option names cut to 40; it names the laws and wraps both instead."""
+    assert main_exit("compare", str(OPTIONS), "--today", "2026-11-28") == 0
+    text = capsys.readouterr().out
+    table = text.split("\n\n")[1].splitlines()
+    header, rows = table[0], table[1:]
+    start = header.index("foreign laws")
+    end = header.index("transfers")
+    # Each option's lines: its first starts with its rank, the wrapped ones with blanks.
+    by_rank: dict[int, list[str]] = {}
+    for line in rows:
+        if line[:2].strip():
+            rank = int(line[:2])
+        by_rank.setdefault(rank, []).append(line)
+    options = {o.rank: o for o in comparison().options}
+    assert sorted(by_rank) == sorted(options)
+    for rank, lines in by_rank.items():
+        option = options[rank]
+        names = list(
+            dict.fromkeys(law.law_name for law in option.laws if law.mitigation != "mitigated")
+        )
+        laws = " ".join(" ".join(line[start:end].split()) for line in lines).strip()
+        assert laws == (", ".join(names) or "none"), (rank, laws)
+        option_column = " ".join(" ".join(line[3:33].split()) for line in lines)
+        assert " ".join(option_column.split()) == option.name
+        for law in option.laws:
+            assert law.law not in "\n".join(lines)  # no id, whole or cut
+    assert any(len(lines) > 1 for lines in by_rank.values())  # something did wrap
+
+
 def test_bad_options_file_is_an_input_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -48,6 +48,7 @@ from auditor.model.findings import (
 )
 from auditor.model.inventory import DataAsset, Inventory, InventoryFragment
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
+from auditor.model.words import ADEQUACY_SCOPE_WORDS, words
 from auditor.rules.engine import RowBuilder, evaluate, legacy_fingerprints
 from auditor.rules.load import load_rules
 from auditor.rules.schema import RuleSpec
@@ -584,7 +585,10 @@ def _jurisdiction_refs(kb: KnowledgeIndex, graph: ResidencyGraph) -> list[Jurisd
                 code=code,
                 name=jurisdiction.name,
                 blocs=sorted(kb.blocs_of(code)),
-                adequacy=f"{adequacy.decision} of {adequacy.date} ({adequacy.scope.value})"
+                adequacy=(
+                    f"{adequacy.decision} of {adequacy.date}, applying "
+                    f"{ADEQUACY_SCOPE_WORDS.get(adequacy.scope.value, words(adequacy.scope))}"
+                )
                 if adequacy
                 else None,
                 as_of=provenance.as_of.isoformat(),

@@ -19,7 +19,7 @@ from auditor.model.document import result_from_document
 from auditor.model.findings import Finding
 from auditor.model.inventory import Inventory
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
-from auditor.model.words import generic, plain, words
+from auditor.model.words import generic, generic_title, plain, words
 from auditor.rules.engine import legacy_fingerprints
 from auditor.rules.schema import RuleSpec
 
@@ -274,7 +274,7 @@ def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
 def _rule_text(rule: RuleSpec) -> list[str]:
     """A check in words: its texts with their placeholders written for any subject."""
     lines = [
-        f"{rule.id} ({rule.severity.value}): {generic(rule.title)}",
+        f"{rule.id} ({rule.severity.value}): {generic_title(rule.title)}",
         "",
         generic(rule.description.strip()),
         "",

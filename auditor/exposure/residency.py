@@ -14,6 +14,7 @@ from auditor.model.common import Classification, SourceSpan
 from auditor.model.findings import Exposure, Hop, MitigationState
 from auditor.model.inventory import DataAsset
 from auditor.model.kb import LocationRole
+from auditor.model.words import LOCATION_ROLE_WORDS, words
 
 # (which policy rule or asset requirement, allowed places, places whose laws may reach, where)
 Requirement = tuple[str, list[str], list[str], SourceSpan | None]
@@ -154,6 +155,7 @@ def residency_rows(
                             component_name=rc.component.name or rc.component.id,
                             kind="location",
                             role=role,
+                            role_text=LOCATION_ROLE_WORDS.get(role, words(role)),
                             where=where,
                             allowed=allowed_text,
                             detail=detail,
@@ -194,6 +196,7 @@ def residency_rows(
                         component_name=reached.component.name or reached.component.id,
                         kind="reach",
                         role=exposure.party_role,
+                        role_text=words(exposure.party_role),
                         where=exposure.jurisdiction,
                         allowed=reach_text,
                         detail=reach_detail,

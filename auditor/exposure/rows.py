@@ -40,6 +40,7 @@ class ExposureRow(NamedTuple):
     party: str
     party_name: str
     party_role: str
+    party_role_text: str  # the role in words, with its article: "the hosting provider"
     law: str
     law_name: str
     jurisdiction: str
@@ -90,6 +91,7 @@ class TransferRow(NamedTuple):
     country: str  # a country code, 'global' (may be anywhere) or 'unknown'
     country_name: str
     role: str
+    role_text: str  # what happens there, in words: "processing and storage"
     adequacy: str | None
     conclusion: str
     explanation: str
@@ -185,6 +187,8 @@ class ResidencyRow(NamedTuple):
     component_name: str
     kind: str  # location or reach
     role: str
+    # In words: what happens there ("processing") or who can be compelled ("hosting provider").
+    role_text: str
     where: str
     allowed: str
     # Why the place is outside, in words: the zone's countries that are not allowed, or
@@ -219,6 +223,7 @@ class SealRow(NamedTuple):
 
     subject: str
     subject_kind: str
+    subject_name: str  # display name: the system's, or the catalogue vendor's
     objective: str
     objective_name: str
     seal: int

@@ -9,6 +9,7 @@ from auditor.graph.resolve import PlaceKind, ResolvedComponent
 from auditor.model.findings import Transfer, TransferConclusion, make_transfer
 from auditor.model.inventory import KeyCustody, TransferTool
 from auditor.model.kb import LocationRole
+from auditor.model.words import ADEQUACY_SCOPE_WORDS
 
 # The roles in which data (or access to it) can leave the EEA.
 TRANSFER_ROLES = (
@@ -123,7 +124,7 @@ def _transfer(
     if country == GLOBAL_COUNTRY:
         conclusion = TransferConclusion.UNKNOWN
         explanation = "processing may happen in any country; the destination cannot be assessed"
-        country_name = "anywhere (global)"
+        country_name = "any country"
     elif country == UNKNOWN_COUNTRY:
         conclusion = TransferConclusion.UNKNOWN
         place = rc.places[roles[0]]
@@ -139,7 +140,10 @@ def _transfer(
         dpf = dpf_certified(context, rc, importer)
         if adequacy is not None and adequacy.scope.value != "dpf_certified":
             conclusion = TransferConclusion.ADEQUACY
-            adequacy_text = f"{adequacy.decision} of {adequacy.date} ({adequacy.scope.value})"
+            adequacy_text = (
+                f"{adequacy.decision} of {adequacy.date}, applying "
+                f"{ADEQUACY_SCOPE_WORDS.get(adequacy.scope.value, adequacy.scope.value)}"
+            )
             explanation = f"adequacy decision for {country_name} (GDPR Art. 45)"
             if adequacy.scope.value != "full":
                 explanation += f"; scope limited: {adequacy.scope_note or adequacy.scope.value}: confirm the importer is covered"

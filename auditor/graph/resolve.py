@@ -237,7 +237,7 @@ class Resolver:
     def place_of(self, ref: str, reason: str, span: SourceSpan | None) -> Place:
         """A location reference as a place."""
         if ref == "global":
-            return Place(PlaceKind.GLOBAL, frozenset(), "anywhere (global)", reason, span)
+            return Place(PlaceKind.GLOBAL, frozenset(), "anywhere", reason, span)
         if ref in ("EU", "EEA"):
             return Place(PlaceKind.ZONE, self.zone(ref), f"{ref} (some member state)", reason, span)
         if ":" in ref:
@@ -306,7 +306,7 @@ class Resolver:
             return Place(
                 PlaceKind.GLOBAL,
                 frozenset(),
-                "anywhere (global)",
+                "anywhere",
                 f"{where}: may be handled in any region",
                 span,
             )

@@ -252,6 +252,13 @@ class Scorecard(StrictModel):
 
     subject: str
     kind: str = Field(description="system or provider")
+    name: str = Field(
+        default="",
+        description=(
+            "Display name: the system's name, or the catalogue vendor's (e.g. 'Azure OpenAI in "
+            "Microsoft Foundry'); empty in results written before it existed."
+        ),
+    )
     objectives: list[ObjectiveScore]
     score: float | None = Field(description="Weighted score over assessed objectives, 0-100.")
     assessed_weight: float

@@ -8,6 +8,7 @@ texts with their placeholders in words where no finding fills them in.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # Words for the closed vocabularies a reader meets in the report (the JSON keeps the codes).
 CODE_WORDS: dict[str, str] = {
@@ -75,6 +76,29 @@ CODE_WORDS.update(
 )
 
 
+# Why a component touches a place (``LocationRole``), as a reader says it: "for processing
+# and storage". Apart from CODE_WORDS, where "processing" and "support" name an access and a
+# party.
+LOCATION_ROLE_WORDS: dict[str, str] = {
+    "storage": "storage",
+    "processing": "processing",
+    "admin": "administration",
+    "support": "support",
+    "telemetry": "telemetry",
+    "backup": "backups",
+    "key_custody": "key custody",
+}
+
+
+# How far an EU adequacy decision reaches (``AdequacyScope``), after the decision's name.
+ADEQUACY_SCOPE_WORDS: dict[str, str] = {
+    "full": "in full",
+    "commercial": "for commercial organisations only",
+    "dpf_certified": "for organisations certified under the EU-US Data Privacy Framework only",
+    "partial": "in part (see the knowledge-base note)",
+}
+
+
 def _enum_codes() -> dict[str, str]:
     """Every value of the model's closed vocabularies written with an underscore, in words."""
     import enum
@@ -105,7 +129,7 @@ def words(code: object) -> str:
     return CODE_WORDS.get(text, text.replace("_", " "))
 
 
-def join_words(items: list[str]) -> str:
+def join_words(items: Sequence[str]) -> str:
     """Items as a list in a sentence: "a", "a and b", "a, b and c"."""
     if len(items) <= 1:
         return "".join(items)
@@ -154,4 +178,35 @@ def generic(text: str) -> str:
         return "the " + words(field)
 
     text = _PLACEHOLDER.sub(name, text)
+    return text[:1].upper() + text[1:] if starts_with_placeholder else text
+
+
+# A title's placeholders as a heading says them for every finding of the check (issue 18).
+_TITLE_WORDS = {
+    "subject_name": "a system or provider",
+    "subject": "a system or provider",
+    "objective": "a sovereignty objective",
+    "law_name": "a foreign law",
+    "country_name": "a country outside the EEA",
+    "service_name": "a service",
+}
+# A parenthesis that only fills in one finding's details: "({role_text} in {where})".
+_TITLE_DETAIL = re.compile(r" \([^()]*\{[a-z_]+\}[^()]*\)")
+# A trailing ": {fact}" naming the one finding's subject.
+_TITLE_TAIL = re.compile(r":\s*\{[a-z_]+\}\s*$")
+
+
+def generic_title(title: str) -> str:
+    """A check's title for every finding it raises, without a placeholder: the heading of a
+    group of findings, its PDF bookmark, the rule catalogue, ``auditor rules list``.
+
+    "{law_name} can reach data at the {component_name} of {system_name}" -> "A foreign law
+    can reach data at a system's component"; "... leaves the area the policy allows
+    ({role_text} in {where})" -> "... leaves the area the policy allows".
+    """
+    text = _TITLE_TAIL.sub("", _TITLE_DETAIL.sub("", " ".join(title.split())))
+    starts_with_placeholder = text.startswith("{")
+    for field, phrase in _TITLE_WORDS.items():
+        text = text.replace("{" + field + "}", phrase)
+    text = generic(text)
     return text[:1].upper() + text[1:] if starts_with_placeholder else text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import textwrap
 
 from auditor.model.compare import Comparison, WhatIfResult
 from auditor.report.terminal import clean
@@ -14,6 +16,36 @@ def render_comparison_json(comparison: Comparison) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+# The table's columns: (heading, width, right-aligned). Option names and law names wrap
+# within their column (issue 18: a law cut to "uk-investigatory-powers-ac" says nothing).
+_COLUMNS = (
+    ("#", 2, True),
+    ("option", 30, False),
+    ("policy", 6, False),
+    ("foreign laws that can reach the data", 36, False),
+    ("transfers", 9, False),
+    ("SOV", 4, True),
+    ("open weights", 12, False),
+    ("gaps", 4, True),
+)
+
+
+def _table_row(cells: tuple[str, ...]) -> list[str]:
+    """One row of the table, each cell wrapped to its column, on as many lines as it needs."""
+    wrapped = [
+        textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+        for text, (_, width, _) in zip(cells, _COLUMNS, strict=True)
+    ]
+    lines = []
+    for parts in itertools.zip_longest(*wrapped, fillvalue=""):
+        line = " ".join(
+            part.rjust(width) if right else part.ljust(width)
+            for part, (_, width, right) in zip(parts, _COLUMNS, strict=True)
+        )
+        lines.append(line.rstrip())
+    return lines
+
+
 def render_comparison_text(comparison: Comparison) -> str:
     """One block per option, best first, then the ranking rule."""
     lines = [
@@ -21,16 +53,28 @@ def render_comparison_text(comparison: Comparison) -> str:
         f"{clean(comparison.organisation['name'])} ({comparison.organisation['country']}), "
         f"data: {', '.join(comparison.data_assets)} · knowledge base {comparison.kb_version} · {comparison.audit_date}",
         "",
-        f"{'#':>2}  {'option':<40} {'policy':<6} {'foreign laws':<26} {'transfers':<9} {'SOV':>4}  {'open w.':<7} gaps",
+        *_table_row(tuple(heading for heading, _, _ in _COLUMNS)),
     ]
     for option in comparison.options:
-        reaching = [law.law for law in option.laws if law.mitigation != "mitigated"]
-        laws = ", ".join(reaching) if reaching else "none"
+        reaching = list(
+            dict.fromkeys(
+                clean(law.law_name or law.law)
+                for law in option.laws
+                if law.mitigation != "mitigated"
+            )
+        )
         score = "n/a" if option.score is None else f"{option.score:.0f}"
-        lines.append(
-            f"{option.rank:>2}  {clean(option.name)[:40]:<40} {'pass' if option.policy_pass else 'FAIL':<6} "
-            f"{laws[:26]:<26} {'ok' if option.transfers_valid else 'INVALID':<9} {score:>4}  "
-            f"{option.open_weights[:7]:<7} {len(option.gaps)}"
+        lines += _table_row(
+            (
+                str(option.rank),
+                clean(option.name),
+                "pass" if option.policy_pass else "FAIL",
+                ", ".join(reaching) if reaching else "none",
+                "ok" if option.transfers_valid else "INVALID",
+                score,
+                option.open_weights,
+                str(len(option.gaps)),
+            )
         )
     lines += ["", "Recommendation: " + clean(comparison.recommendation), ""]
     for option in comparison.options:

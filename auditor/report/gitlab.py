@@ -23,7 +23,7 @@ import uuid
 from typing import Any
 
 from auditor.model.findings import AuditResult, Finding, RuleInfo, affected_data_text
-from auditor.model.words import generic
+from auditor.model.words import generic_title
 from auditor.report.sarif import inventory_hops, primary_place, relative_path
 
 SCHEMA_VERSION = "15.2.1"
@@ -85,7 +85,7 @@ def _vulnerability(
 ) -> dict[str, Any]:
     info = rules.get(finding.rule_id)
     # The name is the check's, without the finding's specifics (the format asks for that).
-    name = generic(info.title) if info is not None else finding.rule_id
+    name = generic_title(info.title) if info is not None else finding.rule_id
     file, line = primary_place(finding, fallback)
     vulnerability: dict[str, Any] = {
         "id": str(uuid.uuid5(_ID_NAMESPACE, finding.fingerprint)),

@@ -65,7 +65,7 @@ from auditor.report.report_views import (
     SeverityCount,
     SystemEntry,
 )
-from auditor.report.report_words import Names, key_actions, top_root_causes
+from auditor.report.report_words import Names, generic_title, key_actions, top_root_causes
 
 __all__ = [
     "MAX_GRAPHS",
@@ -245,6 +245,10 @@ def build_context(
         "graphs": graphs,
         "graphs_omitted": omitted,
         "graphs_total": len(result.graphs),
+        # Display names of systems, components and scored providers (issue 18).
+        "names": names,
+        # Each check's title in words for headings and bookmarks (issue 18).
+        "rule_titles": {r.id: generic_title(r.title) for r in result.rules},
         "rule_views": [
             RuleView(r, fired.get(r.id, 0), tuple((ref, _is_web(ref)) for ref in r.references))
             for r in sorted(result.rules, key=lambda r: r.id)
@@ -387,7 +391,7 @@ def _scorecard(card: Scorecard, names: dict[str, str]) -> ScorecardView:
     cells = tuple(ScoreCell(by_id[o], objective_state(by_id[o])) for o in OBJECTIVES if o in by_id)
     return ScorecardView(
         card=card,
-        display_name=names.get(card.subject, card.subject),
+        display_name=names.get(card.subject) or card.name or card.subject,
         cells=cells,
         below=sum(1 for c in cells if c.state == "below"),
     )
@@ -415,7 +419,7 @@ def _scope(result: AuditResult, systems: Sequence[SystemEntry], abridged: bool) 
         data_assets=result.summary.data_assets,
         categories=tuple(sorted({c for s in systems for c in s.categories})),
         subjects=tuple(sorted({s for sy in systems for s in sy.subjects})),
-        providers=tuple(sorted(c.subject for c in result.scores if c.kind == "provider")),
+        providers=tuple(sorted(c.name or c.subject for c in result.scores if c.kind == "provider")),
         countries=tuple(f"{j.name} ({j.code})" for j in result.jurisdictions),
         laws=tuple(law.short_name or law.name for law in result.laws),
         by_risk=risk_rows(systems) if abridged else (),

@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor.model.findings import AuditResult, Finding, RuleInfo
 from auditor.model.policy import SEVERITY_RANK, Severity
+from auditor.model.words import LOCATION_ROLE_WORDS
 from auditor.report.report_summary import SEVERITY_ORDER, ReportLimits, choose_findings
 from auditor.report.report_views import (
     FindingGroup,
@@ -87,24 +88,28 @@ def _subject_label(finding: Finding) -> str | None:
     return subject.get("system") or subject.get("subject") or subject.get("fact") or None
 
 
-def _owner_of(finding: Finding, owners: dict[str, str]) -> str:
+def _owner_of(finding: Finding, owners: dict[str, str], names: Names | None = None) -> str:
     label = _subject_label(finding)
     if label and owners.get(label):
         return owners[label]
     if "fact" in finding.subject:
         return "compliance office (knowledge-base facts)"
     if label:
-        return f"owner of the {label} relationship"
+        return f"owner of the {names.subject(label) if names else label} relationship"
     return "to be assigned"
 
 
-def _proposed_owner(findings: Iterable[Finding], owners: dict[str, str]) -> str:
+def _proposed_owner(
+    findings: Iterable[Finding], owners: dict[str, str], names: Names | None = None
+) -> str:
     """One owner in full; several by what they own (their names are in Appendix A)."""
     findings = list(findings)
-    distinct = list(dict.fromkeys(_owner_of(f, owners) for f in findings))
+    distinct = list(dict.fromkeys(_owner_of(f, owners, names) for f in findings))
     if len(distinct) == 1:
         return distinct[0]
-    labels = sorted({label for f in findings if (label := _subject_label(f))})
+    labels = sorted(
+        {names.subject(label) if names else label for f in findings if (label := _subject_label(f))}
+    )
     shown = ", ".join(labels[:5]) + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
     return f"the owners of {shown} (Appendix A)"
 
@@ -191,7 +196,7 @@ def findings_part(
                 shared_effect=shared.get("effect"),
                 shared_remediation=shared.get("remediation"),
                 shared_criteria=items[0].criteria if "criteria" in shared else None,
-                proposed_owner=_proposed_owner((v.finding for v in items), owners),
+                proposed_owner=_proposed_owner((v.finding for v in items), owners, names),
                 target_date=proposed_due_date(result.audit_date, severity),
                 more=sizes[(severity, rule_id, system)] - len(items) if sizes else 0,
             )
@@ -237,14 +242,17 @@ def _subject(
         if not value:
             continue
         shown = value
-        if key == "system" and names:
-            shown = names.system(value)
+        if key in ("system", "subject") and names:
+            shown = names.subject(value)
         elif key == "component" and names and system:
             shown = names.component(system, value)
         elif key == "law":
             shown = laws.get(value, value)
-        elif key in ("kind", "role"):
-            shown = value = words(value)  # a code: its words are all there is to show
+        elif key == "role":
+            # a code: its words are all there is to show ("processing", "hosting provider")
+            shown = value = LOCATION_ROLE_WORDS.get(value) or words(value)
+        elif key == "kind":
+            shown = value = words(value)
         out.append((words(key), shown, value))
     return tuple(out)
 
@@ -405,7 +413,7 @@ def remediation_plan(
                 findings=tuple(view for _, _, view in members if view is not None),
                 subjects=tuple(subjects[: limits.plan_subjects]),
                 objectives=objectives,
-                proposed_owner=_proposed_owner(findings, owners),
+                proposed_owner=_proposed_owner(findings, owners, names),
                 target_date=proposed_due_date(audit_date, worst),
                 count=len(findings),
                 refs=tuple(

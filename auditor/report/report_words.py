@@ -8,6 +8,7 @@ they do, not the first rows of a list sorted by data asset.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,15 @@ from auditor.model.findings import (
     TransferConclusion,
 )
 from auditor.model.policy import SEVERITY_RANK, Severity
-from auditor.model.words import RAW_CODES, code_tokens, generic, plain, words
+from auditor.model.words import (
+    RAW_CODES,
+    code_tokens,
+    generic,
+    generic_title,
+    join_words,
+    plain,
+    words,
+)
 from auditor.report.report_views import RemediationItem
 
 __all__ = [
@@ -33,6 +42,8 @@ __all__ = [
     "decision_subject",
     "decision_text",
     "generic",
+    "generic_title",
+    "join_words",
     "key_actions",
     "plain",
     "top_root_causes",
@@ -45,13 +56,6 @@ _TRIGGER_WORDS = {
     "presence": "does business in",
     "territorial": "handles the data on the territory of",
 }
-
-
-def join_words(items: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def component_label(row: RegisterRow, organisation: str) -> str:
@@ -67,6 +71,17 @@ def component_label(row: RegisterRow, organisation: str) -> str:
     return f"{words(row.kind)} ({row.component})"
 
 
+def _told_apart(names: dict[str, str]) -> dict[str, str]:
+    """Display names by id, a name that several ids share followed by the id: two systems
+    both called "Care guidelines assistant" are two decisions in the plan, not one name
+    twice (issue 18)."""
+    seen = Counter(names.values())
+    return {
+        ident: f"{name} ({ident})" if seen[name] > 1 and name != ident else name
+        for ident, name in names.items()
+    }
+
+
 @dataclass(frozen=True)
 class Names:
     """Display names of systems and components, from the inventory register."""
@@ -74,6 +89,9 @@ class Names:
     systems: dict[str, str]
     components: dict[tuple[str, str], str]
     third_party: frozenset[tuple[str, str]]
+    # Scored subjects by id: systems and catalogue vendors ("Azure OpenAI in Microsoft
+    # Foundry" for ``azure-openai``), for the SEAL findings, their owners and the plan.
+    subjects: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, result: AuditResult) -> Names:
@@ -90,18 +108,28 @@ class Names:
             for key, label in list(labels.items()):
                 if seen[key[0], label] > 1:
                     labels[key] = f"{label}, {suffix(key)}"
+        systems = _told_apart(
+            {r.system: r.system_name or r.system for r in result.inventory_register}
+        )
         return cls(
-            systems={r.system: r.system_name or r.system for r in result.inventory_register},
+            systems=systems,
             components=labels,
             third_party=frozenset(
                 (r.system, r.component)
                 for r in result.inventory_register
                 if r.supplier and r.supplier != organisation
             ),
+            subjects=_told_apart(
+                {card.subject: card.name for card in result.scores if card.name} | systems
+            ),
         )
 
     def system(self, system: str) -> str:
         return self.systems.get(system, system)
+
+    def subject(self, subject: str) -> str:
+        """A system's or a scored provider's display name, else the id."""
+        return self.systems.get(subject) or self.subjects.get(subject, subject)
 
     def component(self, system: str, component: str) -> str:
         return self.components.get((system, component), component)
@@ -304,16 +332,30 @@ def decision_text(
     if key[0] == "system":
         return f"Change the {names.system(key[1])}", how
     if key[0] == "fact":
-        return f"Have the knowledge base's facts on {key[1]} checked again", how
+        return (
+            f"Have the knowledge base's facts on {fact_subject(key[1], names)} checked again",
+            how,
+        )
     if key[0] == "subject":
-        return f"Raise the sovereignty level of {names.system(key[1])}", how
+        return f"Raise the sovereignty level of {names.subject(key[1])}", how
     return worst.remediation.rstrip("."), ""
+
+
+def fact_subject(fact: str, names: Names) -> str:
+    """A knowledge-base fact's subject ("vendor azure-openai") with a scored vendor's display
+    name ("vendor Azure OpenAI in Microsoft Foundry"); other subjects as they are."""
+    kind, _, ident = fact.partition(" ")
+    if kind == "vendor" and ident in names.subjects:
+        return f"{kind} {names.subjects[ident]}"
+    return fact
 
 
 def decision_subject(key: tuple[str, ...], names: Names) -> str:
     """The system (or vendor, fact, provider) a decision is about, for the plan's table."""
     if key[0] in ("component", "system", "subject"):
-        return names.system(key[1])
+        return names.subject(key[1])
+    if key[0] == "fact":
+        return fact_subject(key[1], names)
     return key[1] if key[0] != "rule" else ""
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor.model.findings import AuditResult, Finding, Hop, RuleInfo, affected_data_text
-from auditor.model.words import generic
+from auditor.model.words import generic, generic_title
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.5"}
@@ -150,7 +150,7 @@ def _result(
 
 def _rule(info: RuleInfo, severity: str) -> dict[str, Any]:
     # A rule's texts are templates filled per finding; here no finding fills them.
-    title, description = generic(info.title), generic(info.description)
+    title, description = generic_title(info.title), generic(info.description)
     rationale, remediation = generic(info.rationale), generic(info.remediation)
     frameworks = "; ".join(f"{f.framework} {f.reference}" for f in info.frameworks)
     markdown = (

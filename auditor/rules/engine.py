@@ -39,7 +39,7 @@ from auditor.model.findings import (
 from auditor.model.inventory import Inventory
 from auditor.model.kb import CONTENT_ACCESS, ReachStrength
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
-from auditor.model.words import join_words, words
+from auditor.model.words import LOCATION_ROLE_WORDS, join_words, words
 from auditor.rules.schema import Condition, Op, Over, RuleSpec, Scalar, fill, row_placeholders
 
 # Subject kinds whose rows are each about one data asset (``data_asset``): before findings
@@ -282,6 +282,7 @@ class RowBuilder:
             party=e.party,
             party_name=e.party_name,
             party_role=e.party_role,
+            party_role_text=f"the {words(e.party_role)}",
             law=e.law,
             law_name=e.law_name,
             jurisdiction=e.jurisdiction,
@@ -322,11 +323,14 @@ class RowBuilder:
             country=t.country,
             country_name=t.country_name,
             role=t.role,
+            role_text=join_words(
+                [LOCATION_ROLE_WORDS.get(r, words(r)) for r in t.role.split(", ") if r]
+            ),
             adequacy=t.adequacy,
             conclusion=t.conclusion.value,
             explanation=t.explanation,
             scc_module=t.scc_module or "none",
-            tools_text=", ".join(t.tools) or "none",
+            tools_text=join_words([words(tool) for tool in t.tools]) or "none",
             measures_text=", ".join(t.supplementary_measures) or "none",
             sensitivity=self.sensitivity[t.data_asset],
             evidence=t.path,
@@ -383,7 +387,7 @@ def _seal_row(
     evidence = [
         make_hop(
             node=(
-                f"{card.subject}: {objective.objective} "
+                f"{card.name or card.subject}: {objective.objective} "
                 f"{'SEAL-' + str(objective.seal) if objective.seal is not None else 'not assessed'}"
                 f", policy minimum SEAL-{minimum}"
             ),
@@ -397,6 +401,7 @@ def _seal_row(
     return SealRow(
         subject=card.subject,
         subject_kind=card.kind,
+        subject_name=card.name or card.subject,
         objective=objective.objective,
         objective_name=objective.name,
         seal=objective.seal if objective.seal is not None else -1,

@@ -186,8 +186,11 @@ class Scorer:
             level = self._levels[key] = scorer(rc)
         return level
 
-    def card(self, subject: str, kind: str, components: list[ResolvedComponent]) -> Scorecard:
-        """Scorecard of a set of components (weakest link per objective)."""
+    def card(
+        self, subject: str, kind: str, components: list[ResolvedComponent], display_name: str = ""
+    ) -> Scorecard:
+        """Scorecard of a set of components (weakest link per objective); ``display_name`` is the
+        subject's display name (the system's or the catalogue vendor's)."""
         scorers: dict[str, Callable[[ResolvedComponent], Level]] = {
             "SOV-2": self.sov2,
             "SOV-3": self.sov3,
@@ -260,6 +263,7 @@ class Scorer:
         return make_scorecard(
             subject=subject,
             kind=kind,
+            name=display_name or subject,
             objectives=objectives,
             score=score,
             assessed_weight=assessed_weight,
@@ -274,6 +278,12 @@ class Scorer:
             by_system.setdefault(rc.system.id, []).append(rc)
             if rc.service is not None:  # a model family is not a provider
                 by_vendor.setdefault(rc.service.id, []).append(rc)
-        cards = [self.card(s, "system", comps) for s, comps in sorted(by_system.items())]
-        cards += [self.card(v, "provider", comps) for v, comps in sorted(by_vendor.items())]
+        cards = [
+            self.card(s, "system", comps, comps[0].system.name or s)
+            for s, comps in sorted(by_system.items())
+        ]
+        cards += [
+            self.card(v, "provider", comps, comps[0].service.name if comps[0].service else v)
+            for v, comps in sorted(by_vendor.items())
+        ]
         return cards

@@ -113,7 +113,9 @@ def test_the_table_by_severity_and_rule_accounts_for_every_finding(
 ) -> None:
     table = findings_section(large_html).split('id="findings-by-rule"')[1].split("</table>")[0]
     rows = re.findall(
-        r'sev-(\w+)">\w+</span></td><td><a href="#rule-([\w-]+)"><code>[\w-]+</code></a></td>'
+        # The rule by its title in words, then its id in small print (issue 18).
+        r'sev-(\w+)">\w+</span></td><td>[^<{}]+ <a href="#rule-([\w-]+)" class="rule-ref">'
+        r'<code class="rule-id">[\w-]+</code></a></td>'
         r'((?:<td class="n">\d+</td>){6})',
         table,
     )

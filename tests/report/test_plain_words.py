@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
-from auditor.model.words import RAW_CODES, code_tokens
+from auditor.model.words import RAW_CODES, code_tokens, generic_title
+from auditor.rules.load import load_rules
 from tests.conftest import ROOT
 
 EXAMPLES = ("hospital", "bank", "ministry", "startup-saas")
@@ -30,10 +33,30 @@ _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 _HIDDEN = re.compile(r"<(script|style|svg|code)\b.*?</\1>", re.S)
 
 
+# Codes without an underscore that read like words but are codes where they stand:
+# a party's role or a law's trigger in parentheses after a name ("Microsoft Corporation
+# (hosting)", "(territorial)"), transfer tools ("dpf, sccs"), a parenthesised list of
+# access kinds ("(metadata, processing, secrecy)"), the "global" place and the scope of an
+# adequacy decision ("(dpf certified)", "(full)").
+_ACCESS = r"(?:stored|processing|transit|metadata|compelled assistance|secrecy)"
+_WORD_CODES = (
+    re.compile(
+        r"\((?:hosting|operator|model provider|subprocessor|support"
+        r"|territorial|incorporated|presence|control)\)"
+    ),
+    re.compile(r"(?<![\w./-])(?:dpf|sccs|bcrs)(?![\w/-])"),
+    re.compile(rf"\({_ACCESS}(?:, {_ACCESS})+\)"),
+    re.compile(r"\(global\)"),
+    re.compile(r"\((?:full|commercial|partial|dpf certified)\)"),
+)
+
+
 def problems(text: str) -> list[str]:
     """Unfilled placeholders, raw codes and empty subjects ("entity ;") in a text."""
     found = _PLACEHOLDER.findall(text) + code_tokens(text)
     found += re.findall(r"\b(?:entity|component|system) ;", text)
+    for pattern in _WORD_CODES:
+        found += pattern.findall(text)
     return sorted(set(found))
 
 
@@ -51,6 +74,21 @@ def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
+def bookmarks(path: Path) -> list[str]:
+    """Every title in the PDF's outline (its bookmarks), depth first."""
+    titles: list[str] = []
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(str(item.title))
+
+    walk(pypdf.PdfReader(io.BytesIO(path.read_bytes())).outline)
+    return titles
+
+
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     """Each example's HTML, PDF text, Markdown and terminal text, through the CLI."""
@@ -65,9 +103,13 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str
             cli, [*args, "--html", str(page), "--pdf", str(pdf), "--markdown", str(md)]
         )
         assert written.exit_code in (0, 1), written.output
+        raw = page.read_text(encoding="utf-8")
         texts[name] = {
-            "html": visible(page.read_text(encoding="utf-8")),
+            "html": visible(raw),
             "pdf": pdf_text(pdf),
+            # Not checked by the test over every text: the headings and bookmarks tests read them.
+            "raw-html": raw,
+            "bookmarks": "\n".join(bookmarks(pdf)),
             # Markdown escapes underscores; inline code spans are ids, like <code> in HTML.
             "markdown": re.sub(r"`[^`]*`", " ", md.read_text(encoding="utf-8")).replace("\\_", "_"),
             "terminal": terminal.output,
@@ -81,6 +123,63 @@ def test_reports_have_no_placeholder_or_raw_code(
     outputs: dict[str, dict[str, str]], example: str, kind: str
 ) -> None:
     assert problems(outputs[example][kind]) == []
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_finding_headings_and_bookmarks_name_the_rule_in_words(
+    outputs: dict[str, dict[str, str]], example: str
+) -> None:
+    """Issue 18: a group of findings is headed by its rule's title in words, the id only in
+    small print (a ``code`` element); the PDF bookmark is the title alone."""
+    titles = {rule.id: generic_title(rule.title) for rule in load_rules()}
+    page = outputs[example]["raw-html"]
+    headings = re.findall(r'<h4 class="(?:group|rule)-title"[^>]*>(.*?)</h4>', page, re.S)
+    for heading in headings:
+        rule_id = re.findall(r'<code class="rule-id">([^<]+)</code>', heading)
+        assert len(rule_id) == 1, heading
+        words = visible(heading)
+        assert words.startswith(titles[rule_id[0]]), heading
+        assert not any(ident in words for ident in titles), heading
+        assert problems(words) == [], heading
+    marks = outputs[example]["bookmarks"].splitlines()
+    assert problems("\n".join(marks)) == []
+    assert not [m for m in marks if any(ident in m for ident in titles)]
+    rule_marks = [m for m in marks if m in titles.values()]
+    if headings:
+        assert rule_marks, marks
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_scored_providers_are_named_not_given_by_id(
+    outputs: dict[str, dict[str, str]], example: str
+) -> None:
+    """Issue 18: "Raise the sovereignty level of azure-openai", "owner of the azure-openai
+    relationship", "azure-openai is below the policy's minimum": the vendor's display name
+    (from the catalogue) is what a reader meets, in every output."""
+    result = CliRunner().invoke(
+        cli, ["audit", str(ROOT / "examples" / example), "--today", "2026-11-28", "--json", "-"]
+    )
+    cards = [
+        card
+        for card in json.loads(result.output)["scores"]
+        if card["kind"] == "provider" and card["name"] != card["subject"]
+    ]
+    if example != "startup-saas":
+        assert cards  # the examples score catalogue vendors
+    for kind in ("html", "pdf", "markdown", "terminal"):
+        text = " ".join(outputs[example][kind].split())
+        for card in cards:
+            ident = card["subject"]
+            for said in (
+                f"sovereignty level of {ident}",
+                f"owner of the {ident} relationship",
+                f"{ident} is below",
+                f"{ident} cannot be shown",
+            ):
+                assert said not in text, (kind, said)
+    page = " ".join(outputs[example]["html"].split())
+    for card in cards:
+        assert card["name"] in page
 
 
 @pytest.mark.parametrize("check", CHECKS)
@@ -104,5 +203,20 @@ def test_the_detector_finds_what_the_issue_reported() -> None:
         assert problems(f"the tool is {code} here") == [code]
     assert problems("US CLOUD Act reaches data at {data_asset}") == ["{data_asset}"]
     assert problems("subject: entity ; kind gap") == ["entity ;"]
+    # And those that read like words (issue 18, second pass).
+    assert problems("Microsoft Corporation (hosting) can be compelled") == ["(hosting)"]
+    assert problems("reach (territorial) of the law") == ["(territorial)"]
+    assert problems("tools recorded: dpf, sccs.") == ["dpf", "sccs"]
+    assert problems("can obtain this data (metadata, processing, secrecy)") == [
+        "(metadata, processing, secrecy)"
+    ]
+    assert problems("data goes to anywhere (global)") == ["(global)"]
+    assert problems("Decision 2023/1795 of 2023-07-10 (dpf certified)") == [
+        "(dpf certified)",
+        "dpf",
+    ]
+    assert (
+        problems("the hosting provider Microsoft Corporation; standard contractual clauses") == []
+    )
     # A code inside a path, a dotted key or an id is not prose.
     assert problems("examples/no_valid_tool.yaml user.provider_managed.x") == []
