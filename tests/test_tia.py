@@ -129,7 +129,7 @@ def test_unknown_is_shown_as_unknown_never_as_clean() -> None:
     assert anywhere.unknowns, "an unassessable destination leaves open questions"
     assert any("where the data goes" in u for u in anywhere.unknowns)
     processing = next(p for p in anywhere.step1.places if p.role == "processing")
-    assert processing.place == "anywhere (global)"
+    assert processing.place == "anywhere"
     assert processing.outside_eea == "possibly (anywhere)"
     assert anywhere.decisions[0].startswith("The answers to the open questions")
 

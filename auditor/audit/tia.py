@@ -203,7 +203,7 @@ class _Builder:
         if code is None:
             return f"not stated in the inventory - ask {ask}"
         if code == "global":
-            return "anywhere (global)"
+            return "anywhere"
         if code == "unknown":
             return "an unknown location"
         return f"{self.kb.country_name(code)} ({code})"
