@@ -450,6 +450,68 @@ def test_a_catalogue_lei_fills_the_ultimate_parent_code(tmp_path: Path) -> None:
     assert outscale[header.index("c0120")] == "eba_qCO:qx2000"
 
 
+def test_catalogue_leis_fill_the_bank_register(bank_register: Path) -> None:
+    """Microsoft's two entities and Amazon.com, Inc. carry catalogue LEIs; the rest stay listed."""
+    leis = {e.id: e.lei for e in load_knowledge_base().kb.entities if e.lei}
+    microsoft_ie, microsoft, amazon = (
+        leis["microsoft-ireland-operations"],
+        leis["microsoft-corporation"],
+        leis["amazon-com-inc"],
+    )
+    b0501 = _read_csv(bank_register / "reports/b_05.01.csv")
+    header = b0501[0]
+    by_name = {row[header.index("c0050")]: row for row in b0501[1:]}
+    ireland = by_name["Microsoft Ireland Operations Limited"]
+    assert ireland[header.index("c0010")] == microsoft_ie
+    assert ireland[header.index("c0020")] == "eba_qCO:qx2000"
+    assert ireland[header.index("c0110")] == microsoft  # its ultimate parent's code
+    assert by_name["Microsoft Corporation"][header.index("c0010")] == microsoft
+    for name in ("Amazon Web Services EMEA SARL", "Amazon Web Services, Inc."):
+        assert by_name[name][header.index("c0010")] == ""  # no LEI recorded: empty, not guessed
+        assert by_name[name][header.index("c0110")] == amazon
+    # The providers whose code stays empty are exactly those listed as unfilled, with the reason.
+    unfilled = json.loads((bank_register / "unfilled.json").read_text())["unfilled"]
+    missing = {
+        u["row"]: u["reason"]
+        for u in unfilled
+        if (u["template"], u["column"]) == ("B_05.01", "c0010")
+    }
+    assert set(missing) == {
+        name for name, row in by_name.items() if row[header.index("c0010")] == ""
+    }
+    assert set(missing) == {
+        "Amazon Web Services EMEA SARL",
+        "Amazon Web Services, Inc.",
+        "Hangzhou DeepSeek Artificial Intelligence Fundamental Technology Research Co., Ltd.",
+        "Moselle Digital Services S.A.",
+    }
+    assert all("no LEI is recorded" in reason for reason in missing.values())
+    # The contracts with Microsoft Ireland Operations name it by its LEI.
+    b0202 = _read_csv(bank_register / "reports/b_02.02.csv")
+    h = b0202[0]
+    azure = [row for row in b0202[1:] if row[h.index("c0030")] == microsoft_ie]
+    assert azure
+    assert {row[h.index("c0040")] for row in azure} == {"eba_qCO:qx2000"}
+    assert not [
+        u
+        for u in unfilled
+        if (u["template"], u["column"]) == ("B_02.02", "c0030")
+        and u["row"].startswith("Microsoft Ireland Operations Limited")
+    ]
+
+
+def test_catalogue_leis_name_where_they_were_read() -> None:
+    for entity in load_knowledge_base().kb.entities:
+        if entity.lei is None:
+            continue
+        provenance = entity.lei_provenance
+        assert provenance is not None, entity.id
+        # Read in GLEIF or the issuer's own filing (confirmed) or in a copy (secondary); an
+        # LEI nobody read is not recorded at all.
+        assert provenance.confidence in ("confirmed", "secondary"), entity.id
+        assert provenance.note and "check" in provenance.note.lower(), entity.id
+
+
 def test_a_name_that_a_spreadsheet_would_run_is_neutralised(tmp_path: Path) -> None:
     inventory = tmp_path / "bank"
     shutil.copytree(EXAMPLES / "bank", inventory)
