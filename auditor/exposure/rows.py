@@ -78,6 +78,7 @@ class TransferRow(NamedTuple):
     """Personal data going to a country outside the EEA (GDPR Chapter V)."""
 
     data_asset: str
+    data_asset_name: str  # the data asset's display name, else its id
     system: str
     component: str
     # Display names (the inventory's ``name``, else the id), for messages: "the

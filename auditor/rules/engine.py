@@ -312,6 +312,7 @@ class RowBuilder:
     def _transfer(self, t: Transfer) -> TransferRow:
         return TransferRow(
             data_asset=t.data_asset,
+            data_asset_name=t.data_asset_name or t.data_asset,
             system=t.system,
             component=t.component,
             system_name=self._names(t.system, t.component)[0],
