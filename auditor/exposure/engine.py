@@ -78,6 +78,7 @@ class ExposureEngine:
                 result.facts_used |= catalogue_facts_used(context, rc)
                 for pe in found:
                     result.facts_used |= {f"law {pe.law.id}", pe.trigger_fact}
+                    result.facts_used |= {f"law {guard}" for guard in pe.safeguards}
             for asset_id, arrival in reached:
                 head = path_head(context, asset_id, arrival, rc) if found else []
                 for pe in found:

@@ -39,6 +39,7 @@ class PartyExposure:
     confidence: Confidence
     trigger_fact: str  # the knowledge-base fact the trigger rests on
     strength_note: str  # why a contested (presence) reach is contested; empty when strong
+    safeguards: tuple[str, ...] = ()  # ids of the safeguard laws the reasons cite
 
 
 def foreign_access_laws(context: Context) -> list[Law]:
@@ -82,7 +83,7 @@ def party_exposures(
             if fired is None:
                 continue
             trigger, hops, confidence, trigger_fact, note = fired
-            state, reasons = mitigation(rc, law, context.control, context.org.entity)
+            state, reasons, guards = mitigation(rc, law, context.control, context.org.entity)
             jurisdiction = kb.jurisdictions.get(law.jurisdiction)
             tail = [
                 hop(
@@ -111,6 +112,7 @@ def party_exposures(
                     weakest(confidence, rc.facts_confidence),
                     trigger_fact,
                     note,
+                    tuple(guards),
                 )
             )
     return found
