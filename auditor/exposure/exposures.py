@@ -12,13 +12,20 @@ from dataclasses import dataclass
 from auditor.exposure.context import Context
 from auditor.exposure.control import entity_label
 from auditor.exposure.evidence import hop
-from auditor.exposure.mitigation import access, mitigation
+from auditor.exposure.mitigation import access, mitigation, narrows
 from auditor.exposure.triggers import Triggers
 from auditor.graph.build import Arrival
 from auditor.graph.resolve import Party, PlaceKind, ResolvedComponent, ResolvedEntity, weakest
 from auditor.model.common import Confidence
 from auditor.model.findings import Exposure, Hop, MitigationState, make_exposure
-from auditor.model.kb import Access, Law, LawEffect, LawStatus, LocationRole, TriggerKind
+from auditor.model.kb import (
+    Access,
+    Law,
+    LawEffect,
+    LawStatus,
+    LocationRole,
+    TriggerKind,
+)
 
 # A pending or repealed law reaches nothing yet (or any more); "unknown" still counts.
 NOT_OPERATIVE = frozenset({LawStatus.PENDING, LawStatus.REPEALED})
@@ -109,7 +116,12 @@ def party_exposures(
                     state,
                     reasons,
                     access(rc, law, arrivals),
-                    weakest(confidence, rc.facts_confidence),
+                    # A safeguard that narrows the reach is a fact the verdict rests on.
+                    weakest(
+                        confidence,
+                        rc.facts_confidence,
+                        *(kb.laws[g].provenance.confidence for g in guards if narrows(kb.laws[g])),
+                    ),
                     trigger_fact,
                     note,
                     tuple(guards),

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from auditor.exposure.control import Control
 from auditor.graph.build import Arrival
 from auditor.graph.resolve import PlaceKind, ResolvedComponent
+from auditor.kb.index import KnowledgeIndex
 from auditor.model.findings import MitigationState
 from auditor.model.inventory import KeyCustody, TransitProtection
-from auditor.kb.index import KnowledgeIndex
 from auditor.model.kb import (
     Access,
     Law,
@@ -100,17 +100,20 @@ def mitigation(
     guards = safeguards(rc, law, control.graph.kb)
     for guard in guards:
         assert guard.safeguard is not None  # safeguards() yields only those
-        if guard.safeguard.effect is SafeguardEffect.PARTIAL:
+        if narrows(guard):
             if state is MitigationState.NONE:
                 state = MitigationState.PARTIAL
             stops = f"it narrows, but does not remove, what {law.short_name} can reach"
         else:
             stops = f"it does not by itself stop an order under {law.short_name}"
-        reasons.append(
-            f"{guard.short_name} ({guard.citation}): {guard.safeguard.finding}; {stops}"
-        )
+        reasons.append(f"{guard.short_name} ({guard.citation}): {guard.safeguard.finding}; {stops}")
     reasons.append("the region choice alone does not change who can be compelled")
     return state, reasons, [guard.id for guard in guards]
+
+
+def narrows(guard: Law) -> bool:
+    """The safeguard changes a verdict (effect partial), so a finding rests on it."""
+    return guard.safeguard is not None and guard.safeguard.effect is SafeguardEffect.PARTIAL
 
 
 def safeguards(rc: ResolvedComponent, law: Law, kb: KnowledgeIndex) -> list[Law]:

@@ -238,9 +238,7 @@ class Law(Located):
             if self.safeguard is None:
                 raise ValueError("a law with effect safeguard needs a 'safeguard' block")
             if self.triggers or self.reaches:
-                raise ValueError(
-                    "a safeguard gives no access: leave out 'triggers' and 'reaches'"
-                )
+                raise ValueError("a safeguard gives no access: leave out 'triggers' and 'reaches'")
         else:
             if self.safeguard is not None:
                 raise ValueError("'safeguard' is only for a law with effect safeguard")
