@@ -28,7 +28,9 @@ from tests.conftest import ROOT
 TODAY = "2026-12-05"
 
 
-def _audit(tmp_path: Path, components: list[dict[str, Any]]) -> dict[str, Any]:
+def _audit(
+    tmp_path: Path, components: list[dict[str, Any]], rules: Path | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "organisation": {"name": "Beispiel GmbH", "country": "DE", "entity": "org"},
         "entities": [{"id": "org", "name": "Beispiel GmbH", "country": "DE", "parents": []}],
@@ -62,8 +64,9 @@ def _audit(tmp_path: Path, components: list[dict[str, Any]]) -> dict[str, Any]:
     }
     path = tmp_path / "inventory.yaml"
     path.write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    extra = ["--rules", str(rules)] if rules else []
     result = CliRunner().invoke(
-        cli, ["audit", str(path), "--fail-on", "never", "--today", TODAY, "--json", "-"]
+        cli, [*extra, "audit", str(path), "--fail-on", "never", "--today", TODAY, "--json", "-"]
     )
     assert result.exit_code == 0, result.output
     data: dict[str, Any] = json.loads(result.stdout)
@@ -183,6 +186,48 @@ def test_data_act_is_not_cited_where_the_data_is_held_outside_the_union(tmp_path
     result = _audit(tmp_path, [_database("db", "Dammam database", "gcp", "gcp:me-central2")])
     assert "Data Act" not in _finding(result, "db", "us-cloud-act")["cause"]
     assert all(ref["id"] != "eu-data-act-art32" for ref in result["laws"])
+
+
+@pytest.mark.parametrize(("status", "cited"), [("in_force", True), ("pending", False)])
+def test_a_safeguard_of_ones_own_that_narrows_a_foreign_law_counts_only_when_operative(
+    tmp_path: Path, status: str, cited: bool
+) -> None:
+    # A safeguard from a custom rule folder: effect partial for foreign laws at German places.
+    laws = tmp_path / "extra" / "laws"
+    laws.mkdir(parents=True)
+    guard = yaml.safe_load((ROOT / "rules/laws/eu-data-act-art32.yaml").read_text())
+    guard.update(
+        id="xx-blocking-statute",
+        short_name="Example blocking statute",
+        citation="Example Act, s. 1",
+        jurisdiction="DE",
+        status=status,
+        safeguard={
+            "held_in": ["DE"],
+            "against": "foreign",
+            "data": "all data",
+            "effect": "partial",
+            "finding": "foreign orders need a domestic court's leave",
+        },
+    )
+    (laws / "xx-blocking-statute.yaml").write_text(yaml.safe_dump(guard, sort_keys=False))
+    result = _audit(
+        tmp_path,
+        [_database("db", "Frankfurt database", "aws", "aws:eu-central-1")],
+        rules=tmp_path / "extra",
+    )
+    finding = _finding(result, "db", "us-cloud-act")
+    mitigation = _exposure(result, "db", "us-cloud-act")["mitigation"]
+    said = "Example blocking statute (Example Act, s. 1): foreign orders need a domestic court's"
+    if cited:
+        assert mitigation == "partial" and finding["severity"] == "medium"
+        assert said in finding["cause"]
+        assert "it narrows, but does not remove, what US CLOUD Act can reach" in finding["cause"]
+    else:
+        assert mitigation == "none" and finding["severity"] == "high"
+        assert "Example blocking statute" not in finding["cause"]
+    # The Data Act is cited either way, and never narrows.
+    assert "EU Data Act Art. 32" in finding["cause"]
 
 
 def test_kb_check_rejects_a_malformed_safeguard_naming_file_and_line(
