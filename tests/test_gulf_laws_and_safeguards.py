@@ -161,6 +161,11 @@ def test_bahrain_data_embassy_law_narrows_bahrains_own_reach_and_says_so(
     assert "data embassy" not in cloud_act["cause"]
     # Nor is Bahrain an EU place: the Data Act is not cited there.
     assert "Data Act" not in cloud_act["cause"]
+    # The graph draws the laws that can compel a party; the decree compels no one.
+    graph = CliRunner().invoke(cli, ["graph", str(tmp_path / "inventory.yaml"), "--format", "json"])
+    assert graph.exit_code == 0, graph.output
+    laws = {n["id"] for n in json.loads(graph.stdout)["nodes"] if n["id"].startswith("law:")}
+    assert f"law:{law}" in laws and "law:bh-cloud-data-embassy-law" not in laws
 
 
 def test_eu_region_of_a_us_provider_cites_data_act_art32_without_changing_the_verdict(
