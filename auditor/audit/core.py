@@ -488,7 +488,7 @@ def audit_inventory(
         audit_date=today.isoformat(),
         policy=_policy_info(policy),
         inventory_register=register_rows(engine.context, exposure.arrivals),
-        laws=_law_refs(kb, exposure.facts_used),
+        laws=_law_refs(kb, exposure.facts_used | {f"law {g}" for g in exposure.safeguards_cited}),
         jurisdictions=_jurisdiction_refs(kb, graph),
         graphs=_graphs(graph, inventory, findings, exposure.exposures),
     )
@@ -566,6 +566,7 @@ def _law_refs(kb: KnowledgeIndex, facts_used: set[str]) -> list[LawRef]:
                 as_of=law.provenance.as_of.isoformat(),
                 confidence=law.provenance.confidence.value,
                 sources=list(law.provenance.source),
+                effect=law.effect.value,
             )
         )
     return refs

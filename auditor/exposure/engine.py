@@ -21,6 +21,7 @@ from auditor.exposure.exposures import (
     path_head,
 )
 from auditor.exposure.gaps import component_gaps
+from auditor.exposure.mitigation import narrows
 from auditor.exposure.residency import residency_rows
 from auditor.exposure.rows import ComponentRow, DriftRow, GapRow, ResidencyRow
 from auditor.exposure.transfers import component_transfers
@@ -42,6 +43,9 @@ class ExposureResult:
     residency: list[ResidencyRow] = field(default_factory=list)
     # Knowledge-base facts the conclusions rest on, as KnowledgeIndex.facts() names them.
     facts_used: set[str] = field(default_factory=set)
+    # Safeguard laws cited in mitigation reasons; those that change no verdict (effect none)
+    # are cited, not relied on, so they are not among the facts used.
+    safeguards_cited: set[str] = field(default_factory=set)
     arrivals: dict[str, list[Arrival]] = field(default_factory=dict)
     # Inventory against scanned code / IaC: computed by the audit when a scan and an
     # inventory come together (auditor.exposure.drift), else empty.
@@ -78,6 +82,10 @@ class ExposureEngine:
                 result.facts_used |= catalogue_facts_used(context, rc)
                 for pe in found:
                     result.facts_used |= {f"law {pe.law.id}", pe.trigger_fact}
+                    result.safeguards_cited |= set(pe.safeguards)
+                    result.facts_used |= {
+                        f"law {guard}" for guard in pe.safeguards if narrows(context.kb.laws[guard])
+                    }
             for asset_id, arrival in reached:
                 head = path_head(context, asset_id, arrival, rc) if found else []
                 for pe in found:

@@ -12,13 +12,20 @@ from dataclasses import dataclass
 from auditor.exposure.context import Context
 from auditor.exposure.control import entity_label
 from auditor.exposure.evidence import hop
-from auditor.exposure.mitigation import access, mitigation
+from auditor.exposure.mitigation import access, mitigation, narrows
 from auditor.exposure.triggers import Triggers
 from auditor.graph.build import Arrival
 from auditor.graph.resolve import Party, PlaceKind, ResolvedComponent, ResolvedEntity, weakest
 from auditor.model.common import Confidence
 from auditor.model.findings import Exposure, Hop, MitigationState, make_exposure
-from auditor.model.kb import Access, Law, LawEffect, LawStatus, LocationRole, TriggerKind
+from auditor.model.kb import (
+    Access,
+    Law,
+    LawEffect,
+    LawStatus,
+    LocationRole,
+    TriggerKind,
+)
 
 # A pending or repealed law reaches nothing yet (or any more); "unknown" still counts.
 NOT_OPERATIVE = frozenset({LawStatus.PENDING, LawStatus.REPEALED})
@@ -39,6 +46,7 @@ class PartyExposure:
     confidence: Confidence
     trigger_fact: str  # the knowledge-base fact the trigger rests on
     strength_note: str  # why a contested (presence) reach is contested; empty when strong
+    safeguards: tuple[str, ...] = ()  # ids of the safeguard laws the reasons cite
 
 
 def foreign_access_laws(context: Context) -> list[Law]:
@@ -82,7 +90,7 @@ def party_exposures(
             if fired is None:
                 continue
             trigger, hops, confidence, trigger_fact, note = fired
-            state, reasons = mitigation(rc, law, context.control, context.org.entity)
+            state, reasons, guards = mitigation(rc, law, context.control, context.org.entity)
             jurisdiction = kb.jurisdictions.get(law.jurisdiction)
             tail = [
                 hop(
@@ -108,9 +116,15 @@ def party_exposures(
                     state,
                     reasons,
                     access(rc, law, arrivals),
-                    weakest(confidence, rc.facts_confidence),
+                    # A safeguard that narrows the reach is a fact the verdict rests on.
+                    weakest(
+                        confidence,
+                        rc.facts_confidence,
+                        *(kb.laws[g].provenance.confidence for g in guards if narrows(kb.laws[g])),
+                    ),
                     trigger_fact,
                     note,
+                    tuple(guards),
                 )
             )
     return found

@@ -11,24 +11,42 @@ from collections.abc import Iterable
 from auditor.exposure.control import Control
 from auditor.graph.build import Arrival
 from auditor.graph.resolve import PlaceKind, ResolvedComponent
+from auditor.kb.index import KnowledgeIndex
 from auditor.model.findings import MitigationState
 from auditor.model.inventory import KeyCustody, TransitProtection
-from auditor.model.kb import Access, Law, LocationRole, Mitigation
+from auditor.model.kb import (
+    Access,
+    Law,
+    LawEffect,
+    LawStatus,
+    LocationRole,
+    Mitigation,
+    SafeguardAgainst,
+    SafeguardEffect,
+)
+
+# A pending or repealed safeguard protects nothing yet (or any more).
+_INOPERATIVE = frozenset({LawStatus.PENDING, LawStatus.REPEALED})
 
 
 def mitigation(
     rc: ResolvedComponent, law: Law, control: Control, org_entity: str | None
-) -> tuple[MitigationState, list[str]]:
-    """The mitigation state of ``law`` at ``rc``, and the reasons for it."""
+) -> tuple[MitigationState, list[str], list[str]]:
+    """The mitigation state of ``law`` at ``rc``, the reasons for it, and the ids of the
+    safeguard laws those reasons cite."""
     reasons: list[str] = []
     controls = rc.component.controls
     if rc.processes_in_clear:
         reasons.append(f"processes data in clear: {rc.in_clear_reason}")
         if controls.confidential_computing:
-            return MitigationState.PARTIAL, [
-                *reasons,
-                "attested confidential computing narrows provider access (not an EDPB-endorsed measure)",
-            ]
+            return (
+                MitigationState.PARTIAL,
+                [
+                    *reasons,
+                    "attested confidential computing narrows provider access (not an EDPB-endorsed measure)",
+                ],
+                [],
+            )
         state = MitigationState.NONE
     else:
         custody = rc.places.get(LocationRole.KEY_CUSTODY)
@@ -48,7 +66,7 @@ def mitigation(
                 )
                 if Access.METADATA in law.reaches:
                     reasons.append("metadata (accounts, sizes, timing) remains reachable")
-                return MitigationState.MITIGATED, reasons
+                return MitigationState.MITIGATED, reasons, []
             if not place_ok:
                 reasons.append(
                     "external keys, but where they are held is unknown or inside the law's reach"
@@ -79,8 +97,49 @@ def mitigation(
         reasons.append(
             "a contractual commitment to notify is overridden by the law's secrecy orders"
         )
+    guards = safeguards(rc, law, control.graph.kb)
+    for guard in guards:
+        assert guard.safeguard is not None  # safeguards() yields only those
+        if narrows(guard):
+            if state is MitigationState.NONE:
+                state = MitigationState.PARTIAL
+            stops = f"it narrows, but does not remove, what {law.short_name} can reach"
+        else:
+            stops = f"it does not by itself stop an order under {law.short_name}"
+        reasons.append(f"{guard.short_name} ({guard.citation}): {guard.safeguard.finding}; {stops}")
     reasons.append("the region choice alone does not change who can be compelled")
-    return state, reasons
+    return state, reasons, [guard.id for guard in guards]
+
+
+def narrows(guard: Law) -> bool:
+    """The safeguard changes a verdict (effect partial), so a finding rests on it."""
+    return guard.safeguard is not None and guard.safeguard.effect is SafeguardEffect.PARTIAL
+
+
+def safeguards(rc: ResolvedComponent, law: Law, kb: KnowledgeIndex) -> list[Law]:
+    """Operative safeguard laws that concern ``law`` at ``rc``, sorted by id.
+
+    A safeguard concerns the data where it is held: the component's storage place, or
+    its processing place when it stores nothing. Every country of that place must be
+    inside the safeguard's ``held_in``. A ``foreign`` safeguard concerns laws of other
+    jurisdictions; a ``local`` one the laws of the places it protects.
+    """
+    role = LocationRole.STORAGE if rc.stores else LocationRole.PROCESSING
+    place = rc.places.get(role)
+    if place is None or place.kind not in (PlaceKind.COUNTRY, PlaceKind.ZONE):
+        return []
+    found = []
+    for guard in sorted(kb.laws.values(), key=lambda x: x.id):
+        scope = guard.safeguard
+        if guard.effect is not LawEffect.SAFEGUARD or scope is None or guard.status in _INOPERATIVE:
+            continue
+        inside = kb.area(scope.held_in)
+        if not place.countries or not all(inside(c) for c in place.countries):
+            continue
+        local = inside(law.jurisdiction)
+        if local == (scope.against is SafeguardAgainst.LOCAL):
+            found.append(guard)
+    return found
 
 
 def access(rc: ResolvedComponent, law: Law, arrivals: Iterable[Arrival]) -> list[Access]:

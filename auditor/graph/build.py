@@ -24,6 +24,7 @@ from auditor.graph.svg import Reach, render_svg
 from auditor.kb.index import KnowledgeIndex
 from auditor.model.common import SourceSpan
 from auditor.model.inventory import Flow, Inventory
+from auditor.model.kb import LawEffect
 from auditor.model.words import words
 
 PARTY_EDGE = {
@@ -282,6 +283,8 @@ class ResidencyGraph:
             **_where(jurisdiction.span if jurisdiction else None),
         )
         for law in self.kb.laws_by_jurisdiction.get(code, []):
+            if law.effect is LawEffect.SAFEGUARD:
+                continue  # a safeguard compels no one: the graph draws the laws that can
             law_node = f"law:{law.id}"
             if law_node not in g:
                 g.add_node(law_node, type="law", label=law.short_name, **_where(law.span))

@@ -26,6 +26,7 @@ from auditor.model.kb import (
     KbMeta,
     KnowledgeBase,
     Law,
+    LawEffect,
     RegionCatalogue,
     TransferFramework,
     Vendor,
@@ -533,15 +534,27 @@ def _load_knowledge_base(extra_dirs: Sequence[Path], *, builtin: bool) -> Knowle
     countries = {j.code for j in jurisdictions}
     bloc_ids = {b.id for b in blocs}
     for law in laws:
-        if law.jurisdiction not in countries:
+        # A safeguard may be a bloc's (the EU Data Act); a law that gives access is a country's.
+        known = countries | bloc_ids if law.effect is LawEffect.SAFEGUARD else countries
+        if law.jurisdiction not in known:
             problems.append(
                 _problem(
                     law,
                     "jurisdiction",
                     f"unknown jurisdiction {law.jurisdiction!r}",
-                    suggest(law.jurisdiction, countries),
+                    suggest(law.jurisdiction, known),
                 )
             )
+        for place in law.safeguard.held_in if law.safeguard else []:
+            if place not in countries | bloc_ids:
+                problems.append(
+                    _problem(
+                        law,
+                        "safeguard",
+                        f"unknown country or bloc {place!r} in held_in",
+                        suggest(place, countries | bloc_ids),
+                    )
+                )
     for jurisdiction in jurisdictions:
         for bloc in jurisdiction.blocs:
             if bloc not in bloc_ids:

@@ -352,6 +352,13 @@ class LawRef(StrictModel):
     as_of: str
     confidence: str
     sources: list[str]
+    effect: str = Field(
+        default="access",
+        description=(
+            "access, localisation or safeguard: a safeguard (e.g. EU Data Act Art. 32) limits "
+            "other laws' access and reaches no data itself."
+        ),
+    )
 
 
 class JurisdictionRef(StrictModel):

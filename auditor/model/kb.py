@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from auditor.model.common import (
     CountryCode,
@@ -131,6 +131,51 @@ class LawEffect(enum.StrEnum):
 
     ACCESS = "access"  # authorities can compel access, disclosure or assistance
     LOCALISATION = "localisation"  # data must stay in (or may not leave) the territory
+    SAFEGUARD = "safeguard"  # limits other laws' access to data held in a place (see Safeguard)
+
+
+class SafeguardAgainst(enum.StrEnum):
+    """Whose access a safeguard law limits."""
+
+    FOREIGN = "foreign"  # laws of jurisdictions outside the places it protects
+    LOCAL = "local"  # the protected places' own laws (e.g. a "data embassy" regime)
+
+
+class SafeguardEffect(enum.StrEnum):
+    """What a safeguard does to the mitigation state of a law it concerns."""
+
+    NONE = "none"  # a duty or limit that does not by itself stop compelled access
+    PARTIAL = "partial"  # narrows the law's reach in a way a finding can count as partial
+
+
+class Safeguard(StrictModel):
+    """How a safeguard law bears on other laws' access to data held where it applies.
+
+    A safeguard is not an access power: it appears in the mitigation reasons of each
+    exposure it concerns, with its citation, and changes the mitigation state only as
+    far as ``effect`` says (DESIGN.md 3.4).
+    """
+
+    held_in: list[str] = Field(
+        min_length=1,
+        description=(
+            "Country codes or blocs (EU, EEA): the safeguard concerns data stored there "
+            "(or, for a component that stores nothing, processed there)."
+        ),
+    )
+    against: SafeguardAgainst
+    data: str = Field(
+        min_length=1,
+        description="The data it covers, in words (e.g. 'non-personal data').",
+    )
+    effect: SafeguardEffect = SafeguardEffect.NONE
+    finding: str = Field(
+        min_length=1,
+        description=(
+            "What it does, in words, for the mitigation reasons of a finding; the engine adds "
+            "whether it stops the law in question."
+        ),
+    )
 
 
 class Trigger(StrictModel):
@@ -171,13 +216,37 @@ class Law(Located):
             "data stay in the territory, which gives authorities no access by itself."
         ),
     )
-    triggers: list[Trigger] = Field(min_length=1)
-    reaches: list[Access] = Field(min_length=1)
+    safeguard: Safeguard | None = Field(
+        default=None,
+        description="For effect safeguard (required then): the places, laws and data it concerns.",
+    )
+    triggers: list[Trigger] = Field(
+        default_factory=list, description="At least one, except for a safeguard."
+    )
+    reaches: list[Access] = Field(
+        default_factory=list, description="At least one, except for a safeguard."
+    )
     secrecy: bool = Field(description="The law lets authorities forbid telling the customer.")
     mitigated_by: list[Mitigation] = Field(default_factory=list)
     not_mitigated_by: list[Mitigation] = Field(default_factory=list)
     mitigation_notes: str | None = None
     provenance: Provenance
+
+    @model_validator(mode="after")
+    def _safeguard_shape(self) -> Law:
+        """A safeguard names what it protects and reaches nothing; any other law needs
+        at least one trigger and one kind of access."""
+        if self.effect is LawEffect.SAFEGUARD:
+            if self.safeguard is None:
+                raise ValueError("a law with effect safeguard needs a 'safeguard' block")
+            if self.triggers or self.reaches:
+                raise ValueError("a safeguard gives no access: leave out 'triggers' and 'reaches'")
+        else:
+            if self.safeguard is not None:
+                raise ValueError("'safeguard' is only for a law with effect safeguard")
+            if not self.triggers or not self.reaches:
+                raise ValueError("a law needs at least one trigger and one kind of access")
+        return self
 
 
 class AdequacyScope(enum.StrEnum):

@@ -421,8 +421,13 @@ def _scope(result: AuditResult, systems: Sequence[SystemEntry], abridged: bool) 
         subjects=tuple(sorted({s for sy in systems for s in sy.subjects})),
         providers=tuple(sorted(c.name or c.subject for c in result.scores if c.kind == "provider")),
         countries=tuple(f"{j.name} ({j.code})" for j in result.jurisdictions),
-        laws=tuple(law.short_name or law.name for law in result.laws),
+        laws=tuple(law.short_name or law.name for law in result.laws if law.effect != "safeguard"),
         by_risk=risk_rows(systems) if abridged else (),
+        safeguards=tuple(
+            f"{law.short_name or law.name} ({law.citation})"
+            for law in result.laws
+            if law.effect == "safeguard"
+        ),
     )
 
 

@@ -253,6 +253,8 @@ class Scope:
     countries: tuple[str, ...]
     laws: tuple[str, ...]
     by_risk: tuple[RiskRow, ...] = ()  # systems per criticality and AI Act risk (abridged)
+    # Safeguard laws cited in mitigation reasons (they limit other laws, reach no data).
+    safeguards: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- abridged parts (issue 9)

@@ -1,0 +1,255 @@
+"""State-access laws of Saudi Arabia, Qatar and Bahrain, and safeguard laws, through the CLI
+(issue 17).
+
+- Data placed in a Saudi, Qatari or Bahraini cloud region is reachable under that country's
+  law: the finding names the law, its citation and the confidence of its sources, and the
+  report's law list gives its status.
+- Bahrain's data embassy law (Legislative Decree No. 56 of 2018) limits Bahrain's own
+  authorities for a foreign party's content: the Bahraini exposure is partial and the finding
+  says why, while the US CLOUD Act reach of the same US provider is unchanged.
+- The EU Data Act's Art. 32 is a duty on the provider for non-personal data held in the Union:
+  a finding at an EU-region component of a US provider cites it without calling the data
+  protected, and the verdict stays what it was.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from auditor.cli import cli, main
+from tests.conftest import ROOT
+
+TODAY = "2026-12-05"
+
+
+def _audit(
+    tmp_path: Path, components: list[dict[str, Any]], rules: Path | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "organisation": {"name": "Beispiel GmbH", "country": "DE", "entity": "org"},
+        "entities": [{"id": "org", "name": "Beispiel GmbH", "country": "DE", "parents": []}],
+        "data": [
+            {
+                "id": "kunden",
+                "name": "Kundendaten",
+                "categories": ["user.name", "user.contact.email"],
+                "classification": "confidential",
+            }
+        ],
+        "systems": [
+            {
+                "id": "crm",
+                "name": "Kundenportal",
+                "purpose": "Keeps customer records.",
+                "criticality": "high",
+                "components": [
+                    {
+                        "id": "app",
+                        "name": "Portal",
+                        "kind": "application",
+                        "on_prem": {"country": "DE"},
+                        "holds": ["kunden"],
+                    },
+                    *components,
+                ],
+                "flows": [{"from": "app", "to": c["id"], "data": ["kunden"]} for c in components],
+            }
+        ],
+    }
+    path = tmp_path / "inventory.yaml"
+    path.write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    extra = ["--rules", str(rules)] if rules else []
+    result = CliRunner().invoke(
+        cli, [*extra, "audit", str(path), "--fail-on", "never", "--today", TODAY, "--json", "-"]
+    )
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def _database(ident: str, name: str, vendor: str, region: str) -> dict[str, Any]:
+    return {"id": ident, "name": name, "kind": "database", "vendor": vendor, "region": region}
+
+
+def _finding(result: dict[str, Any], component: str, law: str) -> dict[str, Any]:
+    found = [
+        f
+        for f in result["findings"]
+        if f["subject"].get("component") == component and f["subject"].get("law") == law
+    ]
+    assert len(found) == 1, [f["subject"] for f in result["findings"]]
+    return found[0]
+
+
+def _exposure(result: dict[str, Any], component: str, law: str) -> dict[str, Any]:
+    found = [e for e in result["exposures"] if e["component"] == component and e["law"] == law]
+    assert len(found) == 1
+    return found[0]
+
+
+def _law(result: dict[str, Any], law: str) -> dict[str, Any]:
+    return next(ref for ref in result["laws"] if ref["id"] == law)
+
+
+@pytest.mark.parametrize(
+    ("vendor", "region", "law", "name", "citation"),
+    [
+        (
+            "gcp",
+            "gcp:me-central2",
+            "sa-state-access",
+            "Saudi PDPL disclosure to public entities",
+            "Art. 15(3)",
+        ),
+        (
+            "azure",
+            "azure:qatarcentral",
+            "qa-cybercrime-law",
+            "Qatar Cybercrime Prevention Law",
+            "Law No. (14) of 2014",
+        ),
+    ],
+)
+def test_a_saudi_or_qatari_region_is_reachable_under_that_countrys_law(
+    tmp_path: Path, vendor: str, region: str, law: str, name: str, citation: str
+) -> None:
+    result = _audit(tmp_path, [_database("db", "Gulf database", vendor, region)])
+    exposure = _exposure(result, "db", law)
+    assert exposure["trigger"] == "territorial"
+    assert exposure["mitigation"] == "none"
+    finding = _finding(result, "db", law)
+    assert finding["rule_id"] == "foreign-law-exposure"
+    assert finding["severity"] == "high"  # confidential data, nothing in place
+    assert f"can be compelled under {name}" in finding["condition"]
+    assert citation in finding["citation"]
+    # Where the law's facts come from, and whether it is in force, are in the result.
+    assert finding["confidence"] == "secondary"
+    ref = _law(result, law)
+    assert (ref["status"], ref["confidence"]) == ("in_force", "secondary")
+    assert ref["sources"]
+    # No safeguard applies outside the EU and Bahrain.
+    assert "data embassy" not in finding["cause"] and "Data Act" not in finding["cause"]
+
+
+def test_bahrain_data_embassy_law_narrows_bahrains_own_reach_and_says_so(
+    tmp_path: Path,
+) -> None:
+    result = _audit(tmp_path, [_database("db", "Bahrain database", "aws", "aws:me-south-1")])
+    law = "bh-telecommunications-lawful-access"
+    assert _exposure(result, "db", law)["mitigation"] == "partial"
+    finding = _finding(result, "db", law)
+    # Partial mitigation of confidential data: medium, not high.
+    assert finding["severity"] == "medium"
+    assert finding["confidence"] == "secondary"
+    cause = finding["cause"]
+    assert "Bahrain data embassy law (Legislative Decree No. 56 of 2018" in cause
+    assert "the law of the customer's own country applies" in cause
+    assert "secondary sources" in cause
+    assert "narrows, but does not remove, what Bahrain Telecommunications Law access" in cause
+    ref = _law(result, "bh-cloud-data-embassy-law")
+    assert (ref["status"], ref["confidence"]) == ("in_force", "secondary")
+    # The decree limits Bahrain's authorities, not the US provider's home law.
+    cloud_act = _finding(result, "db", "us-cloud-act")
+    assert _exposure(result, "db", "us-cloud-act")["mitigation"] == "none"
+    assert cloud_act["severity"] == "high"
+    assert "data embassy" not in cloud_act["cause"]
+    # Nor is Bahrain an EU place: the Data Act is not cited there.
+    assert "Data Act" not in cloud_act["cause"]
+    # The graph draws the laws that can compel a party; the decree compels no one.
+    graph = CliRunner().invoke(cli, ["graph", str(tmp_path / "inventory.yaml"), "--format", "json"])
+    assert graph.exit_code == 0, graph.output
+    laws = {n["id"] for n in json.loads(graph.stdout)["nodes"] if n["id"].startswith("law:")}
+    assert f"law:{law}" in laws and "law:bh-cloud-data-embassy-law" not in laws
+
+
+def test_eu_region_of_a_us_provider_cites_data_act_art32_without_changing_the_verdict(
+    tmp_path: Path,
+) -> None:
+    result = _audit(tmp_path, [_database("db", "Frankfurt database", "aws", "aws:eu-central-1")])
+    finding = _finding(result, "db", "us-cloud-act")
+    assert _exposure(result, "db", "us-cloud-act")["mitigation"] == "none"
+    assert finding["severity"] == "high"  # as without the safeguard
+    cause = finding["cause"]
+    assert "EU Data Act Art. 32 (Regulation (EU) 2023/2854 (Data Act), Art. 32" in cause
+    assert "third-country governmental access to non-personal data held in the Union" in cause
+    assert "international agreement or the conditions of Art. 32(3)" in cause
+    assert "it does not cover personal data" in cause
+    assert "it does not by itself stop an order under US CLOUD Act" in cause
+    ref = _law(result, "eu-data-act-art32")
+    assert ref["status"] == "in_force"
+    assert ref["citation"].startswith("Regulation (EU) 2023/2854")
+    assert "https://eur-lex.europa.eu/eli/reg/2023/2854/oj" in ref["sources"]
+
+
+def test_data_act_is_not_cited_where_the_data_is_held_outside_the_union(tmp_path: Path) -> None:
+    result = _audit(tmp_path, [_database("db", "Dammam database", "gcp", "gcp:me-central2")])
+    assert "Data Act" not in _finding(result, "db", "us-cloud-act")["cause"]
+    assert all(ref["id"] != "eu-data-act-art32" for ref in result["laws"])
+
+
+@pytest.mark.parametrize(("status", "cited"), [("in_force", True), ("pending", False)])
+def test_a_safeguard_of_ones_own_that_narrows_a_foreign_law_counts_only_when_operative(
+    tmp_path: Path, status: str, cited: bool
+) -> None:
+    # A safeguard from a custom rule folder: effect partial for foreign laws at German places.
+    laws = tmp_path / "extra" / "laws"
+    laws.mkdir(parents=True)
+    guard = yaml.safe_load((ROOT / "rules/laws/eu-data-act-art32.yaml").read_text())
+    guard.update(
+        id="xx-blocking-statute",
+        short_name="Example blocking statute",
+        citation="Example Act, s. 1",
+        jurisdiction="DE",
+        status=status,
+        safeguard={
+            "held_in": ["DE"],
+            "against": "foreign",
+            "data": "all data",
+            "effect": "partial",
+            "finding": "foreign orders need a domestic court's leave",
+        },
+    )
+    (laws / "xx-blocking-statute.yaml").write_text(yaml.safe_dump(guard, sort_keys=False))
+    result = _audit(
+        tmp_path,
+        [_database("db", "Frankfurt database", "aws", "aws:eu-central-1")],
+        rules=tmp_path / "extra",
+    )
+    finding = _finding(result, "db", "us-cloud-act")
+    mitigation = _exposure(result, "db", "us-cloud-act")["mitigation"]
+    said = "Example blocking statute (Example Act, s. 1): foreign orders need a domestic court's"
+    if cited:
+        assert mitigation == "partial" and finding["severity"] == "medium"
+        assert said in finding["cause"]
+        assert "it narrows, but does not remove, what US CLOUD Act can reach" in finding["cause"]
+    else:
+        assert mitigation == "none" and finding["severity"] == "high"
+        assert "Example blocking statute" not in finding["cause"]
+    # The Data Act is cited either way, and never narrows.
+    assert "EU Data Act Art. 32" in finding["cause"]
+
+
+def test_kb_check_rejects_a_malformed_safeguard_naming_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra" / "laws"
+    extra.mkdir(parents=True)
+    guard = yaml.safe_load((ROOT / "rules/laws/eu-data-act-art32.yaml").read_text())
+    unknown = {**guard, "id": "xx-unknown-place"}
+    unknown["safeguard"] = {**guard["safeguard"], "held_in": ["EU", "XX"]}
+    (extra / "xx-unknown-place.yaml").write_text(yaml.safe_dump(unknown, sort_keys=False))
+    reaching = {**guard, "id": "xx-reaching-guard", "triggers": [{"kind": "territorial"}]}
+    (extra / "xx-reaching-guard.yaml").write_text(yaml.safe_dump(reaching, sort_keys=False))
+    with pytest.raises(SystemExit) as info:
+        main(["--rules", str(tmp_path / "extra"), "kb", "check"])
+    err = capsys.readouterr().err
+    assert info.value.code == 4
+    assert "xx-unknown-place.yaml:" in err and "unknown country or bloc 'XX' in held_in" in err
+    assert "xx-reaching-guard.yaml:" in err and "a safeguard gives no access" in err
+    assert "Traceback" not in err
