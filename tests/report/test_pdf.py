@@ -365,3 +365,32 @@ def test_missing_weasyprint_is_an_environment_fault(
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     with pytest.raises(EnvironmentFault, match="apt-get install libpango"):
         render_pdf(hospital)
+
+
+@pytest.mark.parametrize(
+    ("table", "partial"),
+    [("plan", "remediation.html.j2"), ("systems", None)],
+)
+def test_fixed_layout_tables_give_every_column_a_width_that_adds_up(
+    table: str, partial: str | None
+) -> None:
+    """A fixed-layout print table whose widths miss a column, or add up to more than the page,
+    runs its last column off the page (the plan's owner column did, after a column was
+    dropped): the widths in print.css match the template's header cells and sum to 100 % or
+    less."""
+    css = (builtin_templates_dir() / "assets" / "print.css").read_text("utf-8")
+    widths = {
+        int(n): float(w)
+        for n, w in re.findall(
+            rf"html\.print table\.{table}(?: thead)? th:nth-child\((\d+)\)[^{{]*\{{ width: ([\d.]+)%",
+            css,
+        )
+    }
+    assert widths, f"no widths for table.{table} in print.css"
+    assert sum(widths.values()) <= 100.0
+    if partial is not None:
+        template = (builtin_templates_dir() / "partials" / partial).read_text("utf-8")
+        head = template[template.index(f'<table class="{table}">') :]
+        head = head[: head.index("</thead>")]
+        columns = head.count("<th ")
+        assert sorted(widths) == list(range(1, columns + 1)), (sorted(widths), columns)
