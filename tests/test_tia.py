@@ -113,13 +113,33 @@ def test_bank_assessments_follow_the_engine(tmp_path: Path) -> None:
     # Adequacy: steps 3 and 4 are not required, and the assessment says so.
     swiss = by_id["advisor-assistant/llm/CH/advisor-questions"]
     assert swiss.step2.conclusion == "adequacy decision" and not swiss.step2.assessment_needed
-    assert "Not required" in swiss.step4.conclusion
+    assert swiss.step4.conclusion.startswith(
+        "Supplementary measures are not required for this transfer: it rests on an adequacy"
+    )
     # A law that reaches through the UK's territory is not in the Swiss assessment.
     assert all(law.jurisdiction != "United Kingdom (GB)" for law in swiss.step3.laws)
     # Default re-evaluation: one year after the audit date; the option sets it.
     assert china.re_evaluation_date == "2027-11-28"
     moved = assessments_of("bank", "--transfer", CN_TRANSFER, "--re-evaluate", "2027-06-30")
     assert [a.re_evaluation_date for a in moved.assessments] == ["2027-06-30"]
+
+
+def test_no_transfer_tool_is_never_weighed_against_practice() -> None:
+    """Without a tool there is nothing whose effectiveness the law could impinge on: the
+    transfer is unlawful until one is in place (GDPR Art. 44), whatever the signer finds."""
+    (china,) = assessments_of("bank", "--transfer", CN_TRANSFER).assessments
+    assert "does not impinge on the tool in practice" not in china.step4.conclusion
+    assert "No transfer tool is in place (step 2)" in china.step4.conclusion
+    assert "Art. 44" in china.step4.conclusion
+    assert not any("effectiveness of the transfer tool for this" in d for d in china.decisions)
+    assert any(d.startswith("Which transfer tool to put in place") for d in china.decisions)
+    assert any(d.startswith("Whether the supplementary measures") for d in china.decisions)
+    (anywhere,) = assessments_of(
+        "bank", "--transfer", "aml-alert-assistant/llm/global/aml-alerts"
+    ).assessments
+    assert "does not impinge on the tool in practice" not in anywhere.step4.conclusion
+    assert "find the destinations first" in anywhere.step4.conclusion
+    assert "law and practice of anywhere" not in " ".join(anywhere.decisions)
 
 
 def test_unknown_is_shown_as_unknown_never_as_clean() -> None:

@@ -171,8 +171,17 @@ def measures_step(
             + "."
         )
     effective = any(m.effective == "effective" for m in measures)
+    tool = transfer.conclusion
     if not needed:
-        conclusion = "Not required for this transfer (see step 2). " + engine
+        basis = (
+            "it rests on an adequacy decision"
+            if tool is TransferConclusion.ADEQUACY
+            else "it relies on an Art. 49 derogation"
+        )
+        conclusion = (
+            f"Supplementary measures are not required for this transfer: {basis} (step 2). "
+            + engine
+        )
     elif effective and all(e.mitigation is MitigationState.MITIGATED for e in exposures):
         conclusion = (
             "A declared measure is effective against compelled access for this processing. "
@@ -181,11 +190,25 @@ def measures_step(
         )
     else:
         conclusion = (
-            "No declared measure makes compelled access ineffective for this processing. "
-            + engine
-            + " Without an effective measure the EDPB expects the transfer not to start, or "
-            "to be suspended or ended, unless the signer finds the law does not impinge on "
-            "the tool in practice (step 3)."
+            "No declared measure makes compelled access ineffective for this processing. " + engine
+        )
+        if tool in (TransferConclusion.SAFEGUARDS, TransferConclusion.SAFEGUARDS_INCOMPLETE):
+            conclusion += (
+                " Without an effective measure the EDPB expects the transfer not to start, or "
+                "to be suspended or ended, unless the signer finds the law does not impinge on "
+                "the tool in practice (step 3)."
+            )
+    # Measures supplement a transfer tool; they never stand in for one (GDPR Art. 44, 46).
+    if tool is TransferConclusion.NO_VALID_TOOL:
+        conclusion += (
+            " No transfer tool is in place (step 2): under GDPR Art. 44 the transfer may not "
+            "take place until one is (Art. 46) or an Art. 49 derogation applies; measures "
+            "supplement a tool and cannot replace it."
+        )
+    elif tool is TransferConclusion.UNKNOWN:
+        conclusion += (
+            " Where the data goes is not known (step 2): find the destinations first; until "
+            "then the transfer cannot be shown to meet GDPR Chapter V."
         )
     return MeasuresStep(
         processes_in_clear=clear_text, keys=keys, measures=measures, conclusion=conclusion
@@ -288,14 +311,25 @@ def signer_decisions(
             "The answers to the open questions listed above: until they are answered the "
             "assessment is incomplete."
         )
-    if step2.assessment_needed:
+    if transfer.conclusion is TransferConclusion.NO_VALID_TOOL:
+        items.append(
+            "Which transfer tool to put in place before the transfer continues (step 5), or "
+            f"whether to stop it; and, for that tool, whether the law and practice of {country} "
+            "would impinge on its effectiveness (step 3). This tool lists the laws; it does not "
+            "judge how the authorities apply them."
+        )
+    elif transfer.conclusion is TransferConclusion.UNKNOWN:
+        items.append(
+            "Where the data goes (step 1); then, for each destination outside the EEA, "
+            "whether the law and practice there impinge on the effectiveness of the transfer "
+            "tool (step 3). This tool lists the laws; it does not judge how the authorities "
+            "apply them."
+        )
+    elif step2.assessment_needed:
         items.append(
             f"Whether the law and practice of {country} impinge on the effectiveness of the "
             "transfer tool for this transfer (step 3). This tool lists the laws; it does not "
             "judge how the authorities apply them."
-        )
-        items.append(
-            "Whether the supplementary measures are sufficient, and which to add if not (step 4)."
         )
     elif transfer.conclusion is TransferConclusion.ADEQUACY:
         items.append(
@@ -306,6 +340,10 @@ def signer_decisions(
         items.append(
             "Whether the Art. 49 derogation relied on applies: which one, and why the "
             "transfer is occasional and not repetitive (step 2)."
+        )
+    if step2.assessment_needed:
+        items.append(
+            "Whether the supplementary measures are sufficient, and which to add if not (step 4)."
         )
     if worksheet:
         items.append(
