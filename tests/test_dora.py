@@ -16,6 +16,7 @@ from auditor.cli import main
 from auditor.kb import load_knowledge_base
 from auditor.model.common import lei_problem
 from auditor.model.dora import DoraCatalogue
+from auditor.model.words import code_tokens
 from auditor.report.html import render_html
 from tests.conftest import EXAMPLES, TODAY
 
@@ -344,6 +345,10 @@ def test_unfilled_fields_are_listed_with_reasons(bank_register: Path) -> None:
         assert table[field["line"] - 1][table[0].index(field["column"])] == ""
     markdown = (bank_register / "unfilled.md").read_text()
     assert "## ICT third-party service providers (B_05.01)" in markdown
+    # Read by a register officer: component kinds and entities in words, not codes or ids.
+    assert not code_tokens(markdown), sorted(set(code_tokens(markdown)))
+    assert "the inventory only gives the component kind (hosted model API)" in markdown
+    assert "no LEI is declared for Banque de l'Alzette S.A. (entity 'banque-alzette')" in markdown
     assert "Substitutability of the ICT third-party service provider (c0050)" in markdown
 
 

@@ -45,6 +45,7 @@ from auditor.model.dora import (
 )
 from auditor.model.inventory import Inventory
 from auditor.model.kb import LocationRole, Vendor
+from auditor.model.words import words
 
 # The closed-list members the auditor writes (recorded in rules/dora/templates.yaml;
 # :func:`_code` checks each against the recorded list, so a changed layout fails loudly).
@@ -273,7 +274,7 @@ class _Builder:
     def _service_type(
         self, template: DoraTemplate, column: str, service: _Service, row: str
     ) -> str:
-        kind = service.component.kind.value
+        kind = words(service.component.kind.value)
         return self._leave(
             template,
             column,
@@ -305,7 +306,10 @@ class _Builder:
         org = self.entities.get(self.org_entity) if self.org_entity else None
         if org is not None and org.lei:
             return org.lei
-        who = org.id if org else "the organisation's own entity (organisation.entity)"
+        if org is None:
+            who = "the organisation's own entity (organisation.entity)"
+        else:
+            who = f"{org.name} (entity '{org.id}')"
         return self._leave(
             template, column, row, f"no LEI is declared for {who}: add lei: to that entity"
         )
