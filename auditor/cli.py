@@ -1063,6 +1063,8 @@ def tia(
                     )
                 write_bytes(target, pdf)
             written.append(target)
+    if output_dir is not None and not quiet:
+        _note_stale_assessments(output_dir, {target.name for target, _, _ in targets})
     if quiet or (json_out is not None and str(json_out) == "-"):
         return
     if not assessments:
@@ -1074,6 +1076,27 @@ def tia(
         _say(f"wrote {len(written)} file(s)" + (f" into {output_dir}" if output_dir else ""))
     elif json_out is None:
         _say("write the assessments with -o DIR, or one with --transfer ID --html FILE")
+
+
+def _note_stale_assessments(folder: Path, written: set[str]) -> None:
+    """Warn of assessment files in ``folder`` this run did not write: an earlier run's, of a
+    transfer the audit no longer finds or in a format not asked for this time. Nobody should
+    sign one believing it current; they are left in place (they may be signed copies)."""
+    stale = sorted(
+        path.name
+        for path in folder.glob("tia-*")
+        if path.suffix in {f".{fmt}" for fmt in TIA_FORMATS} and path.name not in written
+    )
+    if not stale:
+        return
+    shown = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+    click.echo(
+        terminal_text(
+            f"note: {len(stale)} assessment file(s) in {folder} are not from this run and may "
+            f"be out of date: {shown}; remove them, or write into an empty folder"
+        ),
+        err=True,
+    )
 
 
 # --- CycloneDX AI-BOM: export (`auditor bom`) and import (`auditor import cyclonedx`) ---

@@ -190,6 +190,31 @@ def test_an_unknown_transfer_id_is_a_usage_error_that_lists_the_ids(
     assert CN_TRANSFER in err and "Traceback" not in err
 
 
+def test_earlier_assessments_left_in_the_folder_are_pointed_out(tmp_path: Path) -> None:
+    """A signer must not take an earlier run's file, or one of a transfer the audit no longer
+    finds, for a current assessment: the command names them (and leaves them alone)."""
+    out = tmp_path / "tia"
+    out.mkdir()
+    gone = out / "tia-old-system__llm__US__notes.json"
+    gone.write_text("{}", encoding="utf-8")
+    older = out / "tia-guidelines-assistant__llm__CH__staff-questions.html"
+    older.write_text("<p>an earlier run</p>", encoding="utf-8")
+    (out / "signed-copy.pdf").write_bytes(b"%PDF")  # not named like an assessment: not ours
+    args = ["tia", str(EXAMPLES / "hospital"), "-o", str(out), "--format", "json"]
+    done = CliRunner().invoke(cli, [*args, "--today", TODAY])
+    assert done.exit_code == 0, done.output
+    assert "note: 2 assessment file(s)" in done.stderr
+    assert gone.name in done.stderr and older.name in done.stderr
+    assert "signed-copy.pdf" not in done.stderr
+    assert "staff-questions.json" not in done.stderr  # written by this run
+    assert gone.exists() and older.exists()
+    # A run that writes every file it finds there says nothing.
+    gone.unlink()
+    older.unlink()
+    again = CliRunner().invoke(cli, [*args, "--today", TODAY])
+    assert again.exit_code == 0 and "note:" not in again.stderr
+
+
 def test_one_file_options_need_one_transfer(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
