@@ -142,6 +142,13 @@ def test_no_transfer_tool_is_never_weighed_against_practice() -> None:
     assert "law and practice of anywhere" not in " ".join(anywhere.decisions)
 
 
+def test_data_subjects_are_in_words() -> None:
+    (pinecone,) = assessments_of(
+        "startup-saas", "--transfer", "cv-matching/vector-store/US/candidate-cvs"
+    ).assessments
+    assert pinecone.step1.subjects == "job applicant"  # declared as job_applicant
+
+
 def test_unknown_is_shown_as_unknown_never_as_clean() -> None:
     result = assessments_of("bank", "--transfer", "aml-alert-assistant/llm/global/aml-alerts")
     (anywhere,) = result.assessments

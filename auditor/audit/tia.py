@@ -373,7 +373,7 @@ class _Builder:
             special_categories=sensitivity is Sensitivity.SPECIAL_CATEGORY,
             sensitivity=words(sensitivity.value),
             classification=asset.classification.value,
-            subjects=", ".join(asset.subjects)
+            subjects=", ".join(words(s) for s in asset.subjects)
             if asset.subjects
             else f"not stated in the inventory - ask {owner} whose data {asset.name or asset.id} holds",
             volume=asset.volume or f"not stated in the inventory - ask {owner} for the volume",
