@@ -142,6 +142,25 @@ def test_no_transfer_tool_is_never_weighed_against_practice() -> None:
     assert "law and practice of anywhere" not in " ".join(anywhere.decisions)
 
 
+def test_the_audit_names_the_transfer_tools_as_the_assessment_does() -> None:
+    """The finding's condition and the TIA's step 2 speak of the same tools, in words."""
+    done = CliRunner().invoke(
+        cli, ["audit", str(EXAMPLES / "bank"), "--json", "-", "--today", TODAY]
+    )
+    result = json.loads(done.output)
+    (unassessable,) = [
+        f
+        for f in result["findings"]
+        if f["rule_id"] == "gdpr-transfer-unassessable"
+        and f["subject"]["system"] == "aml-alert-assistant"
+    ]
+    assert (
+        "tools recorded: EU-US Data Privacy Framework and standard contractual clauses"
+        in unassessable["condition"]
+    ), unassessable["condition"]
+    assert "dpf" not in unassessable["condition"]
+
+
 def test_data_subjects_are_in_words() -> None:
     (pinecone,) = assessments_of(
         "startup-saas", "--transfer", "cv-matching/vector-store/US/candidate-cvs"

@@ -332,7 +332,7 @@ class RowBuilder:
             explanation=t.explanation,
             scc_module=t.scc_module or "none",
             tools_text=join_words([words(tool) for tool in t.tools]) or "none",
-            measures_text=", ".join(t.supplementary_measures) or "none",
+            measures_text=join_words([words(m) for m in t.supplementary_measures]) or "none",
             sensitivity=self.sensitivity[t.data_asset],
             evidence=t.path,
         )
