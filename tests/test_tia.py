@@ -241,6 +241,25 @@ def test_earlier_assessments_left_in_the_folder_are_pointed_out(tmp_path: Path) 
     assert again.exit_code == 0 and "note:" not in again.stderr
 
 
+def test_a_mistyped_id_among_many_gets_the_closest_ids_not_all_of_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from benchmarks.generate import generate
+
+    generate(30, tmp_path / "estate", seed=7)
+    listed = CliRunner().invoke(cli, ["tia", str(tmp_path / "estate"), "--today", TODAY])
+    ids = re.findall(r"^    id (\S+)$", listed.output, flags=re.M)
+    assert len(ids) > 10, len(ids)
+    typo = ids[5][:-1]  # the last character dropped
+    with pytest.raises(SystemExit) as info:
+        main(["tia", str(tmp_path / "estate"), "--transfer", typo, "--today", TODAY])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"did you mean {ids[5]}" in err
+    assert f"lists all {len(set(ids))} ids" in err
+    assert sum(ident in err for ident in ids) <= 3, err  # not every id in one line
+
+
 def test_one_file_options_need_one_transfer(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

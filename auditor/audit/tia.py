@@ -11,6 +11,7 @@ left empty. Unknown stays unknown: "not stated in the inventory - ask ...", neve
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -114,15 +115,9 @@ def transfer_assessments(
     graph = build_graph(inventory, kb)
     ids = transfer_ids(result.transfers)
     if tia.transfer_id is not None and tia.transfer_id not in ids:
-        known = sorted(set(ids))
-        hint = (
-            "use one of: " + ", ".join(known)
-            if known
-            else "this inventory has no transfer outside the EEA"
-        )
         raise UsageError(
             f"no transfer with the id {tia.transfer_id!r}",
-            [Diagnostic("--transfer", None, None, f"unknown transfer {tia.transfer_id!r}", hint)],
+            [Diagnostic("--transfer", None, None, "unknown id", _ids_hint(tia.transfer_id, ids))],
         )
     assert options.today is not None
     audit_date = options.today
@@ -134,6 +129,21 @@ def transfer_assessments(
         if tia.transfer_id is None or ident == tia.transfer_id
     ]
     return TransferAssessments(assessments=assessments)
+
+
+# Above this many transfers, an unknown id's hint names the closest ids, not every one.
+_IDS_LISTED = 10
+
+
+def _ids_hint(wanted: str, ids: list[str]) -> str:
+    known = sorted(set(ids))
+    if not known:
+        return "this inventory has no transfer outside the EEA"
+    if len(known) <= _IDS_LISTED:
+        return "use one of: " + ", ".join(known)
+    close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.6)
+    listing = f"auditor tia without --transfer lists all {len(known)} ids"
+    return (f"did you mean {' or '.join(close)}? " if close else "") + listing
 
 
 def _one_year_after(day: dt.date) -> dt.date:
