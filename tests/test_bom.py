@@ -123,6 +123,8 @@ def test_hospital_bom_says_what_reaches_which_service(tmp_path: Path) -> None:
     assert azure["trustZone"] == "third party: Microsoft Ireland Operations Limited"
     assert props(azure, Prop.JURISDICTION) == ["US"]
     assert any(s.startswith("US CLOUD Act reaches Microsoft") for s in props(azure, Prop.EXPOSURE))
+    # The mitigation in words: "none" alone could be read as "nothing to mitigate".
+    assert all(s.endswith("; not mitigated") for s in props(azure, Prop.EXPOSURE))
     assert props(azure, Prop.OPERATOR_CONTROLLED_FROM) == ["IE, US"]
     inbound = [d for d in azure["data"] if d["flow"] == "inbound"]
     assert {d["name"] for d in inbound} == {

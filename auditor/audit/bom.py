@@ -53,6 +53,7 @@ from auditor.model.bom import (
 from auditor.model.findings import Exposure
 from auditor.model.inventory import ComponentKind, DataAsset, Inventory, System
 from auditor.model.kb import LocationRole
+from auditor.model.words import words
 
 # A fixed namespace for the serial numbers (uuid5 of the URL of the namespace's documentation).
 _SERIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "residency-auditor:cyclonedx-bom")
@@ -449,7 +450,7 @@ def _exposure_properties(rows: list[Exposure], graph: ResidencyGraph) -> list[Pr
         grouped.setdefault(key, set()).add(names.get(r.data_asset, r.data_asset))
     sentences = [
         f"{law} reaches {party} ({role}; {how}) for {', '.join(sorted(assets))}; "
-        f"mitigation: {mitigation}"
+        f"{words(mitigation)}"
         for (law, party, role, how, mitigation), assets in sorted(grouped.items())
     ]
     return [
