@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -348,6 +349,23 @@ def test_unfilled_fields_are_listed_with_reasons(bank_register: Path) -> None:
     # Read by a register officer: component kinds and entities in words, not codes or ids.
     assert not code_tokens(markdown), sorted(set(code_tokens(markdown)))
     assert "the inventory only gives the component kind (hosted model API)" in markdown
+    # Every row of every field is in the Markdown, named or by its line: none hidden in "more".
+    rows_cell = {}
+    section = ""
+    for table_line in markdown.splitlines():
+        if table_line.startswith("## "):
+            section = table_line
+        cells = table_line.split(" | ")
+        if len(cells) == 3 and cells[0].startswith("| ") and "(c0" in cells[0]:
+            rows_cell[(section, cells[0][2:], cells[2].rstrip(" |"))] = cells[1]
+    for field in fields:
+        if field["line"] is None:
+            continue
+        heading = f"## {field['template_name']} ({field['template']})"
+        cell = rows_cell[(heading, f"{field['label']} ({field['column']})", field["reason"])]
+        named = f"line {field['line']}: " in cell
+        numbered = re.search(rf"\(lines [0-9, ]*\b{field['line']}\b", cell)
+        assert named or numbered, (field, cell)
     assert "no LEI is declared for Banque de l'Alzette S.A. (entity 'banque-alzette')" in markdown
     assert "Substitutability of the ICT third-party service provider (c0050)" in markdown
 

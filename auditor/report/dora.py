@@ -78,6 +78,23 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+# Rows named in full per field; the rest are given by line number, so that every row is there.
+_ROWS_NAMED = 5
+
+
+def _rows_text(fields: list[UnfilledField]) -> str:
+    """The rows a field is empty in: the first few named, every other one by its line."""
+    rows = [f"line {f.line}: {f.row}" if f.line else f.row for f in fields]
+    shown = "; ".join(rows[:_ROWS_NAMED])
+    rest = fields[_ROWS_NAMED:]
+    if rest:
+        numbered = [str(f.line) for f in rest if f.line]
+        shown += f"; and {len(rest)} more" + (
+            f" (lines {', '.join(numbered)})" if len(numbered) == len(rest) else ""
+        )
+    return shown
+
+
 def render_unfilled_markdown(register: DoraRegister) -> str:
     """What the inventory could not fill, grouped by template and column, for people."""
     lines = [
@@ -97,12 +114,11 @@ def render_unfilled_markdown(register: DoraRegister) -> str:
     for template, fields in by_template.items():
         title = fields[0].template_name + (f" ({template})" if template != "parameters" else "")
         lines += [f"## {title}", "", "| Field | Rows | Why it is empty |", "|---|---|---|"]
-        grouped: dict[tuple[str, str, str], list[str]] = {}
+        grouped: dict[tuple[str, str, str], list[UnfilledField]] = {}
         for field in fields:
-            where = f"line {field.line}: {field.row}" if field.line else field.row
-            grouped.setdefault((field.column, field.label, field.reason), []).append(where)
-        for (column, label, reason), rows in sorted(grouped.items()):
-            shown = "; ".join(rows[:5]) + (f"; and {len(rows) - 5} more" if len(rows) > 5 else "")
+            grouped.setdefault((field.column, field.label, field.reason), []).append(field)
+        for (column, label, reason), group in sorted(grouped.items()):
+            shown = _rows_text(group)
             lines.append(f"| {_cell(label)} ({column}) | {_cell(shown)} | {_cell(reason)} |")
         lines.append("")
     lines += ["## Template definitions", ""]
