@@ -18,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from auditor.cli import cli, main
@@ -159,6 +160,27 @@ def test_the_audit_names_the_transfer_tools_as_the_assessment_does() -> None:
         in unassessable["condition"]
     ), unassessable["condition"]
     assert "dpf" not in unassessable["condition"]
+
+
+def test_the_signature_block_names_the_exporter_in_its_role(tmp_path: Path) -> None:
+    """A processor that engaged a sub-processor abroad exports (Module 3): it signs as the
+    exporter, not as a controller; the organisation's own transfer keeps the controller."""
+    from tests.test_places import _supported_db
+
+    for engaged_by, signs in (
+        ("hostco", "Data exporter (processor): HostCo SAS"),
+        (None, "Data exporter (controller): "),
+    ):
+        folder = tmp_path / str(engaged_by)
+        folder.mkdir()
+        inventory = _supported_db(engaged_by)
+        (folder / "inventory.yaml").write_text(yaml.safe_dump(inventory), encoding="utf-8")
+        page = folder / "tia.html"
+        tia(str(folder), "--html", str(page))
+        html = page.read_text(encoding="utf-8")
+        assert signs in html
+        assert "Data importer (where the clauses require it): Helpdesk Pvt Ltd" in html
+        assert (engaged_by is None) == ("Data exporter (controller)" in html)
 
 
 def test_data_subjects_are_in_words() -> None:
