@@ -1205,6 +1205,22 @@ def import_cyclonedx(
     with all_or_nothing():
         for target, text in zip(targets, draft.files.values(), strict=True):
             write_text(target, text)
+    # With --force, YAML already there is read with the draft as one inventory: say so.
+    others = sorted(
+        path.relative_to(out_dir).as_posix()
+        for pattern in ("*.yaml", "*.yml")
+        for path in out_dir.rglob(pattern)
+        if path.relative_to(out_dir).as_posix() not in draft.files
+    )
+    if others:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        click.echo(
+            terminal_text(
+                f"note: {len(others)} other YAML file(s) in {out_dir} are not from this BOM and "
+                f"will be read with the draft: {shown}; remove those of an earlier draft"
+            ),
+            err=True,
+        )
     _say(
         f"wrote {len(targets)} file(s) to {out_dir}: {draft.systems} system(s), "
         f"{draft.components} component(s), {draft.data_assets} data asset(s)"

@@ -359,6 +359,21 @@ def test_import_never_overwrites_a_folder_silently(tmp_path: Path) -> None:
     assert forced.exit_code == 0 and "Mine" not in (target / "organisation.yaml").read_text()
 
 
+def test_forcing_into_an_earlier_draft_names_the_files_that_stay(tmp_path: Path) -> None:
+    """An earlier draft's systems stay and are read with the new one: the command says so."""
+    target = tmp_path / "draft"
+    (target / "systems").mkdir(parents=True)
+    (target / "systems" / "old-system.yaml").write_text("systems: []\n")
+    (target / "notes.txt").write_text("not YAML\n")
+    forced = _import(DATA / "foundation-model.json", target, "--country", "DE", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "note: 1 other YAML file(s)" in forced.output
+    assert "systems/old-system.yaml" in forced.output and "notes.txt" not in forced.output
+    assert (target / "systems" / "old-system.yaml").exists()
+    fresh = _import(DATA / "foundation-model.json", tmp_path / "new", "--country", "DE")
+    assert fresh.exit_code == 0 and "note:" not in fresh.output
+
+
 def test_a_foreign_bom_needs_the_organisations_country(tmp_path: Path) -> None:
     result = _import(DATA / "foundation-model.json", tmp_path / "draft")
     assert result.exit_code == 2 and "--country" in result.output
