@@ -282,6 +282,19 @@ def test_a_mistyped_id_among_many_gets_the_closest_ids_not_all_of_them(
     assert sum(ident in err for ident in ids) <= 3, err  # not every id in one line
 
 
+def test_a_re_evaluation_date_not_after_the_audit_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    page = tmp_path / "x.html"
+    with pytest.raises(SystemExit) as info:
+        late = ["--re-evaluate", "2020-01-01", "--today", TODAY]
+        main(["tia", str(EXAMPLES / "bank"), "--transfer", CN_TRANSFER, "--html", str(page), *late])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--re-evaluate 2020-01-01 is not after the audit date {TODAY}" in err
+    assert "Traceback" not in err and not page.exists()
+
+
 def test_one_file_options_need_one_transfer(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

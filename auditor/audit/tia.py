@@ -109,7 +109,13 @@ def transfer_assessments(
     """
     options = options or AuditOptions()
     tia = tia or TiaOptions()
-    options = replace(options, today=options.today or dt.date.today())
+    audit_date = options.today or dt.date.today()
+    options = replace(options, today=audit_date)
+    if tia.re_evaluation is not None and tia.re_evaluation <= audit_date:
+        raise UsageError(
+            f"--re-evaluate {tia.re_evaluation.isoformat()} is not after the audit date "
+            f"{audit_date.isoformat()}: give a later date (default: one year after the audit)"
+        )
     inventory, kb = load_checked_inventory(paths, options.rule_dirs, limits=options.limits)
     result = audit_inventory(inventory, kb, options)
     graph = build_graph(inventory, kb)
@@ -119,8 +125,6 @@ def transfer_assessments(
             f"no transfer with the id {tia.transfer_id!r}",
             [Diagnostic("--transfer", None, None, "unknown id", _ids_hint(tia.transfer_id, ids))],
         )
-    assert options.today is not None
-    audit_date = options.today
     re_evaluation = tia.re_evaluation or _one_year_after(audit_date)
     builder = _Builder(inventory, kb, result, graph, re_evaluation, tia.worksheet)
     assessments = [
