@@ -1020,7 +1020,7 @@ def tia(
             f"--html and --pdf write one assessment, and there are {len(assessments)}: "
             "name one with --transfer ID, or write them all with -o DIR"
         )
-    chosen = formats or TIA_FORMATS
+    chosen = tuple(dict.fromkeys(formats)) or TIA_FORMATS  # each format once
     targets: list[tuple[Path, str, int]] = []  # (file, format, index of the assessment)
     if output_dir is not None:
         for index, assessment in enumerate(assessments):

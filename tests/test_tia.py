@@ -256,6 +256,10 @@ def test_earlier_assessments_left_in_the_folder_are_pointed_out(tmp_path: Path) 
     assert "signed-copy.pdf" not in done.stderr
     assert "staff-questions.json" not in done.stderr  # written by this run
     assert gone.exists() and older.exists()
+    # A format named twice is written once, and the count says so.
+    assert "wrote 4 file(s)" in done.output
+    twice = CliRunner().invoke(cli, [*args, "--format", "json", "--today", TODAY])
+    assert "wrote 4 file(s)" in twice.output, twice.output
     # A run that writes every file it finds there says nothing.
     gone.unlink()
     older.unlink()
