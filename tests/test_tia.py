@@ -183,6 +183,25 @@ def test_the_signature_block_names_the_exporter_in_its_role(tmp_path: Path) -> N
         assert (engaged_by is None) == ("Data exporter (controller)" in html)
 
 
+def test_the_data_privacy_framework_is_checked_only_for_a_transfer_to_the_us() -> None:
+    """The bank's Swiss transfer records 'dpf' (for the US hosting provider under it): the
+    Swiss importer, a Luxembourg company, has no DPF certification to check."""
+    swiss = assessments_of("bank", "--transfer", "advisor-assistant/llm/CH/advisor-questions")
+    (ch,) = swiss.assessments
+    assert not any("Data Privacy Framework list" in step for step in ch.step5), ch.step5
+    assert not any("Data Privacy Framework" in trigger for trigger in ch.step6)
+    assert any(t.startswith("The adequacy decision for Switzerland is amended") for t in ch.step6)
+    us = assessments_of(
+        "ministry", "--transfer", "transcription-reunions/transcription/US/comptes-rendus"
+    )
+    (verbalis,) = us.assessments
+    assert any(
+        "Verbalis, Inc.'s certification on the Data Privacy Framework list" in step
+        for step in verbalis.step5
+    )
+    assert any("EU-US Data Privacy Framework" in trigger for trigger in verbalis.step6)
+
+
 def test_data_subjects_are_in_words() -> None:
     (pinecone,) = assessments_of(
         "startup-saas", "--transfer", "cv-matching/vector-store/US/candidate-cvs"

@@ -250,7 +250,8 @@ def procedural_steps(transfer: Transfer) -> list[str]:
             f"Check that {transfer.importer_name} is covered by the adequacy decision relied "
             f"on ({transfer.adequacy or 'see step 2'}) and keep the evidence."
         )
-        if "dpf" in transfer.tools or transfer.country == "US":
+        # The Data Privacy Framework certifies US organisations, for transfers to the US only.
+        if transfer.country == "US":
             steps.append(
                 f"Check {transfer.importer_name}'s certification on the Data Privacy "
                 "Framework list and keep a dated copy."
@@ -282,10 +283,13 @@ def re_evaluation_triggers(
             f"The status of {join_words(flux)} changes (not simply in force on the knowledge "
             "base's date)."
         )
+    if transfer.conclusion is TransferConclusion.ADEQUACY:
+        triggers.append(
+            f"The adequacy decision for {transfer.country_name} is amended, suspended or "
+            "repealed, or reaches the end of its validity (step 2)."
+        )
     for framework in frameworks:
-        if framework.challenges and (
-            transfer.country == framework.jurisdiction or "dpf" in transfer.tools
-        ):
+        if framework.challenges and transfer.country == framework.jurisdiction:
             triggers.append(
                 f"A court or the Commission decides on the pending challenges to the "
                 f"{framework.name} (step 2)."
