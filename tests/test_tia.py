@@ -202,6 +202,27 @@ def test_the_data_privacy_framework_is_checked_only_for_a_transfer_to_the_us() -
     assert any("EU-US Data Privacy Framework" in trigger for trigger in verbalis.step6)
 
 
+def test_who_engaged_a_sub_processor_is_asked_not_assumed(tmp_path: Path) -> None:
+    """Verbalis, Inc. supports a service Verbalis Europe runs: if Verbalis Europe engaged it,
+    Verbalis Europe exports under Module 3. The inventory does not say, so the TIA asks."""
+    (verbalis,) = assessments_of(
+        "ministry", "--transfer", "transcription-reunions/transcription/US/comptes-rendus"
+    ).assessments
+    assert verbalis.step2.scc_module == "Module 2 (controller to processor)"
+    (question,) = [u for u in verbalis.unknowns if u.startswith("who engaged Verbalis, Inc.")]
+    assert "Verbalis Europe Limited is the exporter" in question and "Module 3" in question
+    # Declared (engaged_by), the question is settled.
+    from tests.test_places import _supported_db
+
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(yaml.safe_dump(_supported_db("hostco")), encoding="utf-8")
+    (declared,) = TransferAssessments.model_validate_json(
+        tia(str(inventory), "--json", "-")
+    ).assessments
+    assert declared.step2.scc_module == "Module 3 (processor to processor)"
+    assert not any(u.startswith("who engaged") for u in declared.unknowns)
+
+
 def test_data_subjects_are_in_words() -> None:
     (pinecone,) = assessments_of(
         "startup-saas", "--transfer", "cv-matching/vector-store/US/candidate-cvs"

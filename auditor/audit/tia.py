@@ -641,6 +641,24 @@ class _Builder:
                 found.append(f"seat of {row.party}: {row.country}")
         if transfer.conclusion is TransferConclusion.UNKNOWN:
             found.append(f"where the data goes: {transfer.explanation}")
+        # A support party or sub-processor under a third-party operator: who engaged it decides
+        # who exports and which module applies (GDPR Art. 28(4); SCC Module 2 or 3).
+        operators = [p.entity for p in rc.parties if p.role == "operator"]
+        org = self.inventory.organisation.entity
+        if (
+            rc.component.engaged_by is None
+            and operators
+            and transfer.importer not in operators
+            and operators[0] != org
+            and any(p.entity == transfer.importer for p in rc.parties if p.role != "hosting")
+        ):
+            operator = self.entity_name(operators[0])
+            found.append(
+                f"who engaged {transfer.importer_name}: if {operator} did, as its "
+                f"sub-processor, {operator} is the exporter and the clauses are Module 3 "
+                "(processor to processor) - declare engaged_by on the component; this "
+                "assessment assumes the organisation engaged it (Module 2)"
+            )
         for finding in self.findings_at.get((transfer.system, transfer.component), []):
             # The audit's evidence gaps at this component: each a fact nobody has stated.
             if finding.rule_id.startswith("evidence-gap"):
