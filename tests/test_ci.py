@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 
 from auditor.cli import main
+from auditor.model.words import code_tokens
 from auditor.report.csv_report import cell
 from auditor.report.markdown import render_markdown
 from tests.conftest import EXAMPLES, ROOT
@@ -439,6 +440,9 @@ def test_gitlab_sast_report_validates_and_tracks_each_finding(name: str, tmp_pat
         assert vuln["location"]["file"].startswith("examples/"), vuln["location"]
         assert vuln["location"]["start_line"] >= 1
         assert "{" not in vuln["name"] and vuln["solution"]
+        # Read by people in the merge-request widget: no raw code of the engine's vocabularies.
+        shown = vuln["description"] + " " + vuln["solution"]
+        assert not code_tokens(shown), (vuln["name"], sorted(set(code_tokens(shown))))
 
 
 def test_gitlab_sast_report_leaves_waived_findings_out_and_says_so(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import uuid
 from typing import Any
 
 from auditor.model.findings import AuditResult, Finding, RuleInfo, affected_data_text
-from auditor.model.words import generic_title
+from auditor.model.words import generic_title, plain
 from auditor.report.sarif import inventory_hops, primary_place, relative_path
 
 SCHEMA_VERSION = "15.2.1"
@@ -71,7 +71,8 @@ def _description(finding: Finding, root: str) -> str:
         lines += ["", "This finding rests on a knowledge-base fact marked unconfirmed."]
     if finding.waiver is not None and finding.waiver.expired:
         lines += ["", f"Its waiver expired on {finding.waiver.expires}."]
-    return "\n".join(lines)
+    # Read in the merge-request widget: the engine's codes in words, as in the HTML report.
+    return plain("\n".join(lines))
 
 
 def _links(info: RuleInfo | None) -> list[dict[str, str]]:
@@ -92,7 +93,7 @@ def _vulnerability(
         "name": _cut(name, _NAME_MAX),
         "description": _description(finding, root),
         "severity": SEVERITY[finding.severity.value],
-        "solution": _cut(finding.remediation, _SOLUTION_MAX),
+        "solution": _cut(plain(finding.remediation), _SOLUTION_MAX),
         "identifiers": [
             {
                 "type": "residency_auditor_finding",
