@@ -81,6 +81,10 @@ def test_sarif_validates_and_follows_github_rules(name: str, tmp_path: Path) -> 
     for result in run_["results"]:
         assert result["partialFingerprints"]["residencyAuditorFingerprint/v1"]
         assert result["message"]["text"]
+        # Read by people in code scanning: the engine's codes in words.
+        shown = [result["message"]["text"]]
+        shown += [r["message"]["text"] for r in result.get("relatedLocations", [])]
+        assert not code_tokens(" ".join(shown)), sorted(set(code_tokens(" ".join(shown))))
         for location in result["locations"] + result.get("relatedLocations", []):
             physical = location["physicalLocation"]
             uri = physical["artifactLocation"]["uri"]
@@ -158,6 +162,8 @@ def test_junit_has_a_case_per_rule_and_subject(tmp_path: Path) -> None:
     assert "us-cloud-act-exposure" in suites and "closed-api-dependency" in suites
     failures = root.findall(".//failure")
     assert failures and int(root.get("failures", "0")) == len(failures)
+    texts = " ".join(f.text or "" for f in failures)
+    assert not code_tokens(texts), sorted(set(code_tokens(texts)))  # in words, for people
     assert all(c.get("name") for c in root.iter("testcase"))
 
 

@@ -27,6 +27,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from auditor.model.findings import AuditResult, Finding, affected_data_text
+from auditor.model.words import plain
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -63,7 +64,7 @@ def _text(finding: Finding) -> str:
     ]
     lines.append(f"Remediation: {finding.remediation}")
     lines.append(f"Fingerprint: {finding.fingerprint}")
-    return "\n".join(lines)
+    return plain("\n".join(lines))  # read in the test widget: the engine's codes in words
 
 
 # ------------------------------------------------------------------ escaping as ElementTree does

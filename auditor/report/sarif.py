@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor.model.findings import AuditResult, Finding, Hop, RuleInfo, affected_data_text
-from auditor.model.words import generic, generic_title
+from auditor.model.words import generic, generic_title, plain
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.5"}
@@ -92,7 +92,7 @@ def _message(finding: Finding) -> str:
         text += " (rests on an unconfirmed knowledge-base fact)"
     if finding.waiver is not None and finding.waiver.expired:
         text += f" Its waiver expired on {finding.waiver.expires}."
-    return text
+    return plain(text)  # read in code scanning: the engine's codes in words
 
 
 def _result(
@@ -102,7 +102,7 @@ def _result(
     file, line = primary_place(finding, fallback)
     primary = _location(relative_uri(file, root), line)
     related = [
-        _location(relative_uri(h.file or "", root), h.line or 1, f"{h.kind}: {h.node}", i)
+        _location(relative_uri(h.file or "", root), h.line or 1, plain(f"{h.kind}: {h.node}"), i)
         for i, h in enumerate(hops, start=1)
     ]
     result: dict[str, Any] = {
