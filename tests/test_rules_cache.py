@@ -15,7 +15,7 @@ import pytest
 from auditor.cli import main
 from auditor.errors import KnowledgeBaseError
 from auditor.kb.load import load_knowledge_base
-from auditor.loader.cache import cache_dir, default_cache_dir, use_cache_dir
+from auditor.loader.cache import cache_dir, cached, default_cache_dir, use_cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 TREE = ROOT / "tests" / "iac" / "fixtures" / "azure-openai"
@@ -157,3 +157,22 @@ def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path) -> None:
         assert load_knowledge_base().version
     finally:
         use_cache_dir(None)
+
+
+def test_a_result_built_while_its_rules_changed_is_not_stored(
+    tmp_path: Path, caching: Path
+) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text("a: 1\n")
+    assert cached("t", [rules], lambda: "read a: 1") == "read a: 1"
+    assert len(list(caching.glob("t-*.pickle"))) == 1
+
+    def edited_meanwhile() -> str:
+        (rules / "a.yaml").write_text("a: 3\n")
+        return "read a: 2 or 3"
+
+    (rules / "a.yaml").write_text("a: 2\n")
+    assert cached("t", [rules], edited_meanwhile) == "read a: 2 or 3"
+    assert len(list(caching.glob("t-*.pickle"))) == 1  # nothing stored under a: 2's key
+    assert cached("t", [rules], lambda: "read a: 3") == "read a: 3"  # a: 3 was not stored either

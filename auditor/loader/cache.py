@@ -41,6 +41,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Final, TypeVar, cast
 
+import pydantic
+import pydantic_core
+
+from auditor import __version__
+
 T = TypeVar("T")
 
 _MAGIC: Final = b"residency-auditor cache 1\n"
@@ -90,8 +95,9 @@ def cached(
     folder when file names are shown relative to it.
     """
     folder = _cache_dir
-    if folder is None:
+    if folder is None or not hasattr(os, "getuid"):  # no file owners to check: no cache
         return build()
+    context = tuple(context)
     key = _key(kind, roots, context)
     if key is None:
         return build()
@@ -100,7 +106,8 @@ def cached(
     if found is not None:
         return cast(T, found)
     value = build()
-    _write(folder, target, value, kind)
+    if _key(kind, roots, context) == key:  # not stored if a rules file changed meanwhile
+        _write(folder, target, value, kind)
     return value
 
 
@@ -113,10 +120,8 @@ def _key(kind: str, roots: Sequence[Path], context: Iterable[str]) -> str | None
             digest.update(len(data).to_bytes(8, "big"))
             digest.update(data)
 
-    import pydantic
-    import pydantic_core
-
-    add(kind, sys.version, pydantic.VERSION, pydantic_core.__version__, _auditor_code())
+    add(kind, __version__, sys.version, pydantic.VERSION, pydantic_core.__version__)
+    add(_auditor_code())
     add(*context)
     try:
         for root in roots:
