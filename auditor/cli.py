@@ -1353,7 +1353,12 @@ def _quiet_broken_pipe() -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point of the ``auditor`` console script."""
+    from auditor.loader.cache import default_cache_dir, use_cache_dir
+
     args = list(sys.argv[1:] if argv is None else argv)
+    # The validated rules are cached for the next run (issue 19); for this run only,
+    # so that the library called in-process after it caches nothing.
+    use_cache_dir(default_cache_dir(os.environ))
     with _signal_handlers():
         try:
             _main(args)
@@ -1368,6 +1373,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             except (OSError, ValueError):
                 pass
             raise
+        finally:
+            use_cache_dir(None)
 
 
 def _main(args: list[str]) -> NoReturn:

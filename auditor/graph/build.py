@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
-import networkx as nx
-
+from auditor.graph.multigraph import MultiDiGraph
 from auditor.graph.resolve import (
     Place,
     PlaceKind,
@@ -103,6 +102,8 @@ class ResidencyGraph:
         (:meth:`neighbourhood`). ``auditor graph`` and exports build it in full.
         """
         if self._g is None:
+            import networkx as nx  # only here and in the exports: an audit never needs it
+
             self._g = nx.MultiDiGraph()
             self._build(self._g, None)
         return self._g
@@ -122,7 +123,7 @@ class ResidencyGraph:
                 src, dst = self.flow_ends(system.id, flow)
                 if src in chosen or dst in chosen:
                     near |= {src, dst}
-        g = nx.MultiDiGraph()
+        g = MultiDiGraph()
         self._build(g, near)
         return g
 
@@ -375,6 +376,8 @@ class ResidencyGraph:
 
     def to_graphml(self) -> str:
         """GraphML for yEd, Gephi and networkx."""
+        import networkx as nx
+
         buffer = BytesIO()
         ordered: Any = nx.MultiDiGraph()
         for node in sorted(self.g.nodes):

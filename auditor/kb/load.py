@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from auditor.errors import Diagnostic, KnowledgeBaseError
 from auditor.kb.index import KnowledgeIndex, Taxonomy
+from auditor.loader.cache import cached
 from auditor.loader.validate import suggest, validate_document
 from auditor.loader.yamlsrc import YamlDocument, YamlProblem, paused_gc, read_yaml
 from auditor.model.common import Located, StrictModel
@@ -452,8 +453,13 @@ def _check_dora(dora: DoraCatalogue, problems: list[Diagnostic]) -> None:
 
 def load_knowledge_base(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> KnowledgeIndex:
     """Load, validate and cross-check the knowledge base; raise KnowledgeBaseError on any problem."""
+    roots = knowledge_roots(extra_dirs, builtin=builtin)
+    # Files outside the built-in folder are named relative to the working folder.
+    context = [str(Path.cwd())] if extra_dirs else []
     with paused_gc():  # thousands of objects that all survive: see paused_gc
-        return _load_knowledge_base(extra_dirs, builtin=builtin)
+        return cached(
+            "kb", roots, lambda: _load_knowledge_base(extra_dirs, builtin=builtin), context=context
+        )
 
 
 def knowledge_roots(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> list[Path]:

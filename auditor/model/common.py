@@ -56,6 +56,7 @@ class StrictModel(BaseModel):
         populate_by_name=True,
         use_enum_values=False,
         str_strip_whitespace=True,
+        defer_build=True,
     )
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from auditor.model.findings import AuditResult
 from auditor.model.outputs import OutputFormat
 from auditor.report.output import write_bytes, write_text
-from auditor.report.report_summary import ReportLimits
+
+if TYPE_CHECKING:  # the report views (and markupsafe) load only with a writer that uses them
+    from auditor.report.report_summary import ReportLimits
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from auditor.errors import Diagnostic, KnowledgeBaseError
+from auditor.loader.cache import cached
 from auditor.loader.validate import suggest, validate_document
 from auditor.loader.yamlsrc import YamlProblem, read_yaml
 from auditor.resources import builtin_rules_dir
@@ -33,10 +34,15 @@ def _display(path: Path) -> str:
 
 def load_rules(extra_dirs: Sequence[Path] = ()) -> list[RuleSpec]:
     """Every check, validated; raise KnowledgeBaseError listing all problems."""
+    roots = rule_roots(extra_dirs)
+    return cached("checks", [root / "checks" for root in roots], lambda: _load_rules(roots))
+
+
+def _load_rules(roots: Sequence[Path]) -> list[RuleSpec]:
     problems: list[Diagnostic] = []
     rules: list[RuleSpec] = []
     seen: dict[str, RuleSpec] = {}
-    for root in rule_roots(extra_dirs):
+    for root in roots:
         folder = root / "checks"
         if not folder.is_dir():
             continue

@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from auditor.errors import Diagnostic, KnowledgeBaseError
+from auditor.loader.cache import cached
 from auditor.loader.iac.catalogue import (
     Catalogue,
     EndpointRule,
@@ -285,6 +286,10 @@ def _check(cat: CodeCatalogue, iac: Catalogue, problems: list[Diagnostic]) -> No
 def load_code_catalogue(rules_dir: Path | None = None) -> CodeRules:
     """Load and check ``rules/code/`` (cached per folder); raise KnowledgeBaseError on any problem."""
     rules = (rules_dir or builtin_rules_dir()).resolve()
+    return cached("code-catalogue", [rules], lambda: _load_code_catalogue(rules_dir, rules))
+
+
+def _load_code_catalogue(rules_dir: Path | None, rules: Path) -> CodeRules:
     iac = load_catalogue(rules_dir)
     folder = rules / "code"
     problems: list[Diagnostic] = []

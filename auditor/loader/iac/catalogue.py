@@ -25,6 +25,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from auditor.errors import Diagnostic, KnowledgeBaseError
+from auditor.loader.cache import cached
 from auditor.loader.validate import suggest, validate_document
 from auditor.loader.yamlsrc import YamlProblem, read_yaml
 from auditor.model.common import (
@@ -674,6 +675,10 @@ def _read(
 def load_catalogue(rules_dir: Path | None = None) -> Catalogue:
     """Load and check ``rules/iac/`` (cached per folder); raise KnowledgeBaseError on any problem."""
     rules = (rules_dir or builtin_rules_dir()).resolve()
+    return cached("iac-catalogue", [rules], lambda: _load_catalogue(rules))
+
+
+def _load_catalogue(rules: Path) -> Catalogue:
     folder = rules / "iac"
     problems: list[Diagnostic] = []
     vendors = _light_vendors(rules, problems)
