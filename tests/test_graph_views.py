@@ -57,3 +57,22 @@ def test_pictures_from_a_neighbourhood_equal_pictures_from_the_whole_graph(
             assert system_svg(graph, system, near) == system_svg(graph, system)
     whole = {n.split(":", 1)[1] for n, a in graph.nodes() if a.get("type") == "country"}
     assert graph.countries() == whole
+
+
+def test_a_hostile_component_name_stays_text_in_the_picture(tmp_path: Path) -> None:
+    """The SVG is inlined in the HTML report: quotes and angle brackets in a name stay text,
+    and the picture stays well-formed XML with no attribute the name could add."""
+    import xml.etree.ElementTree as ET
+
+    hostile = CROSS_SYSTEM.replace(
+        "{id: llm, kind: model_api, vendor: deepseek}",
+        "{id: llm, name: 'LLM \" onload=\"alert(1) <x>', kind: model_api, vendor: deepseek}",
+    )
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "inventory.yaml").write_text(hostile)
+    inventory, kb = load_checked_inventory([folder])
+    svg = system_svg(build_graph(inventory, kb), "front")
+    root = ET.fromstring(svg)
+    assert all("onload" not in element.attrib for element in root.iter())
+    assert "<x>" not in svg

@@ -52,6 +52,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
+def attribute(text: str) -> str:
+    """``text`` inside a double-quoted XML attribute: as :func:`escape`, and ``"`` too."""
+    return escape(text).replace('"', "&quot;")
+
+
 @dataclass(frozen=True)
 class Reach:
     """One way a law reaches the system's data, as node ids of the graph."""
@@ -195,7 +200,7 @@ def render_svg(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" '
-        f'font-size="{FONT_SIZE}" role="img" aria-label="{escape(title)}">',
+        f'font-size="{FONT_SIZE}" role="img" aria-label="{attribute(title)}">',
         f"<title>{escape(title)}</title>",
     ]
     for col in used:
