@@ -76,6 +76,20 @@ def test_unknown_keys_are_refused() -> None:
         )
 
 
+def test_module_provider_is_only_for_a_module_rule() -> None:
+    rule = {
+        "label": "x",
+        "source": "s",
+        "as_of": "2026-01-01",
+        "confidence": "confirmed",
+        "location": {"module_provider": "awscc"},
+    }
+    module = ResourceRule.model_validate(rule | {"type": "aws-ia/x/aws", "mode": "module"})
+    assert module.location.module_provider == "awscc"
+    with pytest.raises(ValidationError, match="module_provider"):
+        ResourceRule.model_validate(rule | {"type": "aws_s3_bucket"})
+
+
 def _copy_rules(tmp_path: Path) -> Path:
     target = tmp_path / "rules"
     shutil.copytree(builtin_rules_dir(), target)

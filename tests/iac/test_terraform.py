@@ -477,3 +477,31 @@ def test_ionos_bucket_without_region_takes_the_provider_s3_region(tmp_path: Path
     assert found["tf-root/ionoscloud_s3_bucket.plain"].region == "ionos:eu-central-4"
     assert found["tf-root/ionoscloud_s3_bucket.written"].region == "ionos:us-central-1"
     assert found["tf-other/ionoscloud_s3_bucket.bare"].region is None
+
+
+def test_registry_module_takes_the_region_of_the_provider_the_call_passes(tmp_path: Path) -> None:
+    """aws-ia/opensearch-serverless/aws creates its vector collection with the awscc provider."""
+    module = (
+        'module "vectors" {{\n  source = "aws-ia/opensearch-serverless/aws"\n'
+        '  version = "0.0.5"\n{providers}}}\n'
+    )
+    providers = (
+        'provider "awscc" {\n  region = "us-east-1"\n}\n'
+        'provider "awscc" {\n  alias = "eu"\n  region = "eu-central-1"\n}\n'
+        'provider "aws" {\n  region = "ap-south-1"\n}\n'
+    )
+    default = write(tmp_path / "default", {"main.tf": providers + module.format(providers="")})
+    result = scan(default)
+    store = components(result)["tf-root/module.vectors"]
+    assert (store.kind, store.vendor, store.region) == ("vector_store", "aws", "aws:us-east-1")
+    assert resolution(result, "tf-root/module.vectors", "region").how is How.PROVIDER_BLOCK
+
+    mapped = module.format(providers="  providers = { awscc = awscc.eu }\n")
+    aliased = write(tmp_path / "aliased", {"main.tf": providers + mapped})
+    assert _region(aliased, "tf-root/module.vectors") == ("aws:eu-central-1", How.PROVIDER_ALIAS)
+
+    # a map that passes no awscc configuration: the module's resources have none the code shows
+    other = module.format(providers="  providers = { aws = aws }\n")
+    unpassed = write(tmp_path / "unpassed", {"main.tf": providers + other})
+    region, how = _region(unpassed, "tf-root/module.vectors")
+    assert (region, how) == (None, How.UNKNOWN)

@@ -112,6 +112,14 @@ class LocationRule(StrictModel):
     provider: bool = Field(
         default=True, description="Fall back to the region of the provider configuration."
     )
+    module_provider: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_-]*$",
+        description=(
+            "A registry module's rule only: the provider (local name) of the resources the "
+            "module creates; the fallback is the configuration the call passes for it."
+        ),
+    )
     default: ServiceDefault | None = None
 
 
@@ -229,6 +237,8 @@ class ResourceRule(Sourced):
                 "a module rule's type is a registry source (namespace/name/provider); "
                 "a resource type has no '/'"
             )
+        if self.location.module_provider is not None and not is_module:
+            raise ValueError("location.module_provider is for a module rule (mode: module)")
         return self
 
 

@@ -47,8 +47,12 @@ class ResourceView(Protocol):
         """The attribute at a dotted path; None when it is not written at all."""
         ...
 
-    def provider_region(self) -> Val:
-        """The region the resource's provider configuration gives it."""
+    def provider_region(self, name: str | None = None) -> Val:
+        """The region the resource's provider configuration gives it.
+
+        ``name``: for a registry module's call, the provider its resources use (the call
+        passes that configuration to the module).
+        """
         ...
 
     def target(self, path: str) -> tuple[ResourceView, tuple[ResolutionStep, ...]] | None:
@@ -290,7 +294,7 @@ class Detector:
                     None,
                 )
         if loc.provider and cat.providers:
-            return self.place(view.provider_region(), cat)
+            return self.place(view.provider_region(loc.module_provider), cat)
         if loc.default is not None:
             default = loc.default
             text = (

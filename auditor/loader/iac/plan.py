@@ -279,8 +279,12 @@ class PlanResource:
             return Val(None)
         return None
 
-    def provider_region(self) -> Val:
-        """The region of the provider configuration used by the resource."""
+    def provider_region(self, name: str | None = None) -> Val:
+        """The region of the provider configuration used by the resource.
+
+        ``name`` concerns module calls, which a plan does not list (it lists the resources
+        inside the modules).
+        """
         config = self.doc.config(self.address) or {}
         key = config.get("provider_config_key")
         providers = (self.doc.data.get("configuration") or {}).get("provider_config") or {}

@@ -380,6 +380,19 @@ class ModuleInstance:
             key = block.labels[0].split("_", 1)[0] if block.labels else ""
         return key, self.providers.get(key), attr
 
+    def provider_passed(
+        self, call: Block, name: str
+    ) -> tuple[str, ProviderConfig | None, Attr | None]:
+        """The configuration a module call passes for provider ``name``: the one its
+        ``providers`` map names, or without a map this module's default one of that name."""
+        mapping = call.body.attrs.get("providers")
+        if mapping is None:
+            return name, self.providers.get(name), None
+        passed = dict(_provider_map(mapping.expr)).get(name)
+        if passed is None:
+            return name, None, mapping
+        return passed, self.providers.get(passed), mapping
+
     # --- values ---------------------------------------------------------------------------------
 
     def evaluate(self, attr: Attr, bound: Mapping[str, Val] | None = None) -> Val:
@@ -777,12 +790,26 @@ class ModuleInstance:
         )
         return content[0].body, hop
 
-    def provider_region(self, block: Block) -> Val:
-        """The region the resource's provider configuration sets (or why it is unknown)."""
-        key, config, attr = self.provider_of(block)
+    def provider_region(self, block: Block, module_provider: str | None = None) -> Val:
+        """The region the resource's provider configuration sets (or why it is unknown).
+
+        For a module call, ``module_provider`` is the provider the module's resources use;
+        without it the code does not say which provider that is.
+        """
         via: list[ResolutionStep] = []
-        if attr is not None:
-            via.append(step(How.PROVIDER_ALIAS, attr.span, f"provider = {attr.text}"))
+        if block.type == "module":
+            if module_provider is None:
+                return unknown(
+                    "the catalogue does not say which provider the module's resources use"
+                )
+            key, config, attr = self.provider_passed(block, module_provider)
+            if attr is not None:
+                text = f"{module_provider} passed as providers = {attr.text}"
+                via.append(step(How.PROVIDER_ALIAS, attr.span, text))
+        else:
+            key, config, attr = self.provider_of(block)
+            if attr is not None:
+                via.append(step(How.PROVIDER_ALIAS, attr.span, f"provider = {attr.text}"))
         name = config.name if config is not None else key.split(".", 1)[0]
         rule = self.ws.catalogue.provider_rules.get(name)
         outside = (
@@ -1157,9 +1184,9 @@ class HclResource:
         """The attribute at a dotted path (None when not written)."""
         return self.module.attribute(self.block, path.split("."), self.address, self.bound)
 
-    def provider_region(self) -> Val:
-        """The region of the resource's provider configuration."""
-        return self.module.provider_region(self.block)
+    def provider_region(self, name: str | None = None) -> Val:
+        """The region of the resource's provider configuration (``name``: see ModuleCall)."""
+        return self.module.provider_region(self.block, name)
 
     def _through_each(
         self, node: Node, attr: Attr
