@@ -223,6 +223,11 @@ def test_action_cache_key_follows_the_rules_and_the_auditor(tmp_path: Path) -> N
     assert first["key"].startswith(first["prefix"])
     assert f"-{__version__}-" in first["prefix"]
     assert keys() == first  # the same rules, the same key
+    # the next job's checkout: the same files, new times, compiled files from an earlier run
+    for folder in ("rules", "auditor"):
+        shutil.rmtree(tmp_path / folder)
+        shutil.copytree(ROOT / folder, tmp_path / folder, copy_function=shutil.copyfile)
+    assert keys() == first
     law = next(iter(sorted((tmp_path / "rules").rglob("*.yaml"))))
     law.write_text(law.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     changed = keys()
