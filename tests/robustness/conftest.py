@@ -19,9 +19,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(f"robustness ({PROFILE_NAME} profile): {parts}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cached_kb() -> Iterator[None]:
-    """Load the knowledge base once per session instead of once per CLI call.
+    """Load the knowledge base once for this package instead of once per CLI call.
+
+    Package scope: the memo ends with the robustness tests, so later tests (the rules cache
+    ones) see the real loader.
 
     The corpus and fuzz tests run the CLI hundreds of times on inventories, never
     on a changed knowledge base; reading the 80 rule files each time would take
