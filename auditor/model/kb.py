@@ -333,8 +333,23 @@ class CatalogueEntity(Located):
     lei_provenance: Provenance | None = Field(
         default=None, description="Where the LEI was read (the GLEIF record or a filing)."
     )
+    natural_person: bool = Field(
+        default=False,
+        description=(
+            "A natural person or a family at the top of an ownership chain, not an undertaking: "
+            "it has no LEI, and the DORA register leaves its ultimate-parent code empty."
+        ),
+    )
     notes: str | None = None
     provenance: Provenance
+
+    @model_validator(mode="after")
+    def _person_has_no_lei(self) -> CatalogueEntity:
+        if self.natural_person and self.lei:
+            raise ValueError(
+                "a natural person or family has no LEI: remove lei: or natural_person:"
+            )
+        return self
 
     @property
     def presence_countries(self) -> list[str]:
