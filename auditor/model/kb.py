@@ -148,6 +148,13 @@ class SafeguardEffect(enum.StrEnum):
     PARTIAL = "partial"  # narrows the law's reach in a way a finding can count as partial
 
 
+class SafeguardCovers(enum.StrEnum):
+    """Which data a safeguard protects, as the engine tells it (taxonomy: personal or not)."""
+
+    ALL = "all"
+    NON_PERSONAL = "non_personal"  # e.g. EU Data Act Art. 32: personal data is GDPR Art. 48's
+
+
 class Safeguard(StrictModel):
     """How a safeguard law bears on other laws' access to data held where it applies.
 
@@ -167,6 +174,13 @@ class Safeguard(StrictModel):
     data: str = Field(
         min_length=1,
         description="The data it covers, in words (e.g. 'non-personal data').",
+    )
+    covers: SafeguardCovers = Field(
+        default=SafeguardCovers.ALL,
+        description=(
+            "non_personal: cited only where data without personal categories is among the "
+            "data at the component; all: wherever the data is held in held_in."
+        ),
     )
     effect: SafeguardEffect = SafeguardEffect.NONE
     finding: str = Field(
