@@ -1129,9 +1129,20 @@ def _bom_time() -> dt.datetime:
     help="Check the BOM against the official CycloneDX 1.6 schema before writing it (slow: "
     "the schema's IRI check takes about 0.1 s per data-flow link).",
 )
+@click.option(
+    "--quiet",
+    is_flag=True,
+    help="No terminal output except errors (without -o the BOM itself still goes to stdout).",
+)
 @click.pass_obj
 def bom(
-    obj: Context, paths: tuple[Path, ...], output: Path | None, timestamp: bool, check_schema: bool
+    obj: Context,
+    /,
+    paths: tuple[Path, ...],
+    output: Path | None,
+    timestamp: bool,
+    check_schema: bool,
+    quiet: bool,
 ) -> None:
     """CycloneDX 1.6 AI-BOM of an inventory: systems, services, models, data, and the laws that reach them."""
     from auditor.audit.bom import bom_of
@@ -1173,6 +1184,9 @@ def import_group() -> None:
 @click.option(
     "--force", is_flag=True, help="Write into a non-empty folder, replacing the draft's own files."
 )
+@click.option(
+    "--quiet", is_flag=True, help="No terminal output except errors (the gaps stay in the files)."
+)
 @click.pass_obj
 def import_cyclonedx(
     obj: Context,
@@ -1182,6 +1196,7 @@ def import_cyclonedx(
     country: str | None,
     org_name: str | None,
     force: bool,
+    quiet: bool,
 ) -> None:
     """Draft inventory YAML from a CycloneDX JSON BOM (1.4-1.7); every gap is a TODO comment."""
     from auditor.audit.bom_import import draft_from_cyclonedx
@@ -1205,6 +1220,8 @@ def import_cyclonedx(
     with all_or_nothing():
         for target, text in zip(targets, draft.files.values(), strict=True):
             write_text(target, text)
+    if quiet:
+        return
     # With --force, YAML already there is read with the draft as one inventory: say so.
     others = sorted(
         path.relative_to(out_dir).as_posix()
@@ -1252,9 +1269,19 @@ def import_cyclonedx(
     default=None,
     help="Reference date of the register (refPeriod), YYYY-MM-DD; left empty if not given.",
 )
+@click.option(
+    "--quiet",
+    is_flag=True,
+    help="No terminal output except errors (unfilled.md still lists the fields left to fill).",
+)
 @click.pass_obj
 def dora(
-    obj: Context, paths: tuple[Path, ...], output: Path, reference_date: dt.datetime | None
+    obj: Context,
+    /,
+    paths: tuple[Path, ...],
+    output: Path,
+    reference_date: dt.datetime | None,
+    quiet: bool,
 ) -> None:
     """DORA register of information (EBA plain-CSV) for the ICT services behind the AI systems.
 
@@ -1269,6 +1296,8 @@ def dora(
         paths, obj.rule_dirs, reference_date=reference_date.date() if reference_date else None
     )
     write_register(output, register_files(register))
+    if quiet:
+        return
     rows = sum(len(table.rows) for table in register.tables)
     if not register.financial_entity:
         _say(

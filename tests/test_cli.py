@@ -331,3 +331,54 @@ def test_kb_check_fails_on_research_note_citations_and_general_knowledge(
     assert _counted(captured.out, "facts citing the research notes") == notes_before + 2
     assert _counted(captured.out, "facts said to be general knowledge") == general_before + 1
     assert "not acceptable: facts without a source" in captured.out
+
+
+# Issue 21: every command that writes files takes --quiet, as audit, scan and tia do.
+_QUIET_COMMANDS = {
+    "dora": lambda tmp: ["dora", str(EXAMPLES / "bank"), "-o", str(tmp / "register")],
+    "bom": lambda tmp: ["bom", str(EXAMPLES / "bank"), "-o", str(tmp / "bom.json")],
+    "import cyclonedx": lambda tmp: [
+        "import",
+        "cyclonedx",
+        str(Path("tests/data/cyclonedx/foundation-model.json")),
+        "-o",
+        str(tmp / "draft"),
+        "--country",
+        "DE",
+        "--name",
+        "Example GmbH",
+    ],
+}
+
+
+def _through_main(args: list[str]) -> tuple[int, str, str]:
+    """Run through ``main``, the error boundary: (exit code, stdout, stderr)."""
+    runner, code = CliRunner(), 0
+    with runner.isolation() as (out, err, _):
+        try:
+            main(args)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8")
+
+
+@pytest.mark.parametrize("command", sorted(_QUIET_COMMANDS))
+def test_quiet_leaves_the_terminal_silent_but_writes_and_still_reports_errors(
+    command: str, tmp_path: Path
+) -> None:
+    args = _QUIET_COMMANDS[command]
+    for folder in ("loud", "quiet", "err"):
+        (tmp_path / folder).mkdir()
+    code, loud, loud_err = _through_main(args(tmp_path / "loud"))
+    assert code == 0, loud + loud_err
+    code, out, err = _through_main([*args(tmp_path / "quiet"), "--quiet"])
+    assert (code, out, err) == (0, "", "")
+    assert sorted(p.name for p in (tmp_path / "quiet").iterdir()) == sorted(
+        p.name for p in (tmp_path / "loud").iterdir()
+    )
+    if command != "bom":  # a BOM written to a file prints nothing either way
+        assert loud.strip()
+    missing = [*args(tmp_path / "err"), "--quiet"]
+    missing[2 if command == "import cyclonedx" else 1] = str(tmp_path / "nowhere")
+    code, out, err = _through_main(missing)
+    assert code != 0 and out == "" and "error:" in err and "nowhere" in err

@@ -553,3 +553,43 @@ def test_a_name_that_a_spreadsheet_would_run_is_neutralised(tmp_path: Path) -> N
     assert "'" + hostile in names and hostile not in names
     markdown = (out / "unfilled.md").read_text()
     assert hostile.replace("|", "\\|") in markdown  # a pipe cannot break the table
+
+
+def test_a_family_at_the_top_of_the_chain_is_not_asked_for_an_lei(tmp_path: Path) -> None:
+    """Issue 21: OVH SAS's chain ends at the Klaba family (ministry example). A family has no
+    LEI, so the ultimate-parent code is left empty for that reason, not listed as an LEI to add."""
+    out = tmp_path / "register"
+    code, output = _run("dora", str(EXAMPLES / "ministry"), "-o", str(out))
+    assert code == 0, output
+    rows = _read_csv(out / "reports/b_05.01.csv")
+    header = rows[0]
+    ovh = next(row for row in rows[1:] if row[header.index("c0050")] == "OVH SAS")
+    assert ovh[header.index("c0110")] == "" == ovh[header.index("c0120")]
+    unfilled = json.loads((out / "unfilled.json").read_text(encoding="utf-8"))
+    entries = unfilled["unfilled"]
+    parent = [
+        e
+        for e in entries
+        if e["template"] == "B_05.01" and e["column"] == "c0110" and "OVH SAS" in e["row"]
+    ]
+    assert len(parent) == 1
+    reason = parent[0]["reason"]
+    assert reason.startswith("the ultimate parent is a natural person or family, which has no LEI")
+    assert "Klaba family" in reason and "add lei" not in reason
+    assert "klaba-family" not in (out / "unfilled.md").read_text(encoding="utf-8")
+
+
+def test_an_inventory_person_with_an_lei_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    inventory = tmp_path / "bank"
+    shutil.copytree(EXAMPLES / "bank", inventory)
+    entities = inventory / "entities.yaml"
+    lei = _lei("TESTPERSON00000001")
+    entities.write_text(
+        entities.read_text(encoding="utf-8")
+        + f"  - id: jane-doe\n    name: Jane Doe\n    natural_person: true\n    lei: {lei}\n",
+        encoding="utf-8",
+    )
+    code, output = _run("dora", str(inventory), "-o", str(tmp_path / "register"))
+    assert code == 3, output  # invalid input
+    assert "entities.yaml:37:" in output and "natural person or family has no LEI" in output
+    assert "Traceback" not in output

@@ -9,7 +9,7 @@
   says why, while the US CLOUD Act reach of the same US provider is unchanged.
 - The EU Data Act's Art. 32 is a duty on the provider for non-personal data held in the Union:
   a finding at an EU-region component of a US provider cites it without calling the data
-  protected, and the verdict stays what it was.
+  protected, and the verdict stays what it was; it is not cited for personal data (issue 21).
 """
 
 from __future__ import annotations
@@ -28,20 +28,31 @@ from tests.conftest import ROOT
 TODAY = "2026-12-05"
 
 
+# Customer records (personal data) and machine logs without personal categories.
+KUNDEN = {
+    "id": "kunden",
+    "name": "Kundendaten",
+    "categories": ["user.name", "user.contact.email"],
+    "classification": "confidential",
+}
+PROTOKOLLE = {
+    "id": "protokolle",
+    "name": "Betriebsprotokolle",
+    "categories": ["system.operations"],
+    "classification": "confidential",
+}
+
+
 def _audit(
-    tmp_path: Path, components: list[dict[str, Any]], rules: Path | None = None
+    tmp_path: Path,
+    components: list[dict[str, Any]],
+    rules: Path | None = None,
+    data: tuple[dict[str, Any], ...] = (KUNDEN,),
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "organisation": {"name": "Beispiel GmbH", "country": "DE", "entity": "org"},
         "entities": [{"id": "org", "name": "Beispiel GmbH", "country": "DE", "parents": []}],
-        "data": [
-            {
-                "id": "kunden",
-                "name": "Kundendaten",
-                "categories": ["user.name", "user.contact.email"],
-                "classification": "confidential",
-            }
-        ],
+        "data": list(data),
         "systems": [
             {
                 "id": "crm",
@@ -54,11 +65,14 @@ def _audit(
                         "name": "Portal",
                         "kind": "application",
                         "on_prem": {"country": "DE"},
-                        "holds": ["kunden"],
+                        "holds": [d["id"] for d in data],
                     },
                     *components,
                 ],
-                "flows": [{"from": "app", "to": c["id"], "data": ["kunden"]} for c in components],
+                "flows": [
+                    {"from": "app", "to": c["id"], "data": [d["id"] for d in data]}
+                    for c in components
+                ],
             }
         ],
     }
@@ -171,7 +185,11 @@ def test_bahrain_data_embassy_law_narrows_bahrains_own_reach_and_says_so(
 def test_eu_region_of_a_us_provider_cites_data_act_art32_without_changing_the_verdict(
     tmp_path: Path,
 ) -> None:
-    result = _audit(tmp_path, [_database("db", "Frankfurt database", "aws", "aws:eu-central-1")])
+    result = _audit(
+        tmp_path,
+        [_database("db", "Frankfurt database", "aws", "aws:eu-central-1")],
+        data=(PROTOKOLLE,),
+    )
     finding = _finding(result, "db", "us-cloud-act")
     assert _exposure(result, "db", "us-cloud-act")["mitigation"] == "none"
     assert finding["severity"] == "high"  # as without the safeguard
@@ -185,6 +203,31 @@ def test_eu_region_of_a_us_provider_cites_data_act_art32_without_changing_the_ve
     assert ref["status"] == "in_force"
     assert ref["citation"].startswith("Regulation (EU) 2023/2854")
     assert "https://eur-lex.europa.eu/eli/reg/2023/2854/oj" in ref["sources"]
+
+
+def test_data_act_is_not_cited_for_personal_data(tmp_path: Path) -> None:
+    """Issue 21: Art. 32 covers non-personal data only (personal data is GDPR Art. 48's)."""
+    result = _audit(tmp_path, [_database("db", "Frankfurt database", "aws", "aws:eu-central-1")])
+    assert "Data Act" not in _finding(result, "db", "us-cloud-act")["cause"]
+    assert not any("Data Act" in r for e in result["exposures"] for r in e["mitigation_reasons"])
+    assert all(ref["id"] != "eu-data-act-art32" for ref in result["laws"])
+
+
+def test_data_act_is_cited_for_the_non_personal_data_beside_personal_data(
+    tmp_path: Path,
+) -> None:
+    result = _audit(
+        tmp_path,
+        [_database("db", "Frankfurt database", "aws", "aws:eu-central-1")],
+        data=(KUNDEN, PROTOKOLLE),
+    )
+    cited = {
+        e["data_asset"]: any("EU Data Act Art. 32" in r for r in e["mitigation_reasons"])
+        for e in result["exposures"]
+        if e["component"] == "db" and e["law"] == "us-cloud-act"
+    }
+    assert cited == {"kunden": False, "protokolle": True}
+    assert _law(result, "eu-data-act-art32")["status"] == "in_force"
 
 
 def test_data_act_is_not_cited_where_the_data_is_held_outside_the_union(tmp_path: Path) -> None:
@@ -220,6 +263,7 @@ def test_a_safeguard_of_ones_own_that_narrows_a_foreign_law_counts_only_when_ope
         tmp_path,
         [_database("db", "Frankfurt database", "aws", "aws:eu-central-1")],
         rules=tmp_path / "extra",
+        data=(PROTOKOLLE,),
     )
     finding = _finding(result, "db", "us-cloud-act")
     mitigation = _exposure(result, "db", "us-cloud-act")["mitigation"]

@@ -75,6 +75,45 @@ def test_adequacy_facts() -> None:
     assert kb.is_eea("NO") and not kb.is_eea("CH")
 
 
+# A decision's citation as the reports print it before "of DATE": the act's number, at most
+# with the act's kind; what is uncertain about it belongs in the provenance note.
+_CITATION = re.compile(
+    r"^(Commission Implementing Decision (renewing )?)?(\(EU\) \d{4}/\d+|\d{4}/\d+/E[CU])$"
+)
+
+
+def test_adequacy_decisions_are_citations_and_their_caveats_notes() -> None:
+    kb = load_knowledge_base()
+    decisions = {j.code: j.adequacy for j in kb.jurisdictions.values() if j.adequacy}
+    assert len(decisions) >= 15
+    for code, adequacy in decisions.items():
+        assert _CITATION.match(adequacy.decision), (code, adequacy.decision)
+    uk = decisions["GB"]
+    assert uk.decision == "Commission Implementing Decision renewing (EU) 2021/1772"
+    assert uk.date == dt.date(2025, 12, 19)
+    note = uk.provenance.note or ""
+    assert "(EU) 2025/2571" in note and "(EU) 2021/1773" in note and "not found" in note
+    assert len(uk.provenance.source) == 6
+
+
+def test_the_uk_transfer_assessment_cites_the_decision_cleanly(tmp_path: Path) -> None:
+    target = tmp_path / "tia.json"
+    transfer = "advisor-assistant/llm/GB/advisor-questions"
+    code = main_exit(
+        ["tia", "examples/bank", "--transfer", transfer, "--json", str(target), "--quiet"]
+    )
+    assert code == 0
+    text = target.read_text(encoding="utf-8")
+    assert "Commission Implementing Decision renewing (EU) 2021/1772 of 2025-12-19 (full)" in text
+    assert "number of the GDPR act not found" not in text
+
+
+def main_exit(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    return int(info.value.code or 0)
+
+
 _PROV = (
     "provenance: {source: 'https://register.example/a', as_of: 2026-01-01, confidence: confirmed}"
 )

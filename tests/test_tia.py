@@ -453,6 +453,8 @@ def test_the_transfer_register_csv(tmp_path: Path) -> None:
         "tia",
         "tia_reference",
         "re_evaluation_due",
+        "data_category_codes",
+        "data_subject_codes",
     ]
     assert len(rows) == 1 + 8
     row = dict(zip(rows[0], next(r for r in rows[1:] if r[0] == CN_TRANSFER), strict=True))
@@ -461,8 +463,13 @@ def test_the_transfer_register_csv(tmp_path: Path) -> None:
     assert row["conclusion"] == "no valid transfer tool"
     assert row["transfer_tool"] == "none recorded"
     assert row["scc_module"] == "Module 2 (controller to processor)"
-    assert "user.financial.bank_account" in row["data_categories"]
-    assert row["data_subjects"] == "customer"
+    # Words, as the TIA writes them; the taxonomy codes stay in columns of their own.
+    assert row["data_categories"] == "name; email; address; bank account; financial; private"
+    assert "user." not in "".join(r[5] for r in rows[1:])
+    assert row["data_category_codes"].split("; ")[:2] == ["user.name", "user.contact.email"]
+    assert row["data_subjects"] == "customer" == row["data_subject_codes"]
+    advisor = next(r for r in rows[1:] if r[0].endswith("/client-meeting-notes"))
+    assert advisor[7] == "customer; next of kin" and advisor[-1] == "customer; next_of_kin"
     assert row["exporter"] == "Banque de l'Alzette S.A."
     assert row["tia"] == "required once a tool is chosen"
     assert row["tia_reference"] == f"auditor tia --transfer {CN_TRANSFER}"

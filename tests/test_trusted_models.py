@@ -74,6 +74,7 @@ def test_default_factories_give_each_instance_its_own_value() -> None:
         "exposures_unmitigated": 0,
         "transfers": 0,
         "transfers_without_valid_tool": 0,
+        "transfers_unassessable": 0,
         "systems": 0,
         "data_assets": 0,
         "waived": 0,

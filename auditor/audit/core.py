@@ -475,9 +475,10 @@ def audit_inventory(
             ),
             transfers=len(exposure.transfers),
             transfers_without_valid_tool=sum(
-                1
-                for t in exposure.transfers
-                if t.conclusion in (TransferConclusion.NO_VALID_TOOL, TransferConclusion.UNKNOWN)
+                1 for t in exposure.transfers if t.conclusion is TransferConclusion.NO_VALID_TOOL
+            ),
+            transfers_unassessable=sum(
+                1 for t in exposure.transfers if t.conclusion is TransferConclusion.UNKNOWN
             ),
             systems=len(inventory.systems),
             data_assets=len(inventory.data),

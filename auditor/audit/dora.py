@@ -443,13 +443,22 @@ class _Builder:
             return "", ""  # it is its own ultimate parent: the column does not apply
         if top.lei:
             return top.lei, self._code(_LEI)
+        if top.natural_person:
+            self._leave(
+                template,
+                "c0110",
+                row,
+                f"the ultimate parent is a natural person or family, which has no LEI "
+                f"({top.name} at the top of the recorded ownership chain)",
+            )
+            return "", ""
         self._leave(
             template,
             "c0110",
             row,
             f"the top of the recorded ownership chain is {top.name}, for which no LEI is "
-            f"recorded: add lei: to the entity {top.id!r} from its GLEIF record (if it is a "
-            "person or a family, the ultimate parent undertaking is the company below it)",
+            f"recorded: add lei: to the entity {top.id!r} from its GLEIF record (or, if it is a "
+            "person or a family, natural_person: true)",
         )
         return "", ""
 

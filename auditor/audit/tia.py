@@ -61,7 +61,7 @@ from auditor.model.tia import (
     TransferToolStep,
     transfer_ids,
 )
-from auditor.model.words import plain, words
+from auditor.model.words import category_words, plain, words
 
 # The roles in the order a reader follows them: where the data lies, where it is worked on,
 # who administers and supports it, and where its keys are.
@@ -165,7 +165,7 @@ def snapshot_of(result: AuditResult) -> str:
 
 def _category_words(key: str) -> str:
     """``user.health_and_medical`` -> "health and medical (user.health_and_medical)"."""
-    return f"{key.rsplit('.', 1)[-1].replace('_', ' ')} ({key})"
+    return f"{category_words(key)} ({key})"
 
 
 class _Builder:

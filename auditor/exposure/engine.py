@@ -77,18 +77,28 @@ class ExposureEngine:
             rc = self.graph.components[key]
             reached = by_component.get(key, [])
             assets = [a for a, _ in reached]
-            found = party_exposures(context, self.triggers, rc, laws, [a for _, a in reached])
+            personal = {a: context.kb.taxonomy.is_personal(context.assets[a]) for a in assets}
+            found = party_exposures(
+                context,
+                self.triggers,
+                rc,
+                laws,
+                [a for _, a in reached],
+                any_personal=any(personal.values()),
+            )
             if reached:
                 result.facts_used |= catalogue_facts_used(context, rc)
                 for pe in found:
                     result.facts_used |= {f"law {pe.law.id}", pe.trigger_fact}
+            for asset_id, arrival in reached:
+                head = path_head(context, asset_id, arrival, rc) if found else []
+                for shared in found:
+                    # A safeguard for non-personal data only is not cited for personal data.
+                    pe = shared.for_asset(personal[asset_id])
                     result.safeguards_cited |= set(pe.safeguards)
                     result.facts_used |= {
                         f"law {guard}" for guard in pe.safeguards if narrows(context.kb.laws[guard])
                     }
-            for asset_id, arrival in reached:
-                head = path_head(context, asset_id, arrival, rc) if found else []
-                for pe in found:
                     result.exposures.append(exposure_of(context, asset_id, head, rc, pe))
             result.gaps.extend(component_gaps(context, rc, assets))
             transfers = component_transfers(context, rc, reached)

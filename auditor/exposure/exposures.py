@@ -7,7 +7,7 @@ the number of paths (DESIGN.md 3.4).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auditor.exposure.context import Context
 from auditor.exposure.control import entity_label
@@ -24,6 +24,7 @@ from auditor.model.kb import (
     LawEffect,
     LawStatus,
     LocationRole,
+    SafeguardCovers,
     TriggerKind,
 )
 
@@ -47,6 +48,13 @@ class PartyExposure:
     trigger_fact: str  # the knowledge-base fact the trigger rests on
     strength_note: str  # why a contested (presence) reach is contested; empty when strong
     safeguards: tuple[str, ...] = ()  # ids of the safeguard laws the reasons cite
+    # The same exposure for a personal data asset, where a safeguard it cites covers only
+    # non-personal data (EU Data Act Art. 32); None when it would not differ.
+    for_personal: PartyExposure | None = None
+
+    def for_asset(self, personal: bool) -> PartyExposure:
+        """The exposure as it applies to one data asset (personal or not)."""
+        return self.for_personal if personal and self.for_personal is not None else self
 
 
 def foreign_access_laws(context: Context) -> list[Law]:
@@ -66,8 +74,13 @@ def party_exposures(
     rc: ResolvedComponent,
     laws: list[Law],
     arrivals: list[Arrival],
+    *,
+    any_personal: bool = False,
 ) -> list[PartyExposure]:
-    """Every (party, law) of ``laws`` whose trigger fires at the component."""
+    """Every (party, law) of ``laws`` whose trigger fires at the component.
+
+    ``any_personal``: some data asset reaching the component holds personal data; for it,
+    a safeguard that covers only non-personal data is left out (:meth:`PartyExposure.for_asset`)."""
     found: list[PartyExposure] = []
     kb = context.kb
     # Only laws that can fire are tried: those that reach the entity itself, and for
@@ -106,28 +119,53 @@ def party_exposures(
                 ),
                 hop(f"{law.short_name}, {law.citation}", "law", law.span),
             ]
-            found.append(
-                PartyExposure(
-                    party,
-                    entity,
-                    law,
-                    trigger,
-                    tail,
-                    state,
-                    reasons,
-                    access(rc, law, arrivals),
-                    # A safeguard that narrows the reach is a fact the verdict rests on.
-                    weakest(
-                        confidence,
-                        rc.facts_confidence,
-                        *(kb.laws[g].provenance.confidence for g in guards if narrows(kb.laws[g])),
-                    ),
-                    trigger_fact,
-                    note,
-                    tuple(guards),
-                )
+            exposure = PartyExposure(
+                party,
+                entity,
+                law,
+                trigger,
+                tail,
+                state,
+                reasons,
+                access(rc, law, arrivals),
+                # A safeguard that narrows the reach is a fact the verdict rests on.
+                weakest(
+                    confidence,
+                    rc.facts_confidence,
+                    *(kb.laws[g].provenance.confidence for g in guards if narrows(kb.laws[g])),
+                ),
+                trigger_fact,
+                note,
+                tuple(guards),
             )
+            if any_personal and any(_non_personal_only(kb.laws[g]) for g in guards):
+                p_state, p_reasons, p_guards = mitigation(
+                    rc, law, context.control, context.org.entity, all_personal=True
+                )
+                exposure = replace(
+                    exposure,
+                    for_personal=replace(
+                        exposure,
+                        mitigation=p_state,
+                        reasons=p_reasons,
+                        confidence=weakest(
+                            confidence,
+                            rc.facts_confidence,
+                            *(
+                                kb.laws[g].provenance.confidence
+                                for g in p_guards
+                                if narrows(kb.laws[g])
+                            ),
+                        ),
+                        safeguards=tuple(p_guards),
+                    ),
+                )
+            found.append(exposure)
     return found
+
+
+def _non_personal_only(guard: Law) -> bool:
+    return guard.safeguard is not None and guard.safeguard.covers is SafeguardCovers.NON_PERSONAL
 
 
 def catalogue_facts_used(context: Context, rc: ResolvedComponent) -> set[str]:

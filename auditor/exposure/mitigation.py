@@ -22,6 +22,7 @@ from auditor.model.kb import (
     LocationRole,
     Mitigation,
     SafeguardAgainst,
+    SafeguardCovers,
     SafeguardEffect,
 )
 
@@ -30,10 +31,16 @@ _INOPERATIVE = frozenset({LawStatus.PENDING, LawStatus.REPEALED})
 
 
 def mitigation(
-    rc: ResolvedComponent, law: Law, control: Control, org_entity: str | None
+    rc: ResolvedComponent,
+    law: Law,
+    control: Control,
+    org_entity: str | None,
+    *,
+    all_personal: bool = False,
 ) -> tuple[MitigationState, list[str], list[str]]:
     """The mitigation state of ``law`` at ``rc``, the reasons for it, and the ids of the
-    safeguard laws those reasons cite."""
+    safeguard laws those reasons cite. ``all_personal``: every data asset at ``rc`` holds
+    personal data, so a safeguard for non-personal data only is not cited."""
     reasons: list[str] = []
     controls = rc.component.controls
     if rc.processes_in_clear:
@@ -97,7 +104,7 @@ def mitigation(
         reasons.append(
             "a contractual commitment to notify is overridden by the law's secrecy orders"
         )
-    guards = safeguards(rc, law, control.graph.kb)
+    guards = safeguards(rc, law, control.graph.kb, all_personal=all_personal)
     for guard in guards:
         assert guard.safeguard is not None  # safeguards() yields only those
         if narrows(guard):
@@ -116,13 +123,16 @@ def narrows(guard: Law) -> bool:
     return guard.safeguard is not None and guard.safeguard.effect is SafeguardEffect.PARTIAL
 
 
-def safeguards(rc: ResolvedComponent, law: Law, kb: KnowledgeIndex) -> list[Law]:
+def safeguards(
+    rc: ResolvedComponent, law: Law, kb: KnowledgeIndex, *, all_personal: bool = False
+) -> list[Law]:
     """Operative safeguard laws that concern ``law`` at ``rc``, sorted by id.
 
     A safeguard concerns the data where it is held: the component's storage place, or
     its processing place when it stores nothing. Every country of that place must be
     inside the safeguard's ``held_in``. A ``foreign`` safeguard concerns laws of other
-    jurisdictions; a ``local`` one the laws of the places it protects.
+    jurisdictions; a ``local`` one the laws of the places it protects. A safeguard that
+    covers only non-personal data concerns nothing when all the data there is personal.
     """
     role = LocationRole.STORAGE if rc.stores else LocationRole.PROCESSING
     place = rc.places.get(role)
@@ -132,6 +142,8 @@ def safeguards(rc: ResolvedComponent, law: Law, kb: KnowledgeIndex) -> list[Law]
     for guard in sorted(kb.laws.values(), key=lambda x: x.id):
         scope = guard.safeguard
         if guard.effect is not LawEffect.SAFEGUARD or scope is None or guard.status in _INOPERATIVE:
+            continue
+        if all_personal and scope.covers is SafeguardCovers.NON_PERSONAL:
             continue
         inside = kb.area(scope.held_in)
         if not place.countries or not all(inside(c) for c in place.countries):

@@ -123,6 +123,7 @@ class ResolvedEntity:
     # Per presence country: through whom it is present, and how sure the source is.
     presence_via: tuple[tuple[str, str | None, Confidence], ...] = ()
     lei: str | None = None  # Legal Entity Identifier (ISO 17442), if recorded
+    natural_person: bool = False  # a person or family: no LEI, not an undertaking
 
     @cached_property
     def seats(self) -> frozenset[str]:
@@ -195,6 +196,7 @@ def resolve_entities(inventory: Inventory, kb: KnowledgeIndex) -> dict[str, Reso
                 if not isinstance(p, str)
             ),
             cat.lei,
+            cat.natural_person,
         )
     for ent in inventory.entities:
         resolved[ent.id] = _from_inventory(ent)
@@ -215,6 +217,7 @@ def _from_inventory(ent: Entity) -> ResolvedEntity:
         "inventory",
         ent.span,
         lei=ent.lei,
+        natural_person=ent.natural_person,
     )
 
 

@@ -300,10 +300,26 @@ class Summary(StrictModel):
     exposures: int
     exposures_unmitigated: int
     transfers: int
-    transfers_without_valid_tool: int
+    transfers_without_valid_tool: int = Field(
+        description="Transfers concluded 'no valid transfer tool'."
+    )
+    transfers_unassessable: int = Field(
+        default=0,
+        description="Transfers to an unknown destination: they cannot be assessed "
+        "(results before issue 21 counted them as without a valid tool).",
+    )
     systems: int
     data_assets: int
     waived: int
+
+    def transfer_conclusions(self, tool: str = "tool") -> str:
+        """The transfers that fail, as their conclusions say it: "2 without a valid tool,
+        1 cannot be assessed" (the second part only when a destination is unknown)."""
+        text = f"{self.transfers_without_valid_tool} without a valid {tool}"
+        if self.transfers_unassessable:
+            text += f", {self.transfers_unassessable} cannot be assessed"
+        return text
+
     in_baseline: int = Field(
         default=0, description="Findings left out because the baseline has them."
     )

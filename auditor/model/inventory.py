@@ -216,6 +216,21 @@ class Entity(Located):
         default=None,
         description="Legal Entity Identifier (ISO 17442) from the entity's GLEIF record, if it has one.",
     )
+    natural_person: bool = Field(
+        default=False,
+        description=(
+            "A natural person or a family at the top of an ownership chain, not an undertaking: "
+            "it has no LEI, and the DORA register leaves its ultimate-parent code empty."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _person_has_no_lei(self) -> Entity:
+        if self.natural_person and self.lei:
+            raise ValueError(
+                "a natural person or family has no LEI: remove lei: or natural_person:"
+            )
+        return self
 
 
 class ResidencyRequirement(StrictModel):

@@ -148,6 +148,13 @@ class SafeguardEffect(enum.StrEnum):
     PARTIAL = "partial"  # narrows the law's reach in a way a finding can count as partial
 
 
+class SafeguardCovers(enum.StrEnum):
+    """Which data a safeguard protects, as the engine tells it (taxonomy: personal or not)."""
+
+    ALL = "all"
+    NON_PERSONAL = "non_personal"  # e.g. EU Data Act Art. 32: personal data is GDPR Art. 48's
+
+
 class Safeguard(StrictModel):
     """How a safeguard law bears on other laws' access to data held where it applies.
 
@@ -167,6 +174,13 @@ class Safeguard(StrictModel):
     data: str = Field(
         min_length=1,
         description="The data it covers, in words (e.g. 'non-personal data').",
+    )
+    covers: SafeguardCovers = Field(
+        default=SafeguardCovers.ALL,
+        description=(
+            "non_personal: cited only where data without personal categories is among the "
+            "data at the component; all: wherever the data is held in held_in."
+        ),
     )
     effect: SafeguardEffect = SafeguardEffect.NONE
     finding: str = Field(
@@ -333,8 +347,23 @@ class CatalogueEntity(Located):
     lei_provenance: Provenance | None = Field(
         default=None, description="Where the LEI was read (the GLEIF record or a filing)."
     )
+    natural_person: bool = Field(
+        default=False,
+        description=(
+            "A natural person or a family at the top of an ownership chain, not an undertaking: "
+            "it has no LEI, and the DORA register leaves its ultimate-parent code empty."
+        ),
+    )
     notes: str | None = None
     provenance: Provenance
+
+    @model_validator(mode="after")
+    def _person_has_no_lei(self) -> CatalogueEntity:
+        if self.natural_person and self.lei:
+            raise ValueError(
+                "a natural person or family has no LEI: remove lei: or natural_person:"
+            )
+        return self
 
     @property
     def presence_countries(self) -> list[str]:

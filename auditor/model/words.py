@@ -129,6 +129,12 @@ def words(code: object) -> str:
     return CODE_WORDS.get(text, text.replace("_", " "))
 
 
+def category_words(key: str) -> str:
+    """A data category's taxonomy key in words, as the TIA and the transfer register write it:
+    ``user.financial.bank_account`` -> "bank account"."""
+    return key.rsplit(".", 1)[-1].replace("_", " ")
+
+
 def join_words(items: Sequence[str]) -> str:
     """Items as a list in a sentence: "a", "a and b", "a, b and c"."""
     if len(items) <= 1:

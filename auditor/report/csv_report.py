@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from auditor.model.findings import AuditResult
 from auditor.model.tia import transfer_ids
-from auditor.model.words import words
+from auditor.model.words import category_words, words
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -186,6 +186,8 @@ def render_transfers_csv(result: AuditResult) -> str:
         "tia",
         "tia_reference",
         "re_evaluation_due",
+        "data_category_codes",
+        "data_subject_codes",
     ]
     due = _one_year_after(result.audit_date)
     ids = transfer_ids(result.transfers)
@@ -197,9 +199,9 @@ def render_transfers_csv(result: AuditResult) -> str:
                 t.component,
                 t.data_asset,
                 t.data_asset_name or t.data_asset,
-                "; ".join(t.categories),
+                "; ".join(category_words(c) for c in t.categories),
                 words(t.sensitivity.value) if t.sensitivity else "",
-                "; ".join(t.subjects) or "not stated in the inventory",
+                "; ".join(words(s) for s in t.subjects) or "not stated in the inventory",
                 t.exporter_name or t.exporter,
                 t.importer_name,
                 t.country_name
@@ -215,6 +217,8 @@ def render_transfers_csv(result: AuditResult) -> str:
                 _TIA_NEED[t.conclusion.value],
                 f"auditor tia --transfer {ident}",
                 due,
+                "; ".join(t.categories),
+                "; ".join(t.subjects),
             ]
             for t, ident in zip(result.transfers, ids, strict=True)
         ),

@@ -93,7 +93,7 @@ def render_markdown(
         "",
         f"{result.summary.exposures} exposures ({result.summary.exposures_unmitigated} not mitigated) · "
         f"{result.summary.transfers} transfers outside the EEA "
-        f"({result.summary.transfers_without_valid_tool} without a valid tool)",
+        f"({result.summary.transfer_conclusions()})",
     ]
     if result.summary.in_baseline:
         head.append(

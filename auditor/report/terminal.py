@@ -28,7 +28,7 @@ def render_summary(
         "findings: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ORDER),
         f"exposures: {result.summary.exposures} ({result.summary.exposures_unmitigated} not mitigated); "
         f"transfers outside the EEA: {result.summary.transfers} "
-        f"({result.summary.transfers_without_valid_tool} without a valid tool)",
+        f"({result.summary.transfer_conclusions()})",
         "",
     ]
     for notice in result.notices:

@@ -3,6 +3,7 @@ systems first under names no two of which look alike (issue 18)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 
 from auditor import cli as cli_module
 from auditor.cli import cli
+from auditor.model.document import result_from_document
 from auditor.model.findings import AuditResult
 from auditor.report.terminal import render_summary, unique_labels
 from benchmarks.generate import generate
@@ -121,3 +123,46 @@ def test_progress_on_a_terminal_counts_stages_and_pdf_pages(
     quiet = CliRunner().invoke(cli, [*args, "--quiet"])
     assert quiet.exit_code == 0
     assert quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_summary_counts_transfers_by_the_conclusion_each_transfer_states(
+    tmp_path: Path,
+) -> None:
+    """Issue 21: a transfer to an unknown destination 'cannot be assessed' (as the TIA and
+    the transfer table say); the summaries must not count it as one without a valid tool."""
+    out = tmp_path / "bank.json"
+    html = tmp_path / "bank.html"
+    md = tmp_path / "bank.md"
+    run = CliRunner().invoke(
+        cli,
+        [
+            "audit",
+            str(EXAMPLES / "bank"),
+            "--today",
+            "2026-03-01",
+            "--fail-on",
+            "never",
+            "--no-config",
+            "--json",
+            str(out),
+            "--html",
+            str(html),
+            "--markdown",
+            str(md),
+        ],
+    )
+    assert run.exit_code == 0, run.output
+    result = result_from_document(json.loads(out.read_text(encoding="utf-8")))
+    conclusions = [t.conclusion.value for t in result.transfers]
+    no_tool, unknown = conclusions.count("no_valid_tool"), conclusions.count("unknown")
+    assert no_tool and unknown, "the bank example has transfers of both kinds"
+    assert (result.summary.transfers_without_valid_tool, result.summary.transfers_unassessable) == (
+        no_tool,
+        unknown,
+    )
+    said = f"({no_tool} without a valid tool, {unknown} cannot be assessed)"
+    assert f"transfers outside the EEA: {len(conclusions)} {said}" in run.output
+    assert said in md.read_text(encoding="utf-8")
+    page = html.read_text(encoding="utf-8")
+    assert f"({no_tool} without a valid transfer tool, {unknown} cannot be assessed)" in page
+    assert f"{no_tool} without a valid transfer tool, {unknown} cannot be assessed." in page
