@@ -108,6 +108,7 @@ def component_row(
                 kind="component",
                 file=(span.path if span else "") or None,
                 line=(span.line if span else 0) or None,
+                label=rc.words,
             )
         ],
     )

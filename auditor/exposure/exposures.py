@@ -204,22 +204,34 @@ def path_head(
     head = [hop(asset.name or asset.id, "data", asset.span)]
     if arrival.flow is not None:
         src, dst = context.graph.flow_ends(rc.system.id, arrival.flow)
-        head.append(hop(f"flow {src} -> {dst}", "flow", arrival.flow.span))
+        components = context.graph.components
+        src_words = components[src].words if src in components else src
+        dst_words = components[dst].words if dst in components else dst
+        head.append(
+            hop(
+                f"flow {src} -> {dst}",
+                "flow",
+                arrival.flow.span,
+                f"flow from {src_words} to {dst_words}",
+            )
+        )
     else:
-        head.append(hop(f"held at {rc.key}", "holds", rc.component.span_of("holds")))
+        head.append(
+            hop(
+                f"held at {rc.key}",
+                "holds",
+                rc.component.span_of("holds"),
+                f"held at {rc.words}",
+            )
+        )
     processing = rc.places[LocationRole.PROCESSING]
     assumed = (
         f"; deployment option not declared, assumed {rc.deployment.id} (the vendor's default)"
         if rc.deployment_assumed and rc.deployment is not None
         else ""
     )
-    head.append(
-        hop(
-            f"{rc.key} ({rc.kind.value}, processing: {processing.label}{assumed})",
-            "component",
-            rc.component.span,
-        )
-    )
+    detail = f"({rc.kind.value}, processing: {processing.label}{assumed})"
+    head.append(hop(f"{rc.key} {detail}", "component", rc.component.span, f"{rc.words} {detail}"))
     return head
 
 

@@ -126,6 +126,7 @@ def residency_rows(
                 f"{rc.key}: {role.value} in {place.label} ({place.reason})",
                 "component",
                 place.span or rc.component.span,
+                f"{rc.words}: {role.value} in {place.label} ({place.reason})",
             )
             found.append((role.value, place.label, step, detail))
         outside_of[key] = tuple(found)  # mostly empty: the one shared empty tuple

@@ -192,6 +192,7 @@ def _transfer(
             f"{rc.key} ({', '.join(r.value for r in roles)} in {place.label})",
             "component",
             place.span or rc.component.span,
+            f"{rc.words} ({', '.join(r.value for r in roles)} in {place.label})",
         ),
     ]
     if by_processor:

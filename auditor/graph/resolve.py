@@ -164,6 +164,11 @@ class ResolvedComponent:
         return self.vendor if self.vendor is not None and self.vendor.kind.is_service else None
 
     @property
+    def words(self) -> str:
+        """The component as a person names it: "the <component name> of <system name>"."""
+        return f"the {self.component.name or self.component.id} of {self.system.name or self.system.id}"
+
+    @property
     def kind(self) -> ComponentKind:
         """The component kind."""
         return self.component.kind

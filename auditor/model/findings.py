@@ -56,6 +56,18 @@ class Hop(StrictModel):
     )
     file: str | None = None
     line: int | None = None
+    label: str | None = Field(
+        default=None,
+        description=(
+            "The step for people, naming components 'the <component name> of <system name>' "
+            "where `node` gives their system/component ids; absent when `node` reads as is."
+        ),
+    )
+
+    @property
+    def shown(self) -> str:
+        """What a person reads for this step."""
+        return self.label or self.node
 
 
 class Exposure(StrictModel):
@@ -177,11 +189,12 @@ class AffectedData(StrictModel):
 
 
 def affected_data_text(assets: list[AffectedData]) -> str:
-    """Data assets in words, grouped by sensitivity, most sensitive first:
-    "clinical-notes, lab-results and discharge-letters (special category); billing (personal)"."""
+    """Data assets by display name (the id when there is none), grouped by sensitivity, most
+    sensitive first: "Clinical notes, Lab results and Discharge letters (special category);
+    Billing records (personal)"."""
     groups: dict[Sensitivity, list[str]] = {}
     for asset in sorted(assets, key=lambda a: (-a.sensitivity.rank, a.id)):
-        groups.setdefault(asset.sensitivity, []).append(asset.id)
+        groups.setdefault(asset.sensitivity, []).append(asset.name or asset.id)
     parts = []
     for sensitivity, ids in groups.items():
         names = join_words(ids)
@@ -244,7 +257,21 @@ class ObjectiveScore(StrictModel):
     weight: float
     seal: int | None = Field(description="0-4, or None when not assessed.")
     minimum: int | None = None
-    reasons: list[str]
+    reasons: list[str] = Field(
+        description="Why, one line per component: 'system/component: reason' (ids, for machines)."
+    )
+    reasons_named: list[str] = Field(
+        default_factory=list,
+        description=(
+            "The same lines in words, naming each component 'the <component name> of <system "
+            "name>'; empty in results written before it existed (reports then show `reasons`)."
+        ),
+    )
+
+    @property
+    def shown_reasons(self) -> list[str]:
+        """The reasons a person reads: by display name where the result has them."""
+        return self.reasons_named or self.reasons
 
 
 class Scorecard(StrictModel):

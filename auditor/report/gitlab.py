@@ -65,7 +65,7 @@ def _description(finding: Finding, root: str) -> str:
     if hops:
         lines += ["", "**Evidence.**"]
         lines += [
-            f"- {h.kind}: {h.node} ({relative_path(h.file or '', root)}:{h.line})" for h in hops
+            f"- {h.kind}: {h.shown} ({relative_path(h.file or '', root)}:{h.line})" for h in hops
         ]
     if finding.confidence == "unconfirmed":
         lines += ["", "This finding rests on a knowledge-base fact marked unconfirmed."]

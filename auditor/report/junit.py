@@ -59,7 +59,7 @@ def _text(finding: Finding) -> str:
     paths = len(finding.evidence_paths)
     lines.append(f"Evidence (the most severe of {paths} paths):" if paths > 1 else "Evidence:")
     lines += [
-        f"  {h.kind}: {h.node}" + (f" [{h.file}:{h.line}]" if h.file else "")
+        f"  {h.kind}: {h.shown}" + (f" [{h.file}:{h.line}]" if h.file else "")
         for h in finding.evidence
     ]
     lines.append(f"Remediation: {finding.remediation}")

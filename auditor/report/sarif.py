@@ -102,7 +102,7 @@ def _result(
     file, line = primary_place(finding, fallback)
     primary = _location(relative_uri(file, root), line)
     related = [
-        _location(relative_uri(h.file or "", root), h.line or 1, plain(f"{h.kind}: {h.node}"), i)
+        _location(relative_uri(h.file or "", root), h.line or 1, plain(f"{h.kind}: {h.shown}"), i)
         for i, h in enumerate(hops, start=1)
     ]
     result: dict[str, Any] = {

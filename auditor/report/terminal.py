@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.model.findings import AuditResult, MitigationState
+from auditor.model.findings import AuditResult, Exposure, MitigationState
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 ORDER = ["critical", "high", "medium", "low", "info"]
@@ -60,7 +60,7 @@ def render_summary(
         lines.append("top exposures:")
         for exposure in shown[:top]:
             lines.append(
-                f"  {clean(exposure.data_asset)} -> {clean(exposure.system)}/{clean(exposure.component)} -> "
+                f"  {clean(_data_words(exposure))} -> {clean(_component_words(exposure))} -> "
                 f"{clean(exposure.party_name)} -> {exposure.law_name} [{exposure.mitigation.value}]"
             )
         if len(shown) > top:
@@ -68,6 +68,22 @@ def render_summary(
         lines.append("")
     lines.extend(_system_table(result, systems_shown))
     return "\n".join(lines) + "\n"
+
+
+def _data_words(exposure: Exposure) -> str:
+    """The data asset's display name (its step in the path), else its id."""
+    return next((h.node for h in exposure.path if h.kind == "data"), exposure.data_asset)
+
+
+def _component_words(exposure: Exposure) -> str:
+    """ "the <component name> of <system name>" from the path's component step, else the ids."""
+    key = f"{exposure.system}/{exposure.component}"
+    for step in exposure.path:
+        if step.kind == "component" and step.label and step.node.startswith(key + " "):
+            detail = step.node[len(key) :]
+            if step.label.endswith(detail):
+                return step.label[: -len(detail)]
+    return key
 
 
 def _system_table(result: AuditResult, limit: int) -> list[str]:

@@ -409,7 +409,7 @@ def _seal_row(
         seal_text=seal_text,
         assessed=objective.seal is not None,
         minimum=minimum,
-        reasons_text="; ".join(objective.reasons),
+        reasons_text="; ".join(objective.shown_reasons),
         evidence=evidence,
     )
 

@@ -49,25 +49,33 @@ Level = tuple[int | None, str]
 NAMED_PER_REASON = 10
 
 
-def _reasons(items: list[tuple[str, str]]) -> list[str]:
-    """``component: reason`` lines in component order; a reason that many components share
-    is one line naming the first few and counting the rest.
+def _reasons(items: list[tuple[str, str, str]]) -> tuple[list[str], list[str]]:
+    """``component: reason`` lines in component order, by id and by display name (``items`` are
+    ``(key, label, reason)``); a reason that many components share is one line naming the
+    first few and counting the rest.
 
     A provider's card covers every component of the estate that uses it; at
     100,000 systems it would otherwise list tens of thousands of identical lines.
     """
-    keys: dict[str, list[str]] = {}
-    for key, why in items:
-        keys.setdefault(why, []).append(key)
+    shared_by: dict[str, list[tuple[str, str]]] = {}
+    for key, label, why in items:
+        shared_by.setdefault(why, []).append((key, label))
     lines: list[str] = []
-    for key, why in items:
-        shared = keys[why]
+    named: list[str] = []
+    for key, label, why in items:
+        shared = shared_by[why]
         if len(shared) <= NAMED_PER_REASON:
             lines.append(f"{key}: {why}")
-        elif shared[0] == key:
-            named = ", ".join(shared[:NAMED_PER_REASON])
-            lines.append(f"{len(shared):,} components ({named} and others): {why}")
-    return lines
+            named.append(f"{label}: {why}")
+        elif shared[0][0] == key:
+            first = shared[:NAMED_PER_REASON]
+            lines.append(
+                f"{len(shared):,} components ({', '.join(k for k, _ in first)} and others): {why}"
+            )
+            named.append(
+                f"{len(shared):,} components ({'; '.join(n for _, n in first)} and others): {why}"
+            )
+    return lines, named
 
 
 class Scorer:
@@ -213,9 +221,11 @@ class Scorer:
                     )
                 )
                 continue
-            levels = [(rc.key, *self._level(code, rc, scorers[code])) for rc in components]
+            levels = [
+                (rc.key, rc.words, *self._level(code, rc, scorers[code])) for rc in components
+            ]
             if code == "SOV-6":
-                levels = [lv for lv in levels if lv[2] != "not a model component"]
+                levels = [lv for lv in levels if lv[3] != "not a model component"]
             if not levels:
                 objectives.append(
                     make_objective_score(
@@ -228,7 +238,9 @@ class Scorer:
                     )
                 )
                 continue
-            unknown = _reasons([(key, why) for key, level, why in levels if level is None])
+            unknown, unknown_named = _reasons(
+                [(key, label, why) for key, label, level, why in levels if level is None]
+            )
             if unknown:
                 objectives.append(
                     make_objective_score(
@@ -238,11 +250,14 @@ class Scorer:
                         seal=None,
                         minimum=minimum,
                         reasons=unknown,
+                        reasons_named=unknown_named,
                     )
                 )
                 continue
-            lowest = min(level for _, level, _ in levels if level is not None)
-            reasons = _reasons([(key, why) for key, level, why in levels if level == lowest])
+            lowest = min(level for _, _, level, _ in levels if level is not None)
+            reasons, named = _reasons(
+                [(key, label, why) for key, label, level, why in levels if level == lowest]
+            )
             objectives.append(
                 make_objective_score(
                     objective=code,
@@ -251,6 +266,7 @@ class Scorer:
                     seal=lowest,
                     minimum=minimum,
                     reasons=reasons,
+                    reasons_named=named,
                 )
             )
         assessed = [o for o in objectives if o.seal is not None]
