@@ -53,7 +53,7 @@ from auditor.model.bom import (
 from auditor.model.findings import Exposure
 from auditor.model.inventory import ComponentKind, DataAsset, Inventory, System
 from auditor.model.kb import LocationRole
-from auditor.model.words import words
+from auditor.model.words import country_in_sentence, words
 
 # A fixed namespace for the serial numbers (uuid5 of the URL of the namespace's documentation).
 _SERIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "residency-auditor:cyclonedx-bom")
@@ -444,7 +444,7 @@ def _exposure_properties(rows: list[Exposure], graph: ResidencyGraph) -> list[Pr
     grouped: dict[tuple[str, str, str, str, str], set[str]] = {}
     for r in rows:
         how = _TRIGGER_WORDS.get(r.trigger, r.trigger + " ({})").format(
-            graph.kb.country_name(r.jurisdiction)
+            country_in_sentence(graph.kb.country_name(r.jurisdiction))
         )
         key = (r.law_name, r.party_name, r.party_role.replace("_", " "), how, r.mitigation.value)
         grouped.setdefault(key, set()).add(names.get(r.data_asset, r.data_asset))

@@ -12,6 +12,7 @@ Ranking (also printed in every comparison, so a reader can check it):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,15 +43,20 @@ STATE_ORDER = {"none": 0, "partial": 1, "mitigated": 2}
 
 def _chain(exposure: Exposure) -> str:
     """The party and its parents, in words: "the hosting provider Microsoft Corporation (US)
-    → parent ..." (the evidence step names the party's role by its code)."""
-    steps = [h.node for h in exposure.path if h.kind in ("entity", "parent")]
+    → parent ..." (the option names the catalogue entry already: the party step does not
+    repeat it)."""
+    steps = [h.shown for h in exposure.path if h.kind in ("entity", "parent")]
     role = exposure.party_role
-    if steps and steps[0].startswith(role + " "):
+    if steps and steps[0].startswith(role + " "):  # a step without words (older results)
         steps[0] = f"the {words(role)} {steps[0][len(role) + 1 :]}"
     text = " → ".join(steps)
-    return text.replace(" (catalogue vendor ", " (vendor ").replace(
-        " (declared in the inventory)", ""
-    )
+    text = _CATALOGUE_ENTRY.sub("", text)
+    return text.replace(" (declared in the inventory)", "")
+
+
+_CATALOGUE_ENTRY = re.compile(
+    r" \((?:named by the catalogue entry for|catalogue vendor) [^()]*(?:\([^()]*\)[^()]*)*\)"
+)
 
 
 def _laws(result: AuditResult, home: frozenset[str]) -> list[OptionLaw]:

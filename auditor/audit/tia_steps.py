@@ -20,7 +20,7 @@ from auditor.model.tia import (
     TransferToolStep,
     Worksheet,
 )
-from auditor.model.words import plain, words
+from auditor.model.words import country_in_sentence, plain, words
 
 WORKSHEET_PERIODS = ("year 1", "year 2", "year 3", "year 4", "year 5")
 WORKSHEET_FACTORS = (
@@ -285,7 +285,7 @@ def re_evaluation_triggers(
         )
     if transfer.conclusion is TransferConclusion.ADEQUACY:
         triggers.append(
-            f"The adequacy decision for {transfer.country_name} is amended, suspended or "
+            f"The adequacy decision for {country_in_sentence(transfer.country_name)} is amended, suspended or "
             "repealed, or reaches the end of its validity (step 2)."
         )
     for framework in frameworks:

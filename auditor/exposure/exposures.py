@@ -27,6 +27,7 @@ from auditor.model.kb import (
     SafeguardCovers,
     TriggerKind,
 )
+from auditor.model.words import words
 
 # A pending or repealed law reaches nothing yet (or any more); "unknown" still counts.
 NOT_OPERATIVE = frozenset({LawStatus.PENDING, LawStatus.REPEALED})
@@ -110,6 +111,7 @@ def party_exposures(
                     f"{party.role} {entity_label(entity, party.entity)} ({party.reason})",
                     "entity",
                     party.span,
+                    _party_words(rc, party, entity_label(entity, party.entity)),
                 ),
                 *hops,
                 hop(
@@ -166,6 +168,15 @@ def party_exposures(
 
 def _non_personal_only(guard: Law) -> bool:
     return guard.safeguard is not None and guard.safeguard.covers is SafeguardCovers.NON_PERSONAL
+
+
+def _party_words(rc: ResolvedComponent, party: Party, label: str) -> str:
+    """The party step for people: its role in words, and the catalogue entry by its display
+    name ("the operator OVH SAS (FR), named by the catalogue entry for OVHcloud ...")."""
+    reason = party.reason
+    if rc.vendor is not None and reason == f"catalogue vendor {rc.vendor.id}":
+        reason = f"named by the catalogue entry for {rc.vendor.name}"
+    return f"the {words(party.role)} {label} ({reason})"
 
 
 def catalogue_facts_used(context: Context, rc: ResolvedComponent) -> set[str]:

@@ -9,7 +9,7 @@ from auditor.graph.resolve import PlaceKind, ResolvedComponent
 from auditor.model.findings import Transfer, TransferConclusion, make_transfer
 from auditor.model.inventory import KeyCustody, TransferTool
 from auditor.model.kb import LocationRole
-from auditor.model.words import ADEQUACY_SCOPE_WORDS
+from auditor.model.words import ADEQUACY_SCOPE_WORDS, country_in_sentence
 
 # The roles in which data (or access to it) can leave the EEA.
 TRANSFER_ROLES = (
@@ -144,7 +144,9 @@ def _transfer(
                 f"{adequacy.decision} of {adequacy.date}, applying "
                 f"{ADEQUACY_SCOPE_WORDS.get(adequacy.scope.value, adequacy.scope.value)}"
             )
-            explanation = f"adequacy decision for {country_name} (GDPR Art. 45)"
+            explanation = (
+                f"adequacy decision for {country_in_sentence(country_name)} (GDPR Art. 45)"
+            )
             if adequacy.scope.value != "full":
                 explanation += f"; scope limited: {adequacy.scope_note or adequacy.scope.value}: confirm the importer is covered"
         elif adequacy is not None and dpf:
@@ -176,7 +178,7 @@ def _transfer(
             if adequacy is not None:
                 explanation = f"{country_name} is adequate only for DPF-certified organisations, and the importer is not shown as certified; no Art. 46 tool is recorded"
             else:
-                explanation = f"no adequacy decision for {country_name} and no Art. 46 tool or Art. 49 derogation is recorded"
+                explanation = f"no adequacy decision for {country_in_sentence(country_name)} and no Art. 46 tool or Art. 49 derogation is recorded"
         if by_processor:
             # Chapter V binds the processor that engaged the importer: its contract, not the
             # organisation's, must carry the tool (SCCs: Module 3).

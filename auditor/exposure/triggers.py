@@ -15,6 +15,7 @@ from auditor.graph.resolve import Party, PlaceKind, ResolvedComponent, ResolvedE
 from auditor.model.common import Confidence, SourceSpan
 from auditor.model.findings import Hop
 from auditor.model.kb import Law, LocationRole, TriggerKind
+from auditor.model.words import country_in_sentence
 
 # A trigger that fired: its index in the law, its kind, the hops it adds, its confidence,
 # and for a contested reach (presence) why, in words.
@@ -227,7 +228,8 @@ class Triggers:
                 elif place.kind is PlaceKind.ZONE:
                     country = self.control.graph.kb.country_name(law.jurisdiction)
                     text = (
-                        f"{_MAY_BE.get(role, f'{role.value} may take place')} in {country} "
+                        f"{_MAY_BE.get(role, f'{role.value} may take place')} in "
+                        f"{country_in_sentence(country)} "
                         f"(part of the {place.label} zone): {place.reason}"
                     )
                 else:

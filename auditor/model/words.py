@@ -150,6 +150,43 @@ def plain(text: str) -> str:
     return _CODE_TOKEN.sub(lambda m: RAW_CODES.get(m.group(0), m.group(0)), text)
 
 
+# Country names that take the definite article in a sentence ("the adequacy decision for the
+# United States"); tables list the bare names.
+_WITH_ARTICLE = frozenset(
+    {
+        "Bahamas",
+        "Central African Republic",
+        "Comoros",
+        "Czech Republic",
+        "Democratic Republic of the Congo",
+        "Dominican Republic",
+        "European Economic Area",
+        "European Free Trade Association",
+        "European Union",
+        "Gambia",
+        "Holy See",
+        "Isle of Man",
+        "Maldives",
+        "Netherlands",
+        "Philippines",
+        "Seychelles",
+    }
+)
+_ARTICLE_PATTERN = re.compile(
+    r"^(?:United |Republic |Kingdom |Federated |State of )|(?: Islands| Republic| Emirates)$"
+)
+
+
+def country_in_sentence(name: str) -> str:
+    """A country's name as it stands inside a sentence: "the United States", "the
+    Netherlands", "the Cayman Islands", "the Republic of Korea"; "France" as it is."""
+    if name.startswith("the ") or name.startswith("The "):
+        return name
+    if name in _WITH_ARTICLE or _ARTICLE_PATTERN.search(name):
+        return f"the {name}"
+    return name
+
+
 def code_tokens(text: str) -> list[str]:
     """The known raw codes a text still shows (for tests and checks of the outputs)."""
     return [t for t in _CODE_TOKEN.findall(text) if t in RAW_CODES]

@@ -25,6 +25,7 @@ from auditor.model.policy import SEVERITY_RANK, Severity
 from auditor.model.words import (
     RAW_CODES,
     code_tokens,
+    country_in_sentence,
     generic,
     generic_title,
     join_words,
@@ -245,9 +246,12 @@ def _root_cause(
     mitigation = words(first.mitigation.value)
     aggravations = []
     if unlawful:
-        aggravations.append(f"the data is transferred to {country} without a valid transfer tool")
+        aggravations.append(
+            f"the data is transferred to {country_in_sentence(country)} without a valid "
+            "transfer tool"
+        )
     elif located:
-        aggravations.append(f"the data is stored or processed in {country}")
+        aggravations.append(f"the data is stored or processed in {country_in_sentence(country)}")
     return RootCause(
         system=system,
         system_name=names.system(system),
@@ -258,7 +262,7 @@ def _root_cause(
         laws_text=join_words(laws),
         party_text=(
             f"the {words(first.party_role)} {first.party_name} "
-            f"{_TRIGGER_WORDS.get(first.trigger, first.trigger)} {country}"
+            f"{_TRIGGER_WORDS.get(first.trigger, first.trigger)} {country_in_sentence(country)}"
         ),
         jurisdiction_name=country,
         mitigation_text=f"{mitigation} ({reason})" if reason else mitigation,
