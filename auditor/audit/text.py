@@ -18,8 +18,9 @@ from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
 from auditor.model.document import result_from_document
 from auditor.model.findings import Finding
 from auditor.model.inventory import Inventory
+from auditor.model.kb import LawStatus
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
-from auditor.model.words import generic, generic_title, plain, words
+from auditor.model.words import country_in_sentence, generic, generic_title, plain, words
 from auditor.rules.engine import legacy_fingerprints
 from auditor.rules.schema import RuleSpec
 
@@ -42,6 +43,23 @@ def vendor_rows(rule_dirs: Sequence[Path] = ()) -> list[tuple[str, str, str, str
             )
         )
     return rows
+
+
+# How a law reaches a party, before the country's name.
+_REACH_WORDS = {
+    "incorporated": "is incorporated in",
+    "control": "is controlled from",
+    "presence": "does business in (a contested reach)",
+    "territorial": "handles the data on the territory of",
+}
+
+
+def _status_words(status: str) -> str:
+    """A law's status, short enough for one line of the due-diligence sheet."""
+    if status == LawStatus.LAPSED_OPERATIVE:
+        return "lapsed, but orders issued under it still operate"
+    known = {s.value: s for s in LawStatus}
+    return known[status].words if status in known else words(status)
 
 
 def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAssessment:
@@ -147,6 +165,11 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
                 status=law.status.value,
                 trigger=exp.trigger,
                 via=f"{exp.party_role} {exp.party_name}",
+                reach=(
+                    f"the {words(exp.party_role)} {exp.party_name} "
+                    f"{_REACH_WORDS.get(exp.trigger, words(exp.trigger))} "
+                    f"{country_in_sentence(kb.country_name(exp.jurisdiction))}"
+                ),
                 confidence=exp.confidence,
             ),
         )
@@ -160,6 +183,7 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
             facts.append(
                 FactRow(
                     subject=fact.subject,
+                    name=fact.shown,
                     sources=list(fact.provenance.source),
                     as_of=fact.provenance.as_of.isoformat(),
                     confidence=fact.provenance.confidence.value,
@@ -237,7 +261,8 @@ def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
         lines += [f"    ownership of {u} unknown (evidence gap)" for u in row.unknown_ownership]
     lines += ["", "Laws that can reach data at this vendor (for an EU customer):"]
     lines += [
-        f"  {x.law_name} ({x.law}, {x.status}): {x.trigger} via {x.via} [confidence {x.confidence}]"
+        f"  {x.law_name} ({_status_words(x.status)}): {x.reach or x.via} "
+        f"[confidence {x.confidence}]"
         for x in a.laws
     ] or [
         "  none: a self-hosted model family reaches no data through its publisher"
@@ -264,7 +289,8 @@ def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
     lines += ["", "Facts and their sources:"]
     for fact in a.facts:
         lines.append(
-            f"  {fact.subject} ({fact.confidence}, as of {fact.as_of}): {'; '.join(fact.sources)}"
+            f"  {fact.name or fact.subject} ({fact.confidence}, as of {fact.as_of}): "
+            f"{'; '.join(fact.sources)}"
         )
     if a.questions:
         lines += ["", "Questions to ask the vendor:"] + [f"  - {q}" for q in a.questions]

@@ -217,6 +217,7 @@ class KbFactRow(NamedTuple):
     where: str
     evidence: list[Hop]
     cited_law: str | None = None
+    fact_name: str = ""  # the fact in words, by display names ("the law US CLOUD Act")
 
 
 class SealRow(NamedTuple):

@@ -20,6 +20,7 @@ from auditor.model.kb import (
     Vendor,
     Zone,
 )
+from auditor.model.words import country_in_sentence
 
 EEA_BLOC = "EEA"
 ADEQUATE_BLOC = "adequate"
@@ -32,6 +33,14 @@ class Fact:
     subject: str  # e.g. "law us-cloud-act", "vendor azure-openai deployment DataZoneStandard"
     provenance: Provenance
     where: str  # file:line
+    # The fact in words, by display names: "the law US CLOUD Act", "the deployment option
+    # DataZoneStandard of Azure OpenAI in Microsoft Foundry" (the subject when empty).
+    words: str = ""
+
+    @property
+    def shown(self) -> str:
+        """What a person reads for the fact."""
+        return self.words or self.subject
 
 
 @dataclass(frozen=True)
@@ -203,32 +212,55 @@ class KnowledgeIndex:
             return str(span) if span else "rules/"
 
         for law in self.kb.laws:
-            yield Fact(f"law {law.id}", law.provenance, where(law))
+            yield Fact(f"law {law.id}", law.provenance, where(law), f"the law {law.short_name}")
             for index, trigger in enumerate(law.triggers):
                 if trigger.provenance:
-                    yield Fact(f"law {law.id} trigger {index + 1}", trigger.provenance, where(law))
+                    yield Fact(
+                        f"law {law.id} trigger {index + 1}",
+                        trigger.provenance,
+                        where(law),
+                        f"the reach of the law {law.short_name} (trigger {index + 1})",
+                    )
         for jurisdiction in self.kb.jurisdictions:
             yield Fact(
-                f"jurisdiction {jurisdiction.code}", jurisdiction.provenance, where(jurisdiction)
+                f"jurisdiction {jurisdiction.code}",
+                jurisdiction.provenance,
+                where(jurisdiction),
+                f"the jurisdiction {jurisdiction.name}",
             )
             if jurisdiction.adequacy:
                 yield Fact(
                     f"adequacy {jurisdiction.code}",
                     jurisdiction.adequacy.provenance,
                     where(jurisdiction),
+                    f"the adequacy decision for {country_in_sentence(jurisdiction.name)}",
                 )
         for framework in self.kb.transfer_frameworks:
-            yield Fact(f"transfer framework {framework.id}", framework.provenance, where(framework))
+            yield Fact(
+                f"transfer framework {framework.id}",
+                framework.provenance,
+                where(framework),
+                f"the transfer framework {framework.name}",
+            )
         for entity in self.kb.entities:
-            yield Fact(f"entity {entity.id}", entity.provenance, where(entity))
+            yield Fact(
+                f"entity {entity.id}", entity.provenance, where(entity), f"the entity {entity.name}"
+            )
             if entity.lei_provenance is not None:
-                yield Fact(f"entity {entity.id} LEI", entity.lei_provenance, where(entity))
+                yield Fact(
+                    f"entity {entity.id} LEI",
+                    entity.lei_provenance,
+                    where(entity),
+                    f"the LEI of {entity.name}",
+                )
             for presence in entity.presence:
                 if not isinstance(presence, str):
                     yield Fact(
                         f"entity {entity.id} presence {presence.country}",
                         presence.provenance,
                         where(entity),
+                        f"the presence of {entity.name} in "
+                        f"{country_in_sentence(self.country_name(presence.country))}",
                     )
             for parent in entity.parents or ():
                 if parent.provenance:
@@ -236,25 +268,35 @@ class KnowledgeIndex:
                         f"entity {entity.id} parent {parent.entity}",
                         parent.provenance,
                         where(parent),
+                        self._parent_words(entity, parent.entity),
                     )
         for vendor in self.kb.vendors:
-            yield Fact(f"vendor {vendor.id}", vendor.provenance, where(vendor))
+            yield Fact(
+                f"vendor {vendor.id}", vendor.provenance, where(vendor), f"the vendor {vendor.name}"
+            )
             for option in vendor.deployment_options:
                 yield Fact(
-                    f"vendor {vendor.id} deployment {option.id}", option.provenance, where(vendor)
+                    f"vendor {vendor.id} deployment {option.id}",
+                    option.provenance,
+                    where(vendor),
+                    f"the deployment option {option.id} of {vendor.name}",
                 )
             for cert in vendor.certifications:
                 yield Fact(
                     f"vendor {vendor.id} certification {cert.scheme}",
                     cert.provenance,
                     where(vendor),
+                    f"the {cert.scheme} certification of {vendor.name}",
                 )
             if vendor.defaults:
                 yield Fact(
-                    f"vendor {vendor.id} defaults", vendor.defaults.provenance, where(vendor)
+                    f"vendor {vendor.id} defaults",
+                    vendor.defaults.provenance,
+                    where(vendor),
+                    f"the retention and training defaults of {vendor.name}",
                 )
         for zone in self.kb.zones:
-            yield Fact(f"zone {zone.id}", zone.provenance, where(zone))
+            yield Fact(f"zone {zone.id}", zone.provenance, where(zone), f"the zone {zone.name}")
         if self.kb.dora is not None:
             dora = self.kb.dora
             yield Fact("DORA report package", dora.package.provenance, where(dora.package))
@@ -263,14 +305,25 @@ class KnowledgeIndex:
             for template in dora.templates:
                 yield Fact(f"DORA template {template.code}", template.provenance, where(template))
         for catalogue in self.kb.regions:
-            yield Fact(f"regions {catalogue.provider}", catalogue.provenance, where(catalogue))
+            yield Fact(
+                f"regions {catalogue.provider}",
+                catalogue.provenance,
+                where(catalogue),
+                f"the region list of {catalogue.name}",
+            )
             for region in catalogue.regions:
                 if region.provenance:
                     yield Fact(
                         f"region {catalogue.provider}:{region.code}",
                         region.provenance,
                         where(catalogue),
+                        f"the region {region.code} of {catalogue.name}",
                     )
+
+    def _parent_words(self, entity: CatalogueEntity, parent: str) -> str:
+        """An ownership link in words: "the ownership of A by B"."""
+        owner = self.entities.get(parent)
+        return f"the ownership of {entity.name} by {owner.name if owner else parent}"
 
     def unbased_control_links(self) -> Iterator[Fact]:
         """Parent links that say ``controlling: true`` without the share, votes, veto or
@@ -282,6 +335,7 @@ class KnowledgeIndex:
                         f"entity {entity.id} parent {parent.entity}",
                         parent.provenance or entity.provenance,
                         str(parent.span) if parent.span else "rules/",
+                        self._parent_words(entity, parent.entity),
                     )
 
     def oldest_fact(self) -> dt.date | None:

@@ -28,7 +28,14 @@ class VendorLaw(StrictModel):
     citation: str
     status: str
     trigger: str
-    via: str
+    via: str = Field(description="The access party's role (a code) and its name.")
+    reach: str = Field(
+        default="",
+        description=(
+            "How the law reaches the party, in words: 'the hosting provider Microsoft "
+            "Corporation is incorporated in or controlled from the United States'."
+        ),
+    )
     confidence: str
 
 
@@ -36,6 +43,7 @@ class FactRow(StrictModel):
     """One sourced fact of the knowledge base about this vendor."""
 
     subject: str
+    name: str = Field(default="", description="The fact in words, by display names.")
     sources: list[str]
     as_of: str
     confidence: str

@@ -361,8 +361,11 @@ class RowBuilder:
                             kind="kb",
                             file=path or None,
                             line=int(line.split(":")[0]) if line else None,
+                            label=f"{fact.shown} (as of {fact.provenance.as_of}, "
+                            f"{fact.provenance.confidence.value})",
                         )
                     ],
+                    fact_name=fact.shown,
                 )
             )
         return rows
