@@ -81,9 +81,10 @@ def test_the_hospital_deployment_is_one_finding_per_law() -> None:
             "radiology-reports",
         ]
         assert {a.sensitivity for a in finding.data_assets} == {Sensitivity.SPECIAL_CATEGORY}
+        # The data by display name (issue 18), grouped by sensitivity.
         assert (
-            "clinical-notes, discharge-drafts and radiology-reports (special category)"
-            in finding.condition
+            "Clinical notes of an inpatient stay, Draft discharge letters (Arztbrief-Entwürfe) "
+            "and Structured radiology reports (special category)" in finding.condition
         )
         # every distinct path once, and together they carry every affected asset
         keys = [tuple(h.model_dump_json() for h in p.path) for p in finding.evidence_paths]
@@ -173,6 +174,7 @@ def _exposure_row(**values: object) -> ExposureRow:
         "sensitivity": "personal",
         "confidence": "confirmed",
         "jurisdiction_name": "United States",
+        "jurisdiction_text": "the United States",
         "access_text": "data in processing",
         "content_reached": True,
         "mitigation_text": "",

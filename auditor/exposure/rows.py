@@ -54,6 +54,7 @@ class ExposureRow(NamedTuple):
     sensitivity: str
     confidence: str
     jurisdiction_name: str
+    jurisdiction_text: str  # the name in a sentence: "the United States", "France"
     access_text: str
     # False when the law reaches only records about the data (metadata) and gag orders, not
     # the data itself (a National Security Letter): the checks rate such a reach lower.
@@ -91,6 +92,7 @@ class TransferRow(NamedTuple):
     importer_name: str
     country: str  # a country code, 'global' (may be anywhere) or 'unknown'
     country_name: str
+    country_text: str  # the name in a sentence: "the United Kingdom", "India"
     role: str
     role_text: str  # what happens there, in words: "processing and storage"
     adequacy: str | None
@@ -215,9 +217,9 @@ class KbFactRow(NamedTuple):
     stale: bool
     note: str
     where: str
+    fact_name: str  # the fact in words, by display names ("the law US CLOUD Act")
     evidence: list[Hop]
     cited_law: str | None = None
-    fact_name: str = ""  # the fact in words, by display names ("the law US CLOUD Act")
 
 
 class SealRow(NamedTuple):

@@ -39,7 +39,7 @@ from auditor.model.findings import (
 from auditor.model.inventory import Inventory
 from auditor.model.kb import CONTENT_ACCESS, ReachStrength
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
-from auditor.model.words import LOCATION_ROLE_WORDS, join_words, words
+from auditor.model.words import LOCATION_ROLE_WORDS, country_in_sentence, join_words, words
 from auditor.rules.schema import Condition, Op, Over, RuleSpec, Scalar, fill, row_placeholders
 
 # Subject kinds whose rows are each about one data asset (``data_asset``): before findings
@@ -294,6 +294,7 @@ class RowBuilder:
             sensitivity=e.sensitivity.value,
             confidence=e.confidence,
             jurisdiction_name=self.kb.country_name(e.jurisdiction),
+            jurisdiction_text=country_in_sentence(self.kb.country_name(e.jurisdiction)),
             access_text=join_words([words(a.value) for a in e.access]),
             content_reached=bool(set(e.access) & CONTENT_ACCESS),
             mitigation_text="; ".join(e.mitigation_reasons),
@@ -323,6 +324,7 @@ class RowBuilder:
             importer_name=t.importer_name,
             country=t.country,
             country_name=t.country_name,
+            country_text=country_in_sentence(t.country_name),
             role=t.role,
             role_text=join_words(
                 [LOCATION_ROLE_WORDS.get(r, words(r)) for r in t.role.split(", ") if r]
