@@ -219,8 +219,8 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
         laws=sorted(laws.values(), key=lambda x: (x.law, x.via, x.trigger)),
         residency_options=list(vendor.residency_options),
         deployment_options=[
-            f"{o.id}: processing {o.processing.value}{' in ' + o.location if o.location else ''}"
-            f", storage {o.storage.value} ({o.provenance.confidence.value}, as of {o.provenance.as_of})"
+            f"{o.id}: processing {words(o.processing.value)}{' in ' + o.location if o.location else ''}"
+            f", storage {words(o.storage.value)} ({o.provenance.confidence.value}, as of {o.provenance.as_of})"
             for o in vendor.deployment_options
         ],
         certifications=[
@@ -249,7 +249,7 @@ def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
     """The due-diligence sheet as plain text."""
     a = vendor_assessment(ident, rule_dirs)
     lines = [
-        f"{a.name} ({a.id}) · {a.kind} · knowledge base {a.kb_version}",
+        f"{a.name} ({a.id}) · {words(a.kind)} · knowledge base {a.kb_version}",
         "",
         a.nature,
         "",

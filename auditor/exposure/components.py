@@ -99,7 +99,9 @@ def component_row(
         exposed=any(e.mitigation is not MitigationState.MITIGATED for e in exposures),
         reached=bool(assets),
         data_assets=held,
-        data_assets_text=", ".join(held),
+        data_assets_text=", ".join(
+            context.assets[a].name or a if a in context.assets else a for a in held
+        ),
         sensitivity=sensitivity.value,
         confidence=rc.facts_confidence.value,
         evidence=[

@@ -21,7 +21,10 @@ def component_gaps(context: Context, rc: ResolvedComponent, assets: list[str]) -
         return []
     gaps: list[GapRow] = []
     sensitivity = context.max_sensitivity(assets).value
-    assets_text = ", ".join(sorted(set(assets)))
+    # By display name: the text is read in the finding (issue 18).
+    assets_text = ", ".join(
+        sorted(context.assets[a].name or a if a in context.assets else a for a in set(assets))
+    )
 
     def gap(kind: str, entity: str, detail: str, span: SourceSpan | None) -> None:
         step = make_hop(

@@ -168,7 +168,7 @@ class Triggers:
         reach the parent through its presence may order it to produce what it controls
         (DESIGN.md 3.2). Returns the fact in words, where it is declared, and its confidence.
         """
-        name = self.control.graph.kb.country_name(country)
+        name = country_in_sentence(self.control.graph.kb.country_name(country))
         group: list[ResolvedEntity] = [entity]
         for chain in self.control.chains(entity.id)[0]:
             parent = self.entities.get(chain[-1].parent)

@@ -262,8 +262,8 @@ class RowBuilder:
             cap = contested_cap(self.policy)
             # Words, not codes: the party, the country and the cap as a reader needs them.
             reach_text = (
-                f"This is a contested reach: {e.strength_note}; whether "
-                f"{self.kb.country_name(e.jurisdiction)} authorities can compel "
+                f"This is a contested reach: {e.strength_note}; whether the authorities of "
+                f"{country_in_sentence(self.kb.country_name(e.jurisdiction))} can compel "
                 f"{e.party_name} through that presence is disputed, so it is rated at most "
                 f"{cap.value}. "
             )

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
-from auditor.model.words import RAW_CODES, code_tokens, generic_title
+from auditor.model.words import RAW_CODES, code_tokens, country_in_sentence, generic_title
 from auditor.rules.load import load_rules
 from tests.conftest import ROOT
 
@@ -220,3 +220,195 @@ def test_the_detector_finds_what_the_issue_reported() -> None:
     )
     # A code inside a path, a dotted key or an id is not prose.
     assert problems("examples/no_valid_tool.yaml user.provider_managed.x") == []
+
+
+# Issue 18, names pass: components, data assets, facts, vendors and countries by name.
+_SMALL_PRINT = re.compile(r"<(small|code)\b.*?</\1>", re.S)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Each example's JSON result and its SARIF, GitLab and JUnit files, through the CLI."""
+    folder = tmp_path_factory.mktemp("machine")
+    found: dict[str, dict[str, Any]] = {}
+    for name in EXAMPLES:
+        sarif, gitlab, junit = (folder / f"{name}.{ext}" for ext in ("sarif", "gl.json", "xml"))
+        args = ["audit", str(ROOT / "examples" / name), "--today", "2026-11-28"]
+        files = ["--sarif", str(sarif), "--gitlab-sast", str(gitlab), "--junit", str(junit)]
+        written = CliRunner().invoke(cli, [*args, "--json", "-", *files])
+        assert written.exit_code in (0, 1), written.output
+        found[name] = {
+            "json": json.loads(written.output),
+            "sarif": sarif.read_text(encoding="utf-8"),
+            "gitlab": gitlab.read_text(encoding="utf-8"),
+            "junit": html.unescape(junit.read_text(encoding="utf-8")),
+        }
+    return found
+
+
+def _keys(result: dict[str, Any]) -> set[str]:
+    return {f"{row['system']}/{row['component']}" for row in result["inventory_register"]}
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_components_are_named_not_given_by_id(
+    outputs: dict[str, dict[str, str]], results: dict[str, dict[str, Any]], example: str
+) -> None:
+    """Scorecard reasons ("bank-advisor/llm: support location unknown") and evidence steps
+    ("flow a/app -> a/llm", "held at a/db", "a/llm (model_api, ...)") name a component "the
+    <component name> of <system name>"; its id stays only in small print (``<small>``,
+    ``<code>``) and in the JSON."""
+    result = results[example]["json"]
+    keys = _keys(result)
+    page = " ".join(visible(_SMALL_PRINT.sub(" ", outputs[example]["raw-html"])).split())
+    terminal = outputs[example]["terminal"]
+    for key in keys:
+        assert key not in page, key
+        assert key not in terminal, key
+        for kind in ("pdf", "markdown"):
+            text = " ".join(outputs[example][kind].split())
+            for said in (f"{key}:", f"{key} ->", f"-> {key}", f"held at {key}"):
+                assert said not in text, (kind, said)
+        # An evidence step starts with the component (the PDF's tables interleave columns).
+        assert f"{key} (" not in " ".join(outputs[example]["markdown"].split()), key
+    # The words stand where the ids stood: each scored system's reasons are in the page.
+    for card in result["scores"]:
+        for objective in card["objectives"]:
+            if not objective["reasons_named"]:  # reasons about the inventory, not a component
+                continue
+            for named, reason in zip(objective["reasons_named"], objective["reasons"], strict=True):
+                assert named.startswith("the ") or named[0].isdigit(), named
+                assert reason.split(": ", 1)[1] == named.split(": ", 1)[1] or named[0].isdigit()
+    names = [
+        line
+        for card in result["scores"]
+        if card["kind"] == "system"
+        for o in card["objectives"]
+        for line in o["reasons_named"]
+    ]
+    shown = " ".join(outputs[example]["html"].split())
+    assert names
+    assert all(" ".join(line.split()) in shown for line in names)
+    # The JSON keeps the ids for machines.
+    assert any(
+        reason.split(": ", 1)[0] in keys
+        for card in result["scores"]
+        for o in card["objectives"]
+        for reason in o["reasons"]
+    )
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_data_affected_names_the_data(results: dict[str, dict[str, Any]], example: str) -> None:
+    """Finding texts and the SARIF, GitLab and JUnit "Data affected" give a data asset's
+    display name, not its id."""
+    result = results[example]["json"]
+    renamed = {
+        a["id"]: a["name"]
+        for f in result["findings"]
+        for a in f["data_assets"]
+        if a["name"] != a["id"]
+    }
+    assert renamed
+    texts = {
+        "sarif": re.findall(r"Data affected: ([^\"]*)", results[example]["sarif"]),
+        "gitlab": re.findall(r"Data affected\.\*\* ([^\"]*)", results[example]["gitlab"]),
+        "junit": re.findall(r"Data: (.*)", results[example]["junit"]),
+        "condition": [f["condition"] for f in result["findings"]],
+    }
+    for kind, found in texts.items():
+        assert found, kind
+        said = " ".join(found)
+        assert any(name in said for name in renamed.values()), kind
+        for ident in renamed:
+            assert not re.search(rf"(?<![\w/-]){re.escape(ident)}(?![\w/-])", said), (kind, ident)
+
+
+def test_kb_facts_are_named_in_words(results: dict[str, dict[str, Any]]) -> None:
+    """ "law us-fisa-702", "entity microsoft-ireland-operations": a kb-fact finding names the
+    fact by display names; its subject keeps the id."""
+    checked = 0
+    for example in EXAMPLES:
+        for finding in results[example]["json"]["findings"]:
+            if not finding["rule_id"].startswith("kb-fact-"):
+                continue
+            checked += 1
+            subject = finding["subject"]["fact"]
+            assert subject.split(" ")[0] in {
+                "law",
+                "entity",
+                "vendor",
+                "jurisdiction",
+                "adequacy",
+                "region",
+                "regions",
+                "zone",
+                "transfer",
+            }
+            for text in (finding["title"], finding["condition"]):
+                assert subject not in text, text
+                assert not re.search(r"\b(?:law|entity|vendor) [a-z0-9]+(?:-[a-z0-9]+)+\b", text), (
+                    text
+                )
+    assert checked
+
+
+def test_vendor_show_says_how_a_law_reaches_in_words() -> None:
+    result = CliRunner().invoke(cli, ["vendor", "show", "azure-openai"])
+    assert result.exit_code == 0, result.output
+    assert "via hosting" not in result.output and "via operator" not in result.output
+    assert "the hosting provider Microsoft Corporation is incorporated in the United States" in (
+        result.output
+    )
+    assert "in_force" not in result.output and "lapsed_operative" not in result.output
+    assert "\n  entity microsoft-" not in result.output
+    assert "the entity Microsoft Ireland Operations Limited (" in result.output
+    assert problems(result.output.split("Facts and their sources:")[0]) == []
+
+
+def test_compare_names_the_operator_without_the_vendor_id() -> None:
+    result = CliRunner().invoke(
+        cli, ["compare", str(ROOT / "examples" / "procurement" / "options.yaml")]
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert "through the operator OVH SAS (FR);" in result.output
+    assert not re.search(r"\((?:catalogue )?vendor [a-z0-9-]+\)", result.output)
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("United States", "the United States"),
+        ("United Kingdom", "the United Kingdom"),
+        ("United Arab Emirates", "the United Arab Emirates"),
+        ("Netherlands", "the Netherlands"),
+        ("Philippines", "the Philippines"),
+        ("Czech Republic", "the Czech Republic"),
+        ("Cayman Islands", "the Cayman Islands"),
+        ("Republic of Korea", "the Republic of Korea"),
+        ("Isle of Man", "the Isle of Man"),
+        ("France", "France"),
+        ("Czechia", "Czechia"),
+        ("North Korea", "North Korea"),
+        ("the Bahamas", "the Bahamas"),
+    ],
+)
+def test_country_names_take_their_article_in_sentences(name: str, said: str) -> None:
+    assert country_in_sentence(name) == said
+
+
+_BARE = re.compile(
+    r"\b(?:for|of|in|to|from) (?:United States|United Kingdom|Netherlands|United Arab Emirates"
+    r"|Philippines|Czech Republic|Cayman Islands|Isle of Man)\b"
+)
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_sentences_give_countries_their_article(
+    outputs: dict[str, dict[str, str]], example: str
+) -> None:
+    """ "The adequacy decision for United States", "Authorities of United States", "does
+    business in United Kingdom": in a sentence a country takes its article."""
+    for kind in ("html", "pdf", "markdown", "terminal"):
+        text = " ".join(outputs[example][kind].split())
+        assert _BARE.findall(text) == [], kind
