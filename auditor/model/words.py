@@ -197,6 +197,8 @@ _GENERIC = {
     "component": "the component",
     "data_assets_text": "the data concerned",
     "data_assets_count": "the number of data assets",
+    "country_text": "the country",
+    "jurisdiction_text": "the jurisdiction",
 }
 
 
@@ -231,6 +233,8 @@ _TITLE_WORDS = {
     "objective": "a sovereignty objective",
     "law_name": "a foreign law",
     "country_name": "a country outside the EEA",
+    "country_text": "a country outside the EEA",
+    "jurisdiction_text": "a foreign jurisdiction",
     "service_name": "a service",
 }
 # A parenthesis that only fills in one finding's details: "({role_text} in {where})".
