@@ -161,11 +161,13 @@ def test_vendor_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(listing.splitlines()) >= 40
     assert run("vendor", "show", "azure-openai")[0] == 0
     sheet = capsys.readouterr().out
-    assert "Microsoft Corporation (US)" in sheet and "us-cloud-act" in sheet
+    assert "Microsoft Corporation (US)" in sheet and "US CLOUD Act (in force)" in sheet
     assert run("vendor", "show", "ovhcloud")[0] == 0
     # OVH's group has US operations: the CLOUD Act reaches it only through presence.
-    reach = [line for line in capsys.readouterr().out.splitlines() if "(us-cloud-act" in line]
-    assert reach and all("presence via" in line for line in reach)
+    reach = [line for line in capsys.readouterr().out.splitlines() if "US CLOUD Act (" in line]
+    assert reach and all(
+        "does business in the United States (a contested reach)" in line for line in reach
+    )
 
 
 def test_graph_export(tmp_path: Path) -> None:

@@ -164,7 +164,7 @@ def test_a_zone_that_may_process_in_the_uk_brings_the_ipa_territorial_reach(
     nodes = _path_nodes(result, finding)
     assert any(
         n.startswith(
-            "may be processed in United Kingdom (part of the "
+            "may be processed in the United Kingdom (part of the "
             "Amazon Bedrock 'eu.' geographic inference profiles zone)"
         )
         for n in nodes

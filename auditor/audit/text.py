@@ -47,10 +47,10 @@ def vendor_rows(rule_dirs: Sequence[Path] = ()) -> list[tuple[str, str, str, str
 
 # How a law reaches a party, before the country's name.
 _REACH_WORDS = {
-    "incorporated": "is incorporated in",
-    "control": "is controlled from",
-    "presence": "does business in (a contested reach)",
-    "territorial": "handles the data on the territory of",
+    "incorporated": "is incorporated in {}",
+    "control": "is controlled from {}",
+    "presence": "does business in {} (a contested reach)",
+    "territorial": "handles the data on the territory of {}",
 }
 
 
@@ -167,8 +167,9 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
                 via=f"{exp.party_role} {exp.party_name}",
                 reach=(
                     f"the {words(exp.party_role)} {exp.party_name} "
-                    f"{_REACH_WORDS.get(exp.trigger, words(exp.trigger))} "
-                    f"{country_in_sentence(kb.country_name(exp.jurisdiction))}"
+                    + _REACH_WORDS.get(exp.trigger, words(exp.trigger) + " ({})").format(
+                        country_in_sentence(kb.country_name(exp.jurisdiction))
+                    )
                 ),
                 confidence=exp.confidence,
             ),
