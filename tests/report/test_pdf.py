@@ -79,7 +79,7 @@ def test_every_finding_keeps_its_evidence_law_and_remediation(
     text = _squeezed(hospital_text)
     for finding in hospital.findings:
         for hop in finding.evidence:
-            assert _squeezed(plain(hop.node)) in text, (finding.fingerprint, hop.node)
+            assert _squeezed(plain(hop.shown)) in text, (finding.fingerprint, hop.shown)
             if hop.file:
                 assert _squeezed(f"{hop.file}:{hop.line}" if hop.line else hop.file) in text
         for sentence in (finding.condition, finding.cause, finding.effect, finding.remediation):
