@@ -163,6 +163,7 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
                 law_name=exp.law_name,
                 citation=law.citation,
                 status=law.status.value,
+                status_text=_status_words(law.status.value),
                 trigger=exp.trigger,
                 via=f"{exp.party_role} {exp.party_name}",
                 reach=(
@@ -184,7 +185,8 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
             facts.append(
                 FactRow(
                     subject=fact.subject,
-                    name=fact.shown,
+                    # The sheet is about the vendor: its own facts need not name it again.
+                    name=fact.shown.removesuffix(f" of {vendor.name}"),
                     sources=list(fact.provenance.source),
                     as_of=fact.provenance.as_of.isoformat(),
                     confidence=fact.provenance.confidence.value,
@@ -262,7 +264,7 @@ def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
         lines += [f"    ownership of {u} unknown (evidence gap)" for u in row.unknown_ownership]
     lines += ["", "Laws that can reach data at this vendor (for an EU customer):"]
     lines += [
-        f"  {x.law_name} ({_status_words(x.status)}): {x.reach or x.via} "
+        f"  {x.law_name} ({x.status_text or x.status}): {x.reach or x.via} "
         f"[confidence {x.confidence}]"
         for x in a.laws
     ] or [

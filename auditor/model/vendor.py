@@ -27,6 +27,7 @@ class VendorLaw(StrictModel):
     law_name: str
     citation: str
     status: str
+    status_text: str = Field(default="", description="The status in words.")
     trigger: str
     via: str = Field(description="The access party's role (a code) and its name.")
     reach: str = Field(
