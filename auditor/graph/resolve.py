@@ -299,7 +299,7 @@ class Resolver:
         """
         if option is None or scope is None:
             return base
-        where = f"deployment {option.id} of {vendor.id if vendor else 'vendor'}"
+        where = f"deployment {option.id} of {vendor.name if vendor else 'the vendor'}"
         if assumed:
             where = (
                 f"deployment option not declared; assumed {option.id}, "
