@@ -39,6 +39,21 @@ if TYPE_CHECKING:  # the commands import what they use when they run: `auditor -
     from auditor.report.writers import WriteRequest
 
 PathArg = click.Path(path_type=Path)
+DateArg = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def today_option(help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--today YYYY-MM-DD``: the date a command measures against, for reproducible output."""
+    return click.option("--today", type=DateArg, default=None, help=help)
+
+
+# --template-dir of the commands that render through the report templates, as audit does.
+template_dir_option = click.option(
+    "--template-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder overriding the report templates (as for audit).",
+)
 
 
 class Context:
@@ -143,12 +158,7 @@ def kb() -> None:
     default=None,
     help="List facts older than DAYS (relative to --today).",
 )
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Date to measure age against (default: the system date).",
-)
+@today_option("Date to measure age against (default: the system date).")
 @click.pass_obj
 def kb_check(obj: Context, max_age: int | None, today: dt.datetime | None) -> None:
     """Validate the knowledge base; list unconfirmed and stale facts. Exit 0 or 4."""
@@ -171,7 +181,7 @@ SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "n
 
 def audit_options(func: Callable[..., None]) -> Callable[..., None]:
     """Options shared by ``audit`` (and later ``scan``): policy, outputs, exit policy, waivers, baselines."""
-    options = [
+    options: list[Callable[[Callable[..., None]], Callable[..., None]]] = [
         click.option(
             "--policy",
             "policy_file",
@@ -266,12 +276,7 @@ def audit_options(func: Callable[..., None]) -> Callable[..., None]:
             help="Config file (default: .auditor.yaml found upward).",
         ),
         click.option("--no-config", is_flag=True, help="Do not read .auditor.yaml."),
-        click.option(
-            "--today",
-            type=click.DateTime(formats=["%Y-%m-%d"]),
-            default=None,
-            help="Audit date (default: today); fixes fact ages for reproducible reports.",
-        ),
+        today_option("Audit date (default: today); fixes fact ages for reproducible reports."),
         click.option("--quiet", is_flag=True, help="No terminal summary or progress."),
     ]
     for option in reversed(options):
@@ -675,18 +680,8 @@ def _refuse_overwriting_inputs(
     default=None,
     help="Write each option's inventory (as audited) into this folder.",
 )
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Audit date (default: today).",
-)
-@click.option(
-    "--template-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Folder overriding the report templates (as for audit).",
-)
+@today_option("Audit date (default: today).")
+@template_dir_option
 @click.option(
     "--report-id",
     default=None,
@@ -795,12 +790,7 @@ def rules_list(obj: Context) -> None:
 @cli.command()
 @click.argument("ident")
 @click.argument("sources", nargs=-1, type=PathArg)
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Audit date when SOURCES is an inventory.",
-)
+@today_option("Audit date when SOURCES is an inventory.")
 @click.pass_obj
 def explain(obj: Context, ident: str, sources: tuple[Path, ...], today: dt.datetime | None) -> None:
     """Explain a rule id, or a finding fingerprint of SOURCES (inventory paths or a JSON result)."""
@@ -932,7 +922,7 @@ TIA_FORMATS = ("html", "pdf", "json")
 @click.option(
     "--re-evaluate",
     "re_evaluate",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DateArg,
     default=None,
     help="Re-evaluation date [default: one year after the audit date].",
 )
@@ -942,18 +932,8 @@ TIA_FORMATS = ("html", "pdf", "json")
     help="Add an empty probability worksheet (scenarios x periods) for the signer to fill in.",
 )
 @click.option("--policy", "policy_file", type=PathArg, default=None, help="Policy file.")
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Audit date (default: today).",
-)
-@click.option(
-    "--template-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Folder overriding the report templates (as for audit).",
-)
+@today_option("Audit date (default: today).")
+@template_dir_option
 @click.option(
     "--classification",
     default="CONFIDENTIAL",
@@ -1265,7 +1245,7 @@ def import_cyclonedx(
 )
 @click.option(
     "--reference-date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DateArg,
     default=None,
     help="Reference date of the register (refPeriod), YYYY-MM-DD; left empty if not given.",
 )
