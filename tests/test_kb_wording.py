@@ -28,13 +28,15 @@ FLAGGED = {
     Unsourced.RESEARCH_NOTES: [
         f'source: "{name} Part C (terraform_catalog.google)"' for name in RESEARCH_NOTES
     ]
-    + ["# Sources: shared/kb/laws.md sections 5, 6", 'source: "KB research notes Laws.md"'],
+    + ["# Sources: shared/kb/laws.md sections 5, 6", 'source: "KB research notes Laws.md"']
+    + ["note: the compiled notes give 29 Nov 2016", "(as described in the KB law notes)"],
 }
 LEFT_ALONE = [
     "note: the measure covers memory encryption",
     "source: https://example.org/.well-known/security.txt",
     "source: https://example.org/bylaws.md",
     "source: https://example.org/my-laws.md",
+    "note: the release notes of version 5.0",
     'source: "https://github.com/hashicorp/terraform-provider-google/blob/e03b762/website/docs/r/x.html.markdown"',
 ]
 

@@ -50,8 +50,10 @@ RESEARCH_NOTES = (
     "ci-scanners.md",
     "style-anchors.md",
 )
+# ... or by what they are: "the compiled notes", "the research notes", "the KB notes".
 _NOTES = re.compile(
-    r"(?<![\w.-])(?:" + "|".join(re.escape(name) for name in RESEARCH_NOTES) + r")\b",
+    r"(?<![\w.-])(?:" + "|".join(re.escape(name) for name in RESEARCH_NOTES) + r")\b"
+    r"|\b(?:compiled|research|kb)\s+(?:law\s+)?notes\b",
     re.IGNORECASE,
 )
 
