@@ -369,7 +369,7 @@ def test_missing_weasyprint_is_an_environment_fault(
 
 @pytest.mark.parametrize(
     ("table", "partial"),
-    [("plan", "remediation.html.j2"), ("systems", None)],
+    [("plan", "remediation.html.j2"), ("transfers", "transfers.html.j2"), ("systems", None)],
 )
 def test_fixed_layout_tables_give_every_column_a_width_that_adds_up(
     table: str, partial: str | None
