@@ -381,3 +381,48 @@ def test_adequate_admits_us_law_only_through_a_dpf_certified_party(tmp_path: Pat
         "recorded as certified" in cloud_act(False)["condition"]
     )
     assert "does not allow this law" not in cloud_act(True)["condition"]
+
+
+def _eea_processor_abroad(operator_country: str) -> dict[str, Any]:
+    """A database run by one provider, kept in Switzerland: the provider sits in France or
+    in the United States."""
+    hostco = {**HOSTCO, "country": operator_country}
+    component: dict[str, Any] = {
+        "id": "db",
+        "kind": "database",
+        "operator": "hostco",
+        "country": "CH",
+        "controls": {"transfer_tools": ["sccs"]},
+    }
+    return _inventory(component, allowed=["EEA", "CH"], entities=[hostco])
+
+
+def test_a_processor_seated_in_the_eea_exports_what_it_handles_outside_it(
+    tmp_path: Path,
+) -> None:
+    result = _audit(tmp_path, _eea_processor_abroad("FR"))
+    [transfer] = [t for t in result["transfers"] if t["component"] == "db"]
+    # Handing the data to HostCo in France is no transfer; HostCo's handling in Switzerland is.
+    assert transfer["exporter"] == "hostco"
+    assert transfer["importer"] == "hostco"
+    assert transfer["country"] == "CH"
+    assert transfer["conclusion"] == "adequacy"
+    assert transfer["scc_module"] is None
+    assert (
+        "HostCo SAS is seated in France, in the EEA: handing it the data is no transfer"
+        in (transfer["explanation"])
+    )
+    assert "exports it onward (GDPR Art. 44)" in transfer["explanation"]
+    last_hop = result["hops"][result["paths"][transfer["path"]][-1]]
+    assert last_hop["node"].startswith("exporter and importer HostCo SAS")
+
+
+def test_a_processor_seated_outside_the_eea_imports_from_the_organisation(
+    tmp_path: Path,
+) -> None:
+    result = _audit(tmp_path, _eea_processor_abroad("US"))
+    [transfer] = [t for t in result["transfers"] if t["component"] == "db"]
+    assert transfer["exporter"] == "acme"
+    assert transfer["importer"] == "hostco"
+    assert transfer["scc_module"] == "Module 2 (controller to processor)"
+    assert "onward" not in transfer["explanation"]

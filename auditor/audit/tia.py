@@ -29,6 +29,7 @@ from auditor.audit.tia_steps import (
     worksheet_for,
 )
 from auditor.errors import Diagnostic, UsageError
+from auditor.exposure.transfers import SCC_MODULE_3
 from auditor.graph import ResidencyGraph, build_graph
 from auditor.graph.resolve import PlaceKind, ResolvedComponent
 from auditor.kb import KnowledgeIndex
@@ -61,7 +62,7 @@ from auditor.model.tia import (
     TransferToolStep,
     transfer_ids,
 )
-from auditor.model.words import category_words, plain, words
+from auditor.model.words import category_words, country_in_sentence, plain, words
 
 # The roles in the order a reader follows them: where the data lies, where it is worked on,
 # who administers and supports it, and where its keys are.
@@ -321,6 +322,8 @@ class _Builder:
         )
         org_name, org_country = self.organisation()
         exporter_is_org = transfer.exporter in (self.inventory.organisation.entity, org_name)
+        # A processor seated in the EEA that handles the data outside it exports it onward.
+        onward_by_itself = not exporter_is_org and transfer.exporter == transfer.importer
         exporter_country = (
             org_country if exporter_is_org else self.entity_country(transfer.exporter)
         )
@@ -330,7 +333,12 @@ class _Builder:
             country=self.country_words(exporter_country, f"{transfer.exporter_name}"),
             role="controller (the organisation)"
             if exporter_is_org
-            else "processor of the organisation, which engaged the importer",
+            else (
+                "processor of the organisation, seated in the EEA, which handles the data in "
+                f"{country_in_sentence(transfer.country_name)} itself or through a sub-processor"
+                if onward_by_itself
+                else "processor of the organisation, which engaged the importer"
+            ),
         )
         importer_roles = sorted(
             {
@@ -341,9 +349,18 @@ class _Builder:
         )
         importer = Party(
             id=transfer.importer,
-            name=transfer.importer_name,
+            name=(
+                f"a facility or sub-processor of {transfer.importer_name} in "
+                f"{country_in_sentence(transfer.country_name)}"
+                if onward_by_itself
+                else transfer.importer_name
+            ),
             country=self.country_words(
-                self.entity_country(transfer.importer) if transfer.importer != "unknown" else None,
+                transfer.country
+                if onward_by_itself
+                else self.entity_country(transfer.importer)
+                if transfer.importer != "unknown"
+                else None,
                 f"the supplier of {component.name or component.id}",
             ),
             role=join_words(importer_roles)
@@ -508,7 +525,15 @@ class _Builder:
             adequacy=transfer.adequacy or "none",
             tools=[words(t) for t in transfer.tools]
             or ["none recorded in the inventory (controls.transfer_tools)"],
-            scc_module=transfer.scc_module or "none: no second party is known",
+            scc_module=transfer.scc_module
+            or (
+                f"{SCC_MODULE_3} if a sub-processor of {transfer.exporter_name} handles the "
+                f"data in {country_in_sentence(transfer.country_name)}; none if its own "
+                "facility does"
+                if transfer.exporter == transfer.importer
+                and transfer.exporter != self.inventory.organisation.entity
+                else "none: no second party is known"
+            ),
             frameworks=frameworks,
             assessment_needed=needed,
             assessment_note=note,

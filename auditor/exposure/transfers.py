@@ -86,12 +86,24 @@ def exporter_of(context: Context, rc: ResolvedComponent, importer: str) -> tuple
     The organisation (the controller) by default. When the component says its support
     party and sub-processors were engaged by a processor (``engaged_by``), that processor
     exports what they receive (GDPR Art. 28(4), Art. 44: "controller or processor").
+    An importer seated in the EEA is not one: handing data to it is no transfer (EDPB
+    Guidelines 05/2021, criterion 3: the importer is in a third country). The data leaves
+    the EEA when that processor handles it elsewhere, so the processor is the exporter.
     """
     engaged_by = rc.component.engaged_by
     org = context.org.entity or context.org.name
     if engaged_by is not None and engaged_by != org and importer != engaged_by:
         return engaged_by, True
+    if importer not in (org, "unknown") and seated_in_eea(context, importer):
+        return importer, True
     return org, False
+
+
+def seated_in_eea(context: Context, entity_id: str) -> bool:
+    """The entity's recorded seat is an EEA country."""
+    entity = context.graph.entities.get(entity_id)
+    seat = entity.country if entity is not None else None
+    return seat is not None and context.kb.is_eea(seat)
 
 
 def _transfer(
@@ -179,13 +191,29 @@ def _transfer(
                 explanation = f"{country_name} is adequate only for DPF-certified organisations, and the importer is not shown as certified; no Art. 46 tool is recorded"
             else:
                 explanation = f"no adequacy decision for {country_in_sentence(country_name)} and no Art. 46 tool or Art. 49 derogation is recorded"
-        if by_processor:
+        if by_processor and exporter == importer:
+            seat = context.kb.country_name(context.graph.entities[importer].country or "")
+            explanation += (
+                f". {importer_name} is seated in {country_in_sentence(seat)}, in the EEA: "
+                "handing it the data is no transfer; the data leaves the EEA when "
+                f"{importer_name} handles it in {country_in_sentence(country_name)}, and "
+                f"{importer_name} exports it onward (GDPR Art. 44): {SCC_MODULE_3} with a "
+                "sub-processor there, no transfer if its own facility does the work (EDPB "
+                f"Guidelines 05/2021), though the law of {country_in_sentence(country_name)} "
+                "reaches the data either way"
+            )
+        elif by_processor:
             # Chapter V binds the processor that engaged the importer: its contract, not the
             # organisation's, must carry the tool (SCCs: Module 3).
             explanation += (
                 f"; the exporter is {exporter_name}, the organisation's processor, which "
                 f"engaged {importer_name}: its SCCs with {importer_name} are {SCC_MODULE_3}"
             )
+    if by_processor and exporter == importer and country in (GLOBAL_COUNTRY, UNKNOWN_COUNTRY):
+        explanation += (
+            f"; {importer_name} is seated in the EEA, so if the data leaves it, {importer_name} "
+            "exports it onward (GDPR Art. 44) and must name the place and the tool"
+        )
     asset = context.assets[asset_id]
     place = rc.places[roles[0]]
     path = [
@@ -197,21 +225,31 @@ def _transfer(
             f"{rc.words} ({', '.join(r.value for r in roles)} in {place.label})",
         ),
     ]
-    if by_processor:
+    if by_processor and exporter == importer:
         path.append(
             hop(
-                f"exporter {exporter_name} (processor that engaged the importer)",
+                f"exporter and importer {importer_name} (the organisation's processor, seated "
+                "in the EEA, handling the data outside it)",
                 "entity",
-                rc.component.span_of("engaged_by"),
+                entity.span if entity else None,
             )
         )
-    path.append(
-        hop(
-            f"importer {importer_name}",
-            "entity",
-            entity.span if entity else None,
+    else:
+        if by_processor:
+            path.append(
+                hop(
+                    f"exporter {exporter_name} (processor that engaged the importer)",
+                    "entity",
+                    rc.component.span_of("engaged_by"),
+                )
+            )
+        path.append(
+            hop(
+                f"importer {importer_name}",
+                "entity",
+                entity.span if entity else None,
+            )
         )
-    )
     return make_transfer(
         data_asset=asset_id,
         system=rc.system.id,

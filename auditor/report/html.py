@@ -45,7 +45,7 @@ from auditor.report.report_context import (
     build_context,
     default_report_id,
 )
-from auditor.report.report_words import generic, generic_title, plain, words
+from auditor.report.report_words import country_in_sentence, generic, generic_title, plain, words
 from auditor.report.sandbox import BoundedSandbox
 from auditor.resources import builtin_templates_dir
 
@@ -322,6 +322,7 @@ def _environment(roots: Sequence[Path]) -> ImmutableSandboxedEnvironment:
     env.filters["words"] = words
     env.filters["generic"] = generic
     env.filters["generic_title"] = generic_title
+    env.filters["in_sentence"] = country_in_sentence
     env.filters["severity_label"] = lambda s: str(s).capitalize()
     env.globals["sections"] = SECTIONS
     env.globals["section"] = {s.anchor: s for s in SECTIONS}

@@ -39,6 +39,7 @@ __all__ = [
     "Names",
     "RootCause",
     "code_tokens",
+    "country_in_sentence",
     "decision_key",
     "decision_subject",
     "decision_text",
