@@ -327,3 +327,67 @@ resource "aws_s3_bucket" "many" {
     result = scan(root)
     assert sorted(components(result)) == ["tf-root/aws_s3_bucket.many"]
     assert any("count 5,000 is over 1,000" in n for n in result.notes)
+
+
+def test_terraforms_collection_functions_decide_the_instances(tmp_path: Path) -> None:
+    # Real modules build their collections with compact(), flatten(), distinct(), keys(),
+    # zipmap(), range() and slice(); each must give the instances Terraform would create.
+    root = write(
+        tmp_path,
+        {
+            "main.tf": """
+provider "aws" {
+  region = "eu-central-1"
+}
+variable "kind" {
+  default = "postgresql"
+}
+locals {
+  apis    = compact(["s3", var.kind == "spanner" ? "spanner" : "", null, "logs"])
+  nested  = distinct(flatten([["a", "b"], [["b", "c"]]]))
+  regions = zipmap(["x", "y"], ["eu-west-3", "eu-north-1"])
+}
+resource "aws_s3_bucket" "compacted" {
+  for_each = toset(local.apis)
+  bucket   = "corp-${each.key}"
+}
+resource "aws_s3_bucket" "flat" {
+  for_each = toset(local.nested)
+  bucket   = "f-${each.key}"
+}
+resource "aws_s3_bucket" "zipped" {
+  for_each = toset(keys(local.regions))
+  bucket   = "z-${each.key}"
+  region   = local.regions[each.key]
+}
+resource "aws_s3_bucket" "ranged" {
+  count  = length(slice(range(1, 10, 3), 0, 2))
+  bucket = "r-${count.index}"
+}
+resource "aws_s3_bucket" "never" {
+  count  = contains(local.apis, "spanner") ? 1 : 0
+  bucket = "never"
+}
+resource "aws_s3_bucket" "unbounded" {
+  count  = length(range(100000000))
+  bucket = "u-${count.index}"
+}
+"""
+        },
+    )
+    found = components(scan(root))
+    made = sorted(k for k in found if "unbounded" not in k)
+    assert made == [
+        "tf-root/aws_s3_bucket.compacted-logs",
+        "tf-root/aws_s3_bucket.compacted-s3",
+        "tf-root/aws_s3_bucket.flat-a",
+        "tf-root/aws_s3_bucket.flat-b",
+        "tf-root/aws_s3_bucket.flat-c",
+        "tf-root/aws_s3_bucket.ranged-0",
+        "tf-root/aws_s3_bucket.ranged-1",
+        "tf-root/aws_s3_bucket.zipped-x",
+        "tf-root/aws_s3_bucket.zipped-y",
+    ]
+    assert found["tf-root/aws_s3_bucket.zipped-y"].region == "aws:eu-north-1"
+    # A range too long to build is not invented instance by instance: one stands for all.
+    assert [k for k in found if "unbounded" in k] == ["tf-root/aws_s3_bucket.unbounded"]

@@ -565,6 +565,82 @@ def _fn_merge(args: list[Any]) -> Any:
     return out
 
 
+# The most elements a range() may make: beyond it, the value is left unknown.
+_MAX_RANGE = 10_000
+
+
+def _fn_compact(args: list[Any]) -> Any:
+    return [x for x in args[0] if x is not None and x != ""]
+
+
+def _flatten(seq: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in seq:
+        if isinstance(item, list):
+            out.extend(_flatten(item))
+        else:
+            out.append(item)
+    return out
+
+
+def _fn_range(args: list[Any]) -> Any:
+    nums = [_number(a) for a in args]
+    start: int | float
+    limit: int | float
+    step: int | float
+    if len(nums) == 1:
+        start, limit, step = 0, nums[0], 1
+    elif len(nums) == 2:
+        start, limit, step = nums[0], nums[1], 1
+    elif len(nums) == 3:
+        start, limit, step = nums
+    else:
+        raise ValueError("range takes one to three numbers")
+    if step == 0 or (limit - start) / step > _MAX_RANGE:
+        raise ValueError("range too long")
+    out: list[Any] = []
+    value = start
+    while (step > 0 and value < limit) or (step < 0 and value > limit):
+        out.append(value)
+        value += step
+    return out
+
+
+def _fn_one(args: list[Any]) -> Any:
+    seq = list(args[0])
+    if len(seq) > 1:
+        raise ValueError("one() of more than one element")
+    return seq[0] if seq else None
+
+
+def _fn_substr(args: list[Any]) -> Any:
+    text, offset, length = str(args[0]), int(_number(args[1])), int(_number(args[2]))
+    if offset < 0:
+        offset += len(text)
+    return text[offset:] if length == -1 else text[offset : offset + length]
+
+
+def _fn_tobool(args: list[Any]) -> Any:
+    value = args[0]
+    if isinstance(value, bool) or value is None:
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError(value)
+
+
+def _fn_tonumber(args: list[Any]) -> Any:
+    value = args[0]
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    text = str(value)
+    return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
+
+
+def _fn_coalescelist(args: list[Any]) -> Any:
+    return next(seq for seq in args if isinstance(seq, list) and seq)
+
+
 _PURE: Final[Mapping[str, Callable[[list[Any]], Any]]] = {
     "lower": lambda a: str(a[0]).lower(),
     "upper": lambda a: str(a[0]).upper(),
@@ -583,6 +659,34 @@ _PURE: Final[Mapping[str, Callable[[list[Any]], Any]]] = {
     "merge": _fn_merge,
     "concat": lambda a: [x for seq in a for x in seq],
     "length": lambda a: len(a[0]),
+    # Collections, as Terraform's built-in functions define them: maps iterate by key.
+    "compact": _fn_compact,
+    "flatten": lambda a: _flatten(list(a[0])),
+    "distinct": lambda a: list(dict.fromkeys(a[0])),
+    "keys": lambda a: sorted(dict(a[0])),
+    "values": lambda a: [v for _, v in sorted(dict(a[0]).items())],
+    "contains": lambda a: a[1] in a[0],
+    "zipmap": lambda a: dict(zip(a[0], a[1], strict=True)),
+    "sort": lambda a: sorted(str(x) for x in a[0]),
+    "reverse": lambda a: list(reversed(a[0])),
+    "range": _fn_range,
+    "slice": lambda a: list(a[0])[int(_number(a[1])) : int(_number(a[2]))],
+    "index": lambda a: list(a[0]).index(a[1]),
+    "one": _fn_one,
+    "coalescelist": _fn_coalescelist,
+    "setunion": lambda a: list(dict.fromkeys(x for seq in a for x in seq)),
+    # Strings and numbers.
+    "startswith": lambda a: str(a[0]).startswith(str(a[1])),
+    "endswith": lambda a: str(a[0]).endswith(str(a[1])),
+    "substr": _fn_substr,
+    "trimprefix": lambda a: str(a[0]).removeprefix(str(a[1])),
+    "trimsuffix": lambda a: str(a[0]).removesuffix(str(a[1])),
+    "trim": lambda a: str(a[0]).strip(str(a[1])),
+    "max": lambda a: max(_number(x) for x in a),
+    "min": lambda a: min(_number(x) for x in a),
+    "abs": lambda a: abs(_number(a[0])),
+    "tobool": _fn_tobool,
+    "tonumber": _fn_tonumber,
     "jsonencode": lambda a: a[0],  # structure kept: attributes inside stay readable
     "yamlencode": lambda a: a[0],
 }
