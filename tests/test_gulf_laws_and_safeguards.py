@@ -4,6 +4,9 @@
 - Data placed in a Saudi, Qatari or Bahraini cloud region is reachable under that country's
   law: the finding names the law, its citation and the confidence of its sources, and the
   report's law list gives its status.
+- No UAE text read gives an authority access to a provider's data: data in a UAE region is
+  reported under an entry that says so in its name and citation, with unknown status, unconfirmed
+  confidence and no claimed secrecy power, never as a confirmed reach (issue 17).
 - Bahrain's data embassy law (Legislative Decree No. 56 of 2018) limits Bahrain's own
   authorities for a foreign party's content: the Bahraini exposure is partial and the finding
   says why, while the US CLOUD Act reach of the same US provider is unchanged.
@@ -125,8 +128,8 @@ def _law(result: dict[str, Any], law: str) -> dict[str, Any]:
             "azure",
             "azure:qatarcentral",
             "qa-cybercrime-law",
-            "Qatar Cybercrime Prevention Law",
-            "Law No. (14) of 2014",
+            "Qatar Telecommunications Law Art. 59 and Cybercrime Prevention Law",
+            "Telecommunications Law, Art. 59",
         ),
     ],
 )
@@ -149,6 +152,26 @@ def test_a_saudi_or_qatari_region_is_reachable_under_that_countrys_law(
     assert ref["sources"]
     # No safeguard applies outside the EU and Bahrain.
     assert "data embassy" not in finding["cause"] and "Data Act" not in finding["cause"]
+
+
+def test_a_uae_region_is_reported_as_an_unconfirmed_precaution_not_as_a_laws_reach(
+    tmp_path: Path,
+) -> None:
+    result = _audit(tmp_path, [_database("db", "UAE database", "azure", "azure:uaenorth")])
+    law = "ae-state-access"
+    exposure = _exposure(result, "db", law)
+    assert exposure["trigger"] == "territorial"
+    # No text read gives a secrecy power, so none is claimed.
+    assert "secrecy" not in exposure["access"]
+    finding = _finding(result, "db", law)
+    assert finding["confidence"] == "unconfirmed"
+    # The reader sees that no statute stands behind it, in the name, the citation and the status.
+    assert "UAE state access (no statute read)" in finding["condition"]
+    assert finding["citation"].startswith("No access statute read.")
+    assert "its current status could not be confirmed" in finding["condition"]
+    ref = _law(result, law)
+    assert (ref["status"], ref["confidence"]) == ("unknown", "unconfirmed")
+    assert "https://uaelegislation.gov.ae/en/legislations/1132" in ref["sources"]
 
 
 def test_bahrain_data_embassy_law_narrows_bahrains_own_reach_and_says_so(
