@@ -1,9 +1,14 @@
-"""State-access laws of Saudi Arabia, Qatar and Bahrain, and safeguard laws, through the CLI
-(issue 17).
+"""State-access laws of Saudi Arabia, Qatar, Bahrain and the UAE, and safeguard laws, through
+the CLI (issue 17).
 
 - Data placed in a Saudi, Qatari or Bahraini cloud region is reachable under that country's
   law: the finding names the law, its citation and the confidence of its sources, and the
-  report's law list gives its status.
+  report's law list gives its status. Where the sources bind only licensed telecoms providers
+  (Qatar's Art. 59, Bahrain's Art. 78), the reach through a cloud region is reported as resting
+  on an unconfirmed fact, while a provider established there is reached on the sources read.
+- No UAE text read gives an authority access to a provider's data: data in a UAE region is
+  reported under an entry that says so in its name and citation, with unknown status, unconfirmed
+  confidence and no claimed secrecy power, never as a confirmed reach (issue 17).
 - Bahrain's data embassy law (Legislative Decree No. 56 of 2018) limits Bahrain's own
   authorities for a foreign party's content: the Bahraini exposure is partial and the finding
   says why, while the US CLOUD Act reach of the same US provider is unchanged.
@@ -48,10 +53,14 @@ def _audit(
     components: list[dict[str, Any]],
     rules: Path | None = None,
     data: tuple[dict[str, Any], ...] = (KUNDEN,),
+    entities: tuple[dict[str, Any], ...] = (),
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "organisation": {"name": "Beispiel GmbH", "country": "DE", "entity": "org"},
-        "entities": [{"id": "org", "name": "Beispiel GmbH", "country": "DE", "parents": []}],
+        "entities": [
+            {"id": "org", "name": "Beispiel GmbH", "country": "DE", "parents": []},
+            *entities,
+        ],
         "data": list(data),
         "systems": [
             {
@@ -112,7 +121,7 @@ def _law(result: dict[str, Any], law: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("vendor", "region", "law", "name", "citation"),
+    ("vendor", "region", "law", "name", "citation", "confidence"),
     [
         (
             "gcp",
@@ -120,18 +129,28 @@ def _law(result: dict[str, Any], law: str) -> dict[str, Any]:
             "sa-state-access",
             "Saudi PDPL disclosure to public entities",
             "Art. 15(3)",
+            # Law-firm notes say the cloud framework binds infrastructure in the Kingdom.
+            "secondary",
         ),
         (
             "azure",
             "azure:qatarcentral",
             "qa-cybercrime-law",
-            "Qatar Cybercrime Prevention Law",
-            "Law No. (14) of 2014",
+            "Qatar Telecommunications Law Art. 59 and Cybercrime Prevention Law",
+            "Telecommunications Law, Art. 59",
+            # Art. 59 binds licensed service providers; a cloud region is not shown to be one.
+            "unconfirmed",
         ),
     ],
 )
 def test_a_saudi_or_qatari_region_is_reachable_under_that_countrys_law(
-    tmp_path: Path, vendor: str, region: str, law: str, name: str, citation: str
+    tmp_path: Path,
+    vendor: str,
+    region: str,
+    law: str,
+    name: str,
+    citation: str,
+    confidence: str,
 ) -> None:
     result = _audit(tmp_path, [_database("db", "Gulf database", vendor, region)])
     exposure = _exposure(result, "db", law)
@@ -142,13 +161,63 @@ def test_a_saudi_or_qatari_region_is_reachable_under_that_countrys_law(
     assert finding["severity"] == "high"  # confidential data, nothing in place
     assert f"can be compelled under {name}" in finding["condition"]
     assert citation in finding["citation"]
-    # Where the law's facts come from, and whether it is in force, are in the result.
-    assert finding["confidence"] == "secondary"
+    # How sure the reach is, where the law's facts come from and whether it is in force.
+    assert finding["confidence"] == confidence
     ref = _law(result, law)
     assert (ref["status"], ref["confidence"]) == ("in_force", "secondary")
     assert ref["sources"]
     # No safeguard applies outside the EU and Bahrain.
     assert "data embassy" not in finding["cause"] and "Data Act" not in finding["cause"]
+
+
+def test_a_qatari_licensee_is_reached_on_the_sources_read_a_qatari_region_only_as_a_precaution(
+    tmp_path: Path,
+) -> None:
+    licensee = {"id": "doha-telecom", "name": "Doha Telecom Q.P.S.C.", "country": "QA"}
+    result = _audit(
+        tmp_path,
+        [
+            {
+                "id": "mail",
+                "name": "Mail archive",
+                "kind": "database",
+                "operator": "doha-telecom",
+                "country": "DE",
+            },
+            _database("db", "Doha database", "azure", "azure:qatarcentral"),
+        ],
+        entities=({**licensee, "parents": []},),
+    )
+    law = "qa-cybercrime-law"
+    # A service provider established in Qatar: Art. 59 as quoted in the sources read.
+    by_seat = _exposure(result, "mail", law)
+    assert (by_seat["trigger"], by_seat["confidence"]) == ("incorporated", "secondary")
+    # A US provider's Qatari region: reported, but marked as resting on an unconfirmed fact.
+    by_place = _exposure(result, "db", law)
+    assert (by_place["trigger"], by_place["confidence"]) == ("territorial", "unconfirmed")
+    assert _finding(result, "db", law)["confidence"] == "unconfirmed"
+    # The law's own facts stay secondary; only the reach through the region is a precaution.
+    assert _law(result, law)["confidence"] == "secondary"
+
+
+def test_a_uae_region_is_reported_as_an_unconfirmed_precaution_not_as_a_laws_reach(
+    tmp_path: Path,
+) -> None:
+    result = _audit(tmp_path, [_database("db", "UAE database", "azure", "azure:uaenorth")])
+    law = "ae-state-access"
+    exposure = _exposure(result, "db", law)
+    assert exposure["trigger"] == "territorial"
+    # No text read gives a secrecy power, so none is claimed.
+    assert "secrecy" not in exposure["access"]
+    finding = _finding(result, "db", law)
+    assert finding["confidence"] == "unconfirmed"
+    # The reader sees that no statute stands behind it, in the name, the citation and the status.
+    assert "UAE state access (no statute read)" in finding["condition"]
+    assert finding["citation"].startswith("No access statute read.")
+    assert "its current status could not be confirmed" in finding["condition"]
+    ref = _law(result, law)
+    assert (ref["status"], ref["confidence"]) == ("unknown", "unconfirmed")
+    assert "https://uaelegislation.gov.ae/en/legislations/1132" in ref["sources"]
 
 
 def test_bahrain_data_embassy_law_narrows_bahrains_own_reach_and_says_so(
@@ -160,7 +229,8 @@ def test_bahrain_data_embassy_law_narrows_bahrains_own_reach_and_says_so(
     finding = _finding(result, "db", law)
     # Partial mitigation of confidential data: medium, not high.
     assert finding["severity"] == "medium"
-    assert finding["confidence"] == "secondary"
+    # Art. 78 binds licensed operators; a cloud region is not shown to make AWS one.
+    assert finding["confidence"] == "unconfirmed"
     cause = finding["cause"]
     assert "Bahrain data embassy law (Legislative Decree No. 56 of 2018" in cause
     assert "the law of the customer's own country applies" in cause
