@@ -459,13 +459,17 @@ def _limitations(
         "It is a point-in-time assessment as at the audit date; it covers no period of operation.",
     ]
     if result.kb.unconfirmed_facts_used:
+        n = result.kb.unconfirmed_facts_used
         notes.append(
-            f"{result.kb.unconfirmed_facts_used} knowledge-base facts used are unconfirmed "
-            "(from secondary sources or memory); findings that rest on them are marked 'unconfirmed'."
+            f"{n} knowledge-base fact{'s' if n != 1 else ''} used could not be confirmed in any "
+            "source read; findings that rest on them are marked 'unconfirmed'."
         )
     total = len(result.findings)
     if unconfirmed:
-        notes.append(f"{unconfirmed} of {total} findings rest on at least one unconfirmed fact.")
+        notes.append(
+            f"{unconfirmed} of {total} findings rest on at least one fact that is not confirmed "
+            "by a primary source (marked 'secondary' or 'unconfirmed')."
+        )
     never, partly = _not_assessed(all_objectives)
     if never:
         notes.append(

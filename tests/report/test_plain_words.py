@@ -413,3 +413,19 @@ def test_sentences_give_countries_their_article(
     for kind in ("html", "pdf", "markdown", "terminal"):
         text = " ".join(outputs[example][kind].split())
         assert _BARE.findall(text) == [], kind
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_reports_never_give_memory_as_a_source_and_count_facts_in_good_grammar(
+    outputs: dict[str, dict[str, str]], example: str
+) -> None:
+    """No report offers "memory" as where a fact came from, and a secondary source is never
+    called unconfirmed: the limitations say which is which, with the right number."""
+    text = outputs[example]["html"]
+    assert "memory" not in text.lower()
+    assert (
+        "1 knowledge-base facts" not in text and "1 of" not in text.split("findings rest")[0][-8:]
+    )
+    for count in re.findall(r"(\d+) knowledge-base facts? used could not be confirmed", text):
+        noun = "fact" if count == "1" else "facts"
+        assert f"{count} knowledge-base {noun} used could not be confirmed" in text
