@@ -398,6 +398,37 @@ class RayServeApp(Sourced):
     _check = field_validator("import_path")(check_regex)
 
 
+class ModelLibrary(Sourced):
+    """A Python library that loads and runs models: a Ray Serve application that installs it
+    (``runtime_env.pip``) or whose module imports it serves a model."""
+
+    package: str = Field(description="PyPI name, normalised (lower case, '-' for '_' and '.').")
+    module: str = Field(description="Top-level import name (``import transformers``).")
+    library: str = Field(description="Display name, e.g. Hugging Face Transformers.")
+
+    @field_validator("package")
+    @classmethod
+    def _normalised(cls, value: str) -> str:
+        if value != normalise_package(value):
+            raise ValueError(f"write the normalised PyPI name {normalise_package(value)!r}")
+        return value
+
+
+def normalise_package(name: str) -> str:
+    """A PyPI name as pip compares it (PEP 503): ``Sentence_Transformers`` -> ``sentence-transformers``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+class RayImageHint(Sourced):
+    """A Ray container image that suggests, without showing, that a Ray Serve application
+    serves a model (named in the notice of an application the scan cannot read)."""
+
+    pattern: str = Field(description="Regex searched in the image reference.")
+    label: str = Field(description="What the image is, in words (the notice quotes it).")
+
+    _check = field_validator("pattern")(check_regex)
+
+
 class CustomResource(Sourced):
     """A custom resource kind whose object is itself a model server (an operator runs it)."""
 
@@ -483,6 +514,8 @@ class KubernetesCatalogue(Located):
     images: list[ImageRule] = Field(default_factory=list)
     kserve_formats: list[KServeFormat] = Field(default_factory=list)
     ray_serve_apps: list[RayServeApp] = Field(default_factory=list)
+    model_libraries: list[ModelLibrary] = Field(default_factory=list)
+    ray_image_hints: list[RayImageHint] = Field(default_factory=list)
     custom_resources: list[CustomResource] = Field(default_factory=list)
     charts: list[HelmChart] = Field(default_factory=list)
     endpoints: list[EndpointRule] = Field(default_factory=list)

@@ -8,7 +8,13 @@
   an InferenceService uses, so it never becomes a component by itself.
 * A KubeRay ``RayService`` serves models when an application of its
   ``serveConfigV2`` is a catalogue Ray Serve application; each ``llm_configs`` entry
-  is one model server.
+  is one model server. Another application (its code fetched at run time) is a model
+  server, model unknown, when the manifest shows it runs a catalogue model library:
+  its ``runtime_env.pip`` installs one, or its ``import_path`` names a module of the
+  scanned tree that imports one (:mod:`auditor.loader.iac.ray_code`, read with ``ast``).
+  A module of the tree that imports none makes the application not a server; with no
+  evidence either way, a notice asks for it in the inventory (naming a Ray image that
+  suggests a model, which is never enough by itself).
 * Catalogue ``custom_resources`` (the production-stack ``VLLMRuntime``) are model
   servers with the model at fixed paths.
 """
@@ -16,14 +22,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from auditor.loader.iac.catalogue import CustomResource, ImageRule
+from auditor.loader.iac.catalogue import CustomResource, ImageRule, ModelLibrary, normalise_package
 from auditor.loader.iac.detect import Decided, Part, Placed, slug
 from auditor.loader.iac.hcl import Val, step, unknown
-from auditor.loader.iac.result import How
+from auditor.loader.iac.ray_code import ModuleRead, find_module
+from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.iac.serving import clean_model, command_line, model_in_args
 from auditor.model.common import SourceSpan
 from auditor.model.inventory import ComponentKind
@@ -213,7 +221,8 @@ def uri_model(uri: str, first: Any) -> Decided:
 def ray_parts(
     scanner: KubernetesScanner, workload: Workload, place: Placed, ident: str
 ) -> list[Part]:
-    """One model server per llm_configs entry of a catalogue Ray Serve application."""
+    """One model server per llm_configs entry of a catalogue Ray Serve application, and one
+    per other application whose manifest shows a model library."""
     manifest = workload.manifest
     raw = manifest.get("spec", "serveConfigV2")
     if not isinstance(raw, str) or len(raw) > _MAX_SERVE_CONFIG:
@@ -230,7 +239,9 @@ def ray_parts(
     base = manifest.span("spec", "serveConfigV2")
     lines = raw.splitlines()
     parts: list[Part] = []
+    by_app: list[tuple[Part, str]] = []  # servers found from evidence, with the application name
     unknown_apps: list[str] = []
+    problems: list[str] = []
     apps = config.get("applications") if isinstance(config, dict) else None
     for app in apps if isinstance(apps, list) else []:
         if not isinstance(app, dict):
@@ -241,7 +252,22 @@ def ray_parts(
             None,
         )
         if rule is None:
-            unknown_apps.append(import_path or "(no import_path)")
+            found = _evidence(scanner, manifest, app, import_path, lines, base)
+            if found.libraries:
+                part = _evidence_part(scanner, manifest, app, import_path, found, place, ident)
+                parts.append(part)
+                by_app.append((part, str(app.get("name") or import_path)))
+            elif found.clean is not None:
+                scanner.notes.append(
+                    f"{base.path}:{base.line}: RayService {manifest.name}: application "
+                    f"{app.get('name')!r} ({import_path}) runs {found.clean} from the scanned "
+                    "tree, which imports none of the libraries that run models ("
+                    + ", ".join(lib.module for lib in scanner.k8s.model_libraries)
+                    + "); not a model server"
+                )
+            else:
+                unknown_apps.append(import_path or "(no import_path)")
+                problems.extend(found.problems)
             continue
         configs = _dig(app, "args.llm_configs")
         entries = [c for c in configs if isinstance(c, dict)] if isinstance(configs, list) else []
@@ -252,13 +278,17 @@ def ray_parts(
             name = str(loading.get("model_id") or source or "")
             if isinstance(source, str) and source:
                 value = clean_model(source)
-                row = next((i for i, text in enumerate(lines) if source in text), 0)
-                span = SourceSpan(path=base.path, line=base.line + 1 + row, column=1)
                 model = Decided(
                     value,
                     Val(
                         value,
-                        (step(How.MANIFEST, span, f"{manifest.address}: model_source {source}"),),
+                        (
+                            step(
+                                How.MANIFEST,
+                                _line_of(lines, source, base),
+                                f"{manifest.address}: model_source {source}",
+                            ),
+                        ),
                     ),
                 )
             else:
@@ -287,13 +317,186 @@ def ray_parts(
                     ident=ident + suffix,
                 )
             )
-    if unknown_apps and not parts:
+    if len(parts) > 1:  # several servers in one RayService: each evidence one by its app
+        for part, name in by_app:
+            part.address += f"/{name}"
+            part.ident = f"{part.ident}.{slug(name)}"
+    if unknown_apps:
+        hint = _image_hint(scanner, workload)
         scanner.notes.append(
             f"{base.path}:{base.line}: RayService {manifest.name} runs Ray Serve application(s) "
             f"{', '.join(unknown_apps)} that the catalogue does not know; if they serve a model, "
             "declare it in the inventory"
+            + "".join(f" ({p})" for p in problems)
+            + (f". It runs on {hint}: that suggests, but does not show, a model" if hint else "")
         )
     return parts
+
+
+@dataclass
+class _Evidence:
+    """What the manifest shows about an application the catalogue does not know."""
+
+    libraries: list[ModelLibrary] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # sentences for the component's notes
+    steps: list[ResolutionStep] = field(default_factory=list)
+    clean: str | None = None  # the module of the tree, read, importing no model library
+    problems: list[str] = field(default_factory=list)  # a module found but not read
+
+
+_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _pip_specs(app: dict[Any, Any]) -> list[str]:
+    """The requirement lines of ``runtime_env.pip`` (a list, or a mapping with ``packages``)."""
+    env = app.get("runtime_env")
+    pip = env.get("pip") if isinstance(env, dict) else None
+    if isinstance(pip, dict):
+        pip = pip.get("packages")
+    if not isinstance(pip, list):
+        return []  # absent, or a requirements file fetched with the code
+    return [str(item).strip() for item in pip if isinstance(item, str)]
+
+
+def _line_of(lines: list[str], text: str, base: SourceSpan) -> SourceSpan:
+    """Where ``text`` stands in the serveConfigV2 block (its first line if not found)."""
+    row = next((i for i, line in enumerate(lines) if text in line), -1)
+    return SourceSpan(path=base.path, line=base.line + 1 + row, column=1)
+
+
+def _evidence(
+    scanner: KubernetesScanner,
+    manifest: Manifest,
+    app: dict[Any, Any],
+    import_path: str,
+    lines: list[str],
+    base: SourceSpan,
+) -> _Evidence:
+    found = _Evidence()
+    libraries = scanner.k8s.model_libraries
+    by_package = {lib.package: lib for lib in libraries}
+    installed: list[str] = []
+    for spec in _pip_specs(app):
+        match = _REQUIREMENT.match(spec)
+        if spec.startswith("-") or match is None:
+            continue  # a pip option (-f URL, --extra-index-url)
+        lib = by_package.get(normalise_package(match.group(1)))
+        if lib is None:
+            continue
+        installed.append(spec)
+        if lib not in found.libraries:
+            found.libraries.append(lib)
+        found.steps.append(
+            step(
+                How.MANIFEST,
+                _line_of(lines, spec, base),
+                f"{manifest.address}: runtime_env.pip {spec}",
+            )
+        )
+    if installed:
+        names = ", ".join(lib.library for lib in found.libraries)
+        found.reasons.append(
+            f"Its runtime_env.pip installs {', '.join(installed)}: "
+            f"{'libraries' if len(found.libraries) > 1 else 'a library'} that "
+            f"{'run' if len(found.libraries) > 1 else 'runs'} models ({names})."
+        )
+    module = find_module(import_path, manifest.display, scanner.root)
+    if module is not None:
+        _module_evidence(scanner, manifest, module, libraries, found)
+    return found
+
+
+def _module_evidence(
+    scanner: KubernetesScanner,
+    manifest: Manifest,
+    module: ModuleRead,
+    libraries: list[ModelLibrary],
+    found: _Evidence,
+) -> None:
+    shown = module.display
+    if module.problem is not None:
+        found.problems.append(f"{shown}: {module.problem}")
+        return
+    root = scanner.root
+    path = str(root / shown) if root is not None else shown
+    hits = [(lib, module.imports[lib.module]) for lib in libraries if lib.module in module.imports]
+    if not hits:
+        found.clean = shown
+        return
+    assert module.path is not None
+    scanner.ray_modules[str(module.path)] = manifest.address
+    for lib, line in hits:
+        if lib not in found.libraries:
+            found.libraries.append(lib)
+        found.steps.append(
+            step(
+                How.CODE_LITERAL, SourceSpan(path=path, line=line, column=1), f"import {lib.module}"
+            )
+        )
+    imports = ", ".join(f"{lib.module} (line {line})" for lib, line in hits)
+    several = len(hits) > 1
+    found.reasons.append(
+        f"Its import_path names {shown} in the scanned tree, which imports {imports}: "
+        f"{'libraries' if several else 'a library'} that {'run' if several else 'runs'} models ("
+        + ", ".join(lib.library for lib, _ in hits)
+        + "). The RayService fetches its code at run time (runtime_env.working_dir); the scan "
+        "takes the tree's copy of the module to be that code."
+    )
+
+
+def _image_hint(scanner: KubernetesScanner, workload: Workload) -> str | None:
+    """The first container image that a catalogue hint describes, in words."""
+    for _path, container in workload.containers:
+        image = str(container.get("image") or "")
+        for hint in scanner.k8s.ray_image_hints:
+            if image and re.search(hint.pattern, image):
+                return f"{image}, {hint.label}"
+    return None
+
+
+def _evidence_part(
+    scanner: KubernetesScanner,
+    manifest: Manifest,
+    app: dict[Any, Any],
+    import_path: str,
+    found: _Evidence,
+    place: Placed,
+    ident: str,
+) -> Part:
+    """A model server recognised from the libraries its application installs or imports."""
+    name = app.get("name")
+    env = app.get("runtime_env")
+    env = env if isinstance(env, dict) else {}
+    working_dir = env.get("working_dir")
+    reason = (
+        "the application code decides at run time which model it loads"
+        + (f" (fetched from {working_dir})" if isinstance(working_dir, str) and working_dir else "")
+        + "; the manifest names none"
+    )
+    variables = env.get("env_vars")
+    for key, value in variables.items() if isinstance(variables, dict) else []:
+        if re.fullmatch(r"(?i)(HF_)?MODEL(_ID|_NAME)?", str(key)):
+            placeholder = str(value).startswith(("$", "<"))
+            reason += f"; runtime_env.env_vars sets {key} to {str(value)!r}" + (
+                ", a placeholder to fill in" if placeholder else ", which the code may read"
+            )
+    model = Decided(None, unknown(reason, tuple(found.steps)))
+    server = found.libraries[0].library
+    return Part(
+        address=manifest.address,
+        span=manifest.span(),
+        kind=ComponentKind.INFERENCE_ENDPOINT,
+        label=f"Ray Serve ({server}) model server (RayService):",
+        vendor=None,
+        placed=place,
+        model=model,
+        notes=[
+            f"Recognised as a model server by serveConfigV2 application {name!r} "
+            f"(import_path {import_path}), whose code is not in the manifest.",
+            *found.reasons,
+        ],
+        ident=ident,
+    )
 
 
 # --- catalogue custom resources --------------------------------------------------------------------

@@ -249,10 +249,14 @@ def _containers(manifest: Manifest) -> Workload | None:
 class KubernetesScanner(ServerReader):
     """Turns the manifests of one scan into parts, grouped by namespace."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, root: Path | None = None) -> None:
         self.catalogue = catalogue
         self.k8s = catalogue.kubernetes
+        self.root = root  # the scanned folder: where a Ray Serve import_path is looked up
         self.notes: list[str] = []
+        # Python modules of the tree that a RayService runs as a model server (resolved path
+        # -> the RayService's address): the code scan does not count them a second time.
+        self.ray_modules: dict[str, str] = {}
         # KServe runtimes by (namespace, name); ClusterServingRuntimes under namespace "".
         self.runtimes: dict[tuple[str, str], Manifest] = {}
 

@@ -51,7 +51,7 @@ from auditor.loader.iac.terraform import (
 )
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
 from auditor.model.common import SourceSpan
-from auditor.model.inventory import InventoryFragment, System
+from auditor.model.inventory import ComponentKind, InventoryFragment, System
 
 _SKIP_DIRS = frozenset({".terraform", "node_modules", "__pycache__"})
 _BLOCK = re.compile(r'^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"', re.MULTILINE)
@@ -150,6 +150,9 @@ class _Scan:
         self, root: Path, var_files: Sequence[Path], limits: Limits, catalogue: Catalogue
     ) -> None:
         self.root = root
+        # The scanned folder (None for a single file): Ray Serve modules are read only inside it.
+        self.tree: Path | None = root if root.is_dir() else None
+        self.ray_modules: dict[str, str] = {}
         self.var_files = [Path(v) for v in var_files]
         self.limits = limits
         self.catalogue = catalogue
@@ -434,9 +437,10 @@ class _Scan:
                 self.notes.append(f"{display}: looks like an unrendered Helm template; not read")
         if not manifests:
             return
-        scanner = KubernetesScanner(self.catalogue)
+        scanner = KubernetesScanner(self.catalogue, self.tree)
         by_namespace = scanner.scan(manifests)
         self.notes.extend(scanner.notes)
+        self.ray_modules = scanner.ray_modules
         for namespace, parts in sorted(by_namespace.items()):
             first = parts[0].span
             built = build_system(
@@ -587,6 +591,21 @@ def _scan_code(job: _Scan, root: Path, rules_dir: Path | None) -> None:
     code = scan_code(root, load_code_catalogue(rules_dir.resolve() if rules_dir else None))
     job.notes.extend(code.notes)
     job.files.extend(code.files)
+    for system_id in list(code.parts):
+        kept = []
+        for part in code.parts[system_id]:
+            server = job.ray_modules.get(str(Path(part.span.path).resolve()))
+            if server is not None and part.kind is ComponentKind.INFERENCE_ENDPOINT:
+                what = re.sub(r"(\s+at|:)$", "", part.label)
+                job.notes.append(
+                    f"{part.span.path}:{part.span.line}: the {what} is the code that {server} "
+                    "runs; it is counted once, as that RayService's model server"
+                )
+                continue
+            kept.append(part)
+        code.parts[system_id] = kept
+        if not kept:
+            del code.parts[system_id]
     for system_id, parts in sorted(code.parts.items()):
         label = "the scanned folder" if system_id == "code-root" else system_id[len("code-") :]
         built = build_system(
