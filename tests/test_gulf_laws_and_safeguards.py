@@ -159,7 +159,9 @@ def test_a_saudi_or_qatari_region_is_reachable_under_that_countrys_law(
     finding = _finding(result, "db", law)
     assert finding["rule_id"] == "foreign-law-exposure"
     assert finding["severity"] == "high"  # confidential data, nothing in place
-    assert f"can be compelled under {name}" in finding["condition"]
+    # A reach no source confirms is worded as a possibility (issue 17).
+    verb = "may be compellable" if confidence == "unconfirmed" else "can be compelled"
+    assert f"{verb} under {name}" in finding["condition"]
     assert citation in finding["citation"]
     # How sure the reach is, where the law's facts come from and whether it is in force.
     assert finding["confidence"] == confidence
@@ -198,6 +200,16 @@ def test_a_qatari_licensee_is_reached_on_the_sources_read_a_qatari_region_only_a
     assert _finding(result, "db", law)["confidence"] == "unconfirmed"
     # The law's own facts stay secondary; only the reach through the region is a precaution.
     assert _law(result, law)["confidence"] == "secondary"
+    # The finding says so in its words: a possibility, not a reading of the law.
+    assert by_place["reach_confidence"] == "unconfirmed"
+    condition = _finding(result, "db", law)["condition"]
+    assert "may be compellable under" in condition and "can be compelled" not in condition
+    assert (
+        "No source read confirms that" in condition and "this finding is a precaution" in condition
+    )
+    # The licensee's reach rests on a source read: it is stated as a reach.
+    assert by_seat["reach_confidence"] == "secondary"
+    assert "can be compelled under" in _finding(result, "mail", law)["condition"]
 
 
 def test_a_uae_region_is_reported_as_an_unconfirmed_precaution_not_as_a_laws_reach(

@@ -169,6 +169,8 @@ def _exposure_row(**values: object) -> ExposureRow:
         "trigger": "control",
         "strength": "strong",
         "strength_note": "",
+        "reach_confidence": "confirmed",
+        "compelled_text": "can be compelled",
         "reach_text": "",
         "mitigation": "none",
         "sensitivity": "personal",

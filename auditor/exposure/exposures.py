@@ -48,6 +48,7 @@ class PartyExposure:
     confidence: Confidence
     trigger_fact: str  # the knowledge-base fact the trigger rests on
     strength_note: str  # why a contested (presence) reach is contested; empty when strong
+    reach_confidence: Confidence  # the fired trigger's own confidence
     safeguards: tuple[str, ...] = ()  # ids of the safeguard laws the reasons cite
     # The same exposure for a personal data asset, where a safeguard it cites covers only
     # non-personal data (EU Data Act Art. 32); None when it would not differ.
@@ -103,7 +104,7 @@ def party_exposures(
             fired = triggers.fired(rc, party, law)
             if fired is None:
                 continue
-            trigger, hops, confidence, trigger_fact, note = fired
+            trigger, hops, confidence, trigger_fact, note, reach_confidence = fired
             state, reasons, guards = mitigation(rc, law, context.control, context.org.entity)
             jurisdiction = kb.jurisdictions.get(law.jurisdiction)
             tail = [
@@ -138,6 +139,7 @@ def party_exposures(
                 ),
                 trigger_fact,
                 note,
+                reach_confidence,
                 tuple(guards),
             )
             if any_personal and any(_non_personal_only(kb.laws[g]) for g in guards):
@@ -263,6 +265,7 @@ def exposure_of(
         trigger=pe.trigger.value,
         strength=pe.trigger.strength.value,
         strength_note=pe.strength_note,
+        reach_confidence=pe.reach_confidence.value,
         access=pe.access,
         mitigation=pe.mitigation,
         mitigation_reasons=pe.reasons,

@@ -49,6 +49,10 @@ class ExposureRow(NamedTuple):
     # reach is rated at most the policy's cap, and ``reach_text`` says why in a sentence.
     strength: str
     strength_note: str
+    # The fired trigger's own confidence; "unconfirmed" makes the finding a precaution, and
+    # ``compelled_text`` says "may be compellable" instead of "can be compelled".
+    reach_confidence: str
+    compelled_text: str
     reach_text: str
     mitigation: str
     sensitivity: str

@@ -30,6 +30,7 @@ class FiredTrigger(NamedTuple):
     confidence: Confidence
     fact: str  # the knowledge-base fact the trigger rests on
     note: str  # why a contested (presence) reach is contested; empty when strong
+    reach_confidence: Confidence  # the trigger's own confidence: does the law reach this way?
 
 
 class Triggers:
@@ -61,7 +62,11 @@ class Triggers:
         if fired is None:
             return None
         index, kind, hops, confidence, note = fired
-        return FiredTrigger(kind, list(hops), confidence, f"law {law.id} trigger {index + 1}", note)
+        trigger = law.triggers[index]
+        own = trigger.provenance.confidence if trigger.provenance else law.provenance.confidence
+        return FiredTrigger(
+            kind, list(hops), confidence, f"law {law.id} trigger {index + 1}", note, own
+        )
 
     def entity_reach(self, entity: ResolvedEntity | None) -> frozenset[str]:
         """Ids of the laws whose incorporation, control or presence triggers reach the entity."""

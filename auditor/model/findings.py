@@ -93,6 +93,13 @@ class Exposure(StrictModel):
     strength_note: str = Field(
         default="", description="Why a contested reach is contested, in words (empty if strong)."
     )
+    reach_confidence: str = Field(
+        default="confirmed",
+        description=(
+            "Confidence of the law's trigger that fired, by itself: 'unconfirmed' when no source "
+            "read states that the law reaches a party this way (the finding is then a precaution)."
+        ),
+    )
     access: list[Access]
     mitigation: MitigationState
     mitigation_reasons: list[str]

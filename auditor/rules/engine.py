@@ -19,7 +19,7 @@ from auditor.exposure.rows import (
     TransferRow,
 )
 from auditor.kb.index import KnowledgeIndex
-from auditor.model.common import SourceSpan
+from auditor.model.common import Confidence, SourceSpan
 from auditor.model.findings import (
     AffectedData,
     EvidencePath,
@@ -267,6 +267,14 @@ class RowBuilder:
                 f"{e.party_name} through that presence is disputed, so it is rated at most "
                 f"{cap.value}. "
             )
+        compelled_text = "can be compelled"
+        if e.reach_confidence == Confidence.UNCONFIRMED.value:
+            compelled_text = "may be compellable"
+            reach_text += (
+                f"No source read confirms that {law.short_name} reaches a party through "
+                f"{_TRIGGER_REACH_WORDS.get(e.trigger, e.trigger)}: this finding is a precaution, "
+                "not a reading of the law (the knowledge base's entry says what was searched). "
+            )
         law_status_text = ""
         if law.status.in_flux:
             law_status_text = (
@@ -289,6 +297,8 @@ class RowBuilder:
             trigger=e.trigger,
             strength=e.strength,
             strength_note=e.strength_note,
+            reach_confidence=e.reach_confidence,
+            compelled_text=compelled_text,
             reach_text=reach_text,
             mitigation=e.mitigation.value,
             sensitivity=e.sensitivity.value,
@@ -481,6 +491,13 @@ def _uncapped_severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Ro
 
 # Which inventory step a finding points at, by kind of step (earlier is preferred).
 _LOCATION_ORDER = {"component": 0, "flow": 1, "data": 2, "policy": 3, "gap": 4}
+# How a law's trigger reaches a party, in a sentence: "reaches a party through ...".
+_TRIGGER_REACH_WORDS = {
+    "incorporated": "its incorporation in the country",
+    "control": "a parent in the country that controls it",
+    "presence": "its presence (a subsidiary, office or operations) in the country",
+    "territorial": "a place in the country where the data is kept or handled",
+}
 _OTHER_STEP = len(_LOCATION_ORDER)
 
 
