@@ -258,3 +258,14 @@ def test_the_inventory_schema_documents_the_new_fields(tmp_path: Path) -> None:
         "reported_subsidiary",
         "consolidated_subsidiary",
     ]
+
+
+def test_vendor_show_says_microsofts_basis_from_its_exhibit_21() -> None:
+    # The built-in link rests on Exhibit 21 to Microsoft's 10-K (rules/entities).
+    result = CliRunner().invoke(cli, ["vendor", "show", "azure"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "controlled by Microsoft Corporation (US): listed as a subsidiary in Microsoft "
+        "Corporation's annual report filing (Exhibit 21), which under SEC rules means "
+        "controlled, directly or indirectly"
+    ) in result.output
