@@ -269,3 +269,27 @@ def test_vendor_show_says_microsofts_basis_from_its_exhibit_21() -> None:
         "Corporation's annual report filing (Exhibit 21), which under SEC rules means "
         "controlled, directly or indirectly"
     ) in result.output
+
+
+def test_the_graph_export_carries_the_basis_on_the_control_edge(tmp_path: Path) -> None:
+    parents = [
+        {
+            "entity": "atlantic",
+            "basis": "consolidated_subsidiary",
+            "reported_by": "atlantic",
+            "via": ["Atlantic Ireland Holdings Limited"],
+        }
+    ]
+    path = _inventory(tmp_path, parents, [_ATLANTIC])
+    result = CliRunner().invoke(cli, ["graph", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [edge] = [
+        e
+        for e in json.loads(result.stdout)["edges"]
+        if e["type"] == "controlled_by" and e["source"] == "entity:nuage"
+    ]
+    assert edge["target"] == "entity:atlantic"
+    assert edge["basis"] == "consolidated_subsidiary"
+    assert edge["reported_by"] == "atlantic"
+    assert edge["via"] == "Atlantic Ireland Holdings Limited"
+    assert "majority" not in edge  # only what the link records

@@ -338,6 +338,8 @@ class ResidencyGraph:
                 attrs["majority"] = True
             if ownership.basis is not None:
                 attrs["basis"] = ownership.basis.value
+            if ownership.reported_by is not None:
+                attrs["reported_by"] = ownership.reported_by
             if ownership.via:
                 attrs["via"] = ", ".join(ownership.via)
             g.add_edge(
