@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
@@ -26,6 +26,7 @@ from auditor.model.common import (
 )
 from auditor.model.policy import Policy
 from auditor.model.waivers import WaiverSpec
+from auditor.model.words import join_words
 
 # A place: ``provider:region`` (``aws:eu-central-1``), an ISO country code
 # (``DE``), a bloc (``EU``, ``EEA``) or ``global`` (anywhere: not bounded).
@@ -240,7 +241,7 @@ class Ownership(Located):
         reason = self._reason(name)
         if reason is None or not self.via:
             return reason
-        return f"{reason}, held indirectly through {_and(name(v) for v in self.via)}"
+        return f"{reason}, held indirectly through {join_words([name(v) for v in self.via])}"
 
     def _reason(self, name: Callable[[str], str]) -> str | None:
         pct = self.percentage
@@ -287,12 +288,6 @@ class Ownership(Located):
                 "(reported_subsidiary or consolidated_subsidiary), or drop reported_by"
             )
         return self
-
-
-def _and(items: Iterable[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    words = list(items)
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 class Entity(Located):
