@@ -172,7 +172,7 @@ def test_link_provenance_without_a_basis_is_an_invalid_kb(
     code, _, err = _kb_check(tmp_path / "extra", capsys)
     assert code == 4
     assert "links.yaml:3:" in err
-    assert "records no share, votes, veto or board right" in err
+    assert "records no share, votes, veto, board right, majority or subsidiary listing" in err
 
 
 def test_every_builtin_control_basis_is_sourced_or_listed() -> None:

@@ -142,7 +142,7 @@ class KnowledgeReport:
     # lines that say a fact comes from memory, is general knowledge or is in the research
     # notes: they fail the check
     unsourced: list[UnsourcedLine]
-    unbased: list[Fact]  # controlling parent links that record no share, votes, veto or board right
+    unbased: list[Fact]  # controlling parent links that record nothing control rests on
 
     def render(self) -> str:
         """Plain-text report."""
@@ -173,7 +173,8 @@ class KnowledgeReport:
         lines += [
             "",
             f"control links without a stated basis ({len(self.unbased)}): the sources say "
-            "the parent controls but not through which share, votes, veto or board right",
+            "the parent controls but not through which share, votes, veto, board right, "
+            "stated majority or subsidiary listing",
         ]
         lines += [f"  {f.where}: {f.subject}" for f in self.unbased]
         if self.max_age_days is not None:

@@ -322,7 +322,7 @@ class ResidencyGraph:
             g.add_edge(node, f"country:{seat}", type="incorporated_in", **_where(entity.span))
         for ownership in entity.parents or ():
             yield ownership.entity  # added (with its own parents) before the edge to it
-            attrs = {
+            attrs: dict[str, float | bool | str] = {
                 k: v
                 for k, v in {
                     "share_pct": ownership.share_pct,
@@ -332,6 +332,16 @@ class ResidencyGraph:
                 }.items()
                 if v is not None
             }
+            # Control stated without a figure: only where recorded, so graphs of links
+            # with a stake keep their attributes.
+            if ownership.majority:
+                attrs["majority"] = True
+            if ownership.basis is not None:
+                attrs["basis"] = ownership.basis.value
+            if ownership.reported_by is not None:
+                attrs["reported_by"] = ownership.reported_by
+            if ownership.via:
+                attrs["via"] = ", ".join(ownership.via)
             g.add_edge(
                 node,
                 f"entity:{ownership.entity}",

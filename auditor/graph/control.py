@@ -62,7 +62,7 @@ def undecided_control(
         pct = ownership.percentage
         if pct is None or ownership.veto or ownership.appoints_board_majority:
             continue  # no stake, or a control right that decides whatever the percentage
-        if ownership.controlling:  # the sources state control
+        if ownership.stated_control:  # the sources state control (majority, subsidiary)
             continue
         if _at(pct, MAJORITY):
             return (
@@ -77,9 +77,14 @@ def direct_controllers(
     entities: dict[str, ResolvedEntity],
 ) -> list[ControlLink]:
     """Parents that control ``entity`` directly."""
+
+    def name(ident: str) -> str:
+        known = entities.get(ident)
+        return known.name if known is not None else ident
+
     links: list[ControlLink] = []
     for ownership in entity.parents or ():
-        reason = ownership.control_reason()
+        reason = ownership.control_reason(name)
         if reason is not None:
             links.append(ControlLink(entity.id, ownership.entity, ownership, reason))
     return sorted(links, key=lambda link: link.parent)
@@ -146,11 +151,13 @@ def secnumcloud_failures(
     Holdings are looked through: a holder's indirect share is the product of the shares
     along each ownership path, summed over paths. For "together" each path counts once, at
     the first non-EU holder on it, so a non-EU parent of a non-EU holder is not added twice.
-    A non-EU holder with a veto or the right to appoint the board majority fails too.
+    A non-EU holder with a veto or the right to appoint the board majority fails too, and
+    so does a direct non-EU parent the sources call the majority holder without a figure.
     """
     individual: dict[str, float] = {}
     first_foreign: dict[str, float] = {}
     rights: set[str] = set()
+    majorities: set[str] = set()
 
     def non_eu(parent: ResolvedEntity) -> bool:
         return not (parent.seats and parent.seats <= eu)
@@ -171,6 +178,8 @@ def secnumcloud_failures(
             foreign = non_eu(parent)
             if foreign and direct and (ownership.veto or ownership.appoints_board_majority):
                 rights.add(parent.id)
+            if foreign and direct and stake is None and ownership.majority:
+                majorities.add(parent.id)  # more than half, so above 24 %, figure unknown
             if stake is None:
                 continue
             share = fraction * stake / 100.0
@@ -204,6 +213,11 @@ def secnumcloud_failures(
         reasons.append(
             f"holders seated outside the EU ({holders}) together hold {together:g} % "
             f"of {target} (more than 39 %)"
+        )
+    for ident in sorted(majorities):
+        reasons.append(
+            f"{name(ident)} holds the majority of {target} (no figure stated in the source; "
+            "more than 24 %)"
         )
     for ident in sorted(rights):
         reasons.append(f"{name(ident)} holds a veto or appoints the board majority of {target}")

@@ -326,8 +326,9 @@ class KnowledgeIndex:
         return f"the ownership of {entity.name} by {owner.name if owner else parent}"
 
     def unbased_control_links(self) -> Iterator[Fact]:
-        """Parent links that say ``controlling: true`` without the share, votes, veto or
-        board right control rests on, each with the provenance that covers it."""
+        """Parent links that say ``controlling: true`` without what control rests on (a
+        share, votes, veto, board right, stated majority or subsidiary listing), each with
+        the provenance that covers it."""
         for entity in self.kb.entities:
             for parent in entity.parents or ():
                 if parent.control_basis_missing:

@@ -203,6 +203,8 @@ def _check_entities(
                 or parent.voting_pct is not None
                 or parent.veto
                 or parent.appoints_board_majority
+                or parent.majority
+                or parent.basis is not None
             )
             if parent.provenance is not None and not recorded:
                 problems.append(
@@ -210,9 +212,10 @@ def _check_entities(
                         parent,
                         "provenance",
                         f"the link from {entity.id!r} to {parent.entity!r} has a provenance "
-                        "but records no share, votes, veto or board right for it to source",
-                        "add share_pct, voting_pct, veto or appoints_board_majority as the "
-                        "source states it, or drop the link's provenance",
+                        "but records no share, votes, veto, board right, majority or subsidiary "
+                        "listing for it to source",
+                        "add share_pct, voting_pct, veto, appoints_board_majority, majority or "
+                        "basis as the source states it, or drop the link's provenance",
                     )
                 )
             if parent.entity not in by_id:
@@ -222,6 +225,16 @@ def _check_entities(
                         "entity",
                         f"parent {parent.entity!r} of {entity.id!r} is not a catalogue entity",
                         suggest(parent.entity, by_id),
+                    )
+                )
+            if parent.reported_by is not None and parent.reported_by not in by_id:
+                problems.append(
+                    _problem(
+                        parent,
+                        "reported_by",
+                        f"reported_by {parent.reported_by!r} of the link from {entity.id!r} to "
+                        f"{parent.entity!r} is not a catalogue entity",
+                        suggest(parent.reported_by, by_id),
                     )
                 )
     # Parent cycles: an ownership chain must end.

@@ -205,6 +205,16 @@ def check_inventory(inventory: Inventory, kb: KnowledgeIndex) -> list[Diagnostic
                         suggest(parent.entity, entity_ids),
                     )
                 )
+            if parent.reported_by is not None and parent.reported_by not in entity_ids:
+                problems.append(
+                    diag(
+                        parent,
+                        "reported_by",
+                        f"unknown entity {parent.reported_by!r} in reported_by "
+                        "(whose filing lists the entity)",
+                        suggest(parent.reported_by, entity_ids),
+                    )
+                )
     for asset in inventory.data:
         for key in asset.categories:
             if key not in kb.taxonomy.categories:

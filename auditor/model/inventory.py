@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
@@ -25,6 +26,7 @@ from auditor.model.common import (
 )
 from auditor.model.policy import Policy
 from auditor.model.waivers import WaiverSpec
+from auditor.model.words import join_words
 
 # A place: ``provider:region`` (``aws:eu-central-1``), an ISO country code
 # (``DE``), a bloc (``EU``, ``EEA``) or ``global`` (anywhere: not bounded).
@@ -113,6 +115,33 @@ class AiActRisk(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+class ControlBasis(enum.StrEnum):
+    """What a source that gives no percentage says control rests on."""
+
+    # Listed in a registrant's list of subsidiaries filed with the SEC (Regulation S-K
+    # Item 601(b)(21), Exhibit 21 to Form 10-K); SEC rules define a subsidiary as an
+    # affiliate the registrant controls, directly or indirectly.
+    REPORTED_SUBSIDIARY = "reported_subsidiary"
+    # Fully consolidated as a subsidiary (a controlled undertaking) in audited group accounts.
+    CONSOLIDATED_SUBSIDIARY = "consolidated_subsidiary"
+
+
+_BASIS_WORDS = {
+    ControlBasis.REPORTED_SUBSIDIARY: (
+        "listed as a subsidiary in {registrant}'s annual report filing (Exhibit 21), "
+        "which under SEC rules means controlled, directly or indirectly"
+    ),
+    ControlBasis.CONSOLIDATED_SUBSIDIARY: (
+        "fully consolidated as a subsidiary in {registrant}'s audited group accounts, "
+        "which means controlled"
+    ),
+}
+
+
+def _same(ident: str) -> str:
+    return ident
+
+
 class Ownership(Located):
     """One parent of an entity, with the facts the control tests need."""
 
@@ -123,40 +152,98 @@ class Ownership(Located):
     appoints_board_majority: bool = Field(
         default=False, description="The parent appoints the majority of the board."
     )
+    majority: bool = Field(
+        default=False,
+        description=(
+            "The source says the parent holds the majority of the capital or votes "
+            "('majority-owned') without giving a figure. For 'wholly owned' use share_pct: 100."
+        ),
+    )
+    basis: ControlBasis | None = Field(
+        default=None,
+        description=(
+            "What control rests on where the source gives no percentage: "
+            "'reported_subsidiary' (listed in a registrant's list of subsidiaries filed "
+            "with the SEC, Exhibit 21) or 'consolidated_subsidiary' (fully consolidated "
+            "in audited group accounts)."
+        ),
+    )
+    reported_by: Identifier | None = Field(
+        default=None,
+        description=(
+            "Id of the group company whose filing or accounts list the entity, where it is "
+            "not the parent itself; only with basis."
+        ),
+    )
+    via: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description=(
+            "The parent holds the entity indirectly, through these intermediate companies "
+            "(entity ids or names as the source gives them), from the parent down."
+        ),
+    )
     controlling: bool = Field(
         default=False,
         description=(
-            "The sources state that this parent controls the entity (e.g. a subsidiary) "
-            "but give no percentage."
+            "The sources state that this parent controls the entity but not what control "
+            "rests on; prefer share_pct, majority or basis where the source says it. "
+            "'auditor kb check' lists such links."
         ),
     )
     provenance: Provenance | None = Field(
         default=None,
         description=(
-            "Where the share, votes, veto or board right is stated, with its date and "
-            "confidence; without it the entity's own provenance covers the link."
+            "Where the share, votes, veto, board right, majority or subsidiary listing is "
+            "stated, with its date and confidence; without it the entity's own provenance "
+            "covers the link."
         ),
     )
 
     @property
-    def control_basis_missing(self) -> bool:
-        """The link says ``controlling: true`` but records no stake, votes, veto or board right
-        that controls by itself: the sources state control without saying what it rests on."""
+    def stated_basis(self) -> bool:
+        """The link records what control rests on: a controlling stake, a veto, the
+        board majority, a stated majority or a subsidiary listing."""
         pct = self.percentage
-        based = (pct is not None and pct > 50) or self.veto or self.appoints_board_majority
-        return self.controlling and not based
+        return (
+            (pct is not None and pct > 50)
+            or self.veto
+            or self.appoints_board_majority
+            or self.majority
+            or self.basis is not None
+        )
+
+    @property
+    def stated_control(self) -> bool:
+        """The sources state control without a controlling percentage (a majority, a
+        subsidiary listing, or bare ``controlling: true``)."""
+        return self.controlling or self.majority or self.basis is not None
+
+    @property
+    def control_basis_missing(self) -> bool:
+        """The link says ``controlling: true`` but records nothing control rests on: the
+        sources state control without saying through which share, votes, veto or board
+        right, majority or subsidiary listing."""
+        return self.controlling and not self.stated_basis
 
     @property
     def percentage(self) -> float | None:
         """Votes held, or the capital held where the votes are not stated."""
         return self.voting_pct if self.voting_pct is not None else self.share_pct
 
-    def control_reason(self) -> str | None:
-        """Why this stake controls under the standard test (DESIGN.md 3.3), or None.
+    def control_reason(self, name: Callable[[str], str] = _same) -> str | None:
+        """Why this parent controls under the standard test (DESIGN.md 3.3), in words, or None.
 
         More than 50 % of the votes (or capital where votes are not stated), a veto,
-        the board majority, or control the sources state without a percentage.
+        the board majority, a majority the source states without a figure, a listing as
+        a subsidiary, or control the sources state without its basis. ``name`` turns an
+        entity id into its display name (the registrant, the intermediate companies).
         """
+        reason = self._reason(name)
+        if reason is None or not self.via:
+            return reason
+        return f"{reason}, held indirectly through {join_words([name(v) for v in self.via])}"
+
+    def _reason(self, name: Callable[[str], str]) -> str | None:
         pct = self.percentage
         if pct is not None and pct > 50:
             kind = "votes" if self.voting_pct is not None else "capital"
@@ -165,8 +252,13 @@ class Ownership(Located):
             return "holds a veto"
         if self.appoints_board_majority:
             return "appoints the board majority"
+        if self.majority:
+            return "majority-owned (no figure stated in the source)"
+        if self.basis is not None:
+            registrant = name(self.reported_by or self.entity)
+            return _BASIS_WORDS[self.basis].format(registrant=registrant)
         if self.controlling:
-            return "controls it (percentage not stated by the sources)"
+            return "controls it (the sources do not state what control rests on)"
         return None
 
     @property
@@ -181,6 +273,21 @@ class Ownership(Located):
         if isinstance(value, bool):
             raise ValueError("a percentage is a number from 0 to 100, not yes/no")
         return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Ownership:
+        pct = self.percentage
+        if self.majority and pct is not None and pct <= 50:
+            raise ValueError(
+                f"majority: true contradicts a stake of {pct:g} %: keep the figure the "
+                "source gives, or drop majority"
+            )
+        if self.reported_by is not None and self.basis is None:
+            raise ValueError(
+                "reported_by names whose filing lists the entity: add basis "
+                "(reported_subsidiary or consolidated_subsidiary), or drop reported_by"
+            )
+        return self
 
 
 class Entity(Located):
@@ -517,6 +624,7 @@ __all__ = [
     "Classification",
     "Component",
     "ComponentKind",
+    "ControlBasis",
     "Controls",
     "Criticality",
     "DataAsset",
