@@ -293,3 +293,55 @@ def test_the_graph_export_carries_the_basis_on_the_control_edge(tmp_path: Path) 
     assert edge["reported_by"] == "atlantic"
     assert edge["via"] == "Atlantic Ireland Holdings Limited"
     assert "majority" not in edge  # only what the link records
+
+
+def _ownership_test(result: dict[str, Any]) -> list[str]:
+    return [
+        f["condition"] for f in result["findings"] if f["rule_id"] == "policy-secnumcloud-ownership"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("link", "said"),
+    [
+        ({"controlling": True}, "(the sources do not state what control rests on)"),
+        ({"basis": "reported_subsidiary"}, "(listed as a subsidiary in Atlantic Cloud Inc.'s"),
+    ],
+)
+def test_control_from_outside_the_eu_without_a_figure_fails_secnumcloud_19_6_b(
+    tmp_path: Path, link: dict[str, Any], said: str
+) -> None:
+    """A controller holds more than half the votes, a veto or the board majority: under
+    SecNumCloud 19.6 b each is too much for a holder seated outside the EU, figure or not."""
+    result = _audit(_inventory(tmp_path, [{"entity": "atlantic", **link}], [_ATLANTIC]))
+    [condition] = _ownership_test(result)
+    assert "Atlantic Cloud Inc. (US) controls Nuage Français SAS " + said in condition
+    assert "a controller holds more than half of the votes, a veto or the board majority" in (
+        condition
+    )
+
+
+def test_control_through_an_eu_holding_is_followed_to_the_controller_outside_the_eu(
+    tmp_path: Path,
+) -> None:
+    holding = {
+        "id": "nuage-holding",
+        "name": "Nuage Holding SE",
+        "country": "FR",
+        "parents": [{"entity": "atlantic", "controlling": True}],
+    }
+    result = _audit(
+        _inventory(
+            tmp_path, [{"entity": "nuage-holding", "controlling": True}], [_ATLANTIC, holding]
+        )
+    )
+    [condition] = _ownership_test(result)
+    assert "Atlantic Cloud Inc. (US) controls Nuage Français SAS through Nuage Holding SE" in (
+        condition
+    )
+
+
+def test_a_controller_inside_the_eu_passes_the_ownership_test(tmp_path: Path) -> None:
+    european = {"id": "europa", "name": "Europa Cloud AG", "country": "DE", "parents": []}
+    result = _audit(_inventory(tmp_path, [{"entity": "europa", "controlling": True}], [european]))
+    assert _ownership_test(result) == []

@@ -221,4 +221,26 @@ def secnumcloud_failures(
         )
     for ident in sorted(rights):
         reasons.append(f"{name(ident)} holds a veto or appoints the board majority of {target}")
+    # Control the sources state without a figure (a listed subsidiary, "controlling"): a
+    # controller holds more than half of the votes, a veto or the board majority, each of
+    # which 19.6 b forbids a holder seated outside the EU. Followed up the control chain.
+    named = {i for i, share in individual.items() if share * 100.0 > SECNUMCLOUD_SINGLE}
+    named |= majorities | rights
+    for chain in controllers(entity_id, entities)[0]:
+        for depth, link in enumerate(chain):
+            parent = entities.get(link.parent)
+            if parent is None or not non_eu(parent):
+                continue
+            if parent.id not in named:
+                named.add(parent.id)
+                through = ", ".join(entities[step.child].name for step in chain[1 : depth + 1])
+                basis = link.reason.removeprefix("controls it").strip()
+                reasons.append(
+                    f"{name(parent.id)} controls {target}"
+                    + (f" through {through}" if through else "")
+                    + (f" {basis}" if basis.startswith("(") else f" ({basis})" if basis else "")
+                    + "; a controller holds more than half of the votes, a veto or the board "
+                    "majority"
+                )
+            break  # the first holder outside the EU on a chain answers for those above it
     return reasons
