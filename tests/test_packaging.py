@@ -54,3 +54,36 @@ def test_wheel_carries_data_and_runs_from_another_folder(tmp_path: Path) -> None
         text=True,
     )
     assert validated.returncode == 0, validated.stderr
+
+
+_IMPORT_EACH = """
+import importlib, pkgutil, sys
+import auditor.model
+names = sorted(
+    ["auditor.cli", "auditor.loader.iac", "auditor.report.html"]
+    + [m.name for m in pkgutil.iter_modules(auditor.model.__path__, "auditor.model.")]
+)
+failed = []
+for name in names:
+    for loaded in [m for m in sys.modules if m == "auditor" or m.startswith("auditor.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        failed.append(f"{name}: {exc}")
+print("\\n".join(failed))
+"""
+
+
+def test_every_model_module_imports_on_its_own() -> None:
+    """A module imported first must not meet a half-loaded one: `import auditor.model.inventory`
+    failed with a circular import while the test suite, importing other modules first, passed."""
+    run = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EACH],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert run.stdout.strip() == "", run.stdout

@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
@@ -267,3 +267,10 @@ class Classification(enum.StrEnum):
     INTERNAL = "internal"
     CONFIDENTIAL = "confidential"
     SECRET = "secret"
+
+
+def join_words(items: Sequence[str]) -> str:
+    """Items as a list in a sentence: "a", "a and b", "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -6,11 +6,10 @@ import enum
 
 from pydantic import Field
 
-from auditor.model.common import StrictModel, trusted
+from auditor.model.common import StrictModel, join_words, trusted
 from auditor.model.dora import UnfilledField
 from auditor.model.kb import Access
 from auditor.model.policy import Severity
-from auditor.model.words import join_words
 
 SCHEMA_VERSION = "2.0"
 

@@ -23,10 +23,10 @@ from auditor.model.common import (
     Located,
     Provenance,
     StrictModel,
+    join_words,
 )
 from auditor.model.policy import Policy
 from auditor.model.waivers import WaiverSpec
-from auditor.model.words import join_words
 
 # A place: ``provider:region`` (``aws:eu-central-1``), an ISO country code
 # (``DE``), a bloc (``EU``, ``EEA``) or ``global`` (anywhere: not bounded).

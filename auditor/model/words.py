@@ -8,7 +8,10 @@ texts with their placeholders in words where no finding fills them in.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+
+# Kept in common (no model imports) so that the models can use it while this module, which
+# reads their vocabularies when it loads, is still loading; re-exported here.
+from auditor.model.common import join_words as join_words
 
 # Words for the closed vocabularies a reader meets in the report (the JSON keeps the codes).
 CODE_WORDS: dict[str, str] = {
@@ -133,13 +136,6 @@ def category_words(key: str) -> str:
     """A data category's taxonomy key in words, as the TIA and the transfer register write it:
     ``user.financial.bank_account`` -> "bank account"."""
     return key.rsplit(".", 1)[-1].replace("_", " ")
-
-
-def join_words(items: Sequence[str]) -> str:
-    """Items as a list in a sentence: "a", "a and b", "a, b and c"."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def plain(text: str) -> str:
