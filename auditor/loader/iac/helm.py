@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,10 +128,13 @@ def _walk(tree: Any, parts: list[str]) -> list[Any]:
 class HelmReleases:
     """Components for the ``helm_release`` resources of one Terraform root module."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(
+        self, catalogue: Catalogue, place: Callable[[HclResource], Placed] | None = None
+    ) -> None:
         self.charts = catalogue.kubernetes.charts
         self.catalogue = catalogue
         self.notes: list[str] = []
+        self.place = place  # where the release's cluster runs (its helm provider's cluster)
 
     def rule_for(self, view: HclResource) -> HelmChart | None:
         """The catalogue chart a release installs, if its chart (and repository) say so."""
@@ -173,13 +177,17 @@ class HelmReleases:
                     text, span = value
                     if isinstance(text, str) and text:
                         found.append(_Found(clean_model(text), span, f"{dotted} = {text}"))
-        placed = Placed(
-            unknown(
-                "a Helm release runs on the cluster its helm provider points at; the scan does "
-                "not follow the provider to the cluster, so declare the region in the inventory",
-                (step(How.UNKNOWN, view.span, view.address),),
-            ),
-            None,
+        placed = (
+            self.place(view)
+            if self.place is not None
+            else Placed(
+                unknown(
+                    "a Helm release runs on the cluster its helm provider points at, which is "
+                    "not read here; declare the region in the inventory",
+                    (step(How.UNKNOWN, view.span, view.address),),
+                ),
+                None,
+            )
         )
         chart = view.attribute("chart")
         shown = chart.value if chart is not None and isinstance(chart.value, str) else rule.chart
