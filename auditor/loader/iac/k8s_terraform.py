@@ -112,14 +112,45 @@ class TerraformManifest(Manifest):
 
 
 def _plain(value: Any, text: str) -> Any:
-    """An evaluated value with unknown parts as holes."""
+    """An evaluated value with unknown parts as holes (named by the expression written there)."""
     if value is UNKNOWN or isinstance(value, PartialText):
         return _Hole(text)
     if isinstance(value, dict):
         return {str(k): _plain(v, f"{text}.{k}") for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v, f"{text}[{i}]") for i, v in enumerate(value)]
+        items = _items_of(text)
+        if len(items) != len(value):
+            items = [f"{text}[{i}]" for i in range(len(value))]
+        return [_plain(v, t) for v, t in zip(value, items, strict=True)]
     return value
+
+
+def _items_of(text: str) -> list[str]:
+    """The item expressions of a list literal as written (``[a, "b", var.c]``), else none."""
+    body = text.strip()
+    if not (body.startswith("[") and body.endswith("]")):
+        return []
+    items: list[str] = []
+    depth = 0
+    quoted = False
+    current = ""
+    for index, char in enumerate(body[1:-1]):
+        if quoted:
+            quoted = not (char == '"' and body[index] != "\\")
+        elif char == '"':
+            quoted = True
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(current.strip())
+            current = ""
+            continue
+        current += char
+    if current.strip():
+        items.append(current.strip())
+    return items
 
 
 def _settle(value: Any, counter: list[int]) -> Any:
