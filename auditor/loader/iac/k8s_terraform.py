@@ -23,12 +23,27 @@ never the words around it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lark import Token, Tree
+
 from auditor.loader.iac.catalogue import Catalogue, ClusterAccess
 from auditor.loader.iac.detect import Detector, Part, Placed
-from auditor.loader.iac.hcl import UNKNOWN, Block, Body, PartialText, Val, step, unknown
+from auditor.loader.iac.hcl import (
+    UNKNOWN,
+    Attr,
+    Block,
+    Body,
+    BoundScope,
+    Evaluator,
+    Node,
+    PartialText,
+    Val,
+    step,
+    unknown,
+)
 from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.iac.terraform import (
@@ -80,6 +95,7 @@ _LISTS = {
 }
 _TOP = ("metadata", "spec", "data")
 _NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+|\[[0-9]+\])*")
 
 
 def relevant_types(catalogue: Catalogue) -> frozenset[str]:
@@ -191,8 +207,66 @@ def _settle(value: Any, counter: list[int]) -> Any:
 
 
 def _hole_name(hole: _Hole, index: int) -> str:
+    """``var.model_id`` for a plain reference; a numbered name for any longer expression."""
     name = _NAME.sub("_", hole.text).strip("_.-")
-    return name if name and name[0].isalpha() else f"terraform_value_{index}"
+    simple = _REFERENCE.fullmatch(hole.text.strip()) is not None
+    return name if simple and name and name[0].isalpha() else f"terraform_value_{index}"
+
+
+def _inner(node: Node) -> Node:
+    while isinstance(node, Tree) and node.data == "expr_term":
+        trees = [
+            c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        if len(trees) != 1:
+            break
+        node = trees[0]
+    return node
+
+
+def _parts(node: Node) -> list[Tree[Token]]:
+    if not isinstance(node, Tree):
+        return []
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _list_items(module: ModuleInstance, attr: Attr, scope: Mapping[str, Val]) -> list[Any]:
+    """A command line the code builds with ``compact([...])``, ``concat(...)`` or a list literal
+    whose whole value is unknown, item by item: the known items are kept, each unknown one is a
+    hole (``compact`` drops the known empty ones). Empty when the expression is something else."""
+    evaluator = Evaluator(
+        BoundScope(module, scope) if scope else module, module.depth, module.ws.budget
+    )
+
+    def items(node: Node) -> list[Any] | None:
+        node = _inner(node)
+        if isinstance(node, Tree) and node.data == "tuple":
+            out: list[Any] = []
+            for item in _parts(node):
+                val = evaluator.eval(item, attr.span)
+                out.append(_plain(val.value, attr.text))
+            return out
+        if isinstance(node, Tree) and node.data == "function_call":
+            parts = _parts(node)
+            name = str(next((c for c in parts[0].children if isinstance(c, Token)), ""))
+            args = _parts(parts[-1]) if len(parts) > 1 and parts[-1].data == "arguments" else []
+            if name == "compact" and len(args) == 1:
+                inner = items(args[0])
+                return None if inner is None else [x for x in inner if x not in ("", None)]
+            if name == "concat" and args:
+                joined: list[Any] = []
+                for arg in args:
+                    inner = items(arg)
+                    if inner is None:
+                        val = evaluator.eval(arg, attr.span)
+                        if not isinstance(val.value, list):
+                            return None
+                        inner = _plain(val.value, attr.text)
+                    joined.extend(inner)
+                return joined
+        return None
+
+    return items(attr.expr) or []
 
 
 class ClusterPlacer:
@@ -454,6 +528,8 @@ class TerraformWorkloads:
             key = _camel(name)
             val = module.evaluate(attr, scope)
             value = _plain(val.value, attr.text)
+            if isinstance(value, _Hole) and key in ("args", "command"):
+                value = _list_items(module, attr, scope) or value
             out[key] = value
             here = (*path, key)
             positions[here] = (attr.span.line, attr.span.column)
