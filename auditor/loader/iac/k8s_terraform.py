@@ -312,7 +312,7 @@ class ClusterPlacer:
             ", ".join(access.environment) if access and access.environment else "the environment"
         )
         if config is None:
-            where = f'{module.prefix}provider "{key}"'
+            where = f'{module.prefix}provider "{key}" (no such block in {module.files.rel})'
             return self._unknown(
                 where,
                 f'no provider "{key}" block configures the cluster, so {outside} or the '
@@ -374,6 +374,13 @@ class ClusterPlacer:
             mode = "data" if block.type == "data" else "managed"
             rtype, rname = block.labels[0], block.labels[1]
             rule = self.catalogue.kubernetes.cluster_rule(mode, rtype)
+            if mode == "data" and rtype == "terraform_remote_state":
+                return self._unknown(
+                    where,
+                    f"{path} = {attr.text} is read from another configuration's state "
+                    f"({address}), which the scan does not open; scan that configuration too",
+                    (first, *hops),
+                )
             if rule is None:
                 return self._unknown(
                     where,

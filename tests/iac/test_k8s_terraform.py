@@ -1,0 +1,244 @@
+"""Terraform-deployed model servers: the cluster their provider points at, and kubernetes_*
+resources read like manifests (issue 19)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.loader.iac import ScanResult, scan
+from auditor.model.inventory import ComponentKind
+
+from .helpers import components, resolution
+
+VLLM_CHART = """
+resource "helm_release" "vllm" {
+  name       = "vllm"
+  repository = "https://vllm-project.github.io/production-stack"
+  chart      = "vllm-stack"
+  values = [yamlencode({ servingEngineSpec = { modelSpec = [{ modelURL = "Qwen/Qwen2.5-7B-Instruct" }] } })]
+}
+"""
+
+OLLAMA_ON_GPU = """
+resource "helm_release" "ollama" {
+  provider   = helm.gpu
+  name       = "ollama"
+  repository = "https://helm.otwld.com/"
+  chart      = "ollama"
+}
+"""
+
+AKS = """
+resource "azurerm_kubernetes_cluster" "aks" {
+  name     = "llm"
+  location = var.location
+}
+variable "location" { default = "swedencentral" }
+provider "helm" {
+  kubernetes {
+    host = azurerm_kubernetes_cluster.aks.kube_config[0].host
+  }
+}
+"""
+
+EKS_MODULE = """
+variable "region" { default = "eu-central-1" }
+provider "aws" { region = var.region }
+module "eks" {
+  source  = "terraform-aws-modules/eks/aws"
+  version = "~> 20.0"
+}
+provider "kubernetes" {
+  host = module.eks.cluster_endpoint
+}
+"""
+
+VLLM_DEPLOYMENT = """
+variable "model" {}
+resource "kubernetes_deployment_v1" "vllm" {
+  count = 2
+  metadata {
+    name      = "vllm-${count.index}"
+    namespace = "llm"
+  }
+  spec {
+    template {
+      spec {
+        container {
+          name  = "vllm"
+          image = "vllm/vllm-openai:v0.6.0"
+          args  = ["--model", var.model, "--port", "8000"]
+        }
+      }
+    }
+  }
+}
+resource "kubernetes_deployment" "tgi" {
+  metadata { name = "tgi" }
+  spec {
+    template {
+      spec {
+        container {
+          image = "ghcr.io/huggingface/text-generation-inference:2.0"
+          args  = compact(["--model-id", "$(MODEL_ID)", var.model == "" ? "--quantize" : ""])
+          dynamic "env" {
+            for_each = { MODEL_ID = "mistralai/Mistral-7B-Instruct-v0.3" }
+            content {
+              name  = env.key
+              value = env.value
+            }
+          }
+        }
+      }
+    }
+  }
+}
+resource "kubernetes_job_v1" "download" {
+  metadata { name = "download" }
+  spec {
+    template {
+      spec {
+        container {
+          image   = "python:3.13-slim"
+          command = ["huggingface-cli", "download", "Qwen/Qwen2.5-7B-Instruct"]
+        }
+      }
+    }
+  }
+}
+"""
+
+GKE_ISVC = """
+resource "google_container_cluster" "gke" {
+  name     = "c"
+  location = "europe-west4-a"
+}
+provider "kubernetes" {
+  host = "https://${google_container_cluster.gke.endpoint}"
+}
+resource "kubernetes_manifest" "llama" {
+  manifest = {
+    apiVersion = "serving.kserve.io/v1beta1"
+    kind       = "InferenceService"
+    metadata   = { name = "llama", namespace = "kserve" }
+    spec = {
+      predictor = {
+        model = {
+          modelFormat = { name = "huggingface" }
+          args        = ["--model_id=meta-llama/Llama-3.2-1B-Instruct"]
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def _scan(tmp_path: Path, *texts: str) -> ScanResult:
+    (tmp_path / "main.tf").write_text("\n".join(texts))
+    result = scan(tmp_path)
+    assert result.diagnostics == []
+    return result
+
+
+def _servers(result: ScanResult) -> dict[str, object]:
+    return {
+        k: c for k, c in components(result).items() if c.kind is ComponentKind.INFERENCE_ENDPOINT
+    }
+
+
+def test_a_helm_release_runs_where_the_aks_cluster_of_its_provider_is(tmp_path: Path) -> None:
+    result = _scan(tmp_path, AKS, VLLM_CHART)
+    vllm = components(result)["tf-root/helm_release.vllm"]
+    assert vllm.region == "azure:swedencentral"
+    steps = [s.text for s in resolution(result, "tf-root/helm_release.vllm", "region").steps]
+    assert steps[0] == "helm_release.vllm runs on the cluster of provider helm"
+    assert "kube_config[0].host" in steps[1]
+    assert steps[2].startswith("azurerm_kubernetes_cluster.aks is the Azure Kubernetes Service")
+    assert steps[-1] == 'variable "location" default = "swedencentral"'
+
+
+def test_an_aliased_provider_is_followed_to_its_kubeconfig_and_says_why(tmp_path: Path) -> None:
+    gpu = 'provider "helm" {\n  alias = "gpu"\n  kubernetes = { config_path = "~/.kube/gpu" }\n}\n'
+    result = _scan(tmp_path, AKS, VLLM_CHART, gpu, OLLAMA_ON_GPU)
+    found = components(result)
+    assert found["tf-root/helm_release.vllm"].region == "azure:swedencentral"
+    assert found["tf-root/helm_release.ollama"].region is None
+    region = resolution(result, "tf-root/helm_release.ollama", "region")
+    assert region.note is not None and "kubeconfig" in region.note
+    assert "provider = helm.gpu" in region.steps[0].text
+    notices = [n for n in result.notes if 'provider "helm" alias "gpu"' in n]
+    assert len(notices) == 1 and "declare the cluster's region in the inventory" in notices[0]
+
+
+def test_kubernetes_deployments_are_model_servers_placed_by_the_eks_module(
+    tmp_path: Path,
+) -> None:
+    result = _scan(tmp_path, EKS_MODULE, VLLM_DEPLOYMENT)
+    servers = _servers(result)
+    assert sorted(servers) == [
+        "tf-root/kubernetes_deployment.tgi",
+        "tf-root/kubernetes_deployment_v1.vllm-0",
+        "tf-root/kubernetes_deployment_v1.vllm-1",
+    ]
+    assert {c.region for c in servers.values()} == {"aws:eu-central-1"}
+    tgi = components(result)["tf-root/kubernetes_deployment.tgi"]
+    assert tgi.model is not None and tgi.model.name == "mistralai/Mistral-7B-Instruct-v0.3"
+    # --model var.model (no value anywhere): unknown, never the next word (--port)
+    vllm = components(result)["tf-root/kubernetes_deployment_v1.vllm-0"]
+    assert vllm.model is None
+    note = resolution(result, "tf-root/kubernetes_deployment_v1.vllm-0", "model").note
+    assert note is not None and "var.model" in note
+    # the download Job runs no model server
+    assert "kubernetes_job_v1.download" not in result.address_index or (
+        result.address_index["kubernetes_job_v1.download"] not in servers
+    )
+
+
+def test_a_kubernetes_manifest_inference_service_on_a_zonal_gke_cluster(tmp_path: Path) -> None:
+    result = _scan(tmp_path, GKE_ISVC)
+    isvc = _servers(result)["tf-root/kubernetes_manifest.llama"]
+    assert isvc.region == "gcp:europe-west4"  # the zone's region
+    assert isvc.model is not None and isvc.model.name == "meta-llama/Llama-3.2-1B-Instruct"
+
+
+@pytest.mark.parametrize(
+    ("provider", "why"),
+    [
+        ("", 'no provider "kubernetes" block configures the cluster'),
+        ('provider "kubernetes" {\n  host = var.host\n}\nvariable "host" {}\n', "host = var.host"),
+        (
+            'provider "kubernetes" {\n  host = data.terraform_remote_state.c.outputs.host\n}\n'
+            'data "terraform_remote_state" "c" {\n  backend = "local"\n}\n',
+            "another configuration's state",
+        ),
+        (
+            'provider "kubernetes" {\n  host = module.k8s.endpoint\n}\n'
+            'module "k8s" {\n  source = "example/k8s/google"\n}\n',
+            "module.k8s (example/k8s/google)",
+        ),
+    ],
+)
+def test_a_cluster_the_code_does_not_show_stays_unknown_with_one_notice(
+    tmp_path: Path, provider: str, why: str
+) -> None:
+    result = _scan(tmp_path, provider, VLLM_DEPLOYMENT)
+    for key in _servers(result):
+        region = resolution(result, key, "region")
+        assert region.value is None and region.note is not None and why in region.note, key
+    assert len([n for n in result.notes if why in n]) == 1
+
+
+def test_scan_cli_explains_where_a_terraform_model_server_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "main.tf").write_text(AKS + VLLM_CHART)
+    with pytest.raises(SystemExit) as info:
+        main(["scan", str(tmp_path), "--explain-resolution"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "azure:swedencentral" in out
+    assert "helm_release.vllm runs on the cluster of provider helm" in out
