@@ -9,7 +9,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.loader.iac import ScanResult, scan
-from auditor.model.inventory import ComponentKind
+from auditor.model.inventory import Component, ComponentKind
 
 from .helpers import components, resolution
 
@@ -144,7 +144,7 @@ def _scan(tmp_path: Path, *texts: str) -> ScanResult:
     return result
 
 
-def _servers(result: ScanResult) -> dict[str, object]:
+def _servers(result: ScanResult) -> dict[str, Component]:
     return {
         k: c for k, c in components(result).items() if c.kind is ComponentKind.INFERENCE_ENDPOINT
     }
