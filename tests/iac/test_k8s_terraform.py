@@ -242,3 +242,23 @@ def test_scan_cli_explains_where_a_terraform_model_server_runs(
     out = capsys.readouterr().out
     assert "azure:swedencentral" in out
     assert "helm_release.vllm runs on the cluster of provider helm" in out
+
+
+def test_a_release_in_a_local_module_uses_the_provider_its_call_passes(tmp_path: Path) -> None:
+    """providers = { helm = helm.eu } hands the aliased provider to the module's release;
+    data.aws_eks_cluster is read in the aws provider's region."""
+    (tmp_path / "serving").mkdir()
+    (tmp_path / "serving" / "main.tf").write_text(VLLM_CHART)
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = "eu-west-3"\n}\n'
+        'data "aws_eks_cluster" "llm" {\n  name = "llm"\n}\n'
+        'provider "helm" {\n  alias = "eu"\n  kubernetes {\n'
+        "    host = data.aws_eks_cluster.llm.endpoint\n  }\n}\n"
+        'provider "helm" {\n  kubernetes {\n    config_path = "~/.kube/config"\n  }\n}\n'
+        'module "serving" {\n  source    = "./serving"\n  providers = { helm = helm.eu }\n}\n'
+    )
+    result = scan(tmp_path)
+    assert result.diagnostics == []
+    release = components(result)["tf-root/module.serving.helm_release.vllm"]
+    assert release.region == "aws:eu-west-3"
+    assert release.model is not None and release.model.name == "Qwen/Qwen2.5-7B-Instruct"

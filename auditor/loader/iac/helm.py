@@ -4,8 +4,9 @@ A ``helm_release`` whose chart is a serving chart of the catalogue
 (``rules/iac/kubernetes.yaml`` ``charts``) is a self-hosted model server; its
 models come from the release's ``set`` entries and ``values`` documents where
 the code writes them out (a values file read through ``file()`` or a template
-data source stays unknown). An operator chart (KServe, KubeRay) serves nothing
-by itself and is only named in a notice.
+data source stays unknown). It runs where the cluster of its helm provider is
+(:class:`~auditor.loader.iac.k8s_terraform.ClusterPlacer`). An operator chart
+(KServe, KubeRay) serves nothing by itself and is only named in a notice.
 
 A chart folder (``Chart.yaml`` beside ``templates/``) is rendered with ``helm
 template`` when a ``helm`` binary is on PATH; otherwise one notice names the

@@ -7,7 +7,9 @@ hosted model API (OpenAI, Azure OpenAI, Anthropic, Mistral, DeepSeek, Bedrock,
 ...) become ``model_api`` components next to an ``application`` component for
 the workload. The cluster location comes only from what the manifests declare
 (a region node label with a provider's node label, or the
-``residency-auditor.io/region`` annotation); otherwise it stays unknown.
+``residency-auditor.io/region`` annotation) or, for objects written as Terraform
+resources, from the cluster their provider points at (the ``cluster`` hook);
+otherwise it stays unknown.
 """
 
 from __future__ import annotations
