@@ -658,9 +658,6 @@ _PURE: Final[Mapping[str, Callable[[list[Any]], Any]]] = {
     "element": _fn_element,
     "merge": _fn_merge,
     "concat": lambda a: [x for seq in a for x in seq],
-    "compact": lambda a: [x for x in a[0] if x is not None and x != ""],
-    "keys": lambda a: sorted(a[0]),  # Terraform orders a map's keys lexicographically
-    "values": lambda a: [a[0][k] for k in sorted(a[0])],
     "length": lambda a: len(a[0]),
     # Collections, as Terraform's built-in functions define them: maps iterate by key.
     "compact": _fn_compact,
