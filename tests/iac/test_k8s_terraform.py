@@ -262,3 +262,14 @@ def test_a_release_in_a_local_module_uses_the_provider_its_call_passes(tmp_path:
     release = components(result)["tf-root/module.serving.helm_release.vllm"]
     assert release.region == "aws:eu-west-3"
     assert release.model is not None and release.model.name == "Qwen/Qwen2.5-7B-Instruct"
+
+
+def test_a_model_from_a_terraform_variable_is_traced_to_the_variable(tmp_path: Path) -> None:
+    """The vllm-gke-terraform fixture passes --model var.model_id inside compact([...])."""
+    fixture = Path(__file__).parent / "fixtures" / "public-k8s" / "vllm-gke-terraform"
+    result = scan(fixture)
+    model = resolution(result, "tf-root/kubernetes_deployment.vllm", "model")
+    assert model.value == "Qwen/Qwen3-32B"
+    places = [(s.span.path.rsplit("/", 1)[-1], s.span.line) for s in model.steps if s.span]
+    assert places == [("kubernetes.tf", 195), ("variables.tf", 64)]
+    assert model.steps[-1].text == 'variable "model_id" default = "Qwen/Qwen3-32B"'

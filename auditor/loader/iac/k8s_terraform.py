@@ -23,14 +23,14 @@ never the words around it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from lark import Token, Tree
 
 from auditor.loader.iac.catalogue import Catalogue, ClusterAccess
-from auditor.loader.iac.detect import Detector, Part, Placed
+from auditor.loader.iac.detect import Decided, Detector, Part, Placed
 from auditor.loader.iac.hcl import (
     UNKNOWN,
     Attr,
@@ -230,7 +230,12 @@ def _parts(node: Node) -> list[Tree[Token]]:
     return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
 
 
-def _list_items(module: ModuleInstance, attr: Attr, scope: Mapping[str, Val]) -> list[Any]:
+def _list_items(
+    module: ModuleInstance,
+    attr: Attr,
+    scope: Mapping[str, Val],
+    record: Callable[[Attr, Val], None],
+) -> list[Any]:
     """A command line the code builds with ``compact([...])``, ``concat(...)`` or a list literal
     whose whole value is unknown, item by item: the known items are kept, each unknown one is a
     hole (``compact`` drops the known empty ones). Empty when the expression is something else."""
@@ -244,6 +249,7 @@ def _list_items(module: ModuleInstance, attr: Attr, scope: Mapping[str, Val]) ->
             out: list[Any] = []
             for item in _parts(node):
                 val = evaluator.eval(item, attr.span)
+                record(attr, val)
                 out.append(_plain(val.value, attr.text))
             return out
         if isinstance(node, Tree) and node.data == "function_call":
@@ -442,6 +448,9 @@ class TerraformWorkloads:
         self.catalogue = catalogue
         self.placer = placer
         self.notes: list[str] = []
+        # Where a Terraform value written in an attribute came from (a variable, a local), by
+        # (file, line, text): added to the trail of a model read from that attribute.
+        self._trails: dict[tuple[str, int, str], tuple[ResolutionStep, ...]] = {}
 
     def parts(self, views: list[HclResource]) -> list[Part]:
         """Components for the workloads among ``views`` (none when there are none)."""
@@ -478,7 +487,32 @@ class TerraformWorkloads:
         parts = [part for namespace in sorted(found) for part in found[namespace]]
         for part in parts:
             part.ident = None  # the component id comes from the Terraform address
+            part.model = self._traced(part.model)
         return parts
+
+    def _record(self, attr: Attr, val: Val) -> None:
+        """Remember where the text values of an attribute came from (when not written there)."""
+        if not val.steps:
+            return
+        texts = val.value if isinstance(val.value, list) else [val.value]
+        for text in texts:
+            if isinstance(text, str):
+                key = (attr.span.path, attr.span.line, text)
+                self._trails.setdefault(key, val.steps)
+
+    def _traced(self, model: Decided | None) -> Decided | None:
+        """A model read from an attribute, with the Terraform steps that gave the attribute its
+        value (``var.model_id`` -> its default) after the manifest's own steps."""
+        if model is None or model.val is None or not model.val.known or model.value is None:
+            return model
+        for hop in model.val.steps:
+            if hop.span is None:
+                continue
+            extra = self._trails.get((hop.span.path, hop.span.line, model.value))
+            if extra:
+                val = Val(model.val.value, (*model.val.steps, *extra))
+                return Decided(model.value, val, model.note)
+        return model
 
     def _manifest(self, view: HclResource) -> Manifest | None:
         positions: dict[DataPath, tuple[int, int]] = {}
@@ -502,6 +536,7 @@ class TerraformWorkloads:
                 attr = body.attrs.get(name)
                 if attr is not None:
                     val = view.module.evaluate(attr, view.bound)
+                    self._record(attr, val)
                     data[name] = _plain(val.value, attr.text)
                     positions[(name,)] = (attr.span.line, attr.span.column)
                     continue
@@ -534,9 +569,10 @@ class TerraformWorkloads:
         for name, attr in body.attrs.items():
             key = _camel(name)
             val = module.evaluate(attr, scope)
+            self._record(attr, val)
             value = _plain(val.value, attr.text)
             if isinstance(value, _Hole) and key in ("args", "command"):
-                value = _list_items(module, attr, scope) or value
+                value = _list_items(module, attr, scope, self._record) or value
             out[key] = value
             here = (*path, key)
             positions[here] = (attr.span.line, attr.span.column)
