@@ -273,3 +273,32 @@ def test_a_model_from_a_terraform_variable_is_traced_to_the_variable(tmp_path: P
     places = [(s.span.path.rsplit("/", 1)[-1], s.span.line) for s in model.steps if s.span]
     assert places == [("kubernetes.tf", 195), ("variables.tf", 64)]
     assert model.steps[-1].text == 'variable "model_id" default = "Qwen/Qwen3-32B"'
+
+
+def test_helm_values_read_through_file_come_from_the_file_in_the_tree(tmp_path: Path) -> None:
+    """production-stack's tutorials pass values = [file(var.setup_yaml)]; a file outside the
+    scanned folder is not read (and a notice says so)."""
+    (tmp_path / "spec.yaml").write_text(
+        "servingEngineSpec:\n  modelSpec:\n    - name: opt\n      modelURL: facebook/opt-125m\n"
+    )
+    root = tmp_path / "stack"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        'variable "setup_yaml" { default = "../spec.yaml" }\n'
+        'resource "helm_release" "vllm" {\n'
+        '  repository = "https://vllm-project.github.io/production-stack"\n'
+        '  chart      = "vllm-stack"\n'
+        "  values     = [file(var.setup_yaml)]\n}\n"
+        'resource "helm_release" "other" {\n'
+        '  repository = "https://vllm-project.github.io/production-stack"\n'
+        '  chart      = "vllm-stack"\n'
+        '  values     = [file("${path.module}/../../outside.yaml")]\n}\n'
+    )
+    result = scan(tmp_path)
+    model = resolution(result, "tf-stack/helm_release.vllm", "model")
+    assert model.value == "facebook/opt-125m"
+    assert model.steps[0].span is not None and model.steps[0].span.line == 4
+    assert model.steps[0].span.path.endswith("spec.yaml")
+    other = resolution(result, "tf-stack/helm_release.other", "model")
+    assert other.value is None
+    assert any("outside.yaml" in n and "outside the scanned folder" in n for n in result.notes)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from lark import Tree
 
 from auditor.loader.iac.catalogue import Catalogue, HelmChart
 from auditor.loader.iac.detect import Decided, Part, Placed
@@ -261,8 +262,24 @@ class HelmReleases:
         span = attr.span if attr is not None else view.span
         if written is not None:
             items = written.value if isinstance(written.value, list) else [written.value]
-            for item in items:
+            nodes = _tuple_items(attr.expr) if attr is not None else []
+            for index, item in enumerate(items):
                 doc: Any = item
+                read = (
+                    view.module.file_text(nodes[index], span, view.bound)
+                    if item is UNKNOWN and len(nodes) == len(items)
+                    else None
+                )
+                if read is not None:  # values = [file("values.yaml")]: the file in the tree
+                    text, display, _path = read
+                    try:
+                        loaded = yaml.safe_load(text)
+                    except yaml.YAMLError:
+                        gaps.append(f"the values file {display} is not valid YAML")
+                        continue
+                    if isinstance(loaded, dict):
+                        _merge(tree, _spanned_in(loaded, display, text))
+                    continue
                 if isinstance(item, str):
                     try:
                         doc = yaml.safe_load(item)
@@ -316,6 +333,40 @@ class HelmReleases:
                         )
                     )
         return out
+
+
+def _tuple_items(node: Any) -> list[Any]:
+    """The item expressions of a list literal (``[file("a.yaml"), yamlencode({...})]``)."""
+    while isinstance(node, Tree) and node.data == "expr_term":
+        trees = [
+            c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        if len(trees) != 1:
+            return []
+        node = trees[0]
+    if not (isinstance(node, Tree) and node.data == "tuple"):
+        return []
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _spanned_in(doc: Any, display: str, text: str) -> Any:
+    """A values file's document with each scalar leaf paired with the first line of the file
+    that holds it (the file's first line when the text is not found)."""
+    rows = text.splitlines()
+
+    def where(value: Any) -> SourceSpan:
+        needle = str(value)
+        row = next((i for i, line in enumerate(rows) if needle and needle in line), 0)
+        return SourceSpan(path=display, line=row + 1, column=1)
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {str(k): walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return (node, where(node))
+
+    return walk(doc)
 
 
 def _spanned(doc: Any, span: SourceSpan) -> Any:

@@ -950,6 +950,65 @@ class ModuleInstance:
             return rest[0], rest[1:]
         return None, rest
 
+    def file_text(
+        self, node: Node, span: SourceSpan, bound: Mapping[str, Val] | None = None
+    ) -> tuple[str, str, Val] | None:
+        """The text a ``file(PATH)`` call reads, when PATH is known and names a regular file
+        inside the scanned folder: (text, the file as displayed, the path's value). A relative
+        PATH is read from the root module's folder (Terraform's working directory);
+        ``path.module`` and ``path.root`` are known. None for any other expression."""
+        inner: Any = node
+        while isinstance(inner, Tree) and inner.data == "expr_term":
+            trees = [
+                c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+            ]
+            if len(trees) != 1:
+                return None
+            inner = trees[0]
+        if not (isinstance(inner, Tree) and inner.data == "function_call"):
+            return None
+        parts = [c for c in inner.children if isinstance(c, Tree)]
+        name = next((str(c) for c in parts[0].children if isinstance(c, Token)), "")
+        args = [
+            c
+            for c in (
+                parts[-1].children if len(parts) > 1 and parts[-1].data == "arguments" else []
+            )
+            if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        if name != "file" or len(args) != 1:
+            return None
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        base = root.files.directory
+        module_dir = os.path.relpath(self.files.directory, base)
+        names: dict[str, Val] = dict(bound or {})
+        names["path"] = Val({"module": Path(module_dir).as_posix(), "root": "."})
+        val = Evaluator(BoundScope(self, names), self.depth, self.ws.budget).eval(args[0], span)
+        if not val.known or not isinstance(val.value, str) or not val.value:
+            return None
+        target = Path(os.path.normpath(base / val.value))
+        try:
+            resolved = target.resolve()
+        except (OSError, RuntimeError):
+            return None
+        if not resolved.is_relative_to(self.ws.root_resolved):
+            self.ws.notes.append(
+                f"{span.path}:{span.line}: file({val.value!r}) lies outside the scanned folder; "
+                "not read"
+            )
+            return None
+        display = self.ws.display(target)
+        try:
+            text = read_text(target, display, self.ws.limits)
+        except HclProblem as exc:
+            self.ws.notes.append(
+                f"{span.path}:{span.line}: file({val.value!r}) not read: {exc.diagnostic.message}"
+            )
+            return None
+        return text, display, val
+
     def remote_output(
         self, node: Node, span: SourceSpan, hops: int = 0
     ) -> tuple[ModuleInstance, str, Block, str, tuple[ResolutionStep, ...]] | None:
