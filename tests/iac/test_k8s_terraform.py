@@ -302,3 +302,33 @@ def test_helm_values_read_through_file_come_from_the_file_in_the_tree(tmp_path: 
     other = resolution(result, "tf-stack/helm_release.other", "model")
     assert other.value is None
     assert any("outside.yaml" in n and "outside the scanned folder" in n for n in result.notes)
+
+
+def test_a_kubernetes_manifest_decoded_from_a_file_of_the_tree(tmp_path: Path) -> None:
+    """manifest = yamldecode(file("${path.module}/...")) in a local module: the object is read
+    from the file (its lines in the trail) and placed by the root's GKE cluster."""
+    module = tmp_path / "serving"
+    (module / "manifests").mkdir(parents=True)
+    (module / "manifests" / "vllm.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: vllm\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: vllm\n"
+        "          image: vllm/vllm-openai:v0.8.0\n"
+        "          args: [--model, mistralai/Mistral-Small-24B-Instruct-2501]\n"
+    )
+    (module / "main.tf").write_text(
+        'resource "kubernetes_manifest" "vllm" {\n'
+        '  manifest = yamldecode(file("${path.module}/manifests/vllm.yaml"))\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        GKE_ISVC.split('resource "kubernetes_manifest"')[0]
+        + 'module "serving" {\n  source = "./serving"\n}\n'
+    )
+    result = scan(tmp_path)
+    assert result.diagnostics == []
+    key = "tf-root/module.serving.kubernetes_manifest.vllm"
+    server = _servers(result)[key]
+    assert server.region == "gcp:europe-west4"
+    model = resolution(result, key, "model")
+    assert model.value == "mistralai/Mistral-Small-24B-Instruct-2501"
+    assert model.steps[0].span is not None and model.steps[0].span.path.endswith("vllm.yaml")
+    assert model.steps[0].span.line == 11

@@ -44,7 +44,7 @@ from auditor.loader.iac.hcl import (
     step,
     unknown,
 )
-from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest
+from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest, parse_manifests
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.iac.terraform import (
     HclResource,
@@ -522,7 +522,7 @@ class TerraformWorkloads:
                 return None
             val = view.module.evaluate(attr, view.bound)
             if not isinstance(val.value, dict):
-                return None
+                return self._decoded_file(view, attr)
             data = _plain(val.value, attr.text)
             positions[()] = (attr.span.line, attr.span.column)
             if not isinstance(data.get("kind"), str):
@@ -554,6 +554,29 @@ class TerraformWorkloads:
         if metadata.get("namespace") is not None and not isinstance(metadata["namespace"], str):
             metadata["namespace"] = None
         return TerraformManifest(view.span.path, settled, positions, (), view.address)
+
+    def _decoded_file(self, view: HclResource, attr: Attr) -> Manifest | None:
+        """``manifest = yamldecode(file(PATH))``: the object in that file of the tree."""
+        node = _inner(attr.expr)
+        if not (isinstance(node, Tree) and node.data == "function_call"):
+            return None
+        parts = _parts(node)
+        name = next((str(c) for c in parts[0].children if isinstance(c, Token)), "")
+        args = _parts(parts[-1]) if len(parts) > 1 and parts[-1].data == "arguments" else []
+        if name != "yamldecode" or len(args) != 1:
+            return None
+        read = view.module.file_text(args[0], attr.span, view.bound)
+        if read is None:
+            return None
+        text, display, _path = read
+        found, problems = parse_manifests(text, display, view.module.ws.limits)
+        if problems or len(found) != 1:
+            self.notes.append(
+                f"{view.address}: {display} does not hold exactly one Kubernetes object; not read"
+            )
+            return None
+        one = found[0]
+        return TerraformManifest(one.display, one.data, one.positions, one.base, view.address)
 
     def _body(
         self,
