@@ -73,6 +73,9 @@ def test_model_servers_match_the_hand_count(name: str) -> None:
             ), key
             # open weights are provenance: the publisher is never the operator or the vendor
             assert component.vendor is None and component.operator is None
+        if "place" in item:
+            # where it runs: the region of the cluster its provider points at, or unknown
+            assert component.region == item["place"], key
     for address in expected["not_servers"]:
         target = result.address_index.get(address)
         assert target is None or target not in servers, address
@@ -99,7 +102,28 @@ def test_corpus_totals() -> None:
     for name in CASES:
         for field, value in _expected(name)["counts"].items():
             totals[field] += value
-    assert totals == {"present": 19, "found": 17, "phantom": 0}
+    assert totals == {"present": 21, "found": 19, "phantom": 0}
+
+
+def test_places_of_terraform_deployed_servers() -> None:
+    """Counted as in docs/iac-precision.md: a place is right when it is the region of the
+    cluster the files deploy to, unknown (with a reason) when the files do not say."""
+    tally = {"right": 0, "wrong": 0, "unknown": 0}
+    for name in CASES:
+        placed = [i for i in _expected(name)["present"] if "place" in i]
+        if not placed:
+            continue
+        result = scan(CORPUS / name)
+        servers = _servers(result)
+        for item in placed:
+            got = servers[item["component"]].region
+            if got is None:
+                tally["unknown"] += 1
+                region = resolution(result, item["component"], "region")
+                assert region.value is None and region.note, item["component"]
+            else:
+                tally["right" if got == item["place"] else "wrong"] += 1
+    assert tally == {"right": 1, "wrong": 0, "unknown": 2}
 
 
 def test_fixture_folders_name_their_source_and_licence() -> None:

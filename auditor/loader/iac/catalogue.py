@@ -503,6 +503,37 @@ class ClusterLabel(Sourced):
     region_provider: str
 
 
+class ClusterAccess(Sourced):
+    """How a Terraform provider that talks to a Kubernetes cluster (helm, kubernetes) is pointed
+    at it: the argument holding the API server's host, and those naming a kubeconfig file."""
+
+    provider: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", description="Provider local name.")
+    host: list[str] = Field(
+        min_length=1, description="Dotted paths in the provider block holding the API host."
+    )
+    kubeconfig: list[str] = Field(
+        default_factory=list, description="Dotted paths naming a kubeconfig file or context."
+    )
+    environment: list[str] = Field(
+        default_factory=list,
+        description="Environment variables that configure the provider outside the code.",
+    )
+
+
+class ClusterRule(ResourceRule):
+    """A Terraform resource, data source or registry module that is a Kubernetes cluster: where
+    it runs is where a helm_release or kubernetes_* resource sent to it runs."""
+
+    catalogue: str = Field(
+        pattern=r"^[a-z0-9-]+$",
+        description="The rules/iac/<catalogue>.yaml whose regions and provider rules apply.",
+    )
+    exposes: list[str] = Field(
+        min_length=1,
+        description="Attributes (or module outputs) that lead to the cluster's API server.",
+    )
+
+
 class KubernetesCatalogue(Located):
     """``rules/iac/kubernetes.yaml``."""
 
@@ -520,7 +551,17 @@ class KubernetesCatalogue(Located):
     charts: list[HelmChart] = Field(default_factory=list)
     endpoints: list[EndpointRule] = Field(default_factory=list)
     env_keys: list[EnvKeyRule] = Field(default_factory=list)
+    cluster_access: list[ClusterAccess] = Field(default_factory=list)
+    clusters: list[ClusterRule] = Field(default_factory=list)
     provenance: Provenance
+
+    def cluster_rule(self, mode: str, rtype: str) -> ClusterRule | None:
+        """The cluster rule of a resource type (mode ``managed``, ``data`` or ``module``)."""
+        return next((c for c in self.clusters if c.mode == mode and c.type == rtype), None)
+
+    def access(self, provider: str) -> ClusterAccess | None:
+        """How provider ``provider`` (helm, kubernetes) is pointed at a cluster."""
+        return next((a for a in self.cluster_access if a.provider == provider), None)
 
 
 class ModelPattern(Sourced):
@@ -764,6 +805,15 @@ def _load_catalogue(rules: Path) -> Catalogue:
                 )
         for key in kubernetes.env_keys:
             check_vendor(kubernetes, key.vendor, (), vendors, problems, "env_keys")
+        for cluster in kubernetes.clusters:
+            if cluster.catalogue not in providers:
+                problems.append(
+                    _problem(
+                        kubernetes,
+                        "clusters",
+                        f"{cluster.type}: no rules/iac/{cluster.catalogue}.yaml",
+                    )
+                )
         for label in kubernetes.cluster_labels:
             if label.region_provider not in regions.codes:
                 problems.append(

@@ -4,8 +4,9 @@ A ``helm_release`` whose chart is a serving chart of the catalogue
 (``rules/iac/kubernetes.yaml`` ``charts``) is a self-hosted model server; its
 models come from the release's ``set`` entries and ``values`` documents where
 the code writes them out (a values file read through ``file()`` or a template
-data source stays unknown). An operator chart (KServe, KubeRay) serves nothing
-by itself and is only named in a notice.
+data source stays unknown). It runs where the cluster of its helm provider is
+(:class:`~auditor.loader.iac.k8s_terraform.ClusterPlacer`). An operator chart
+(KServe, KubeRay) serves nothing by itself and is only named in a notice.
 
 A chart folder (``Chart.yaml`` beside ``templates/``) is rendered with ``helm
 template`` when a ``helm`` binary is on PATH; otherwise one notice names the
@@ -23,11 +24,13 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from lark import Tree
 
 from auditor.loader.iac.catalogue import Catalogue, HelmChart
 from auditor.loader.iac.detect import Decided, Part, Placed
@@ -127,10 +130,13 @@ def _walk(tree: Any, parts: list[str]) -> list[Any]:
 class HelmReleases:
     """Components for the ``helm_release`` resources of one Terraform root module."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(
+        self, catalogue: Catalogue, place: Callable[[HclResource], Placed] | None = None
+    ) -> None:
         self.charts = catalogue.kubernetes.charts
         self.catalogue = catalogue
         self.notes: list[str] = []
+        self.place = place  # where the release's cluster runs (its helm provider's cluster)
 
     def rule_for(self, view: HclResource) -> HelmChart | None:
         """The catalogue chart a release installs, if its chart (and repository) say so."""
@@ -173,13 +179,17 @@ class HelmReleases:
                     text, span = value
                     if isinstance(text, str) and text:
                         found.append(_Found(clean_model(text), span, f"{dotted} = {text}"))
-        placed = Placed(
-            unknown(
-                "a Helm release runs on the cluster its helm provider points at; the scan does "
-                "not follow the provider to the cluster, so declare the region in the inventory",
-                (step(How.UNKNOWN, view.span, view.address),),
-            ),
-            None,
+        placed = (
+            self.place(view)
+            if self.place is not None
+            else Placed(
+                unknown(
+                    "a Helm release runs on the cluster its helm provider points at, which is "
+                    "not read here; declare the region in the inventory",
+                    (step(How.UNKNOWN, view.span, view.address),),
+                ),
+                None,
+            )
         )
         chart = view.attribute("chart")
         shown = chart.value if chart is not None and isinstance(chart.value, str) else rule.chart
@@ -252,8 +262,24 @@ class HelmReleases:
         span = attr.span if attr is not None else view.span
         if written is not None:
             items = written.value if isinstance(written.value, list) else [written.value]
-            for item in items:
+            nodes = _tuple_items(attr.expr) if attr is not None else []
+            for index, item in enumerate(items):
                 doc: Any = item
+                read = (
+                    view.module.file_text(nodes[index], span, view.bound)
+                    if item is UNKNOWN and len(nodes) == len(items)
+                    else None
+                )
+                if read is not None:  # values = [file("values.yaml")]: the file in the tree
+                    text, display, _path = read
+                    try:
+                        loaded = yaml.safe_load(text)
+                    except yaml.YAMLError:
+                        gaps.append(f"the values file {display} is not valid YAML")
+                        continue
+                    if isinstance(loaded, dict):
+                        _merge(tree, _spanned_in(loaded, display, text))
+                    continue
                 if isinstance(item, str):
                     try:
                         doc = yaml.safe_load(item)
@@ -307,6 +333,40 @@ class HelmReleases:
                         )
                     )
         return out
+
+
+def _tuple_items(node: Any) -> list[Any]:
+    """The item expressions of a list literal (``[file("a.yaml"), yamlencode({...})]``)."""
+    while isinstance(node, Tree) and node.data == "expr_term":
+        trees = [
+            c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        if len(trees) != 1:
+            return []
+        node = trees[0]
+    if not (isinstance(node, Tree) and node.data == "tuple"):
+        return []
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _spanned_in(doc: Any, display: str, text: str) -> Any:
+    """A values file's document with each scalar leaf paired with the first line of the file
+    that holds it (the file's first line when the text is not found)."""
+    rows = text.splitlines()
+
+    def where(value: Any) -> SourceSpan:
+        needle = str(value)
+        row = next((i for i, line in enumerate(rows) if needle and needle in line), 0)
+        return SourceSpan(path=display, line=row + 1, column=1)
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {str(k): walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return (node, where(node))
+
+    return walk(doc)
 
 
 def _spanned(doc: Any, span: SourceSpan) -> Any:

@@ -233,7 +233,8 @@ class ServerReader:
                 None,
                 unknown(
                     f"the model is {shown}: {names} is set in a Secret, a ConfigMap outside the "
-                    "scan or the image, so the manifests do not say which model it is",
+                    "scan, the image or a Terraform value the code does not fix, so the files do "
+                    "not say which model it is",
                     (first, *via),
                 ),
             )

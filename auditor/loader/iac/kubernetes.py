@@ -7,14 +7,16 @@ hosted model API (OpenAI, Azure OpenAI, Anthropic, Mistral, DeepSeek, Bedrock,
 ...) become ``model_api`` components next to an ``application`` component for
 the workload. The cluster location comes only from what the manifests declare
 (a region node label with a provider's node label, or the
-``residency-auditor.io/region`` annotation); otherwise it stays unknown.
+``residency-auditor.io/region`` annotation) or, for objects written as Terraform
+resources, from the cluster their provider points at (the ``cluster`` hook);
+otherwise it stays unknown.
 """
 
 from __future__ import annotations
 
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -249,10 +251,17 @@ def _containers(manifest: Manifest) -> Workload | None:
 class KubernetesScanner(ServerReader):
     """Turns the manifests of one scan into parts, grouped by namespace."""
 
-    def __init__(self, catalogue: Catalogue, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        root: Path | None = None,
+        cluster: Callable[[Manifest], Placed | None] | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.k8s = catalogue.kubernetes
         self.root = root  # the scanned folder: where a Ray Serve import_path is looked up
+        # Where the cluster runs when the manifests do not say (Terraform: the provider's cluster).
+        self.cluster = cluster
         self.notes: list[str] = []
         # Python modules of the tree that a RayService runs as a model server (resolved path
         # -> the RayService's address): the code scan does not count them a second time.
@@ -570,6 +579,9 @@ class KubernetesScanner(ServerReader):
                 elif expr.get("key") in self.k8s.region_labels:
                     labels.setdefault(str(expr.get("key")), ("", manifest.span()))
         region = next(((k, labels[k]) for k in self.k8s.region_labels if k in labels), None)
+        outside = self.cluster(manifest) if region is None and self.cluster is not None else None
+        if outside is not None:
+            return outside
         if region is None:
             return Placed(
                 unknown(

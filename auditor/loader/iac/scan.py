@@ -33,6 +33,12 @@ from auditor.loader.iac.catalogue import Catalogue, load_catalogue
 from auditor.loader.iac.detect import Built, Detector, Draft, build_system, slug
 from auditor.loader.iac.hcl import Block, LimitExceeded, Val
 from auditor.loader.iac.helm import HelmReleases, render_chart
+from auditor.loader.iac.k8s_terraform import RESOURCE_TYPES as K8S_RESOURCE_TYPES
+from auditor.loader.iac.k8s_terraform import (
+    ClusterPlacer,
+    TerraformWorkloads,
+    relevant_types,
+)
 from auditor.loader.iac.kubernetes import (
     KubernetesScanner,
     Manifest,
@@ -156,7 +162,7 @@ class _Scan:
         self.var_files = [Path(v) for v in var_files]
         self.limits = limits
         self.catalogue = catalogue
-        self.ws = Workspace(root, catalogue, limits)
+        self.ws = Workspace(root, catalogue, limits, relevant_types(catalogue))
         self.systems: list[System] = []
         self.resolutions: list[Resolution] = []
         self.routes: list[ScannedRoute] = []
@@ -202,6 +208,8 @@ class _Scan:
                     return True
                 if mode == "managed" and match.group(2) == "helm_release":
                     return bool(self.catalogue.kubernetes.charts)
+                if mode == "managed" and match.group(2) in K8S_RESOURCE_TYPES:
+                    return True
         return any(
             self._interesting(child, tf_dirs, seen)
             for child in self._local_calls(directory, tf_dirs)
@@ -350,14 +358,17 @@ class _Scan:
                 drafts[view.address] = draft
         detector.attach_replication(views, drafts)
         detector.attach_routes(views, drafts)
-        releases = HelmReleases(self.catalogue)
+        placer = ClusterPlacer(self.catalogue, detector)
+        releases = HelmReleases(self.catalogue, placer.placed)
         helm_parts = [
             part
             for view in views
             if view.mode == "managed" and view.type == "helm_release"
             for part in releases.parts(view)
         ]
-        self.notes.extend(releases.notes)
+        workloads = TerraformWorkloads(self.catalogue, placer)
+        helm_parts.extend(workloads.parts(views))
+        self.notes.extend(releases.notes + workloads.notes + placer.notes)
         rel = files.rel
         system_id = "tf-root" if rel == "." else slug(f"tf-{rel}")
         span = SourceSpan(path=files.files[0], line=1, column=1)
@@ -571,7 +582,7 @@ def scan(
         elif bucket is not None:
             bucket.append(root)
         job.root = root.parent
-        job.ws = Workspace(root.parent, catalogue, limits)
+        job.ws = Workspace(root.parent, catalogue, limits, relevant_types(catalogue))
     else:
         found = _discover(root)
     job.notes.extend(found.notes)

@@ -159,7 +159,13 @@ class ModuleFiles:
 class Workspace:
     """Shared state of one scan of Terraform code: parsed directories, diagnostics, notes."""
 
-    def __init__(self, root: Path, catalogue: Catalogue, limits: Limits) -> None:
+    def __init__(
+        self,
+        root: Path,
+        catalogue: Catalogue,
+        limits: Limits,
+        extra_types: frozenset[str] = frozenset(),
+    ) -> None:
         self.root = root
         self.root_resolved = root.resolve()
         self.catalogue = catalogue
@@ -174,6 +180,7 @@ class Workspace:
             {rtype for _, rtype in catalogue.rules_by_type}
             | {ds.type for cat in catalogue.providers.values() for ds in cat.region_data_sources}
             | ({"helm_release"} if catalogue.kubernetes.charts else set())
+            | extra_types  # read by other scanners (Kubernetes resources, clusters)
         )
 
     def _relative(self, path: Path) -> Path | None:
@@ -943,6 +950,93 @@ class ModuleInstance:
             return rest[0], rest[1:]
         return None, rest
 
+    def file_text(
+        self, node: Node, span: SourceSpan, bound: Mapping[str, Val] | None = None
+    ) -> tuple[str, str, Val] | None:
+        """The text a ``file(PATH)`` call reads, when PATH is known and names a regular file
+        inside the scanned folder: (text, the file as displayed, the path's value). A relative
+        PATH is read from the root module's folder (Terraform's working directory);
+        ``path.module`` and ``path.root`` are known. None for any other expression."""
+        inner: Any = node
+        while isinstance(inner, Tree) and inner.data == "expr_term":
+            trees = [
+                c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+            ]
+            if len(trees) != 1:
+                return None
+            inner = trees[0]
+        if not (isinstance(inner, Tree) and inner.data == "function_call"):
+            return None
+        parts = [c for c in inner.children if isinstance(c, Tree)]
+        name = next((str(c) for c in parts[0].children if isinstance(c, Token)), "")
+        args = [
+            c
+            for c in (
+                parts[-1].children if len(parts) > 1 and parts[-1].data == "arguments" else []
+            )
+            if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        ]
+        if name != "file" or len(args) != 1:
+            return None
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        base = root.files.directory
+        module_dir = os.path.relpath(self.files.directory, base)
+        names: dict[str, Val] = dict(bound or {})
+        names["path"] = Val({"module": Path(module_dir).as_posix(), "root": "."})
+        val = Evaluator(BoundScope(self, names), self.depth, self.ws.budget).eval(args[0], span)
+        if not val.known or not isinstance(val.value, str) or not val.value:
+            return None
+        target = Path(os.path.normpath(base / val.value))
+        try:
+            resolved = target.resolve()
+        except (OSError, RuntimeError):
+            return None
+        if not resolved.is_relative_to(self.ws.root_resolved):
+            self.ws.notes.append(
+                f"{span.path}:{span.line}: file({val.value!r}) lies outside the scanned folder; "
+                "not read"
+            )
+            return None
+        display = self.ws.display(target)
+        try:
+            text = read_text(target, display, self.ws.limits)
+        except HclProblem as exc:
+            self.ws.notes.append(
+                f"{span.path}:{span.line}: file({val.value!r}) not read: {exc.diagnostic.message}"
+            )
+            return None
+        return text, display, val
+
+    def remote_output(
+        self, node: Node, span: SourceSpan, hops: int = 0
+    ) -> tuple[ModuleInstance, str, Block, str, tuple[ResolutionStep, ...]] | None:
+        """The registry module call (not followed) whose output an expression reads, directly or
+        through locals: (module instance, call name, call block, source, steps)."""
+        if hops > 16:
+            return None
+        evaluator = Evaluator(self, self.depth, self.ws.budget)
+        path = _reference_in(node, lambda n: evaluator.eval(n, span))
+        if not path:
+            return None
+        head = str(path[0])
+        if head == "local" and len(path) >= 2:
+            attr = self.files.locals.get(str(path[1]))
+            if attr is None:
+                return None
+            found = self.remote_output(_member_at(attr.expr, path[2:]), attr.span, hops + 1)
+            if found is None:
+                return None
+            hop = step(How.LOCAL, attr.span, f"local.{path[1]} = {attr.text}")
+            return found[0], found[1], found[2], found[3], (hop, *found[4])
+        if head == "module" and len(path) >= 3:
+            self.children(str(path[1]))  # a call is listed as remote once it has been looked at
+            for name, call, source in self.remote_calls:
+                if name == str(path[1]):
+                    return self, name, call, source, ()
+        return None
+
     def tree(self) -> Iterator[ModuleInstance]:
         """This instance and every instance of the local modules it calls (depth first)."""
         yield self
@@ -1110,6 +1204,12 @@ def _find_node(block: Block, path: Sequence[str]) -> tuple[Attr, Node] | None:
             return None
         body = nested[0].body
     return None
+
+
+def find_node(block: Block, path: Sequence[str]) -> tuple[Attr, Node] | None:
+    """The attribute at a dotted ``path`` of a block and the expression there (through nested
+    blocks and object literals: ``kubernetes { host = ... }`` or ``kubernetes = { host = ... }``)."""
+    return _find_node(block, path)
 
 
 def _member_at(node: Node, keys: Sequence[str | int]) -> Node:
