@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 
 from auditor.cli import main
+from auditor.model.words import category_words as code_words
 from auditor.model.words import code_tokens
 from auditor.report.csv_report import cell
 from auditor.report.markdown import render_markdown
@@ -347,6 +348,24 @@ def test_csv_cells_cannot_run_formulas(tmp_path: Path) -> None:
     assert any(row[2] == "'=cmd|' /C calc'!A0" for row in register[1:])
     rows = list(csv.reader(out.read_text().splitlines()))
     assert rows[0][0] == "severity" and len(rows) > 1
+
+
+def test_register_csv_writes_categories_in_words_and_keeps_the_codes_apart(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "f.csv"
+    run("audit", str(EXAMPLES / "hospital"), "--csv", str(out), "--quiet", "--fail-on", "never")
+    rows = list(csv.reader((tmp_path / "f.register.csv").read_text().splitlines()))
+    header, body = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert header[-2:] == ["data_category_codes", "data_subject_codes"]
+    with_data = [r for r in body if r["data_category_codes"]]
+    assert with_data
+    for row in with_data:
+        codes = row["data_category_codes"].split("; ")
+        assert row["categories"].split("; ") == [code_words(c) for c in codes]
+        assert not any("." in w or "_" in w for w in row["categories"].split("; "))
+        assert len(row["subjects"].split("; ")) == len(row["data_subject_codes"].split("; "))
+        assert "_" not in row["subjects"]
 
 
 def test_markdown_is_escaped_and_fits_a_pull_request_comment(tmp_path: Path) -> None:
