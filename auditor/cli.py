@@ -206,6 +206,13 @@ def audit_options(func: Callable[..., None]) -> Callable[..., None]:
             help="Folder overriding the report templates.",
         ),
         click.option(
+            "--source-root",
+            type=click.Path(path_type=Path, file_okay=False, exists=True),
+            default=None,
+            help="SARIF, GitLab SAST: the repository root their file paths are relative to "
+            "(default: the folder of .auditor.yaml, else the working folder).",
+        ),
+        click.option(
             "--report-id",
             default=None,
             help="Report id on the cover (default: derived from the input hashes).",
@@ -526,6 +533,17 @@ def _audit_and_write(
     return ExitCode.FINDINGS if failing else ExitCode.OK
 
 
+def _source_root(run: _Run) -> Path:
+    """The folder SARIF and GitLab paths are relative to: --source-root, else the folder of
+    the config file in use (a repository's root, as its paths are), else the working folder."""
+    given = run.flag("source_root")
+    if isinstance(given, Path):
+        return given.resolve()
+    if run.config_file is not None:
+        return run.config_file.resolve().parent
+    return Path.cwd()
+
+
 def _write_request(
     run: _Run,
     result: AuditResult,
@@ -545,7 +563,8 @@ def _write_request(
         result=result,
         failing=frozenset(f.fingerprint for f in failing),
         show_waived=show_waived,
-        root=str(Path.cwd()),
+        root=str(_source_root(run)),
+        cwd=str(Path.cwd()),
         template_dir=template_dir if isinstance(template_dir, Path) else None,
         report_id=str(run.flag("report_id")) if run.flag("report_id") else None,
         classification=str(run.flag("classification") or "CONFIDENTIAL"),

@@ -229,15 +229,16 @@ def test_round_trip_of_our_export_validates_and_audits_the_same(tmp_path: Path) 
         summary = json.loads(out.read_text())["summary"]
         counts.append((summary["exposures"], summary["transfers"]))
     assert counts[0] == counts[1]
-    # What a BOM cannot carry is a visible gap, not a silent loss.
-    assert (
-        "ownership not stated (named for" in result.output
-        and "controls not part of a BOM" in result.output
-    )
-    assert (
-        "# TODO(auditor): ownership not stated"
-        in (tmp_path / "draft" / "entities.yaml").read_text()
-    )
+    # What a BOM cannot carry is a visible gap, not a silent loss; the hospital's own chain
+    # of control (Klinikum Nord gGmbH, held by its foundation) comes back from the BOM.
+    assert "controls not part of a BOM" in result.output
+    assert "ownership not stated" not in result.output
+    entities = yaml.safe_load((tmp_path / "draft" / "entities.yaml").read_text())["entities"]
+    chain = {e["id"]: e.get("parents") for e in entities}
+    assert chain["klinikum-nord"] == [
+        {"entity": "stiftung-klinikum-nord", "share_pct": 100.0, "voting_pct": 100.0}
+    ]
+    assert chain["stiftung-klinikum-nord"] == []
 
 
 def test_import_of_a_real_foundation_model_bom(tmp_path: Path) -> None:
@@ -443,11 +444,12 @@ def test_round_trip_keeps_declared_parties_and_locations(tmp_path: Path) -> None
     for before in source["systems"][0]["components"]:
         for key in ("hosting", "support", "subprocessors", "locations", "operator"):
             assert before.get(key) == after[before["id"]].get(key), (before["id"], key)
-    # An entity the catalogue does not know comes back by name, its country and owners as gaps.
-    assert "Numeria Services SAS: country of the registered office not stated" in result.output
+    # An entity the catalogue does not know comes back as the inventory declared it: Numeria's
+    # owners were never stated there, and that gap stays a gap.
+    assert "Numeria Services SAS: ownership not stated" in result.output
 
 
-@pytest.mark.parametrize("example", ["bank", "startup-saas"])
+@pytest.mark.parametrize("example", ["bank", "startup-saas", "ministry"])
 def test_round_trip_audits_to_the_same_exposures(example: str, tmp_path: Path) -> None:
     export(example, tmp_path / "bom.json")
     assert _import(tmp_path / "bom.json", tmp_path / "draft").exit_code == 0
@@ -464,3 +466,52 @@ def test_round_trip_audits_to_the_same_exposures(example: str, tmp_path: Path) -
             )
         )
     assert counts[0] and counts[0] == counts[1]
+
+
+def test_the_bom_carries_the_inventory_s_own_entity_chain_and_only_that(tmp_path: Path) -> None:
+    """The ministry's transcription SaaS is run by Verbalis Europe Limited (IE), controlled by
+    Verbalis, Inc. (US): neither is in the catalogue, so the BOM carries their records under
+    residency-auditor:entity and the import restores them. A record that would stand in for
+    a catalogue entity (its id or its name) is not taken: the catalogue's facts win."""
+    bom_path = tmp_path / "bom.json"
+    export("ministry", bom_path)
+    bom = json.loads(bom_path.read_text())
+    records = [
+        json.loads(p["value"])
+        for p in bom["metadata"]["properties"]
+        if p["name"] == "residency-auditor:entity"
+    ]
+    by_id = {r["id"]: r for r in records}
+    assert by_id["verbalis-europe-ltd"]["parents"][0]["entity"] == "verbalis-inc"
+    assert by_id["verbalis-inc"]["country"] == "US" and by_id["verbalis-inc"]["parents"] == []
+    assert "ovh-sas" not in by_id  # a catalogue entity is the catalogue's, not the BOM's
+    result = _import(bom_path, tmp_path / "draft")
+    assert result.exit_code == 0, result.output
+    assert "Verbalis, Inc.: ownership not stated" not in result.output
+    entities = yaml.safe_load((tmp_path / "draft" / "entities.yaml").read_text())["entities"]
+    restored = {e["id"]: e for e in entities}
+    assert restored["verbalis-inc"]["provider_categories"] == ["rcs"]
+    # An edited BOM cannot make a catalogue company look independent or move it.
+    bom["metadata"]["properties"] += [
+        {
+            "name": "residency-auditor:entity",
+            "value": json.dumps(
+                {"id": "ovh-sas", "name": "OVH SAS", "country": "FR", "parents": []}
+            ),
+        },
+        {
+            "name": "residency-auditor:entity",
+            "value": json.dumps(
+                {"id": "ms-eu", "name": "Microsoft Corporation", "country": "IE", "parents": []}
+            ),
+        },
+        {"name": "residency-auditor:entity", "value": "{not json"},
+    ]
+    bom_path.write_text(json.dumps(bom))
+    result = _import(bom_path, tmp_path / "edited")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "edited" / "entities.yaml").read_text()
+    ids = {e["id"] for e in yaml.safe_load(text)["entities"]}
+    assert "ovh-sas" not in ids and "ms-eu" not in ids
+    assert "is a catalogue entity" in result.output and "not a valid entity record" in result.output
+    assert invoke("validate", str(tmp_path / "edited")).exit_code == 0

@@ -10,11 +10,13 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
 from auditor.cli import main
+from auditor.model.words import category_words as code_words
 from auditor.model.words import code_tokens
 from auditor.report.csv_report import cell
 from auditor.report.markdown import render_markdown
@@ -349,6 +351,24 @@ def test_csv_cells_cannot_run_formulas(tmp_path: Path) -> None:
     assert rows[0][0] == "severity" and len(rows) > 1
 
 
+def test_register_csv_writes_categories_in_words_and_keeps_the_codes_apart(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "f.csv"
+    run("audit", str(EXAMPLES / "hospital"), "--csv", str(out), "--quiet", "--fail-on", "never")
+    rows = list(csv.reader((tmp_path / "f.register.csv").read_text().splitlines()))
+    header, body = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert header[-2:] == ["data_category_codes", "data_subject_codes"]
+    with_data = [r for r in body if r["data_category_codes"]]
+    assert with_data
+    for row in with_data:
+        codes = row["data_category_codes"].split("; ")
+        assert row["categories"].split("; ") == [code_words(c) for c in codes]
+        assert not any("." in w or "_" in w for w in row["categories"].split("; "))
+        assert len(row["subjects"].split("; ")) == len(row["data_subject_codes"].split("; "))
+        assert "_" not in row["subjects"]
+
+
 def test_markdown_is_escaped_and_fits_a_pull_request_comment(tmp_path: Path) -> None:
     from auditor.audit import AuditOptions, run_audit
     from tests.conftest import TODAY
@@ -449,6 +469,75 @@ def test_gitlab_sast_report_validates_and_tracks_each_finding(name: str, tmp_pat
         # Read by people in the merge-request widget: no raw code of the engine's vocabularies.
         shown = vuln["description"] + " " + vuln["solution"]
         assert not code_tokens(shown), (vuln["name"], sorted(set(code_tokens(shown))))
+
+
+def _places(sarif: Path, gitlab: Path) -> tuple[dict[str, Any], set[tuple[str, str]], set[str]]:
+    log = json.loads(sarif.read_text())
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    (run_,) = log["runs"]
+    found = {
+        (
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            loc["physicalLocation"]["artifactLocation"].get("uriBaseId", ""),
+        )
+        for r in run_["results"]
+        for loc in [*r["locations"], *r.get("relatedLocations", [])]
+    }
+    report = json.loads(gitlab.read_text())
+    jsonschema.Draft7Validator(GITLAB_SCHEMA).validate(report)
+    return run_, found, {v["location"]["file"] for v in report["vulnerabilities"]}
+
+
+def test_locations_outside_the_working_folder_are_whole_not_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An inventory outside the folder the audit runs in used to lose only its leading '/'
+    ('tmp/.../inventory.yaml', a path that exists nowhere). It is now either relative to the
+    source root (--source-root, which SARIF's originalUriBaseIds names) or, outside it, whole."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    inventory = small(elsewhere) / "inventory.yaml"
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    sarif, gitlab = tmp_path / "r.sarif", tmp_path / "gl.json"
+    outputs = ("--sarif", str(sarif), "--gitlab-sast", str(gitlab), "--quiet")
+    assert run("audit", str(elsewhere / "inv"), *outputs, "--fail-on", "never") == 0
+    run_, found, files = _places(sarif, gitlab)
+    assert found == {(inventory.as_uri(), "")}  # an absolute URI needs no base
+    assert files == {str(inventory)}
+    assert any("--source-root" in n and "outside" in n for n in run_["properties"]["notices"])
+    messages = json.loads(gitlab.read_text())["scan"]["messages"]
+    assert any("--source-root" in m["value"] for m in messages)
+
+    # With the source root named, the paths are relative to it, from anywhere.
+    root = ("--source-root", str(tmp_path))
+    assert run("audit", "../elsewhere/inv", *outputs, *root, "--fail-on", "never") == 0
+    run_, found, files = _places(sarif, gitlab)
+    assert found == {("elsewhere/inv/inventory.yaml", "%SRCROOT%")}
+    assert files == {"elsewhere/inv/inventory.yaml"}
+    base = run_["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    assert base == tmp_path.as_uri() + "/"
+    assert not any("--source-root" in n for n in run_["properties"]["notices"])
+
+
+def test_locations_are_relative_to_the_config_files_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from a subfolder, a repository's .auditor.yaml marks the root its paths are
+    relative to; the report locations are relative to it too."""
+    small(tmp_path)
+    sarif, gitlab = tmp_path / "r.sarif", tmp_path / "gl.json"
+    (tmp_path / ".auditor.yaml").write_text(
+        "paths: [inv]\nfail_on: never\noutputs:\n  sarif: r.sarif\n  gitlab-sast: gl.json\n"
+    )
+    sub = tmp_path / "docs"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    assert run("audit", "--quiet") == 0
+    _, found, files = _places(sarif, gitlab)
+    assert found == {("inv/inventory.yaml", "%SRCROOT%")}
+    assert files == {"inv/inventory.yaml"}
 
 
 def test_gitlab_sast_report_leaves_waived_findings_out_and_says_so(tmp_path: Path) -> None:

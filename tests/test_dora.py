@@ -523,6 +523,31 @@ def test_catalogue_leis_fill_the_bank_register(bank_register: Path) -> None:
     ]
 
 
+def test_a_provider_that_is_its_own_ultimate_parent_is_listed_not_left_silently(
+    bank_register: Path,
+) -> None:
+    """Microsoft Corporation has no controlling parent. The EBA existence rule e23674_e wants
+    B_05.01 c0110 filled, and the template definitions recorded in rules/dora/templates.yaml
+    do not say which code goes there for a provider at the top of its own chain: the column
+    stays empty and unfilled.md says why, instead of a code the register invents."""
+    b0501 = _read_csv(bank_register / "reports/b_05.01.csv")
+    header = b0501[0]
+    top = next(r for r in b0501[1:] if r[header.index("c0050")] == "Microsoft Corporation")
+    assert top[header.index("c0110")] == "" == top[header.index("c0120")]
+    unfilled = json.loads((bank_register / "unfilled.json").read_text())["unfilled"]
+    (entry,) = [
+        u
+        for u in unfilled
+        if (u["template"], u["column"], u["row"]) == ("B_05.01", "c0110", "Microsoft Corporation")
+    ]
+    reason = entry["reason"]
+    assert "its own ultimate parent" in reason and "e23674_e" in reason
+    assert "do not say" in reason and "Annex I" in reason
+    assert entry["line"] == b0501.index(top) + 1
+    markdown = (bank_register / "unfilled.md").read_text()
+    assert "Microsoft Corporation" in markdown and "e23674_e" in markdown
+
+
 def test_catalogue_leis_name_where_they_were_read() -> None:
     for entity in load_knowledge_base().kb.entities:
         if entity.lei is None:

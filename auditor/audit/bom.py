@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -184,6 +185,7 @@ def build_bom(
         _prop(Prop.KB_VERSION, kb.version),
         _prop(Prop.KB_AS_OF, kb.kb.meta.as_of.isoformat()),
     ]
+    org_props += [_prop(Prop.ENTITY, record) for record in _entity_records(inventory, graph, kb)]
     return Bom(
         serial_number=serial,
         metadata=Metadata(
@@ -210,6 +212,33 @@ def build_bom(
         services=services,
         dependencies=sorted(dependencies, key=lambda d: d.ref),
     )
+
+
+def _entity_records(inventory: Inventory, graph: ResidencyGraph, kb: KnowledgeIndex) -> list[str]:
+    """The inventory's own entities (not the catalogue's) that a party of a component or the
+    organisation leads to through its parents, each as the inventory declares it (compact
+    JSON), sorted by id: what an import needs to rebuild the chains of control."""
+    declared = {e.id: e for e in inventory.entities if e.id not in kb.entities}
+    stack = [p.entity for rc in graph.components.values() for p in rc.parties]
+    stack += [c.engaged_by for s in inventory.systems for c in s.components if c.engaged_by]
+    if inventory.organisation.entity:
+        stack.append(inventory.organisation.entity)
+    seen: set[str] = set()
+    while stack:
+        ident = stack.pop()
+        if ident in seen or ident not in declared:
+            continue
+        seen.add(ident)
+        stack.extend(p.entity for p in declared[ident].parents or ())
+    return [
+        json.dumps(
+            declared[i].model_dump(mode="json", by_alias=True, exclude_defaults=True),
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        for i in sorted(seen)
+    ]
 
 
 def _system_component(system: System) -> Component:

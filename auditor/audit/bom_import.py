@@ -14,6 +14,7 @@ round trip gives the same systems, components, places and flows.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import yaml
+from pydantic import ValidationError
 
 from auditor.errors import UsageError
 from auditor.kb import KnowledgeIndex, load_knowledge_base
@@ -37,7 +39,7 @@ from auditor.loader.cyclonedx import (
     read_cyclonedx,
 )
 from auditor.model.bom import PARTY_PROPERTIES, Prop, location_property
-from auditor.model.inventory import ComponentKind
+from auditor.model.inventory import ComponentKind, Entity
 from auditor.model.kb import LocationRole, Vendor, VendorKind
 
 TODO = "# TODO(auditor): "
@@ -169,6 +171,63 @@ class _Drafter:
         return None
 
     # --- the parts of the draft ------------------------------------------------------
+
+    def restore_entities(self, records: Iterable[str]) -> None:
+        """The inventory's own entities ``auditor bom`` wrote (residency-auditor:entity), as
+        that inventory declared them. A record never stands in for the catalogue: one with a
+        catalogue entity's id or name is left out, the catalogue's facts are used."""
+        found: dict[str, Entity] = {}
+        for value in records:
+            try:
+                entity = Entity.model_validate(json.loads(value))
+            except (ValueError, ValidationError):
+                self.gap(
+                    "entities.yaml",
+                    Prop.ENTITY,
+                    f"not a valid entity record, left out: {value[:60]!r}",
+                )
+                continue
+            wanted = _normalised(entity.name)
+            twin = next(
+                (e for e in self.kb.entities.values() if _normalised(e.name) == wanted), None
+            )
+            known = self.kb.entities.get(entity.id) or twin
+            if known is not None:
+                self.gap(
+                    "entities.yaml",
+                    entity.name,
+                    f"{known.name} is a catalogue entity ({known.id}): the BOM's record of it "
+                    "is left out and the catalogue's is used",
+                )
+                continue
+            found[entity.id] = entity
+        for ident, entity in sorted(found.items()):
+            data = entity.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+            item = _Item(data)
+            missing = sorted(
+                p.entity
+                for p in entity.parents or ()
+                if p.entity not in found and p.entity not in self.kb.entities
+            )
+            if missing:
+                del data["parents"]
+                item.todos.append(
+                    f"ownership incomplete in the BOM (no record of {', '.join(missing)}): "
+                    "add parents (or parents: [] if independent)"
+                )
+                self.gap("entities.yaml", entity.name, "ownership incomplete in the BOM")
+            elif entity.parents is None:
+                item.todos.append(
+                    "ownership not stated in the inventory the BOM came from: add parents "
+                    "(or parents: [] if independent)"
+                )
+                self.gap("entities.yaml", entity.name, "ownership not stated")
+            item.todos.append(
+                "restored from the BOM (residency-auditor:entity) as the exporting inventory "
+                "declared it: check it against the company register"
+            )
+            self.entities[ident] = item
+            self.entity_ids[_normalised(entity.name)] = ident
 
     def entity(self, org: CdxOrganization | None, ident: str | None, subject: str) -> str | None:
         """An entity for a service's provider: a catalogue id, or a new entry with what is known."""
@@ -620,6 +679,8 @@ def draft_from_cyclonedx(
         org.todos.append("the organisation's name is not in the BOM: put it here (or use --name)")
         drafter.gap("organisation.yaml", "organisation", "name not stated")
     org_entity = first_property(meta_props, Prop.ORGANISATION_ENTITY) if ours else None
+    if ours:
+        drafter.restore_entities(property_values(meta_props, Prop.ENTITY))
 
     components = list(_walk_components(bom.components))
     services = list(_walk_services(bom.services))

@@ -440,7 +440,21 @@ class _Builder:
             return "", ""
         top = self.ultimate_parent(entity)
         if top is None:
-            return "", ""  # it is its own ultimate parent: the column does not apply
+            # The EBA existence rule e23674_e wants c0110 filled on every row; the definitions
+            # recorded in rules/dora/templates.yaml name the column and do not say which code
+            # a provider at the top of its own chain reports. Listed, not invented.
+            self._leave(
+                template,
+                "c0110",
+                row,
+                f"{entity.name} is its own ultimate parent as far as the recorded ownership "
+                "goes (no controlling parent). The EBA validation rule e23674_e requires this "
+                "column, and the template definitions recorded in rules/dora/templates.yaml "
+                "do not say which code to report for a provider that is its own ultimate "
+                "parent: enter it as the instruction for B_05.01.0110 in Annex I of "
+                "Implementing Regulation (EU) 2024/2956 says",
+            )
+            return "", ""
         if top.lei:
             return top.lei, self._code(_LEI)
         if top.natural_person:

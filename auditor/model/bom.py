@@ -67,6 +67,9 @@ class Prop(enum.StrEnum):
     DATA_VOLUME = f"{NAMESPACE}:data:volume"
     ORGANISATION_COUNTRY = f"{NAMESPACE}:organisation:country"
     ORGANISATION_ENTITY = f"{NAMESPACE}:organisation:entity"
+    # One entity the inventory itself declares (not the catalogue's), on the chain of a party:
+    # its record as the inventory states it, as JSON (id, name, country, parents, ...).
+    ENTITY = f"{NAMESPACE}:entity"
     KB_VERSION = f"{NAMESPACE}:kb:version"
     KB_AS_OF = f"{NAMESPACE}:kb:as_of"
 

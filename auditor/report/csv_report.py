@@ -82,7 +82,10 @@ def render_findings_csv(result: AuditResult) -> str:
 
 
 def render_register_csv(result: AuditResult) -> str:
-    """The inventory register: RoPA-style columns plus AI columns, one row per component."""
+    """The inventory register: RoPA-style columns plus AI columns, one row per component.
+
+    Data categories and subjects are in words, as the transfer register writes them; their
+    taxonomy codes follow in the last two columns, for a machine that joins on them."""
     header = [
         "system",
         "system_name",
@@ -107,6 +110,8 @@ def render_register_csv(result: AuditResult) -> str:
         "subjects",
         "file",
         "line",
+        "data_category_codes",
+        "data_subject_codes",
     ]
     rows = (
         [
@@ -129,10 +134,12 @@ def render_register_csv(result: AuditResult) -> str:
             r.support,
             "; ".join(r.subprocessors),
             "; ".join(r.data_assets),
-            "; ".join(r.categories),
-            "; ".join(r.subjects),
+            "; ".join(category_words(c) for c in r.categories),
+            "; ".join(words(s) for s in r.subjects),
             r.file or "",
             r.line or "",
+            "; ".join(r.categories),
+            "; ".join(r.subjects),
         ]
         for r in result.inventory_register
     )

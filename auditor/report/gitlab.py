@@ -24,7 +24,13 @@ from typing import Any
 
 from auditor.model.findings import AuditResult, Finding, RuleInfo, affected_data_text
 from auditor.model.words import generic_title, plain
-from auditor.report.sarif import inventory_hops, primary_place, relative_path
+from auditor.report.sarif import (
+    inventory_hops,
+    outside_root,
+    primary_place,
+    reported_files,
+    shown_path,
+)
 
 SCHEMA_VERSION = "15.2.1"
 SCHEMA_URL = (
@@ -50,7 +56,7 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def _description(finding: Finding, root: str) -> str:
+def _description(finding: Finding, root: str, cwd: str) -> str:
     lines = [
         finding.condition,
         "",
@@ -65,7 +71,7 @@ def _description(finding: Finding, root: str) -> str:
     if hops:
         lines += ["", "**Evidence.**"]
         lines += [
-            f"- {h.kind}: {h.shown} ({relative_path(h.file or '', root)}:{h.line})" for h in hops
+            f"- {h.kind}: {h.shown} ({shown_path(h.file or '', root, cwd)}:{h.line})" for h in hops
         ]
     if finding.confidence == "unconfirmed":
         lines += ["", "This finding rests on a knowledge-base fact marked unconfirmed."]
@@ -82,7 +88,7 @@ def _links(info: RuleInfo | None) -> list[dict[str, str]]:
 
 
 def _vulnerability(
-    finding: Finding, rules: dict[str, RuleInfo], root: str, fallback: str
+    finding: Finding, rules: dict[str, RuleInfo], root: str, cwd: str, fallback: str
 ) -> dict[str, Any]:
     info = rules.get(finding.rule_id)
     # The name is the check's, without the finding's specifics (the format asks for that).
@@ -91,7 +97,7 @@ def _vulnerability(
     vulnerability: dict[str, Any] = {
         "id": str(uuid.uuid5(_ID_NAMESPACE, finding.fingerprint)),
         "name": _cut(name, _NAME_MAX),
-        "description": _description(finding, root),
+        "description": _description(finding, root, cwd),
         "severity": SEVERITY[finding.severity.value],
         "solution": _cut(plain(finding.remediation), _SOLUTION_MAX),
         "identifiers": [
@@ -102,7 +108,7 @@ def _vulnerability(
             },
             {"type": "residency_auditor_rule", "name": name, "value": finding.rule_id},
         ],
-        "location": {"file": relative_path(file, root), "start_line": max(1, line)},
+        "location": {"file": shown_path(file, root, cwd), "start_line": max(1, line)},
     }
     links = _links(info)
     if links:
@@ -110,13 +116,18 @@ def _vulnerability(
     return vulnerability
 
 
-def render_gitlab_sast(result: AuditResult, *, root: str = "") -> str:
-    """The GitLab SAST report (JSON text) of ``result``; ``root`` is the repository root that
-    absolute paths are made relative to."""
+def render_gitlab_sast(result: AuditResult, *, root: str = "", cwd: str = "") -> str:
+    """The GitLab SAST report (JSON text) of ``result``. ``location.file`` is relative to the
+    source root ``root`` (the project root, as GitLab reads it); ``cwd`` is the folder the
+    audit ran in, which relative input paths start from. A file outside the root keeps its
+    absolute path, and a scan message says so."""
     rules = {r.id: r for r in result.rules}
     fallback = result.inputs[0].path if result.inputs else "inventory.yaml"
     shown = [f for f in result.findings if not (f.waiver is not None and not f.waiver.expired)]
     messages = [{"level": "warn", "value": notice} for notice in result.notices if notice]
+    outside = outside_root(reported_files(shown, fallback), root, cwd)
+    if outside:
+        messages.append({"level": "warn", "value": outside})
     waived = len(result.findings) - len(shown)
     if waived:
         messages.append(
@@ -147,6 +158,6 @@ def render_gitlab_sast(result: AuditResult, *, root: str = "") -> str:
         "schema": SCHEMA_URL,
         "version": SCHEMA_VERSION,
         "scan": scan,
-        "vulnerabilities": [_vulnerability(f, rules, root, fallback) for f in shown],
+        "vulnerabilities": [_vulnerability(f, rules, root, cwd, fallback) for f in shown],
     }
     return json.dumps(report, sort_keys=True, ensure_ascii=False, indent=1) + "\n"

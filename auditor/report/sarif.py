@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import posixpath
-from pathlib import PurePosixPath
+from collections.abc import Iterable
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
@@ -25,25 +27,61 @@ LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note
 
 # GitHub code scanning rejects a run with more results than this (kb/ci-scanners.md §9).
 MAX_RESULTS = 25_000
+# The base the locations are relative to: the source root (run.originalUriBaseIds names it).
+SOURCE_ROOT = "%SRCROOT%"
 
 
 @functools.lru_cache(maxsize=4096)
-def relative_path(path: str, root: str) -> str:
-    """``path`` relative to the repository root, with forward slashes."""
-    normal = path.replace("\\", "/")
-    if posixpath.isabs(normal):
-        base = PurePosixPath(root.replace("\\", "/"))
-        try:
-            return PurePosixPath(normal).relative_to(base).as_posix()
-        except ValueError:
-            return normal.lstrip("/")
-    return posixpath.normpath(normal)
+def relative_path(path: str, root: str, cwd: str = "") -> str | None:
+    """``path`` relative to the source root ``root``, with forward slashes; None when it lies
+    outside. A relative ``path`` is relative to ``cwd``, the folder the audit ran in (without
+    one, it is taken as relative to the root already)."""
+    native = PurePath(path)
+    if not native.is_absolute():
+        if not cwd:
+            return posixpath.normpath(path.replace("\\", "/"))
+        native = PurePath(cwd) / native
+    if not root:
+        return None
+    try:
+        return PurePath(os.path.normpath(native)).relative_to(os.path.normpath(root)).as_posix()
+    except ValueError:
+        return None
 
 
-@functools.lru_cache(maxsize=4096)
-def relative_uri(path: str, root: str) -> str:
-    """A repository-relative, percent-encoded URI reference for ``path``, given the root."""
-    return quote(relative_path(path, root), safe="/")
+def absolute_path(path: str, cwd: str = "") -> str:
+    """``path`` whole: joined to ``cwd`` when relative, normalised (no file is read)."""
+    return os.path.normpath(os.path.join(cwd, path)) if cwd else os.path.normpath(path)
+
+
+def shown_path(path: str, root: str, cwd: str = "") -> str:
+    """The path a report names: relative to the source root, else whole."""
+    relative = relative_path(path, root, cwd)
+    return relative if relative is not None else absolute_path(path, cwd)
+
+
+def artifact_location(path: str, root: str, cwd: str = "") -> dict[str, str]:
+    """A SARIF artifactLocation: a percent-encoded reference relative to %SRCROOT%, or, for a
+    file outside the source root, an absolute file URI (which takes no base)."""
+    relative = relative_path(path, root, cwd)
+    if relative is not None:
+        return {"uri": quote(relative, safe="/"), "uriBaseId": SOURCE_ROOT}
+    whole = PurePath(absolute_path(path, cwd))
+    return {"uri": whole.as_uri() if whole.is_absolute() else quote(whole.as_posix(), safe="/")}
+
+
+def outside_root(paths: Iterable[str], root: str, cwd: str) -> str | None:
+    """The notice a report carries when some of its locations lie outside the source root."""
+    outside = {p for p in paths if relative_path(p, root, cwd) is None}
+    if not outside:
+        return None
+    count = len(outside)
+    return (
+        f"{count} file{'s' if count != 1 else ''} named in this report lie{'s' if count == 1 else ''} "
+        f"outside the source root {root or '(none given)'} and {'is' if count == 1 else 'are'} "
+        "given as absolute paths, which code scanning cannot match to a file of the repository: "
+        "run the audit from the repository root, or pass --source-root with the repository root"
+    )
 
 
 def primary_place(finding: Finding, fallback: str) -> tuple[str, int]:
@@ -68,11 +106,11 @@ def inventory_hops(finding: Finding) -> list[Hop]:
 
 
 def _location(
-    uri: str, line: int, message: str | None = None, ident: int | None = None
+    artifact: dict[str, str], line: int, message: str | None = None, ident: int | None = None
 ) -> dict[str, Any]:
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": artifact,
             "region": {"startLine": max(1, line)},
         }
     }
@@ -96,13 +134,18 @@ def _message(finding: Finding) -> str:
 
 
 def _result(
-    finding: Finding, rule_index: dict[str, int], root: str, fallback: str
+    finding: Finding, rule_index: dict[str, int], root: str, cwd: str, fallback: str
 ) -> dict[str, Any]:
     hops = inventory_hops(finding)
     file, line = primary_place(finding, fallback)
-    primary = _location(relative_uri(file, root), line)
+    primary = _location(artifact_location(file, root, cwd), line)
     related = [
-        _location(relative_uri(h.file or "", root), h.line or 1, plain(f"{h.kind}: {h.shown}"), i)
+        _location(
+            artifact_location(h.file or "", root, cwd),
+            h.line or 1,
+            plain(f"{h.kind}: {h.shown}"),
+            i,
+        )
         for i, h in enumerate(hops, start=1)
     ]
     result: dict[str, Any] = {
@@ -187,8 +230,33 @@ def _rule(info: RuleInfo, severity: str) -> dict[str, Any]:
     return rule
 
 
-def render_sarif(result: AuditResult, *, root: str = "") -> str:
-    """SARIF 2.1.0 JSON text; ``root`` is the repository root absolute paths are made relative to."""
+def reported_files(findings: Iterable[Finding], fallback: str) -> list[str]:
+    """Every file the code-scanning reports point at for ``findings``."""
+    return [
+        path
+        for f in findings
+        for path in (primary_place(f, fallback)[0], *(h.file or "" for h in inventory_hops(f)))
+    ]
+
+
+def _source_root(root: str) -> dict[str, Any]:
+    """The %SRCROOT% entry: the source root as an absolute folder URI (ending in '/', as SARIF
+    asks) on the machine the audit ran on; a consumer with the repository elsewhere rebases."""
+    entry: dict[str, Any] = {
+        "description": {
+            "text": "The source root: --source-root, else the folder of .auditor.yaml, else the "
+            "folder the audit ran in."
+        }
+    }
+    if root and PurePath(root).is_absolute():
+        entry["uri"] = PurePath(root).as_uri().rstrip("/") + "/"
+    return entry
+
+
+def render_sarif(result: AuditResult, *, root: str = "", cwd: str = "") -> str:
+    """SARIF 2.1.0 JSON text. ``root`` is the source root (an absolute folder) the locations
+    are relative to; ``cwd`` the folder the audit ran in, which relative input paths start
+    from. A file outside the root is given by its absolute URI, and a notice says so."""
     rules = sorted(result.rules, key=lambda r: r.id)
     rule_index = {r.id: i for i, r in enumerate(rules)}
     fallback = result.inputs[0].path if result.inputs else "inventory.yaml"
@@ -196,6 +264,9 @@ def render_sarif(result: AuditResult, *, root: str = "") -> str:
     findings = result.findings
     left_out = max(0, len(findings) - MAX_RESULTS)
     notices = list(result.notices)
+    outside = outside_root(reported_files(findings[:MAX_RESULTS], fallback), root, cwd)
+    if outside:
+        notices.append(outside)
     if left_out:
         notices.append(
             f"{left_out} of {len(findings)} findings are left out of this SARIF file: code "
@@ -211,8 +282,8 @@ def render_sarif(result: AuditResult, *, root: str = "") -> str:
             }
         },
         "automationDetails": {"id": "residency-auditor/"},
-        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
-        "results": [_result(f, rule_index, root, fallback) for f in findings[:MAX_RESULTS]],
+        "originalUriBaseIds": {SOURCE_ROOT: _source_root(root)},
+        "results": [_result(f, rule_index, root, cwd, fallback) for f in findings[:MAX_RESULTS]],
         "properties": {
             "knowledgeBase": result.kb.version,
             "auditDate": result.audit_date,

@@ -32,7 +32,8 @@ class WriteRequest:
     result: AuditResult
     failing: frozenset[str] = frozenset()  # fingerprints that fail the build (JUnit failures)
     show_waived: bool = False  # Markdown lists waived findings too
-    root: str = ""  # SARIF: the folder locations are relative to
+    root: str = ""  # SARIF, GitLab: the source root (absolute) locations are relative to
+    cwd: str = ""  # SARIF, GitLab: the folder the audit ran in (relative input paths)
     template_dir: Path | None = None  # HTML/PDF: the user's templates
     report_id: str | None = None
     classification: str = "CONFIDENTIAL"
@@ -82,14 +83,14 @@ def write_sarif(target: Path, request: WriteRequest) -> None:
     """SARIF 2.1.0 for code scanning."""
     from auditor.report.sarif import render_sarif
 
-    write_text(target, render_sarif(request.result, root=request.root))
+    write_text(target, render_sarif(request.result, root=request.root, cwd=request.cwd))
 
 
 def write_gitlab_sast(target: Path, request: WriteRequest) -> None:
     """GitLab's security report (SAST) for the merge-request widget."""
     from auditor.report.gitlab import render_gitlab_sast
 
-    write_text(target, render_gitlab_sast(request.result, root=request.root))
+    write_text(target, render_gitlab_sast(request.result, root=request.root, cwd=request.cwd))
 
 
 def write_junit(target: Path, request: WriteRequest) -> None:

@@ -4,6 +4,7 @@ model ids in SageMaker container environments."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -467,3 +468,100 @@ def test_module_rules_name_a_registry_source_and_conditions_take_one_test() -> N
         AttributeMatch.model_validate({"attribute": "a", "in": ["x"], "contains": ["x"]})
     assert AttributeMatch.model_validate({"attribute": "a", "contains": ["X"]}).accepts(["x", "y"])
     assert not AttributeMatch.model_validate({"attribute": "a", "contains": ["x"]}).accepts("x")
+
+
+# --- model publishers: Ollama library names, facebook/opt; OVHcloud GPU flavours ---------------
+
+_OLLAMA = """
+resource "helm_release" "{name}" {{
+  name       = "{name}"
+  repository = "https://helm.otwld.com/"
+  chart      = "ollama"
+  set {{
+    name  = "ollama.models.pull[0]"
+    value = "{model}"
+  }}
+}}
+"""
+
+_OPT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: opt, namespace: ml}
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.6.3
+          args: ["--model", "facebook/opt-125m"]
+"""
+
+_OVH_GPU = """
+resource "ovh_cloud_project_kube" "k" {
+  service_name = "p"
+  name         = "k"
+  region       = "GRA11"
+}
+resource "ovh_cloud_project_kube_nodepool" "a10" {
+  service_name = "p"
+  kube_id      = ovh_cloud_project_kube.k.id
+  name         = "a10"
+  flavor_name  = "a10-45"
+}
+resource "ovh_cloud_project_kube_nodepool" "rtx" {
+  service_name = "p"
+  kube_id      = ovh_cloud_project_kube.k.id
+  name         = "rtx"
+  flavor_name  = "rtx5000-28"
+}
+resource "ovh_cloud_project_kube_nodepool" "cpu" {
+  service_name = "p"
+  kube_id      = ovh_cloud_project_kube.k.id
+  name         = "cpu"
+  flavor_name  = "b3-8"
+}
+"""
+
+# The Ollama library name pulled, and the publisher the register names for it.
+PUBLISHED = {
+    "llama-one": ("llama3.1:8b", "Meta Platforms Ireland Limited (IE)"),
+    "llama-vision": ("library/llama3.2-vision", "Meta Platforms Ireland Limited (IE)"),
+    "mistral": ("mistral", "Mistral AI"),
+    "qwen": ("qwen2.5:7b", "Alibaba"),
+    "gemma": ("gemma2", "Google LLC (US)"),
+    "deepseek": ("deepseek-r1:671b", "Hangzhou DeepSeek"),
+    "stranger": ("someone/llama3.1", None),  # a user's namespace, not Ollama's library
+}
+
+
+def test_model_publishers_and_ovh_gpu_flavours_reach_the_register(tmp_path: Path) -> None:
+    """Ollama pulls library names (llama3.1:8b, mistral, qwen2.5 ...), vLLM loads Hugging Face
+    ids (facebook/opt-125m); the inventory register names the publisher of each. OVHcloud's
+    a10 and rtx5000 flavours are GPU node pools like l40s and h100; b3 is not."""
+    files = {
+        "main.tf": _OVH_GPU
+        + "".join(_OLLAMA.format(name=n, model=m) for n, (m, _) in PUBLISHED.items())
+    }
+    files["k8s/opt.yaml"] = _OPT
+    folder = write(tmp_path / "repo", files)
+    out = tmp_path / "f.csv"
+    args = ["scan", str(folder), "--country", "FR", "--csv", str(out), "--quiet"]
+    assert run(*args, "--fail-on", "never") == 0
+    rows = {
+        r["component"]: r
+        for r in csv.DictReader((tmp_path / "f.register.csv").read_text().splitlines())
+    }
+    for name, (model, publisher) in PUBLISHED.items():
+        shown = rows[f"helm_release.{name}"]["model"]
+        assert shown.startswith(model), shown
+        if publisher is None:
+            assert "published by" not in shown, shown
+        else:
+            assert f"published by {publisher}" in shown, shown
+    opt = next(r for c, r in rows.items() if "opt" in c)
+    assert (
+        "facebook/opt-125m (open weights), published by Meta Platforms, Inc. (US)" in opt["model"]
+    )
+    pools = {c for c in rows if c.startswith("ovh_cloud_project_kube_nodepool.")}
+    assert pools == {"ovh_cloud_project_kube_nodepool.a10", "ovh_cloud_project_kube_nodepool.rtx"}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.cli import main
 from auditor.loader.iac import How, scan
 from auditor.loader.yamlsrc import Limits
 
@@ -180,6 +181,7 @@ resource "azapi_resource" "ai" {
   type      = "Microsoft.CognitiveServices/accounts@2024-10-01"
   name      = "ai"
   parent_id = azurerm_resource_group.rg.id
+  location  = azurerm_resource_group.rg.location
   body = jsonencode({
     kind = "AIServices"
     sku  = { name = "S0" }
@@ -210,9 +212,10 @@ resource "azapi_resource" "gpt" {
         "azure:westeurope",
     )
     assert gpt.model is not None and gpt.model.name == "gpt-4.1"
+    # The deployment has its account's location, which the account writes from its group.
     assert hows(resolution(result, "tf-root/azapi_resource.gpt", "region"))[:2] == [
         How.PARENT_RESOURCE,
-        How.PARENT_RESOURCE,
+        How.ATTRIBUTE,
     ]
 
 
@@ -424,7 +427,9 @@ def test_state_json_and_single_line_plan(tmp_path: Path) -> None:
 
 def test_azapi_provider_default_location_places_resources_without_one(tmp_path: Path) -> None:
     # The azapi provider's default_location (Azure/terraform-provider-azapi docs/index.md) is the
-    # region of a resource that writes no location; a written location overrides it.
+    # region of a resource that writes no location; a written location overrides it. The
+    # resource group's own location is not inherited (internal/services/azapi_resource.go,
+    # locationWithDefaultLocation: config, body.location, state, default_location, else none).
     account = """
 resource "azapi_resource" "{name}" {{
   type      = "Microsoft.CognitiveServices/accounts@2024-10-01"
@@ -456,7 +461,69 @@ resource "azapi_resource" "rg_written" {
     )
     found = components(scan(root))
     assert found["tf-root/azapi_resource.ai"].region == "azure:swedencentral"
-    assert found["tf-root/azapi_resource.ai_written"].region == "azure:westeurope"
+    assert found["tf-root/azapi_resource.ai_written"].region == "azure:swedencentral"
+
+
+_AZAPI_TOP_LEVEL = """
+resource "azapi_resource" "rg" {
+  type     = "Microsoft.Resources/resourceGroups@2024-11-01"
+  name     = "rg"
+  location = "westeurope"
+}
+resource "azapi_resource" "plain" {
+  type      = "Microsoft.CognitiveServices/accounts@2024-10-01"
+  name      = "plain"
+  parent_id = azapi_resource.rg.id
+  body      = { kind = "AIServices", sku = { name = "S0" } }
+}
+resource "azapi_resource" "in_body" {
+  type      = "Microsoft.CognitiveServices/accounts@2024-10-01"
+  name      = "in-body"
+  parent_id = azapi_resource.rg.id
+  body      = { kind = "AIServices", location = "francecentral", sku = { name = "S0" } }
+}
+resource "azapi_resource" "written" {
+  type      = "Microsoft.MachineLearningServices/workspaces@2024-10-01"
+  name      = "written"
+  parent_id = azapi_resource.rg.id
+  location  = "germanywestcentral"
+}
+"""
+
+
+def _regions(capsys: pytest.CaptureFixture[str], folder: Path) -> dict[str, str]:
+    with pytest.raises(SystemExit):
+        main(["scan", str(folder), "--explain-resolution"])
+    lines = capsys.readouterr().out.splitlines()
+    return {
+        line.split()[0]: line.split(" region = ")[1].split()[0]
+        for line in lines
+        if " region = " in line and not line.startswith(" ")
+    }
+
+
+def test_azapi_top_level_resources_take_the_provider_default_not_the_resource_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """azapi fills a missing location from body.location, then the provider's
+    default_location, and never from the resource group (parent_id): a top-level account in
+    a West Europe group with default_location Sweden Central is created in Sweden Central."""
+    with_default = write(
+        tmp_path / "default",
+        {
+            "main.tf": 'provider "azapi" {\n  default_location = "swedencentral"\n}\n'
+            + _AZAPI_TOP_LEVEL
+        },
+    )
+    regions = _regions(capsys, with_default)
+    assert regions["tf-root/azapi_resource.plain"] == "azure:swedencentral"
+    assert regions["tf-root/azapi_resource.in_body"] == "azure:francecentral"
+    assert regions["tf-root/azapi_resource.written"] == "azure:germanywestcentral"
+    # Without a default_location, azapi sends no location: unknown, not the group's region.
+    without = write(tmp_path / "none", {"main.tf": _AZAPI_TOP_LEVEL})
+    regions = _regions(capsys, without)
+    assert regions["tf-root/azapi_resource.plain"] == "UNKNOWN"
+    assert regions["tf-root/azapi_resource.in_body"] == "azure:francecentral"
 
 
 def test_ionos_bucket_without_region_takes_the_provider_s3_region(tmp_path: Path) -> None:
