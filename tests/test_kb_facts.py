@@ -293,3 +293,53 @@ def test_knowledge_base_files_name_no_research_note_as_a_source(folder: str) -> 
         if _NOTE_CITATIONS.search(line)
     ]
     assert lines == []
+
+
+@pytest.mark.parametrize(
+    ("example", "system", "component", "facts"),
+    [
+        # The Luxembourg bank buys Azure OpenAI: Microsoft's own billing page names Microsoft
+        # Ireland Operations Limited as the EMEA billing entity outside the distributor model.
+        ("bank", "aml-alert-assistant", "llm", {"vendor azure-openai"}),
+        # The German start-up calls Vertex AI: Google's own migration notice names Google Cloud
+        # EMEA Limited for EMEA customers (its Irish seat stays secondary).
+        (
+            "startup-saas",
+            "support-copilot",
+            "llm",
+            {"vendor google-vertex-ai", "entity google-cloud-emea-ltd"},
+        ),
+    ],
+)
+def test_examples_contracting_entities_are_not_unconfirmed(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    example: str,
+    system: str,
+    component: str,
+    facts: set[str],
+) -> None:
+    # Issue 17: no unconfirmed fact sits on the exposure path of an example. The CLOUD Act
+    # finding on the hosted model rests on the operator's contracting entity and its parent
+    # chain; a signed report must not flag it as built on an unconfirmed fact.
+    out = tmp_path / "result.json"
+    args = ["audit", f"examples/{example}", "--json", str(out), "--today", "2026-12-04", "--quiet"]
+    with pytest.raises(SystemExit):
+        main(args)
+    capsys.readouterr()
+    result = json.loads(out.read_text(encoding="utf-8"))
+    flagged = {
+        f["subject"]["fact"]
+        for f in result["findings"]
+        if f["rule_id"] == "kb-fact-unconfirmed" and "fact" in f["subject"]
+    }
+    assert not facts & flagged
+    cloud_act = [
+        f
+        for f in result["findings"]
+        if f["rule_id"] == "us-cloud-act-exposure"
+        and f["subject"].get("system") == system
+        and f["subject"].get("component") == component
+    ]
+    assert cloud_act
+    assert all(f["confidence"] != "unconfirmed" for f in cloud_act)
