@@ -51,7 +51,11 @@ from auditor.model.common import SourceSpan
 
 _META_ARGS = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle"})
 _LOCAL_SOURCE = re.compile(r"^\.\.?(/|\\|$)")
-_HEADER = re.compile(r'^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"([^"]+)"', re.MULTILINE)
+# Labels may be written without quotes (resource aws_instance web {...} is valid HCL).
+_HEADER = re.compile(
+    r'^[ \t]*(resource|data)[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]+(?:"([^"]+)"|([A-Za-z0-9_-]+))',
+    re.MULTILINE,
+)
 _OTHER_BLOCKS = re.compile(
     r'^[ \t]*(variable|locals|provider|module|output)\b[ \t]*["{]', re.MULTILINE
 )
@@ -227,7 +231,11 @@ class Workspace:
             try:
                 text = read_text(path, display, self.limits)
                 headers = [
-                    ("data" if m.group(1) == "data" else "managed", m.group(2), m.group(3))
+                    (
+                        "data" if m.group(1) == "data" else "managed",
+                        m.group(2),
+                        m.group(3) or m.group(4),
+                    )
                     for m in _HEADER.finditer(text)
                 ]
                 if not _OTHER_BLOCKS.search(text) and not any(
