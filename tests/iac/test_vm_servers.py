@@ -53,7 +53,7 @@ def test_a_script_read_through_file_makes_the_instance_a_model_server(tmp_path: 
     found = components(result)["tf-root/aws_instance.llm"]
     assert found.kind == ComponentKind.INFERENCE_ENDPOINT
     assert found.region == "aws:eu-central-1"
-    assert found.name.startswith("vLLM model server on amazon ec2 instance")
+    assert found.name.startswith("vLLM model server on Amazon EC2 instance")
     assert found.model is not None
     assert found.model.name == "mistralai/Mistral-7B-Instruct-v0.3"
     assert found.model.vendor == "mistral-open-weights"
@@ -233,3 +233,48 @@ def test_scan_cli_reports_the_vm_model_server(tmp_path: Path) -> None:
     text = json.dumps(data)
     assert "Ollama model server on Amazon EC2 GPU instance" in text
     assert "llama3.1:8b" in text
+
+
+def test_an_api_gateway_deployment_routes_to_the_instance_it_names(tmp_path: Path) -> None:
+    oci = (
+        'provider "oci" {\n  region = "eu-amsterdam-1"\n}\n\n'
+        'variable "port" {\n  default = 9001\n}\n\n'
+        "resource oci_core_instance llm_host {\n"
+        '  availability_domain = "AD-1"\n  compartment_id = "c"\n  shape = "BM.GPU.A10.4"\n'
+        "}\n\n"
+        'resource "oci_apigateway_gateway" "gw" {\n  compartment_id = "c"\n'
+        '  endpoint_type = "PUBLIC"\n  subnet_id = "s"\n}\n\n'
+        'resource "oci_apigateway_deployment" "dep" {\n  compartment_id = "c"\n'
+        '  gateway_id = oci_apigateway_gateway.gw.id\n  path_prefix = "/v1"\n'
+        '  specification {\n    routes {\n      backend {\n        type = "HTTP_BACKEND"\n'
+        '        url = "http://${oci_core_instance.llm_host.public_ip}:${var.port}/"\n'
+        '      }\n      path = "/{p*}"\n    }\n  }\n}\n'
+    )
+    result = scan(_write(tmp_path, {"main.tf": oci}))
+    found = components(result)
+    # a GPU shape with no script: a place a model may run, in the provider's region
+    gpu = found["tf-root/oci_core_instance.llm_host"]
+    assert gpu.kind == ComponentKind.INFERENCE_ENDPOINT
+    assert gpu.name.startswith("OCI GPU instance")
+    assert gpu.region == "oci:eu-amsterdam-1"
+    route = resolution(result, "tf-root/oci_apigateway_gateway.gw", "routes_to")
+    assert route.value == "oci:eu-amsterdam-1"
+    assert "oci_apigateway_deployment.dep sends requests to oci_core_instance.llm_host" in (
+        route.explain()
+    )
+
+
+def test_a_file_call_inside_a_string_and_the_other_models_pulled(tmp_path: Path) -> None:
+    root = _write(
+        tmp_path,
+        {
+            "main.tf": AWS + _instance('  user_data = "${file("./scripts/startup.sh")}"\n'),
+            "scripts/startup.sh": "#!/bin/bash\ncurl -fsSL https://ollama.com/install.sh | sh\n"
+            "ollama pull gemma2\nollama pull mistral\n",
+        },
+    )
+    result = scan(root)
+    found = components(result)["tf-root/aws_instance.llm"]
+    assert found.model is not None and found.model.name == "gemma2"
+    model = resolution(result, "tf-root/aws_instance.llm", "model")
+    assert "also loads mistral" in model.explain()

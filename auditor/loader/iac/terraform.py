@@ -1077,6 +1077,9 @@ def _conditional_parts(node: Node) -> tuple[Node, Node, Node] | None:
     return (parts[0], parts[1], parts[2]) if len(parts) >= 3 else None
 
 
+_NOT_RESOURCES = frozenset({"var", "local", "path", "each", "count", "self", "terraform", "module"})
+
+
 def _reference_in(node: Node, index: Callable[[Node], Val] | None = None) -> Traversal | None:
     """The reference an expression is, or holds alone (``"${x.id}"``, ``"https://${x.name}.host"``,
     ``try(x.id, ...)``, ``[x.id]``); ``index`` evaluates computed indexes."""
@@ -1098,12 +1101,19 @@ def _reference_in(node: Node, index: Callable[[Node], Val] | None = None) -> Tra
         interpolations = [
             p.children[0] for p in parts if p.children and isinstance(p.children[0], Tree)
         ]
-        if len(interpolations) == 1:
-            interp = interpolations[0]
+        found: list[Traversal] = []
+        for interp in interpolations:
             assert isinstance(interp, Tree)
             trees = [c for c in interp.children if isinstance(c, Tree)]
-            return _reference_in(trees[0], index) if trees else None
-        return None
+            ref = _reference_in(trees[0], index) if trees else None
+            if ref is not None:
+                found.append(ref)
+        if len(interpolations) == 1:
+            return found[0] if found else None
+        # "http://${aws_instance.llm.public_ip}:${var.port}/": the one reference to a resource
+        # (variables and locals there are ports and paths, not where requests go)
+        resources = [r for r in found if r and str(r[0]) not in _NOT_RESOURCES]
+        return resources[0] if len(resources) == 1 else None
     if inner.data == "function_call":
         args = [c for c in inner.children if isinstance(c, Tree) and c.data == "arguments"]
         if args:

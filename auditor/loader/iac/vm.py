@@ -112,6 +112,22 @@ def _call(node: Node) -> tuple[str, list[Node]] | None:
     return name, args
 
 
+def _lone_interpolation(node: Node) -> Node:
+    """``"${file("x.sh")}"``: a string that is one interpolation and nothing else is that
+    expression."""
+    inner = _unwrap(node)
+    if not (isinstance(inner, Tree) and inner.data == "string"):
+        return node
+    parts = [c for c in inner.children if isinstance(c, Tree) and c.data == "string_part"]
+    if len(parts) != 1 or not parts[0].children:
+        return node
+    interp = parts[0].children[0]
+    if not (isinstance(interp, Tree) and interp.data == "interpolation"):
+        return node
+    trees = [c for c in interp.children if isinstance(c, Tree)]
+    return trees[0] if len(trees) == 1 else node
+
+
 def _heredoc(node: Node) -> tuple[str, bool] | None:
     """The raw body of a heredoc and whether it is the indented (``<<-``) form."""
     node = _unwrap(node)
@@ -223,6 +239,7 @@ class VmServers:
     def _texts(self, view: HclResource, attr: Attr, node: Node, origin: str) -> list[Script]:
         """The text an expression gives, following encoders, file() and templatefile()."""
         first = step(How.ATTRIBUTE, attr.span, f"{view.address}: {origin} = {attr.text[:120]}")
+        node = _lone_interpolation(node)
         call = _call(node)
         if call is not None:
             name, args = call
@@ -439,7 +456,7 @@ class VmServers:
                 address=view.address,
                 span=view.span,
                 kind=server.kind,
-                label=f"{server.server} model server on {rule.label.lower() if rule.kind is None else rule.label}:",
+                label=f"{server.server} model server on {rule.label}:",
                 vendor=server.vendor,
                 placed=placed,
                 deployment=deployment,
@@ -502,12 +519,21 @@ class VmServers:
                         script,
                     )
         text = line.text
-        for pattern in rule.hook_models:
-            match = re.search(pattern, text)
-            if match and match.group("model"):
-                value = match.group("model")
-                span = next((w.span for w in line.words if w.text == value), script.span)
-                return _word_model(view.address, Word(value, span), match.group(0).strip(), script)
+        pulled = [
+            (match.start("model"), match.group("model"), match.group(0).strip())
+            for pattern in rule.hook_models
+            for match in re.finditer(pattern, text)
+            if match.group("model")
+        ]
+        if pulled:
+            _start, value, shown = sorted(pulled)[0]
+            span = next((w.span for w in line.words if w.text == value), script.span)
+            decided = _word_model(view.address, Word(value, span), shown, script)
+            others = sorted({v for _s, v, _t in pulled if v != value})
+            if others and decided.value is not None:
+                note = f"the {script.origin} also loads {', '.join(others)}"
+                return Decided(decided.value, decided.val, note)
+            return decided
         if image_run and rule.model_from_image:
             match = re.search(rule.model_from_image, words[0].text, re.IGNORECASE)
             if match and match.groupdict().get("model"):
