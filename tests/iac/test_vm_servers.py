@@ -278,3 +278,19 @@ def test_a_file_call_inside_a_string_and_the_other_models_pulled(tmp_path: Path)
     assert found.model is not None and found.model.name == "gemma2"
     model = resolution(result, "tf-root/aws_instance.llm", "model")
     assert "also loads mistral" in model.explain()
+
+
+def test_a_cloud_config_alias_bomb_is_not_expanded(tmp_path: Path) -> None:
+    bomb = "#cloud-config\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in "bcdefgh":
+        prev = chr(ord(level) - 1)
+        bomb += f"{level}: &{level} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+    bomb += "runcmd:\n  - [*h, *h, *h]\n  - vllm serve org/model\n"
+    root = _write(
+        tmp_path,
+        {"main.tf": AWS + _instance('  user_data = file("init.yaml")\n'), "init.yaml": bomb},
+    )
+    result = scan(root)
+    # read as plain text: the server is still found, nothing was expanded
+    found = components(result)["tf-root/aws_instance.llm"]
+    assert found.model is not None and found.model.name == "org/model"

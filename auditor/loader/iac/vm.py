@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from lark import Token, Tree
 
 from auditor.loader.iac.catalogue import Catalogue, ImageRule, ResourceRule
@@ -48,9 +47,13 @@ from auditor.loader.iac.serving import (
     model_in_args,
 )
 from auditor.loader.iac.terraform import HclResource, ModuleInstance
+from auditor.loader.yamlsrc import Limits, YamlProblem, parse_text
 from auditor.model.common import SourceSpan
 
 MAX_SCRIPT_BYTES = 512 * 1024  # a boot script or a provisioned file larger than this is not read
+_CLOUD_CONFIG_LIMITS = Limits(
+    max_file_bytes=MAX_SCRIPT_BYTES, max_values=50_000, max_scalar_chars=MAX_SCRIPT_BYTES
+)
 _ENCODERS = frozenset({"base64encode", "base64gzip", "textencodebase64"})
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _TEMPLATE = re.compile(r"\$\$\{|%%\{|\$\{([^{}]*)\}|%\{[^{}]*\}")
@@ -146,9 +149,9 @@ def _cloud_config(text: str) -> str:
     """A cloud-config's ``runcmd`` as shell lines (other text unchanged)."""
     if not text.lstrip().startswith("#cloud-config"):
         return text
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+    try:  # the project's loader: aliases and sizes counted, duplicate keys refused
+        data = parse_text(text, "cloud-config", _CLOUD_CONFIG_LIMITS).data
+    except YamlProblem:
         return text
     if not isinstance(data, dict):
         return text
