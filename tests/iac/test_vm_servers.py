@@ -294,3 +294,35 @@ def test_a_cloud_config_alias_bomb_is_not_expanded(tmp_path: Path) -> None:
     # read as plain text: the server is still found, nothing was expanded
     found = components(result)["tf-root/aws_instance.llm"]
     assert found.model is not None and found.model.name == "org/model"
+
+
+def test_hetzner_scaleway_and_launch_template_scripts(tmp_path: Path) -> None:
+    code = (
+        AWS + 'resource "hcloud_server" "llm" {\n  name = "llm"\n  server_type = "cx52"\n'
+        '  image = "ubuntu-24.04"\n  location = "fsn1"\n'
+        '  user_data = "#!/bin/sh\\nllama-server -hf ggml-org/gemma-3-1b-it-GGUF --port 8080\\n"\n'
+        "}\n\n"
+        'resource "scaleway_instance_server" "llm" {\n  type = "DEV1-L"\n'
+        '  image = "ubuntu_jammy"\n  zone = "fr-par-2"\n'
+        '  user_data = {\n    cloud-init = file("${path.module}/ci.yaml")\n  }\n}\n\n'
+        'resource "aws_launch_template" "llm" {\n  name_prefix = "llm"\n'
+        '  instance_type = "g5.2xlarge"\n'
+        "  user_data = base64encode(<<-EOF\n    #!/bin/bash\n"
+        "    python3 -m sglang.launch_server --model-path Qwen/Qwen2.5-7B-Instruct\n"
+        "  EOF\n  )\n}\n"
+    )
+    files = {
+        "main.tf": code,
+        "ci.yaml": "#cloud-config\nruncmd:\n  - [sh, -c, 'vllm serve mistralai/Mistral-Nemo-Instruct-2407']\n",
+    }
+    found = components(scan(_write(tmp_path, files)))
+    hetzner = found["tf-root/hcloud_server.llm"]
+    assert hetzner.name.startswith("llama.cpp server model server on Hetzner Cloud server")
+    assert hetzner.region == "hetzner:fsn1"
+    assert hetzner.model is not None and hetzner.model.name == "ggml-org/gemma-3-1b-it-GGUF"
+    scw = found["tf-root/scaleway_instance_server.llm"]
+    assert scw.region == "scaleway:fr-par-2"
+    assert scw.model is not None and scw.model.name == "mistralai/Mistral-Nemo-Instruct-2407"
+    template = found["tf-root/aws_launch_template.llm"]
+    assert template.name.startswith("SGLang model server on Amazon EC2 launch template for GPU")
+    assert template.model is not None and template.model.name == "Qwen/Qwen2.5-7B-Instruct"
