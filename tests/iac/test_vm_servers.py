@@ -326,3 +326,22 @@ def test_hetzner_scaleway_and_launch_template_scripts(tmp_path: Path) -> None:
     template = found["tf-root/aws_launch_template.llm"]
     assert template.name.startswith("SGLang model server on Amazon EC2 launch template for GPU")
     assert template.model is not None and template.model.name == "Qwen/Qwen2.5-7B-Instruct"
+
+
+def test_template_file_and_cloudinit_config_data_sources(tmp_path: Path) -> None:
+    code = (
+        'provider "oci" {\n  region = "uk-london-1"\n}\n\n'
+        'data "template_file" "boot" {\n  template = file("${path.module}/boot.sh")\n'
+        '  vars = {\n    model = "microsoft/Phi-3-mini-4k-instruct"\n  }\n}\n\n'
+        'data "cloudinit_config" "init" {\n  part {\n    content_type = "text/x-shellscript"\n'
+        "    content = data.template_file.boot.rendered\n  }\n}\n\n"
+        'resource "oci_core_instance" "llm" {\n  availability_domain = "AD-1"\n'
+        '  compartment_id = "c"\n  shape = "VM.Standard.E5.Flex"\n'
+        "  metadata = {\n    user_data = data.cloudinit_config.init.rendered\n  }\n}\n"
+    )
+    files = {"main.tf": code, "boot.sh": "#!/bin/bash\nvllm serve ${model} --port 8000\n"}
+    result = scan(_write(tmp_path, files))
+    found = components(result)["tf-root/oci_core_instance.llm"]
+    assert found.name.startswith("vLLM model server on OCI compute instance")
+    assert found.region == "oci:uk-london-1"
+    assert found.model is not None and found.model.name == "microsoft/Phi-3-mini-4k-instruct"

@@ -61,6 +61,9 @@ _OTHER_BLOCKS = re.compile(
 )
 
 
+# Data sources that render a compute instance's boot script (read by auditor/loader/iac/vm.py).
+SCRIPT_DATA_SOURCES = frozenset({"template_file", "cloudinit_config", "template_cloudinit_config"})
+
 MAX_RESOURCE_INSTANCES = 1_000  # more instances of one resource stay one unexpanded component
 
 
@@ -185,6 +188,7 @@ class Workspace:
             | {ds.type for cat in catalogue.providers.values() for ds in cat.region_data_sources}
             | ({"helm_release"} if catalogue.kubernetes.charts else set())
             | extra_types  # read by other scanners (Kubernetes resources, clusters)
+            | SCRIPT_DATA_SOURCES
         )
 
     def _relative(self, path: Path) -> Path | None:

@@ -35,6 +35,7 @@ from auditor.loader.iac.hcl import (
     Val,
     parse_hcl,
     step,
+    traversal,
     unknown,
 )
 from auditor.loader.iac.result import How, ResolutionStep
@@ -46,7 +47,7 @@ from auditor.loader.iac.serving import (
     command_line,
     model_in_args,
 )
-from auditor.loader.iac.terraform import HclResource, ModuleInstance
+from auditor.loader.iac.terraform import SCRIPT_DATA_SOURCES, HclResource, ModuleInstance
 from auditor.loader.yamlsrc import Limits, YamlProblem, parse_text
 from auditor.model.common import SourceSpan
 
@@ -243,6 +244,9 @@ class VmServers:
         """The text an expression gives, following encoders, file() and templatefile()."""
         first = step(How.ATTRIBUTE, attr.span, f"{view.address}: {origin} = {attr.text[:120]}")
         node = _lone_interpolation(node)
+        rendered = self._data_source(view, node, origin)
+        if rendered is not None:
+            return rendered
         call = _call(node)
         if call is not None:
             name, args = call
@@ -267,8 +271,8 @@ class VmServers:
         if doc is not None:
             text, _trim = doc
             span = SourceSpan(path=attr.span.path, line=attr.span.line, column=1)
-            rendered, reason, used = self._interpolate(view, text, attr.span)
-            return [Script(_cloud_config(rendered), span, origin, (first, *used), reason)]
+            body, reason, used = self._interpolate(view, text, attr.span)
+            return [Script(_cloud_config(body), span, origin, (first, *used), reason)]
         val = self._eval(view, node, attr.span)
         if val.known and isinstance(val.value, str):
             text = val.value
@@ -286,6 +290,36 @@ class VmServers:
                 )
             ]
         return []
+
+    def _data_source(self, view: HclResource, node: Node, origin: str) -> list[Script] | None:
+        """``data.template_file.x.rendered`` and ``data.cloudinit_config.x.rendered``: the
+        template (with its ``vars``) or the parts' ``content``, read like the attribute."""
+        path = traversal(node)
+        if not path or len(path) != 4 or path[0] != "data" or path[3] != "rendered":
+            return None
+        dtype, name = str(path[1]), str(path[2])
+        if dtype not in SCRIPT_DATA_SOURCES:
+            return None
+        block = view.module.files.resources.get(("data", dtype, name))
+        if block is None:
+            return []
+        where = f"{origin} (data.{dtype}.{name})"
+        if dtype == "template_file":
+            template = block.body.attrs.get("template")
+            if template is None:
+                return []
+            given = block.body.attrs.get("vars")
+            values = self._eval(view, given.expr, given.span) if given is not None else Val({})
+            return [
+                _render(script, values)
+                for script in self._texts(view, template, template.expr, where)
+            ]
+        found: list[Script] = []
+        for part in block.body.blocks:
+            content = part.body.attrs.get("content") if part.type == "part" else None
+            if content is not None:
+                found.extend(self._texts(view, content, content.expr, where))
+        return found
 
     def _interpolate(
         self, view: HclResource, text: str, span: SourceSpan
