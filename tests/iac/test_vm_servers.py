@@ -345,3 +345,21 @@ def test_template_file_and_cloudinit_config_data_sources(tmp_path: Path) -> None
     assert found.name.startswith("vLLM model server on OCI compute instance")
     assert found.region == "oci:uk-london-1"
     assert found.model is not None and found.model.name == "microsoft/Phi-3-mini-4k-instruct"
+
+
+def test_paths_in_a_local_module_read_from_the_module_or_the_root(tmp_path: Path) -> None:
+    root = _write(
+        tmp_path,
+        {
+            "main.tf": AWS + 'module "gpu" {\n  source = "./modules/gpu"\n}\n',
+            "modules/gpu/main.tf": _instance('  user_data = file("${path.module}/start.sh")\n')
+            + _instance('  user_data = file("scripts/root.sh")\n', name="other"),
+            "modules/gpu/start.sh": "vllm serve org/in-module\n",
+            "scripts/root.sh": "vllm serve org/from-root\n",
+        },
+    )
+    found = components(scan(root))
+    inside = found["tf-root/module.gpu.aws_instance.llm"]
+    assert inside.model is not None and inside.model.name == "org/in-module"
+    other = found["tf-root/module.gpu.aws_instance.other"]
+    assert other.model is not None and other.model.name == "org/from-root"

@@ -229,10 +229,7 @@ class VmServers:
         from auditor.loader.iac.hcl import BoundScope
 
         module = view.module
-        top = module
-        while top.parent is not None:
-            top = top.parent
-        scope: Any = _PathScope(module, top.files.directory)
+        scope: Any = _PathScope(module, _root_module(module).files.directory)
         if view.bound:
             scope = BoundScope(scope, view.bound)
         return Evaluator(scope, module.depth, module.ws.budget)
@@ -417,8 +414,8 @@ class VmServers:
         """A file a script attribute names, read only inside the scan root and under the cap."""
         where = f"{view.address} ({span.path}:{span.line})"
         candidate = Path(written)
-        if not candidate.is_absolute():
-            candidate = view.module.files.directory / candidate
+        if not candidate.is_absolute():  # Terraform reads a relative path from the root module
+            candidate = _root_module(view.module).files.directory / candidate
         try:
             resolved = candidate.resolve()
         except (OSError, RuntimeError):
@@ -603,6 +600,12 @@ def name_is_base64(text: str) -> bool:
     except (ValueError, UnicodeDecodeError):
         return False
     return True
+
+
+def _root_module(module: ModuleInstance) -> ModuleInstance:
+    while module.parent is not None:
+        module = module.parent
+    return module
 
 
 def _above(span: SourceSpan) -> SourceSpan:
