@@ -132,8 +132,8 @@ def _lone_interpolation(node: Node) -> Node:
     return trees[0] if len(trees) == 1 else node
 
 
-def _heredoc(node: Node) -> tuple[str, bool] | None:
-    """The raw body of a heredoc and whether it is the indented (``<<-``) form."""
+def _heredoc(node: Node) -> str | None:
+    """The raw body of a heredoc (``<<-`` indentation removed), interpolations unevaluated."""
     node = _unwrap(node)
     if not (isinstance(node, Tree) and node.data in ("heredoc_template", "heredoc_template_trim")):
         return None
@@ -143,7 +143,7 @@ def _heredoc(node: Node) -> tuple[str, bool] | None:
     if node.data == "heredoc_template_trim":
         indent = min((len(x) - len(x.lstrip()) for x in body if x.strip()), default=0)
         body = [x[indent:] for x in body]
-    return "\n".join(body) + ("\n" if body else ""), node.data == "heredoc_template_trim"
+    return "\n".join(body) + ("\n" if body else "")
 
 
 def _cloud_config(text: str) -> str:
@@ -264,16 +264,15 @@ class VmServers:
                     values = self._eval(view, args[1], attr.span) if len(args) > 1 else Val({})
                     script = _render(script, values)
                 return [script]
-        doc = _heredoc(node)
-        if doc is not None:
-            text, _trim = doc
+        text = _heredoc(node)
+        if text is not None:
             span = SourceSpan(path=attr.span.path, line=attr.span.line, column=1)
             body, reason, used = self._interpolate(view, text, attr.span)
             return [Script(_cloud_config(body), span, origin, (first, *used), reason)]
         val = self._eval(view, node, attr.span)
         if val.known and isinstance(val.value, str):
             text = val.value
-            if name_is_base64(text):
+            if _is_base64(text):
                 text = base64.b64decode(text).decode("utf-8", "replace")
             return [Script(_cloud_config(text), _above(attr.span), origin, (first, *val.steps))]
         if val.partial is not None:
@@ -437,7 +436,8 @@ class VmServers:
             )
             return None
         try:
-            text = resolved.read_bytes().decode("utf-8", "replace")
+            with resolved.open("rb") as handle:  # capped again: the file may grow meanwhile
+                text = handle.read(MAX_SCRIPT_BYTES).decode("utf-8", "replace")
         except OSError as exc:
             self.notes.append(
                 f"{where}: {written} cannot be read ({exc.strerror or exc}); not read"
@@ -591,7 +591,7 @@ class VmServers:
         )
 
 
-def name_is_base64(text: str) -> bool:
+def _is_base64(text: str) -> bool:
     """A user_data written already base64-encoded (``user_data_base64``): long, no blanks."""
     if len(text) < 16 or any(c.isspace() for c in text) or len(text) % 4:
         return False
