@@ -426,7 +426,9 @@ class VmServers:
             )
             return None
         if not resolved.is_file():
-            self.notes.append(f"{where}: {written} is not a file in the scanned folder; not read")
+            self.notes.append(
+                f"{where}: {written} is not a regular file in the scanned folder (a directory, a device or missing); not read"
+            )
             return None
         size = resolved.stat().st_size
         if size > MAX_SCRIPT_BYTES:
