@@ -228,6 +228,14 @@ class ResourceRule(Sourced):
     label_with: LabelWith | None = Field(
         default=None, description="Words from an attribute added to the component name."
     )
+    scripts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Attributes holding the script a compute instance runs when it boots (user_data, "
+            "metadata.user_data, custom_data, metadata_startup_script): read, never run, for a "
+            "model server; the instance's provisioner blocks are read too."
+        ),
+    )
 
     @model_validator(mode="after")
     def _type_fits_mode(self) -> ResourceRule:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from auditor.errors import Diagnostic
 from auditor.loader.iac.catalogue import Catalogue, load_catalogue
-from auditor.loader.iac.detect import Built, Detector, Draft, build_system, slug
+from auditor.loader.iac.detect import Built, Detector, Draft, Part, build_system, slug
 from auditor.loader.iac.hcl import Block, LimitExceeded, Val
 from auditor.loader.iac.helm import HelmReleases, render_chart
 from auditor.loader.iac.k8s_terraform import RESOURCE_TYPES as K8S_RESOURCE_TYPES
@@ -55,12 +55,13 @@ from auditor.loader.iac.terraform import (
     module_type,
     read_var_file,
 )
+from auditor.loader.iac.vm import VmServers
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
 from auditor.model.common import SourceSpan
 from auditor.model.inventory import ComponentKind, InventoryFragment, System
 
 _SKIP_DIRS = frozenset({".terraform", "node_modules", "__pycache__"})
-_BLOCK = re.compile(r'^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"', re.MULTILINE)
+_BLOCK = re.compile(r'^[ \t]*(resource|data)[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]', re.MULTILINE)
 _SOURCE = re.compile(r'^[ \t]*source[ \t]*=[ \t]*"(\.\.?/[^"]*)"', re.MULTILINE)
 _MODULE = re.compile(r'^[ \t]*module[ \t]+"', re.MULTILINE)
 
@@ -358,6 +359,7 @@ class _Scan:
                 drafts[view.address] = draft
         detector.attach_replication(views, drafts)
         detector.attach_routes(views, drafts)
+        servers = self._vm_servers(views, detector)
         placer = ClusterPlacer(self.catalogue, detector)
         releases = HelmReleases(self.catalogue, placer.placed)
         helm_parts = [
@@ -380,11 +382,32 @@ class _Scan:
             "what the system is for or which data it handles: describe the purpose, owner and "
             "data flows in the inventory.",
             span,
-            [d.part() for d in drafts.values()] + helm_parts,
+            [servers[a] if a in servers else d.part() for a, d in drafts.items()]
+            + [p for a, p in servers.items() if a not in drafts]
+            + helm_parts,
         )
         self._add(built, qualify=True)
         if built.system is None:
             self.notes.append(f"Terraform root module {label}: no AI services or data stores found")
+
+    def _vm_servers(self, views: list[HclResource], detector: Detector) -> dict[str, Part]:
+        """Compute instances whose scripts start a model server, by address (issue 19)."""
+        reader = VmServers(self.catalogue, self.root)
+        servers: dict[str, Part] = {}
+        for view in views:
+            if view.mode != "managed":
+                continue
+            chosen = detector.rule_for(view)
+            if chosen is None or not chosen[1].scripts:
+                continue
+            part = reader.part(view, chosen[1], detector.location_of(view))
+            if part is None:
+                continue
+            if view.instances:
+                part.notes.append("count/for_each: this component stands for every instance")
+            servers[view.address] = part
+        self.notes.extend(reader.notes)
+        return servers
 
     # --- plans ----------------------------------------------------------------------------------
 

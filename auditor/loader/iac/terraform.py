@@ -51,11 +51,18 @@ from auditor.model.common import SourceSpan
 
 _META_ARGS = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle"})
 _LOCAL_SOURCE = re.compile(r"^\.\.?(/|\\|$)")
-_HEADER = re.compile(r'^[ \t]*(resource|data)[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"([^"]+)"', re.MULTILINE)
+# Labels may be written without quotes (resource aws_instance web {...} is valid HCL).
+_HEADER = re.compile(
+    r'^[ \t]*(resource|data)[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]+(?:"([^"]+)"|([A-Za-z0-9_-]+))',
+    re.MULTILINE,
+)
 _OTHER_BLOCKS = re.compile(
     r'^[ \t]*(variable|locals|provider|module|output)\b[ \t]*["{]', re.MULTILINE
 )
 
+
+# Data sources that render a compute instance's boot script (read by auditor/loader/iac/vm.py).
+SCRIPT_DATA_SOURCES = frozenset({"template_file", "cloudinit_config", "template_cloudinit_config"})
 
 MAX_RESOURCE_INSTANCES = 1_000  # more instances of one resource stay one unexpanded component
 
@@ -181,6 +188,7 @@ class Workspace:
             | {ds.type for cat in catalogue.providers.values() for ds in cat.region_data_sources}
             | ({"helm_release"} if catalogue.kubernetes.charts else set())
             | extra_types  # read by other scanners (Kubernetes resources, clusters)
+            | SCRIPT_DATA_SOURCES
         )
 
     def _relative(self, path: Path) -> Path | None:
@@ -227,7 +235,11 @@ class Workspace:
             try:
                 text = read_text(path, display, self.limits)
                 headers = [
-                    ("data" if m.group(1) == "data" else "managed", m.group(2), m.group(3))
+                    (
+                        "data" if m.group(1) == "data" else "managed",
+                        m.group(2),
+                        m.group(3) or m.group(4),
+                    )
                     for m in _HEADER.finditer(text)
                 ]
                 if not _OTHER_BLOCKS.search(text) and not any(
@@ -1069,6 +1081,9 @@ def _conditional_parts(node: Node) -> tuple[Node, Node, Node] | None:
     return (parts[0], parts[1], parts[2]) if len(parts) >= 3 else None
 
 
+_NOT_RESOURCES = frozenset({"var", "local", "path", "each", "count", "self", "terraform", "module"})
+
+
 def _reference_in(node: Node, index: Callable[[Node], Val] | None = None) -> Traversal | None:
     """The reference an expression is, or holds alone (``"${x.id}"``, ``"https://${x.name}.host"``,
     ``try(x.id, ...)``, ``[x.id]``); ``index`` evaluates computed indexes."""
@@ -1090,12 +1105,19 @@ def _reference_in(node: Node, index: Callable[[Node], Val] | None = None) -> Tra
         interpolations = [
             p.children[0] for p in parts if p.children and isinstance(p.children[0], Tree)
         ]
-        if len(interpolations) == 1:
-            interp = interpolations[0]
+        found: list[Traversal] = []
+        for interp in interpolations:
             assert isinstance(interp, Tree)
             trees = [c for c in interp.children if isinstance(c, Tree)]
-            return _reference_in(trees[0], index) if trees else None
-        return None
+            ref = _reference_in(trees[0], index) if trees else None
+            if ref is not None:
+                found.append(ref)
+        if len(interpolations) == 1:
+            return found[0] if found else None
+        # "http://${aws_instance.llm.public_ip}:${var.port}/": the one reference to a resource
+        # (variables and locals there are ports and paths, not where requests go)
+        resources = [r for r in found if r and str(r[0]) not in _NOT_RESOURCES]
+        return resources[0] if len(resources) == 1 else None
     if inner.data == "function_call":
         args = [c for c in inner.children if isinstance(c, Tree) and c.data == "arguments"]
         if args:
