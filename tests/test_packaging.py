@@ -71,6 +71,12 @@ for name in names:
         importlib.import_module(name)
     except ImportError as exc:
         failed.append(f"{name}: {exc}")
+        continue
+    # The words of every closed vocabulary are read when auditor.model.words loads: loaded
+    # while a model module was half-loaded, it missed that module's codes.
+    from auditor.model.words import RAW_CODES
+    if "lapsed_operative" not in RAW_CODES or "no_valid_tool" not in RAW_CODES:
+        failed.append(f"{name} first: RAW_CODES misses the law status and transfer codes")
 print("\\n".join(failed))
 """
 
