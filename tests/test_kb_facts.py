@@ -343,3 +343,48 @@ def test_examples_contracting_entities_are_not_unconfirmed(
     ]
     assert cloud_act
     assert all(f["confidence"] != "unconfirmed" for f in cloud_act)
+
+
+def test_the_startup_vertex_ai_path_says_what_control_of_google_cloud_emea_rests_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17: GLEIF Level 2 data (read in a third-party summary of GLEIF API responses) gives
+    # Alphabet Inc. as Google Cloud EMEA Limited's direct accounting consolidation parent. The
+    # unsourced link to Google LLC is gone; the signed report states the basis in words instead
+    # of "the sources do not state what control rests on".
+    kb = load_knowledge_base()
+    [link] = kb.entities["google-cloud-emea-ltd"].parents
+    assert (link.entity, link.basis, link.controlling) == (
+        "alphabet-inc",
+        "consolidated_subsidiary",
+        False,
+    )
+    assert link.provenance is not None and link.provenance.confidence == "secondary"
+    assert any("brekkylab/ailoy@" in source for source in link.provenance.source)
+
+    out = tmp_path / "result.json"
+    args = ["audit", "examples/startup-saas", "--json", str(out), "--today", "2026-12-05"]
+    with pytest.raises(SystemExit):
+        main([*args, "--quiet"])
+    capsys.readouterr()
+    result = json.loads(out.read_text(encoding="utf-8"))
+    [finding] = [
+        f
+        for f in result["findings"]
+        if f["rule_id"] == "us-cloud-act-exposure"
+        and f["subject"] == {"system": "support-copilot", "component": "llm", "law": "us-cloud-act"}
+    ]
+    hops = [
+        [result["hops"][i]["node"] for i in result["paths"][p["path"]]]
+        for p in finding["evidence_paths"]
+    ]
+    [via_operator] = [
+        nodes
+        for nodes in hops
+        if any(node.startswith("operator Google Cloud EMEA Limited (IE)") for node in nodes)
+    ]
+    assert (
+        "parent Alphabet Inc. (US): fully consolidated as a subsidiary in Alphabet Inc.'s audited "
+        "group accounts, which means controlled"
+    ) in via_operator
+    assert not any("do not state what control rests on" in node for node in via_operator)
