@@ -122,7 +122,8 @@ class ControlBasis(enum.StrEnum):
     # Item 601(b)(21), Exhibit 21 to Form 10-K); SEC rules define a subsidiary as an
     # affiliate the registrant controls, directly or indirectly.
     REPORTED_SUBSIDIARY = "reported_subsidiary"
-    # Fully consolidated as a subsidiary (a controlled undertaking) in audited group accounts.
+    # Consolidated as a subsidiary (a controlled undertaking) in a parent's group accounts:
+    # stated in the accounts themselves or in GLEIF's accounting-consolidation records.
     CONSOLIDATED_SUBSIDIARY = "consolidated_subsidiary"
 
 
@@ -132,8 +133,7 @@ _BASIS_WORDS = {
         "which under SEC rules means controlled, directly or indirectly"
     ),
     ControlBasis.CONSOLIDATED_SUBSIDIARY: (
-        "fully consolidated as a subsidiary in {registrant}'s audited group accounts, "
-        "which means controlled"
+        "consolidated as a subsidiary in {registrant}'s group accounts, which means controlled"
     ),
 }
 
@@ -164,8 +164,9 @@ class Ownership(Located):
         description=(
             "What control rests on where the source gives no percentage: "
             "'reported_subsidiary' (listed in a registrant's list of subsidiaries filed "
-            "with the SEC, Exhibit 21) or 'consolidated_subsidiary' (fully consolidated "
-            "in audited group accounts)."
+            "with the SEC, Exhibit 21) or 'consolidated_subsidiary' (consolidated as a "
+            "subsidiary in the parent's group accounts, as the accounts or GLEIF's "
+            "accounting-consolidation records state)."
         ),
     )
     reported_by: Identifier | None = Field(
