@@ -239,18 +239,17 @@ def reported_files(findings: Iterable[Finding], fallback: str) -> list[str]:
     ]
 
 
-def _source_root(root: str) -> dict[str, Any]:
-    """The %SRCROOT% entry: the source root as an absolute folder URI (ending in '/', as SARIF
-    asks) on the machine the audit ran on; a consumer with the repository elsewhere rebases."""
-    entry: dict[str, Any] = {
+def _source_root() -> dict[str, Any]:
+    """The %SRCROOT% entry, described but without a ``uri``: the same audit of the same
+    repository gives the same bytes in any checkout folder (a CI runner's workspace differs
+    from run to run). The SARIF 2.1.0 schema makes an artifactLocation's ``uri`` optional,
+    and a consumer such as a code-scanning service puts the repository root for %SRCROOT%."""
+    return {
         "description": {
             "text": "The source root: --source-root, else the folder of .auditor.yaml, else the "
             "folder the audit ran in."
         }
     }
-    if root and PurePath(root).is_absolute():
-        entry["uri"] = PurePath(root).as_uri().rstrip("/") + "/"
-    return entry
 
 
 def render_sarif(result: AuditResult, *, root: str = "", cwd: str = "") -> str:
@@ -282,7 +281,7 @@ def render_sarif(result: AuditResult, *, root: str = "", cwd: str = "") -> str:
             }
         },
         "automationDetails": {"id": "residency-auditor/"},
-        "originalUriBaseIds": {SOURCE_ROOT: _source_root(root)},
+        "originalUriBaseIds": {SOURCE_ROOT: _source_root()},
         "results": [_result(f, rule_index, root, cwd, fallback) for f in findings[:MAX_RESULTS]],
         "properties": {
             "knowledgeBase": result.kb.version,
