@@ -313,3 +313,16 @@ def test_compare_and_vendor_show_take_classification_report_id_and_templates(
     assert result.exit_code == 0, result.output
     assert "PUBLIC" in sheet.read_text(encoding="utf-8")
     assert "INTERNAL" not in sheet.read_text(encoding="utf-8")
+
+
+def test_vendor_sheet_lists_facts_sharing_one_source_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Azure OpenAI's eleven deployment options rest on the same Microsoft page: one row names
+    them all instead of eleven rows repeating the page (issue 18: one fact, one line)."""
+    assert main_exit("vendor", "show", "azure-openai") == 0
+    text = capsys.readouterr().out
+    facts = text.split("Facts and their sources:")[1].split("Questions to ask")[0]
+    assert facts.count("cognitive_deployment.html.markdown") == 1
+    assert "the deployment options DataZoneBatch, DataZoneProvisionedManaged" in facts
+    assert "the deployment option " not in facts

@@ -20,7 +20,14 @@ from auditor.model.findings import Finding
 from auditor.model.inventory import Inventory
 from auditor.model.kb import LawStatus
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
-from auditor.model.words import country_in_sentence, generic, generic_title, plain, words
+from auditor.model.words import (
+    country_in_sentence,
+    generic,
+    generic_title,
+    join_words,
+    plain,
+    words,
+)
 from auditor.rules.engine import legacy_fingerprints
 from auditor.rules.schema import RuleSpec
 
@@ -235,7 +242,7 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
         or ["the sources state no retention or training defaults: ask the vendor"],
         open_weights_alternatives=list(vendor.open_weights_alternatives),
         notes=vendor.notes or "",
-        facts=sorted(facts, key=lambda f: f.subject),
+        facts=_shared_rows(facts),
         questions=list(vendor.questions),
         gaps=sorted({g.detail for g in exposure.gaps}),
         default_deployment=vendor.default_deployment or "",
@@ -415,3 +422,40 @@ def explain_text(
         found = "no finding" if not matches else f"{len(matches)} findings"
         raise UsageError(f"{found} with fingerprint {ident!r} in these sources")
     return "\n".join(_finding_text(matches[0]) + note)
+
+
+def _shared_rows(facts: list[FactRow]) -> list[FactRow]:
+    """One row per set of facts resting on the same sources, date, confidence and note, in
+    subject order: a documentation page behind six deployment options is listed once."""
+    groups: dict[tuple[tuple[str, ...], str, str, str], list[FactRow]] = {}
+    for fact in sorted(facts, key=lambda f: f.subject):
+        key = (tuple(fact.sources), fact.as_of, fact.confidence, fact.note)
+        groups.setdefault(key, []).append(fact)
+    rows = []
+    for members in groups.values():
+        first = members[0]
+        names = [m.name or m.subject for m in members]
+        rows.append(
+            first.model_copy(
+                update={
+                    "name": _names_in_one(names),
+                    "subjects": [m.subject for m in members],
+                }
+            )
+        )
+    return sorted(rows, key=lambda f: f.subject)
+
+
+def _names_in_one(names: list[str]) -> str:
+    """ "the deployment option A", "the deployment option B" -> "the deployment options A and B";
+    names without a shared leading phrase are listed as they are."""
+    if len(names) == 1:
+        return names[0]
+    split = [n.split(" ") for n in names]
+    shared = 0
+    while all(len(w) > shared + 1 and w[shared] == split[0][shared] for w in split):
+        shared += 1
+    if shared >= 2 and split[0][0] == "the":
+        head = " ".join(split[0][:shared])
+        return f"{head}s " + join_words([" ".join(w[shared:]) for w in split])
+    return join_words(names)

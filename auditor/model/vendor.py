@@ -45,6 +45,13 @@ class FactRow(StrictModel):
 
     subject: str
     name: str = Field(default="", description="The fact in words, by display names.")
+    subjects: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Every fact this row stands for: facts with the same sources, date, confidence and "
+            "note (the deployment options of one documentation page) share one row."
+        ),
+    )
     sources: list[str]
     as_of: str
     confidence: str
