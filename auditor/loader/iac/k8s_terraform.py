@@ -451,28 +451,28 @@ class TerraformWorkloads:
         # Where a Terraform value written in an attribute came from (a variable, a local), by
         # (file, line, text): added to the trail of a model read from that attribute.
         self._trails: dict[tuple[str, int, str], tuple[ResolutionStep, ...]] = {}
+        self._opaque: dict[str, str] = {}  # kubernetes_manifest address -> why it is not read
 
     def parts(self, views: list[HclResource]) -> list[Part]:
         """Components for the workloads among ``views`` (none when there are none)."""
         manifests: list[Manifest] = []
         by_address: dict[str, HclResource] = {}
-        opaque: list[str] = []
+        self._opaque = {}
         for view in views:
             if view.mode != "managed" or view.type not in RESOURCE_TYPES:
                 continue
             manifest = self._manifest(view)
             if manifest is None:
-                if view.type == MANIFEST:
-                    opaque.append(view.address)
                 continue
             manifests.append(manifest)
             by_address[manifest.address] = view
-        if opaque:
+        if self._opaque:
+            listed = sorted(self._opaque.items())
             self.notes.append(
-                f"{len(opaque)} kubernetes_manifest resource(s) build their object with functions "
-                "the scan does not evaluate (such as yamldecode(templatefile(...))), so what they "
-                f"run is not read: {', '.join(opaque[:10])}"
-                + (" and others" if len(opaque) > 10 else "")
+                f"{len(listed)} kubernetes_manifest resource(s) build an object the code does not "
+                "fix, so what they run is not read: "
+                + "; ".join(f"{address} ({why})" for address, why in listed[:10])
+                + (" and others" if len(listed) > 10 else "")
             )
         if not any(v.type in _WORKLOADS or v.type == MANIFEST for v in by_address.values()):
             return []
@@ -500,6 +500,22 @@ class TerraformWorkloads:
                 key = (attr.span.path, attr.span.line, text)
                 self._trails.setdefault(key, val.steps)
 
+    def _record_leaves(self, attr: Attr, val: Val) -> None:
+        """A manifest built by a function (``yamldecode(templatefile(...))``): the texts in it
+        came through the steps of the whole value (the file read, the variables passed)."""
+        if not val.steps:
+            return
+        stack: list[Any] = [val.value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str):
+                for word in item.split():
+                    self._trails.setdefault((attr.span.path, attr.span.line, word), val.steps)
+
     def _traced(self, model: Decided | None) -> Decided | None:
         """A model read from an attribute, with the Terraform steps that gave the attribute its
         value (``var.model_id`` -> its default) after the manifest's own steps."""
@@ -520,9 +536,14 @@ class TerraformWorkloads:
             attr = view.block.body.attrs.get("manifest")
             if attr is None:
                 return None
+            decoded = self._decoded_file(view, attr)
+            if decoded is not None:  # yamldecode(file(...)): positions in that file
+                return decoded
             val = view.module.evaluate(attr, view.bound)
             if not isinstance(val.value, dict):
-                return self._decoded_file(view, attr)
+                self._opaque[view.address] = val.reason or "the manifest is not an object"
+                return None
+            self._record_leaves(attr, val)
             data = _plain(val.value, attr.text)
             positions[()] = (attr.span.line, attr.span.column)
             if not isinstance(data.get("kind"), str):
