@@ -452,12 +452,14 @@ class TerraformWorkloads:
         # (file, line, text): added to the trail of a model read from that attribute.
         self._trails: dict[tuple[str, int, str], tuple[ResolutionStep, ...]] = {}
         self._opaque: dict[str, str] = {}  # kubernetes_manifest address -> why it is not read
+        self._gaps: dict[str, str] = {}  # address -> what its rendered manifest leaves unknown
 
     def parts(self, views: list[HclResource]) -> list[Part]:
         """Components for the workloads among ``views`` (none when there are none)."""
         manifests: list[Manifest] = []
         by_address: dict[str, HclResource] = {}
         self._opaque = {}
+        self._gaps = {}
         for view in views:
             if view.mode != "managed" or view.type not in RESOURCE_TYPES:
                 continue
@@ -488,6 +490,7 @@ class TerraformWorkloads:
         for part in parts:
             part.ident = None  # the component id comes from the Terraform address
             part.model = self._traced(part.model)
+            part.model = self._explained(part.address, part.model)
         return parts
 
     def _record(self, attr: Attr, val: Val) -> None:
@@ -515,6 +518,16 @@ class TerraformWorkloads:
             elif isinstance(item, str):
                 for word in item.split():
                     self._trails.setdefault((attr.span.path, attr.span.line, word), val.steps)
+
+    def _explained(self, address: str, model: Decided | None) -> Decided | None:
+        """An unknown model of a manifest built from a template: the reason names what the
+        template left unknown (``${model_id}: variable "model_id" has no value ...``)."""
+        gap = self._gaps.get(address)
+        if gap is None or model is None or model.val is None or model.val.known:
+            return model
+        shown = gap if len(gap) <= 400 else gap[:397] + "..."
+        reason = f"{model.val.reason}; the manifest's template leaves unknown: {shown}"
+        return Decided(model.value, Val(model.val.value, model.val.steps, reason), model.note)
 
     def _traced(self, model: Decided | None) -> Decided | None:
         """A model read from an attribute, with the Terraform steps that gave the attribute its
@@ -544,6 +557,8 @@ class TerraformWorkloads:
                 self._opaque[view.address] = val.reason or "the manifest is not an object"
                 return None
             self._record_leaves(attr, val)
+            if val.reason:
+                self._gaps[view.address] = val.reason
             data = _plain(val.value, attr.text)
             positions[()] = (attr.span.line, attr.span.column)
             if not isinstance(data.get("kind"), str):
