@@ -218,7 +218,7 @@ class TemplateScope:
         head = str(path[0]) if path else ""
         if head in self.given:
             found = Val(self.given[head]).get(path[1:])
-            if not found.known and not found.reason:
+            if found.value is UNKNOWN and not found.reason:
                 return Val(
                     UNKNOWN,
                     found.steps,
@@ -299,7 +299,12 @@ class _Renderer:
             )
         outer = self.evaluator
         for key, member in pairs:
-            bound = {item.names[-1]: Val(member, coll.steps)}
+            why = (
+                ""
+                if _fully(member)
+                else f"an item of {item.source[:60]} is not known from the code"
+            )
+            bound = {item.names[-1]: Val(member, coll.steps, why)}
             if len(item.names) == 2:
                 bound[item.names[0]] = Val(key, coll.steps)
             self.evaluator = Evaluator(BoundScope(outer.scope, bound), outer.depth, outer.budget)
@@ -307,6 +312,10 @@ class _Renderer:
                 self.run(item.body, pieces)
             finally:
                 self.evaluator = outer
+
+
+def _fully(value: Any) -> bool:
+    return Val(value).known
 
 
 def _text(value: Any) -> str:
