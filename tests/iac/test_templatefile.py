@@ -285,3 +285,30 @@ def test_yamldecode_of_two_documents_is_unknown_as_terraform_refuses_it(tmp_path
     result = scan(tmp_path)
     assert _servers(result) == {}
     assert "more than one YAML document" in _notes(result)
+
+
+def test_a_heredoc_manifest_is_rendered_in_the_module_scope(tmp_path: Path) -> None:
+    """yamldecode(<<-EOT ... EOT): the heredoc is a template that sees var. and local."""
+    (tmp_path / "main.tf").write_text(
+        GKE
+        + 'variable "model" { default = "Qwen/Qwen3-8B" }\n'
+        + "locals { on_gpu = true }\n"
+        + 'resource "kubernetes_manifest" "vllm" {\n'
+        + "  manifest = yamldecode(<<-EOT\n"
+        + "    apiVersion: apps/v1\n"
+        + "    kind: Deployment\n"
+        + "    metadata:\n"
+        + "      name: vllm\n"
+        + "    spec:\n"
+        + "      template:\n"
+        + "        spec:\n"
+        + "          containers:\n"
+        + "            - name: vllm\n"
+        + '              image: "%{ if local.on_gpu }vllm/vllm-openai:v0.8.0%{ else }vllm/vllm-openai-cpu:v0.8.0%{ endif }"\n'
+        + '              args: ["--model", "${var.model}"]\n'
+        + "    EOT\n"
+        + "  )\n}\n"
+    )
+    result = scan(tmp_path)
+    assert _servers(result)[KEY].name.startswith("vLLM model server")
+    assert resolution(result, KEY, "model").value == "Qwen/Qwen3-8B"

@@ -777,7 +777,7 @@ class Evaluator:
             word = _name(node)
             return Val({"true": True, "false": False}.get(word))
         if data in ("heredoc_template", "heredoc_template_trim"):
-            return self._heredoc(node, data)
+            return self._heredoc(node, data, span)
         if data == "tuple":
             items = [self._eval(c, span) for c in _children(node)]
             return Val([i.nested for i in items], _merge_steps(items))
@@ -843,7 +843,7 @@ class Evaluator:
             return Val(UNKNOWN, _merge_steps(parts), reason, text)
         return Val(text, _merge_steps(parts))
 
-    def _heredoc(self, node: Tree[Token], data: str) -> Val:
+    def _heredoc(self, node: Tree[Token], data: str, span: SourceSpan) -> Val:
         raw = _name(node)
         lines = raw.split("\n")
         body_lines = lines[1:-2] if len(lines) >= 3 else []
@@ -852,7 +852,12 @@ class Evaluator:
             body_lines = [x[indent:] for x in body_lines]
         body = "\n".join(body_lines) + ("\n" if body_lines else "")
         if "${" in body.replace("$${", "") or "%{" in body.replace("%%{", ""):
-            return unknown("interpolations inside heredocs are not evaluated")
+            from auditor.loader.iac.template import render
+
+            # a heredoc is a template over the module's scope
+            return render(
+                body, Val({}), self.scope, self.budget, span, depth=self.depth, scope=self.scope
+            )
         return Val(body.replace("$${", "${").replace("%%{", "%{"))
 
     def _object(self, node: Tree[Token], span: SourceSpan) -> Val:

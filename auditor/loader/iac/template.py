@@ -54,13 +54,13 @@ class _Text:
 
 @dataclass(frozen=True, slots=True)
 class _Interp:
-    expr: Node
+    expr: Node | None
     source: str
 
 
 @dataclass(frozen=True, slots=True)
 class _If:
-    cond: Node
+    cond: Node | None
     source: str
     then: tuple[_Item, ...]
     other: tuple[_Item, ...]
@@ -69,7 +69,7 @@ class _If:
 @dataclass(frozen=True, slots=True)
 class _For:
     names: tuple[str, ...]
-    coll: Node
+    coll: Node | None
     source: str
     body: tuple[_Item, ...]
 
@@ -144,15 +144,15 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _expr(source: str) -> Node:
+def _expr(source: str) -> Node | None:
+    """The expression's parse tree; None when the scanner cannot parse it (rendering it is
+    then unknown: the whole text, or a gap when branches are kept)."""
     try:
         body = parse_hcl(f"x = (\n{source}\n)\n", "template")
     except HclProblem:
-        raise TemplateError(f"{source[:60]!r} is not an expression the scanner reads") from None
+        return None
     attr = body.attrs.get("x")
-    if attr is None:
-        raise TemplateError(f"{source[:60]!r} is not an expression")
-    return attr.expr
+    return attr.expr if attr is not None else None
 
 
 def _items(
@@ -252,12 +252,17 @@ class _Renderer:
         self.evaluator.budget.charge(1 + len(text) // 100, self.span)
         pieces.append(text)
 
+    def eval(self, node: Node | None, source: str) -> Val:
+        if node is None:
+            return unknown(f"{source[:60]!r} is not an expression the scanner reads")
+        return self.evaluator.eval(node, self.span)
+
     def run(self, items: tuple[_Item, ...], pieces: list[str]) -> None:
         for item in items:
             if isinstance(item, _Text):
                 self.out(pieces, item.text)
             elif isinstance(item, _Interp):
-                val = self.evaluator.eval(item.expr, self.span)
+                val = self.eval(item.expr, item.source)
                 self.steps.extend(s for s in val.steps if s not in self.steps)
                 if val.known and not isinstance(val.value, dict | list):
                     self.out(pieces, _text(val.value))
@@ -267,7 +272,7 @@ class _Renderer:
                     self.out(pieces, val.partial if val.partial is not None else HOLE)
                     self.reasons.append(f"${{{item.source[:60]}}}: {val.reason or 'unknown'}")
             elif isinstance(item, _If):
-                cond = self.evaluator.eval(item.cond, self.span)
+                cond = self.eval(item.cond, item.source)
                 if cond.known and isinstance(cond.value, bool):
                     self.run(item.then if cond.value else item.other, pieces)
                 elif self.keep:
@@ -282,7 +287,7 @@ class _Renderer:
                 self.loop(item, pieces)
 
     def loop(self, item: _For, pieces: list[str]) -> None:
-        coll = self.evaluator.eval(item.coll, self.span)
+        coll = self.eval(item.coll, item.source)
         value = coll.value
         pairs: list[tuple[Any, Any]]
         if isinstance(value, dict):
@@ -337,10 +342,12 @@ def render(
     *,
     depth: int = 0,
     keep_branches: bool = False,
+    scope: Scope | None = None,
 ) -> Val:
     """``text`` rendered with the variables in ``given`` (a map): a text, a text with gaps
-    (``partial``) or unknown with the reason. ``files`` answers file() inside the template."""
-    if not isinstance(given.value, dict):
+    (``partial``) or unknown with the reason. ``files`` answers file() inside the template;
+    ``scope``, when given, is what the expressions see instead (a heredoc sees its module)."""
+    if scope is None and not isinstance(given.value, dict):
         return unknown(given.reason or "the variables of templatefile() are not a map", given.steps)
     try:
         items = _compile(text)
@@ -348,8 +355,8 @@ def render(
         return unknown(f"the template is not read: {exc}", given.steps)
     except RecursionError:
         return unknown("the template nests directives too deeply to read", given.steps)
-    scope = TemplateScope(given.value, files)
-    renderer = _Renderer(Evaluator(scope, depth, budget), span, keep_branches)
+    sees: Scope = scope if scope is not None else TemplateScope(given.value, files)
+    renderer = _Renderer(Evaluator(sees, depth, budget), span, keep_branches)
     pieces: list[str] = []
     try:
         renderer.run(items, pieces)

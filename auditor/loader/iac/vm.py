@@ -30,11 +30,9 @@ from auditor.loader.iac.hcl import (
     Attr,
     BoundScope,
     Evaluator,
-    HclProblem,
     Node,
     Scope,
     Val,
-    parse_hcl,
     step,
     traversal,
     unknown,
@@ -61,7 +59,6 @@ _CLOUD_CONFIG_LIMITS = Limits(
 )
 _ENCODERS = frozenset({"base64encode", "base64gzip", "textencodebase64"})
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-_TEMPLATE = re.compile(r"\$\$\{|%%\{|\$\{([^{}]*)\}|%\{[^{}]*\}")
 _DOCKER_RUN = re.compile(r"(^|[\s/])(docker|podman|nerdctl) (container )?run(\s|$)")
 
 
@@ -333,39 +330,24 @@ class VmServers:
     def _interpolate(
         self, view: HclResource, text: str, span: SourceSpan
     ) -> tuple[str, str, tuple[ResolutionStep, ...]]:
-        """A heredoc's ``${...}`` evaluated one by one (unknown ones become HOLE)."""
-        reasons: list[str] = []
-        used: list[ResolutionStep] = []
-
-        def one(match: re.Match[str]) -> str:
-            whole = match.group(0)
-            if whole == "$${":
-                return "${"
-            if whole == "%%{":
-                return "%{"
-            expr = match.group(1)
-            if expr is None:  # a %{ } directive: its branches are kept as text
-                return ""
-            try:
-                body = parse_hcl(f"x = {expr.strip()}\n", span.path)
-            except HclProblem:
-                reasons.append(f"${{{expr.strip()}}} is not an expression the scanner reads")
-                return HOLE
-            attr = body.attrs.get("x")
-            if attr is None:
-                return HOLE
-            val = self._eval(view, attr.expr, span)
-            if (
-                val.known
-                and isinstance(val.value, str | int | float)
-                and not isinstance(val.value, bool)
-            ):
-                used.extend(val.steps)
-                return str(val.value)
-            reasons.append(f"${{{expr.strip()}}}: {val.reason or 'not a text'}")
-            return HOLE
-
-        return _TEMPLATE.sub(one, text), "; ".join(dict.fromkeys(reasons)), tuple(used)
+        """A heredoc rendered in the module's scope (unknown parts become HOLE; the branches of
+        a directive the code does not decide are all kept)."""
+        scope: Scope = BoundScope(view.module, view.bound) if view.bound else view.module
+        done = render(
+            text,
+            Val({}),
+            scope,
+            view.module.ws.budget,
+            span,
+            depth=view.module.depth,
+            keep_branches=True,
+            scope=scope,
+        )
+        if done.known and isinstance(done.value, str):
+            return done.value, "", done.steps
+        if done.partial is not None:
+            return done.partial, done.reason, done.steps
+        return HOLE, done.reason, done.steps
 
     def _inline(self, view: HclResource, attr: Attr) -> list[Script]:
         """``remote-exec`` inline commands, one row each, evaluated (unknown parts HOLE)."""
