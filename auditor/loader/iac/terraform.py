@@ -1091,35 +1091,15 @@ class ModuleInstance:
         ]
         if name != "file" or len(args) != 1:
             return None
-        root = self
-        while root.parent is not None:
-            root = root.parent
-        base = root.files.directory
-        module_dir = os.path.relpath(self.files.directory, base)
-        names: dict[str, Val] = dict(bound or {})
-        names["path"] = Val({"module": Path(module_dir).as_posix(), "root": "."})
-        val = Evaluator(BoundScope(self, names), self.depth, self.ws.budget).eval(args[0], span)
+        scope: Scope = BoundScope(self, bound) if bound else self
+        val = Evaluator(scope, self.depth, self.ws.budget).eval(args[0], span)
         if not val.known or not isinstance(val.value, str) or not val.value:
             return None
-        target = Path(os.path.normpath(base / val.value))
-        try:
-            resolved = target.resolve()
-        except (OSError, RuntimeError):
+        read = self.read_file(val.value, span)  # the evaluator's reading: same folder and cap
+        if not read.known or not read.steps or read.steps[-1].span is None:
+            self.ws.notes.append(f"{span.path}:{span.line}: file({val.value!r}): {read.reason}")
             return None
-        if not resolved.is_relative_to(self.ws.root_resolved):
-            self.ws.notes.append(
-                f"{span.path}:{span.line}: file({val.value!r}) lies outside the scanned folder; "
-                "not read"
-            )
-            return None
-        display = self.ws.display(target)
-        try:
-            text = read_text(target, display, self.ws.limits)
-        except HclProblem as exc:
-            self.ws.notes.append(
-                f"{span.path}:{span.line}: file({val.value!r}) not read: {exc.diagnostic.message}"
-            )
-            return None
+        text, display = str(read.value), read.steps[-1].span.path
         return text, display, val
 
     def remote_output(
