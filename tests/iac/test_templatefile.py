@@ -7,6 +7,7 @@ rendered; whatever the code does not fix stays unknown, with the reason.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -312,3 +313,11 @@ def test_a_heredoc_manifest_is_rendered_in_the_module_scope(tmp_path: Path) -> N
     result = scan(tmp_path)
     assert _servers(result)[KEY].name.startswith("vLLM model server")
     assert resolution(result, KEY, "model").value == "Qwen/Qwen3-8B"
+
+
+def test_a_pipe_named_as_a_template_is_refused_without_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "vllm.yaml.tftpl")
+    _write(tmp_path, "Qwen/Qwen2.5-7B-Instruct")
+    result = scan(tmp_path)
+    assert _servers(result) == {}
+    assert "is not a regular file in the scanned folder" in _notes(result)

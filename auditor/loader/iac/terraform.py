@@ -93,6 +93,16 @@ class Instances:
         return self.meta is not None and self.keys == []
 
 
+def _read_capped(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file, checked again on the open handle (a file
+    swapped for a pipe after the first check is refused without blocking)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        return handle.read(limit)
+
+
 def read_text(path: Path, display: str, limits: Limits) -> str:
     """A source file as text; raises HclProblem (with a diagnostic) when it cannot be read."""
     try:
@@ -742,8 +752,7 @@ class ModuleInstance:
                         f"{MAX_FILE_BYTES // 1024} KiB the scan reads"
                     )
                 else:
-                    with resolved.open("rb") as handle:  # capped again: it may grow meanwhile
-                        raw = handle.read(MAX_FILE_BYTES + 1)
+                    raw = _read_capped(resolved, MAX_FILE_BYTES + 1)
                     if len(raw) > MAX_FILE_BYTES:
                         cached = (
                             f"the file {written!r} is over the {MAX_FILE_BYTES // 1024} KiB "
