@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from auditor.cli import cli
 from auditor.loader.iac import ScanResult, scan
 from auditor.loader.iac.hcl import HOLE, UNKNOWN, Budget, NoFiles, Val
-from auditor.loader.iac.template import MAX_FILE_BYTES, render
+from auditor.loader.iac.template import MAX_FILE_BYTES, MAX_SEQUENCES, render
 from auditor.model.common import SourceSpan
 from auditor.model.inventory import Component, ComponentKind
 
@@ -321,3 +321,9 @@ def test_a_pipe_named_as_a_template_is_refused_without_blocking(tmp_path: Path) 
     result = scan(tmp_path)
     assert _servers(result) == {}
     assert "is not a regular file in the scanned folder" in _notes(result)
+
+
+def test_a_template_with_too_many_sequences_is_not_rendered() -> None:
+    done = _render("${x}\n" * (MAX_SEQUENCES + 1), x="a")
+    assert done.value is UNKNOWN and f"more than {MAX_SEQUENCES:,}" in done.reason
+    assert _render("${x}\n" * 3, x="a").value == "a\na\na\n"

@@ -38,9 +38,10 @@ from auditor.loader.iac.hcl import (
 from auditor.loader.iac.result import ResolutionStep
 from auditor.model.common import SourceSpan
 
-MAX_FILE_BYTES: Final = (
-    512 * 1024
-)  # a file file()/templatefile() or a script names, read up to this
+# A file file(), templatefile() or a VM script names is read up to this many bytes.
+MAX_FILE_BYTES: Final = 512 * 1024
+# ${ } and %{ } sequences one template may hold; a template with more is not rendered.
+MAX_SEQUENCES: Final = 5_000
 
 
 class TemplateError(ValueError):
@@ -144,6 +145,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _expr(source: str) -> Node | None:
     """The expression's parse tree; None when the scanner cannot parse it (rendering it is
     then unknown: the whole text, or a gap when branches are kept)."""
@@ -198,6 +200,11 @@ def _items(
 
 @lru_cache(maxsize=32)
 def _compile(text: str) -> tuple[_Item, ...]:
+    sequences = text.count("${") + text.count("%{")
+    if sequences > MAX_SEQUENCES:
+        raise TemplateError(
+            f"it has more than {MAX_SEQUENCES:,} ${{ }} and %{{ }} sequences (the limit)"
+        )
     items, _pos, _end = _items(_tokens(text), 0, ())
     return items
 
@@ -369,4 +376,4 @@ def render(
     return Val(out, steps)
 
 
-__all__ = ["MAX_FILE_BYTES", "TemplateError", "TemplateScope", "render"]
+__all__ = ["MAX_FILE_BYTES", "MAX_SEQUENCES", "TemplateError", "TemplateScope", "render"]

@@ -51,9 +51,8 @@ from auditor.loader.iac.terraform import SCRIPT_DATA_SOURCES, HclResource, Modul
 from auditor.loader.yamlsrc import Limits, YamlProblem, parse_text
 from auditor.model.common import SourceSpan
 
-MAX_SCRIPT_BYTES = (
-    MAX_FILE_BYTES  # a boot script or a provisioned file larger than this is not read
-)
+# A boot script or a provisioned file larger than this is not read (the cap of file()).
+MAX_SCRIPT_BYTES = MAX_FILE_BYTES
 _CLOUD_CONFIG_LIMITS = Limits(
     max_file_bytes=MAX_SCRIPT_BYTES, max_values=50_000, max_scalar_chars=MAX_SCRIPT_BYTES
 )
