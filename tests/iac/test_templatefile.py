@@ -327,3 +327,21 @@ def test_a_template_with_too_many_sequences_is_not_rendered() -> None:
     done = _render("${x}\n" * (MAX_SEQUENCES + 1), x="a")
     assert done.value is UNKNOWN and f"more than {MAX_SEQUENCES:,}" in done.reason
     assert _render("${x}\n" * 3, x="a").value == "a\na\na\n"
+
+
+def test_a_fileset_pattern_with_alternatives_is_unknown_not_empty(tmp_path: Path) -> None:
+    """Python's glob has no {a,b}: an empty list would silently make no instances."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "vllm.tftpl").write_text(VLLM_TEMPLATE)
+    (tmp_path / "main.tf").write_text(
+        GKE
+        + 'resource "kubernetes_manifest" "all" {\n'
+        + '  for_each = fileset("${path.module}/templates", "*.{tftpl,tpl}")\n'
+        + '  manifest = yamldecode(templatefile("${path.module}/templates/${each.value}", {\n'
+        + '    namespace = "serving", args = ["--model", "x/y"], gpu_count = 1\n'
+        + "  }))\n}\n"
+    )
+    result = scan(tmp_path)
+    assert _servers(result) == {}
+    # unknown instances are named (an empty fileset would have made none, silently)
+    assert "kubernetes_manifest.all (" in _notes(result)

@@ -775,6 +775,8 @@ class ModuleInstance:
     def file_set(self, base: str, pattern: str, span: SourceSpan) -> Val:
         """The regular files under ``base`` matching ``pattern``, as paths relative to ``base``,
         sorted (Terraform's fileset()); unknown when ``base`` lies outside the scanned folder."""
+        if "{" in pattern or "\\" in pattern:
+            return unknown(f"fileset() pattern {pattern!r}: alternatives and escapes are not read")
         target = self._target(base, "the folder")
         if isinstance(target, str):
             return unknown(target)
