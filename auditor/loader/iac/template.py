@@ -216,9 +216,10 @@ class _Unread(Exception):
 class TemplateScope:
     """What a template's expressions see: the variables the call passes, and files."""
 
-    def __init__(self, given: Mapping[str, Any], files: Scope) -> None:
+    def __init__(self, given: Mapping[str, Any], files: Scope, absent: str = "") -> None:
         self.given = dict(given)
         self.files = files
+        self.absent = absent  # why no variable is known (the map itself is unknown)
 
     def reference(self, path: Traversal, span: SourceSpan, depth: int) -> Val:
         """A passed variable (navigated into); anything else is not visible to a template."""
@@ -233,7 +234,7 @@ class TemplateScope:
                     found.partial,
                 )
             return found
-        return unknown(f"{head} is not a variable the templatefile() call passes")
+        return unknown(self.absent or f"{head} is not a variable the templatefile() call passes")
 
     def read_file(self, written: str, span: SourceSpan) -> Val:
         """file() inside a template reads like file() in the module."""
@@ -354,15 +355,19 @@ def render(
     """``text`` rendered with the variables in ``given`` (a map): a text, a text with gaps
     (``partial``) or unknown with the reason. ``files`` answers file() inside the template;
     ``scope``, when given, is what the expressions see instead (a heredoc sees its module)."""
+    variables = given.value if isinstance(given.value, dict) else {}
+    absent = ""
     if scope is None and not isinstance(given.value, dict):
-        return unknown(given.reason or "the variables of templatefile() are not a map", given.steps)
+        absent = given.reason or "the variables of templatefile() are not a known map"
+        if not keep_branches:
+            return unknown(absent, given.steps)
     try:
         items = _compile(text)
     except TemplateError as exc:
         return unknown(f"the template is not read: {exc}", given.steps)
     except RecursionError:
         return unknown("the template nests directives too deeply to read", given.steps)
-    sees: Scope = scope if scope is not None else TemplateScope(given.value, files)
+    sees: Scope = scope if scope is not None else TemplateScope(variables, files, absent)
     renderer = _Renderer(Evaluator(sees, depth, budget), span, keep_branches)
     pieces: list[str] = []
     try:

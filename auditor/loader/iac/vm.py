@@ -636,7 +636,9 @@ def _environment(view: HclResource, scripts: list[Script]) -> dict[str, Var]:
 
 def _word_model(address: str, word: Word, shown: str, script: Script) -> Decided:
     """The model a script word names, through the shell variables it read."""
-    first = step(How.ATTRIBUTE, word.span, f"{address}: {script.origin}: {shown}")
+    first = step(
+        How.ATTRIBUTE, word.span, f"{address}: {script.origin}: {shown.replace(HOLE, '?')}"
+    )
     via = tuple(
         step(How.ATTRIBUTE, var.span, var.origin) for _name, var in word.used if var is not None
     )
