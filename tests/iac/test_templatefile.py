@@ -345,3 +345,24 @@ def test_a_fileset_pattern_with_alternatives_is_unknown_not_empty(tmp_path: Path
     assert _servers(result) == {}
     # unknown instances are named (an empty fileset would have made none, silently)
     assert "kubernetes_manifest.all (" in _notes(result)
+
+
+def test_helm_values_rendered_by_templatefile_name_the_model(tmp_path: Path) -> None:
+    """values = [templatefile("values.yaml.tftpl", {...})]: the common way to pass a model to
+    a chart; the rendered document is read like a literal one."""
+    (tmp_path / "values.yaml.tftpl").write_text(
+        "servingEngineSpec:\n  modelSpec:\n%{ for m in models ~}\n    - name: ${m.name}\n"
+        "      modelURL: ${m.url}\n%{ endfor ~}\n"
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "helm_release" "vllm" {\n'
+        '  name       = "vllm"\n'
+        '  repository = "https://vllm-project.github.io/production-stack"\n'
+        '  chart      = "vllm-stack"\n'
+        '  values = [templatefile("${path.module}/values.yaml.tftpl", {\n'
+        '    models = [{ name = "qwen", url = "Qwen/Qwen2.5-7B-Instruct" }]\n'
+        "  })]\n}\n"
+    )
+    result = scan(tmp_path)
+    models = {c.model.name for c in _servers(result).values() if c.model is not None}
+    assert models == {"Qwen/Qwen2.5-7B-Instruct"}
