@@ -16,6 +16,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.loader.iac import scan
+from auditor.loader.iac.hcl import HOLE
 from auditor.loader.iac.vm import MAX_SCRIPT_BYTES
 from auditor.model.inventory import ComponentKind
 
@@ -106,6 +107,27 @@ def test_an_unknown_template_variable_leaves_the_model_unknown_with_the_reason(
     model = resolution(result, "tf-root/aws_instance.llm", "model")
     assert model.unknown
     assert "the template variable model is not known from the code" in model.explain()
+
+
+def test_a_boot_template_whose_variables_are_unknown_is_still_read(tmp_path: Path) -> None:
+    """templatefile(PATH, var.settings) with no value for var.settings: the commands are still
+    read (a server is a server), the model stays unknown and says why."""
+    root = _write(
+        tmp_path,
+        {
+            "main.tf": AWS
+            + 'variable "settings" {}\n\n'
+            + _instance('  user_data = templatefile("start.tftpl", var.settings)\n'),
+            "start.tftpl": "%{ if gpu }docker run --gpus all -p 8000:8000 vllm/vllm-openai:v0.6.0 "
+            "--model ${model}%{ endif }\n",
+        },
+    )
+    result = scan(root)
+    found = components(result)["tf-root/aws_instance.llm"]
+    assert found.kind == ComponentKind.INFERENCE_ENDPOINT and found.model is None
+    model = resolution(result, "tf-root/aws_instance.llm", "model")
+    assert 'variable "settings"' in model.explain()
+    assert "--model ?" in model.explain() and HOLE not in model.explain()
 
 
 def test_remote_exec_inline_commands_and_their_exports(tmp_path: Path) -> None:

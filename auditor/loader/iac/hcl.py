@@ -12,7 +12,9 @@ ever guessed.
 
 from __future__ import annotations
 
+import base64
 import codecs
+import json
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -25,7 +27,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from auditor.errors import Diagnostic
 from auditor.loader.iac.result import How, ResolutionStep
-from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
+from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, YamlProblem, parse_text
 from auditor.model.common import SourceSpan
 
 Node = Tree[Token] | Token
@@ -500,6 +502,26 @@ class Scope(Protocol):
         """The value of ``var.x``, ``local.x``, ``module.m.out``, ``type.name.attr`` ...."""
         ...
 
+    def read_file(self, written: str, span: SourceSpan) -> Val:
+        """The text of the file ``file(written)`` reads, or unknown with the reason."""
+        ...
+
+    def file_set(self, base: str, pattern: str, span: SourceSpan) -> Val:
+        """The sorted paths ``fileset(base, pattern)`` lists, or unknown with the reason."""
+        ...
+
+
+class NoFiles:
+    """Mixin for a scope that reads no files (file() and fileset() stay unknown)."""
+
+    def read_file(self, written: str, span: SourceSpan) -> Val:
+        """Unknown: no file is read here."""
+        return unknown(f"file({written!r}) is not read here")
+
+    def file_set(self, base: str, pattern: str, span: SourceSpan) -> Val:
+        """Unknown: no folder is listed here."""
+        return unknown(f"fileset({base!r}, {pattern!r}) is not listed here")
+
 
 _MAX_DEPTH: Final = 64
 
@@ -707,6 +729,14 @@ class BoundScope:
             return self.names[head].get(path[1:])
         return self.parent.reference(path, span, depth)
 
+    def read_file(self, written: str, span: SourceSpan) -> Val:
+        """The parent scope reads files."""
+        return self.parent.read_file(written, span)
+
+    def file_set(self, base: str, pattern: str, span: SourceSpan) -> Val:
+        """The parent scope lists folders."""
+        return self.parent.file_set(base, pattern, span)
+
 
 class Evaluator:
     """Evaluates attribute expressions of one file in one scope."""
@@ -747,7 +777,7 @@ class Evaluator:
             word = _name(node)
             return Val({"true": True, "false": False}.get(word))
         if data in ("heredoc_template", "heredoc_template_trim"):
-            return self._heredoc(node, data)
+            return self._heredoc(node, data, span)
         if data == "tuple":
             items = [self._eval(c, span) for c in _children(node)]
             return Val([i.nested for i in items], _merge_steps(items))
@@ -813,7 +843,7 @@ class Evaluator:
             return Val(UNKNOWN, _merge_steps(parts), reason, text)
         return Val(text, _merge_steps(parts))
 
-    def _heredoc(self, node: Tree[Token], data: str) -> Val:
+    def _heredoc(self, node: Tree[Token], data: str, span: SourceSpan) -> Val:
         raw = _name(node)
         lines = raw.split("\n")
         body_lines = lines[1:-2] if len(lines) >= 3 else []
@@ -822,7 +852,12 @@ class Evaluator:
             body_lines = [x[indent:] for x in body_lines]
         body = "\n".join(body_lines) + ("\n" if body_lines else "")
         if "${" in body.replace("$${", "") or "%{" in body.replace("%%{", ""):
-            return unknown("interpolations inside heredocs are not evaluated")
+            from auditor.loader.iac.template import render
+
+            # a heredoc is a template over the module's scope
+            return render(
+                body, Val({}), self.scope, self.budget, span, depth=self.depth, scope=self.scope
+            )
         return Val(body.replace("$${", "${").replace("%%{", "%{"))
 
     def _object(self, node: Tree[Token], span: SourceSpan) -> Val:
@@ -876,6 +911,8 @@ class Evaluator:
                     # A try() whose first choice is unknown may still pick it at apply time.
                     return unknown(val.reason or f"{name}() argument unknown", _merge_steps(tried))
             return unknown(f"no argument of {name}() has a value", _merge_steps(tried))
+        if name in _FILE_FUNCTIONS:
+            return self._file_call(name, [self._eval(a, span) for a in arg_nodes], span)
         func = _PURE.get(name)
         if func is None:
             return unknown(f"function {name}() is not evaluated")
@@ -903,6 +940,42 @@ class Evaluator:
         if isinstance(result, str):
             self.budget.text(len(result), span)
         return Val(result, _merge_steps(args))
+
+    def _file_call(self, name: str, args: list[Val], span: SourceSpan) -> Val:
+        """file(), templatefile(), fileset(), yamldecode(), jsondecode(), base64encode() and
+        base64decode(), as Terraform defines them; files only inside the scanned folder."""
+        steps = _merge_steps(args)
+        wanted = 2 if name in ("templatefile", "fileset") else 1
+        if len(args) != wanted:
+            return unknown(f"{name}() takes {wanted} argument(s)", steps)
+        if name not in ("file", "templatefile", "fileset"):
+            return _decode(name, args[0], self.budget, span)
+        first = args[0]
+        if not (first.known and isinstance(first.value, str)):
+            why = first.reason or "not a text"
+            return unknown(f"the path {name}() reads is not fixed by the code ({why})", steps)
+        if name == "fileset":
+            second = args[1]
+            if not (second.known and isinstance(second.value, str)):
+                why = second.reason or "not a text"
+                return unknown(f"the pattern of fileset() is not fixed by the code ({why})", steps)
+            found = self.scope.file_set(first.value, second.value, span)
+            self.budget.handed_over(found.value, span)
+            return Val(found.value, (*steps, *found.steps), found.reason)
+        from auditor.loader.iac.template import TemplateScope, render
+
+        if name == "templatefile" and isinstance(self.scope, TemplateScope):
+            return unknown("a template cannot call templatefile() (Terraform refuses it)", steps)
+        text = self.scope.read_file(first.value, span)
+        steps = (*steps, *(s for s in text.steps if s not in steps))
+        if not text.known:
+            return Val(UNKNOWN, steps, text.reason)
+        self.budget.handed_over(text.value, span)
+        if name == "file":
+            return Val(text.value, steps)
+        done = render(str(text.value), args[1], self.scope, self.budget, span, depth=self.depth)
+        steps = (*steps, *(s for s in done.steps if s not in steps))
+        return Val(done.value, steps, done.reason, done.partial)
 
     def _for(self, node: Tree[Token], span: SourceSpan) -> Val:
         """``[for k, v in coll : expr if cond]`` and ``{for k, v in coll : key => value...}``."""
@@ -1012,6 +1085,59 @@ class Evaluator:
             return unknown(f"cannot compute {_short(a)} {op} {_short(b)}", steps)
         self.budget.integer(result, span)
         return Val(result, steps)
+
+
+_FILE_FUNCTIONS: Final = frozenset(
+    {"file", "templatefile", "fileset", "yamldecode", "jsondecode", "base64encode", "base64decode"}
+)
+
+
+def _holes(value: Any) -> Any:
+    """Decoded YAML of a text with gaps: a scalar with a gap becomes a partial text (all gap:
+    unknown); a key with a gap makes the whole value unknown (ValueError)."""
+    if isinstance(value, str) and HOLE in value:
+        return UNKNOWN if value == HOLE else PartialText(value)
+    if isinstance(value, list):
+        return [_holes(v) for v in value]
+    if isinstance(value, dict):
+        if any(HOLE in str(k) for k in value):
+            raise ValueError("a key is not known from the code")
+        return {k: _holes(v) for k, v in value.items()}
+    return value
+
+
+def _decode(name: str, arg: Val, budget: Budget, span: SourceSpan) -> Val:
+    """yamldecode(), jsondecode(), base64encode(), base64decode() of an evaluated text."""
+    gaps = arg.value is UNKNOWN and arg.partial is not None and name == "yamldecode"
+    if gaps:
+        text = str(arg.partial)
+    elif arg.known and isinstance(arg.value, str):
+        text = arg.value
+    else:
+        return unknown(arg.reason or f"the text {name}() reads is not a known text", arg.steps)
+    budget.charge(1 + len(text) // _CHARS_PER_VALUE, span)
+    if name == "base64encode":
+        return Val(base64.b64encode(text.encode("utf-8")).decode("ascii"), arg.steps)
+    if name == "base64decode":
+        try:
+            return Val(base64.b64decode(text, validate=True).decode("utf-8"), arg.steps)
+        except (ValueError, UnicodeDecodeError):
+            return unknown("base64decode() fails: not base64 of UTF-8 text", arg.steps)
+    try:
+        if name == "jsondecode":
+            data = json.loads(text)
+        else:
+            data = parse_text(text, "yamldecode()", budget.limits).data
+            data = _holes(data) if gaps else data
+    except YamlProblem as exc:
+        where = f" (line {exc.diagnostic.line} of the text)" if exc.diagnostic.line else ""
+        return unknown(f"yamldecode() fails: {exc.diagnostic.message}{where}", arg.steps)
+    except ValueError as exc:
+        return unknown(f"{name}() fails: {exc}", arg.steps)
+    except RecursionError:
+        return unknown(f"{name}(): the text nests too deeply to decode", arg.steps)
+    budget.handed_over(data, span)
+    return Val(data, arg.steps, arg.reason if gaps else "")
 
 
 def _short(value: Any) -> str:

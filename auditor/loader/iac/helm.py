@@ -267,7 +267,7 @@ class HelmReleases:
                 doc: Any = item
                 read = (
                     view.module.file_text(nodes[index], span, view.bound)
-                    if item is UNKNOWN and len(nodes) == len(items)
+                    if (item is UNKNOWN or isinstance(item, str)) and len(nodes) == len(items)
                     else None
                 )
                 if read is not None:  # values = [file("values.yaml")]: the file in the tree

@@ -451,28 +451,30 @@ class TerraformWorkloads:
         # Where a Terraform value written in an attribute came from (a variable, a local), by
         # (file, line, text): added to the trail of a model read from that attribute.
         self._trails: dict[tuple[str, int, str], tuple[ResolutionStep, ...]] = {}
+        self._opaque: dict[str, str] = {}  # kubernetes_manifest address -> why it is not read
+        self._gaps: dict[str, str] = {}  # address -> what its rendered manifest leaves unknown
 
     def parts(self, views: list[HclResource]) -> list[Part]:
         """Components for the workloads among ``views`` (none when there are none)."""
         manifests: list[Manifest] = []
         by_address: dict[str, HclResource] = {}
-        opaque: list[str] = []
+        self._opaque = {}
+        self._gaps = {}
         for view in views:
             if view.mode != "managed" or view.type not in RESOURCE_TYPES:
                 continue
             manifest = self._manifest(view)
             if manifest is None:
-                if view.type == MANIFEST:
-                    opaque.append(view.address)
                 continue
             manifests.append(manifest)
             by_address[manifest.address] = view
-        if opaque:
+        if self._opaque:
+            listed = sorted(self._opaque.items())
             self.notes.append(
-                f"{len(opaque)} kubernetes_manifest resource(s) build their object with functions "
-                "the scan does not evaluate (such as yamldecode(templatefile(...))), so what they "
-                f"run is not read: {', '.join(opaque[:10])}"
-                + (" and others" if len(opaque) > 10 else "")
+                f"{len(listed)} kubernetes_manifest resource(s) build an object the code does not "
+                "fix, so what they run is not read: "
+                + "; ".join(f"{address} ({why})" for address, why in listed[:10])
+                + (" and others" if len(listed) > 10 else "")
             )
         if not any(v.type in _WORKLOADS or v.type == MANIFEST for v in by_address.values()):
             return []
@@ -488,6 +490,7 @@ class TerraformWorkloads:
         for part in parts:
             part.ident = None  # the component id comes from the Terraform address
             part.model = self._traced(part.model)
+            part.model = self._explained(part.address, part.model)
         return parts
 
     def _record(self, attr: Attr, val: Val) -> None:
@@ -499,6 +502,32 @@ class TerraformWorkloads:
             if isinstance(text, str):
                 key = (attr.span.path, attr.span.line, text)
                 self._trails.setdefault(key, val.steps)
+
+    def _record_leaves(self, attr: Attr, val: Val) -> None:
+        """A manifest built by a function (``yamldecode(templatefile(...))``): the texts in it
+        came through the steps of the whole value (the file read, the variables passed)."""
+        if not val.steps:
+            return
+        stack: list[Any] = [val.value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str):
+                for word in item.split():
+                    self._trails.setdefault((attr.span.path, attr.span.line, word), val.steps)
+
+    def _explained(self, address: str, model: Decided | None) -> Decided | None:
+        """An unknown model of a manifest built from a template: the reason names what the
+        template left unknown (``${model_id}: variable "model_id" has no value ...``)."""
+        gap = self._gaps.get(address)
+        if gap is None or model is None or model.val is None or model.val.known:
+            return model
+        shown = gap if len(gap) <= 400 else gap[:397] + "..."
+        reason = f"{model.val.reason}; the manifest's template leaves unknown: {shown}"
+        return Decided(model.value, Val(model.val.value, model.val.steps, reason), model.note)
 
     def _traced(self, model: Decided | None) -> Decided | None:
         """A model read from an attribute, with the Terraform steps that gave the attribute its
@@ -520,9 +549,16 @@ class TerraformWorkloads:
             attr = view.block.body.attrs.get("manifest")
             if attr is None:
                 return None
+            decoded = self._decoded_file(view, attr)
+            if decoded is not None:  # yamldecode(file(...)): positions in that file
+                return decoded
             val = view.module.evaluate(attr, view.bound)
             if not isinstance(val.value, dict):
-                return self._decoded_file(view, attr)
+                self._opaque[view.address] = val.reason or "the manifest is not an object"
+                return None
+            self._record_leaves(attr, val)
+            if val.reason:
+                self._gaps[view.address] = val.reason
             data = _plain(val.value, attr.text)
             positions[()] = (attr.span.line, attr.span.column)
             if not isinstance(data.get("kind"), str):

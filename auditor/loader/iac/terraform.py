@@ -34,6 +34,7 @@ from auditor.loader.iac.hcl import (
     HclProblem,
     LimitExceeded,
     Node,
+    NoFiles,
     PartialText,
     Scope,
     Traversal,
@@ -90,6 +91,16 @@ class Instances:
     def none(self) -> bool:
         """``count = 0`` or an empty ``for_each``: Terraform creates nothing."""
         return self.meta is not None and self.keys == []
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file, checked again on the open handle (a file
+    swapped for a pipe after the first check is refused without blocking)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        return handle.read(limit)
 
 
 def read_text(path: Path, display: str, limits: Limits) -> str:
@@ -182,6 +193,8 @@ class Workspace:
         self.notes: list[str] = []
         self.files_read: list[str] = []
         self.files_skipped = 0
+        # Files file()/templatefile() read: (text,) or why not (read once per scan).
+        self.texts: dict[Path, tuple[str] | str] = {}
         self._parsed: dict[Path, ModuleFiles] = {}
         self.relevant = frozenset(
             {rtype for _, rtype in catalogue.rules_by_type}
@@ -678,6 +691,8 @@ class ModuleInstance:
             return self.resource_value("data", str(path[1]), str(path[2]), list(path[3:]))
         if head in ("each", "count"):
             return unknown(f"{text} differs per instance (count/for_each)")
+        if head == "path" and len(path) == 2 and path[1] in ("module", "root", "cwd"):
+            return Val(self._path(str(path[1])))
         if head in ("self", "path", "terraform"):
             return unknown(f"{text} is not evaluated")
         if len(path) >= 3 and ("managed", str(head), str(path[1])) in self.files.resources:
@@ -685,6 +700,103 @@ class ModuleInstance:
         if len(path) >= 3 and ("managed", str(head), str(path[1])) in self.files.skipped:
             return unknown(f"{text} is computed by the provider at apply time")
         return unknown(f"{text} is not declared in {self.files.rel}")
+
+    def _root(self) -> ModuleInstance:
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        return root
+
+    def _path(self, which: str) -> str:
+        """``path.module`` (from the root module's folder, as Terraform gives it), ``path.root``
+        (".") and ``path.cwd`` (the root module's folder)."""
+        base = self._root().files.directory
+        if which == "cwd":
+            return base.resolve().as_posix()
+        if which == "root":
+            return "."
+        return Path(os.path.relpath(self.files.directory, base)).as_posix()
+
+    def _target(self, written: str, what: str) -> tuple[Path, str] | str:
+        """The file a path names (relative ones from the root module's folder, as Terraform
+        reads them) when it lies inside the scanned folder: (resolved, shown); else why not."""
+        candidate = Path(written)
+        if not candidate.is_absolute():
+            candidate = self._root().files.directory / candidate
+        try:
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError):
+            return f"{what} {written!r} cannot be resolved"
+        if not resolved.is_relative_to(self.ws.root_resolved):
+            return f"{what} {written!r} is outside the scanned folder; not read"
+        return resolved, self.ws.display(resolved)
+
+    def read_file(self, written: str, span: SourceSpan) -> Val:
+        """The text of a regular file inside the scanned folder, up to MAX_FILE_BYTES, read as
+        UTF-8 (see :class:`~auditor.loader.iac.hcl.Scope`); unknown with the reason otherwise."""
+        from auditor.loader.iac.template import MAX_FILE_BYTES
+
+        target = self._target(written, "the file")
+        if isinstance(target, str):
+            return unknown(target)
+        resolved, shown = target
+        cached = self.ws.texts.get(resolved)
+        if cached is None:
+            try:
+                info = resolved.stat()
+                if not stat.S_ISREG(info.st_mode):
+                    cached = f"the file {written!r} is not a regular file in the scanned folder"
+                elif info.st_size > MAX_FILE_BYTES:
+                    cached = (
+                        f"the file {written!r} is {info.st_size:,} bytes, over the "
+                        f"{MAX_FILE_BYTES // 1024} KiB the scan reads"
+                    )
+                else:
+                    raw = _read_capped(resolved, MAX_FILE_BYTES + 1)
+                    if len(raw) > MAX_FILE_BYTES:
+                        cached = (
+                            f"the file {written!r} is over the {MAX_FILE_BYTES // 1024} KiB "
+                            "the scan reads"
+                        )
+                    else:
+                        cached = (raw.decode("utf-8"),)
+            except FileNotFoundError:
+                cached = f"the file {written!r} is not in the scanned folder"
+            except OSError as exc:
+                cached = f"the file {written!r} cannot be read ({exc.strerror or exc})"
+            except UnicodeDecodeError:
+                cached = f"the file {written!r} is not UTF-8 text (Terraform refuses it)"
+            self.ws.texts[resolved] = cached
+        if isinstance(cached, str):
+            return unknown(cached)
+        read = step(How.ATTRIBUTE, SourceSpan(path=shown, line=1, column=1), f"read {shown}")
+        return Val(cached[0], (read,))
+
+    def file_set(self, base: str, pattern: str, span: SourceSpan) -> Val:
+        """The regular files under ``base`` matching ``pattern``, as paths relative to ``base``,
+        sorted (Terraform's fileset()); unknown when ``base`` lies outside the scanned folder."""
+        if "{" in pattern or "\\" in pattern:
+            return unknown(f"fileset() pattern {pattern!r}: alternatives and escapes are not read")
+        target = self._target(base, "the folder")
+        if isinstance(target, str):
+            return unknown(target)
+        resolved, _shown = target
+        if not resolved.is_dir():
+            return Val([])
+        found: list[str] = []
+        try:
+            for path in resolved.glob(pattern):
+                if len(found) > MAX_RESOURCE_INSTANCES:
+                    return unknown(
+                        f"fileset({base!r}, {pattern!r}) lists more than "
+                        f"{MAX_RESOURCE_INSTANCES:,} files"
+                    )
+                inside = path.resolve().is_relative_to(self.ws.root_resolved)
+                if inside and path.is_file():
+                    found.append(path.relative_to(resolved).as_posix())
+        except (OSError, ValueError, NotImplementedError) as exc:
+            return unknown(f"fileset({base!r}, {pattern!r}) cannot be listed ({exc})")
+        return Val(sorted(found))
 
     def resource_value(self, mode: str, rtype: str, name: str, rest: list[str | int]) -> Val:
         """``type.name.attr...`` of a resource written in this module."""
@@ -990,35 +1102,15 @@ class ModuleInstance:
         ]
         if name != "file" or len(args) != 1:
             return None
-        root = self
-        while root.parent is not None:
-            root = root.parent
-        base = root.files.directory
-        module_dir = os.path.relpath(self.files.directory, base)
-        names: dict[str, Val] = dict(bound or {})
-        names["path"] = Val({"module": Path(module_dir).as_posix(), "root": "."})
-        val = Evaluator(BoundScope(self, names), self.depth, self.ws.budget).eval(args[0], span)
+        scope: Scope = BoundScope(self, bound) if bound else self
+        val = Evaluator(scope, self.depth, self.ws.budget).eval(args[0], span)
         if not val.known or not isinstance(val.value, str) or not val.value:
             return None
-        target = Path(os.path.normpath(base / val.value))
-        try:
-            resolved = target.resolve()
-        except (OSError, RuntimeError):
+        read = self.read_file(val.value, span)  # the evaluator's reading: same folder and cap
+        if not read.known or not read.steps or read.steps[-1].span is None:
+            self.ws.notes.append(f"{span.path}:{span.line}: file({val.value!r}): {read.reason}")
             return None
-        if not resolved.is_relative_to(self.ws.root_resolved):
-            self.ws.notes.append(
-                f"{span.path}:{span.line}: file({val.value!r}) lies outside the scanned folder; "
-                "not read"
-            )
-            return None
-        display = self.ws.display(target)
-        try:
-            text = read_text(target, display, self.ws.limits)
-        except HclProblem as exc:
-            self.ws.notes.append(
-                f"{span.path}:{span.line}: file({val.value!r}) not read: {exc.diagnostic.message}"
-            )
-            return None
+        text, display = str(read.value), read.steps[-1].span.path
         return text, display, val
 
     def remote_output(
@@ -1191,7 +1283,7 @@ def read_var_file(
     return values
 
 
-class _LiteralScope:
+class _LiteralScope(NoFiles):
     """A .tfvars file may hold only literals: any reference is unknown."""
 
     def reference(self, path: Traversal, span: SourceSpan, depth: int) -> Val:

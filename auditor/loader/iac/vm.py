@@ -20,7 +20,6 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lark import Token, Tree
 
@@ -29,11 +28,11 @@ from auditor.loader.iac.detect import Decided, Part, Placed
 from auditor.loader.iac.hcl import (
     HOLE,
     Attr,
+    BoundScope,
     Evaluator,
-    HclProblem,
     Node,
+    Scope,
     Val,
-    parse_hcl,
     step,
     traversal,
     unknown,
@@ -47,17 +46,18 @@ from auditor.loader.iac.serving import (
     command_line,
     model_in_args,
 )
+from auditor.loader.iac.template import MAX_FILE_BYTES, render
 from auditor.loader.iac.terraform import SCRIPT_DATA_SOURCES, HclResource, ModuleInstance
 from auditor.loader.yamlsrc import Limits, YamlProblem, parse_text
 from auditor.model.common import SourceSpan
 
-MAX_SCRIPT_BYTES = 512 * 1024  # a boot script or a provisioned file larger than this is not read
+# A boot script or a provisioned file larger than this is not read (the cap of file()).
+MAX_SCRIPT_BYTES = MAX_FILE_BYTES
 _CLOUD_CONFIG_LIMITS = Limits(
     max_file_bytes=MAX_SCRIPT_BYTES, max_values=50_000, max_scalar_chars=MAX_SCRIPT_BYTES
 )
 _ENCODERS = frozenset({"base64encode", "base64gzip", "textencodebase64"})
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-_TEMPLATE = re.compile(r"\$\$\{|%%\{|\$\{([^{}]*)\}|%\{[^{}]*\}")
 _DOCKER_RUN = re.compile(r"(^|[\s/])(docker|podman|nerdctl) (container )?run(\s|$)")
 
 
@@ -71,21 +71,6 @@ class Script:
     steps: tuple[ResolutionStep, ...] = ()
     reason: str = ""  # why parts of the text are unknown
     row_reasons: tuple[tuple[int, str], ...] = ()  # (row, why it is unknown), remote-exec inline
-
-
-class _PathScope:
-    """The module's scope, with ``path.module``/``path.root``/``path.cwd`` answered (file paths)."""
-
-    def __init__(self, module: ModuleInstance, root: Path) -> None:
-        self.module = module
-        self.root = root
-
-    def reference(self, path: Any, span: SourceSpan, depth: int) -> Val:
-        if len(path) == 2 and path[0] == "path" and path[1] in ("module", "root", "cwd"):
-            where = self.module.files.directory if path[1] == "module" else self.root
-            return Val(str(where))
-        result: Val = self.module.reference(path, span, depth)
-        return result
 
 
 def _unwrap(node: Node) -> Node:
@@ -226,12 +211,8 @@ class VmServers:
         return found
 
     def _evaluator(self, view: HclResource) -> Evaluator:
-        from auditor.loader.iac.hcl import BoundScope
-
         module = view.module
-        scope: Any = _PathScope(module, _root_module(module).files.directory)
-        if view.bound:
-            scope = BoundScope(scope, view.bound)
+        scope: Scope = BoundScope(module, view.bound) if view.bound else module
         return Evaluator(scope, module.depth, module.ws.budget)
 
     def _eval(self, view: HclResource, node: Node, span: SourceSpan) -> Val:
@@ -262,7 +243,7 @@ class VmServers:
                     return []
                 if name == "templatefile":
                     values = self._eval(view, args[1], attr.span) if len(args) > 1 else Val({})
-                    script = _render(script, values)
+                    script = self._render(view, script, values, attr.span)
                 return [script]
         text = _heredoc(node)
         if text is not None:
@@ -307,7 +288,7 @@ class VmServers:
             given = block.body.attrs.get("vars")
             values = self._eval(view, given.expr, given.span) if given is not None else Val({})
             return [
-                _render(script, values)
+                self._render(view, script, values, template.span)
                 for script in self._texts(view, template, template.expr, where)
             ]
         found: list[Script] = []
@@ -317,42 +298,55 @@ class VmServers:
                 found.extend(self._texts(view, content, content.expr, where))
         return found
 
+    def _render(self, view: HclResource, script: Script, values: Val, span: SourceSpan) -> Script:
+        """A template's text with its variables put in (unknown ones become HOLE; the branches
+        of a directive the code does not decide are all kept, as commands the script may run)."""
+        scope: Scope = BoundScope(view.module, view.bound) if view.bound else view.module
+        done = render(
+            script.text,
+            values,
+            scope,
+            view.module.ws.budget,
+            span,
+            depth=view.module.depth,
+            keep_branches=True,
+        )
+        if done.known and isinstance(done.value, str):
+            text = done.value
+        elif done.partial is not None:
+            text = done.partial
+        else:
+            text = HOLE
+        reasons = [r for r in (script.reason, done.reason) if r]
+        return Script(
+            _cloud_config(text),
+            script.span,
+            script.origin,
+            (*script.steps, *values.steps),
+            "; ".join(dict.fromkeys(reasons)),
+        )
+
     def _interpolate(
         self, view: HclResource, text: str, span: SourceSpan
     ) -> tuple[str, str, tuple[ResolutionStep, ...]]:
-        """A heredoc's ``${...}`` evaluated one by one (unknown ones become HOLE)."""
-        reasons: list[str] = []
-        used: list[ResolutionStep] = []
-
-        def one(match: re.Match[str]) -> str:
-            whole = match.group(0)
-            if whole == "$${":
-                return "${"
-            if whole == "%%{":
-                return "%{"
-            expr = match.group(1)
-            if expr is None:  # a %{ } directive: its branches are kept as text
-                return ""
-            try:
-                body = parse_hcl(f"x = {expr.strip()}\n", span.path)
-            except HclProblem:
-                reasons.append(f"${{{expr.strip()}}} is not an expression the scanner reads")
-                return HOLE
-            attr = body.attrs.get("x")
-            if attr is None:
-                return HOLE
-            val = self._eval(view, attr.expr, span)
-            if (
-                val.known
-                and isinstance(val.value, str | int | float)
-                and not isinstance(val.value, bool)
-            ):
-                used.extend(val.steps)
-                return str(val.value)
-            reasons.append(f"${{{expr.strip()}}}: {val.reason or 'not a text'}")
-            return HOLE
-
-        return _TEMPLATE.sub(one, text), "; ".join(dict.fromkeys(reasons)), tuple(used)
+        """A heredoc rendered in the module's scope (unknown parts become HOLE; the branches of
+        a directive the code does not decide are all kept)."""
+        scope: Scope = BoundScope(view.module, view.bound) if view.bound else view.module
+        done = render(
+            text,
+            Val({}),
+            scope,
+            view.module.ws.budget,
+            span,
+            depth=view.module.depth,
+            keep_branches=True,
+            scope=scope,
+        )
+        if done.known and isinstance(done.value, str):
+            return done.value, "", done.steps
+        if done.partial is not None:
+            return done.partial, done.reason, done.steps
+        return HOLE, done.reason, done.steps
 
     def _inline(self, view: HclResource, attr: Attr) -> list[Script]:
         """``remote-exec`` inline commands, one row each, evaluated (unknown parts HOLE)."""
@@ -621,40 +615,6 @@ def _locate(view: HclResource, path: str) -> tuple[Attr, Node] | None:
     return _find_node(view.block, path.split("."))
 
 
-def _render(script: Script, values: Val) -> Script:
-    """A ``templatefile()`` text with its variables put in (unknown ones become HOLE)."""
-    given = values.value if isinstance(values.value, dict) else {}
-    reasons: list[str] = [script.reason] if script.reason else []
-
-    def one(match: re.Match[str]) -> str:
-        whole = match.group(0)
-        if whole == "$${":
-            return "${"
-        if whole == "%%{":
-            return "%{"
-        expr = match.group(1)
-        if expr is None:
-            return ""
-        name = expr.strip()
-        value = given.get(name)
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            return str(value)
-        if name in given:
-            reasons.append(f"the template variable {name} is not known from the code")
-        else:
-            reasons.append(f"${{{name}}} is not a variable the templatefile() call passes")
-        return HOLE
-
-    text = _TEMPLATE.sub(one, script.text)
-    return Script(
-        _cloud_config(text),
-        script.span,
-        script.origin,
-        (*script.steps, *values.steps),
-        "; ".join(dict.fromkeys(reasons)),
-    )
-
-
 def _environment(view: HclResource, scripts: list[Script]) -> dict[str, Var]:
     """Shell variables the scripts set (``export NAME=value``/``NAME=value``), first one kept."""
     env: dict[str, Var] = {}
@@ -676,7 +636,9 @@ def _environment(view: HclResource, scripts: list[Script]) -> dict[str, Var]:
 
 def _word_model(address: str, word: Word, shown: str, script: Script) -> Decided:
     """The model a script word names, through the shell variables it read."""
-    first = step(How.ATTRIBUTE, word.span, f"{address}: {script.origin}: {shown}")
+    first = step(
+        How.ATTRIBUTE, word.span, f"{address}: {script.origin}: {shown.replace(HOLE, '?')}"
+    )
     via = tuple(
         step(How.ATTRIBUTE, var.span, var.origin) for _name, var in word.used if var is not None
     )
