@@ -424,7 +424,7 @@ def traversal(node: Node, index: Callable[[Node], Val] | None = None) -> Travers
     ``index`` evaluates a non-literal index (``var.m[var.k]``); without it such a
     reference is not a plain one.
     """
-    node = _unwrap(node)
+    node = unwrap(node)
     if _tree(node, "identifier"):
         return [_name(node)]
     if _tree(node, "get_attr_expr_term"):
@@ -464,7 +464,7 @@ def traversal(node: Node, index: Callable[[Node], Val] | None = None) -> Travers
 
 
 def _literal_key(node: Node) -> str | int | None:
-    node = _unwrap(node)
+    node = unwrap(node)
     if _tree(node, "string"):
         assert isinstance(node, Tree)
         return _string_literal(node)
@@ -473,8 +473,8 @@ def _literal_key(node: Node) -> str | int | None:
     return None
 
 
-def _unwrap(node: Node) -> Node:
-    """Drop ``expr_term`` wrappers and parentheses."""
+def unwrap(node: Node) -> Node:
+    """Drop ``expr_term`` wrappers and parentheses (layout and comments do not count)."""
     while _tree(node, "expr_term"):
         assert isinstance(node, Tree)
         inner = _children(node)
@@ -760,7 +760,7 @@ class Evaluator:
 
     def _eval(self, node: Node, span: SourceSpan) -> Val:
         self.budget.charge(1, span)
-        node = _unwrap(node)
+        node = unwrap(node)
         if isinstance(node, Token):
             return Val(str(node))
         data = node.data
@@ -871,7 +871,7 @@ class Evaluator:
             assert isinstance(key_node, Tree)
             key_inner = _children(key_node)
             if key_inner:
-                inner = _unwrap(key_inner[0])
+                inner = unwrap(key_inner[0])
                 if _tree(inner, "identifier"):
                     key: Any = _name(inner)
                 else:

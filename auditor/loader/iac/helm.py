@@ -34,7 +34,7 @@ from lark import Tree
 
 from auditor.loader.iac.catalogue import Catalogue, HelmChart
 from auditor.loader.iac.detect import Decided, Part, Placed
-from auditor.loader.iac.hcl import UNKNOWN, Val, step, unknown
+from auditor.loader.iac.hcl import UNKNOWN, Val, step, unknown, unwrap
 from auditor.loader.iac.result import How
 from auditor.loader.iac.serving import clean_model
 from auditor.loader.iac.terraform import HclResource
@@ -337,13 +337,7 @@ class HelmReleases:
 
 def _tuple_items(node: Any) -> list[Any]:
     """The item expressions of a list literal (``[file("a.yaml"), yamlencode({...})]``)."""
-    while isinstance(node, Tree) and node.data == "expr_term":
-        trees = [
-            c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
-        ]
-        if len(trees) != 1:
-            return []
-        node = trees[0]
+    node = unwrap(node)
     if not (isinstance(node, Tree) and node.data == "tuple"):
         return []
     return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]

@@ -43,6 +43,7 @@ from auditor.loader.iac.hcl import (
     Val,
     step,
     unknown,
+    unwrap,
 )
 from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest, parse_manifests
 from auditor.loader.iac.result import How, ResolutionStep
@@ -213,17 +214,6 @@ def _hole_name(hole: _Hole, index: int) -> str:
     return name if simple and name and name[0].isalpha() else f"terraform_value_{index}"
 
 
-def _inner(node: Node) -> Node:
-    while isinstance(node, Tree) and node.data == "expr_term":
-        trees = [
-            c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
-        ]
-        if len(trees) != 1:
-            break
-        node = trees[0]
-    return node
-
-
 def _parts(node: Node) -> list[Tree[Token]]:
     if not isinstance(node, Tree):
         return []
@@ -244,7 +234,7 @@ def _list_items(
     )
 
     def items(node: Node) -> list[Any] | None:
-        node = _inner(node)
+        node = unwrap(node)
         if isinstance(node, Tree) and node.data == "tuple":
             out: list[Any] = []
             for item in _parts(node):
@@ -593,7 +583,7 @@ class TerraformWorkloads:
 
     def _decoded_file(self, view: HclResource, attr: Attr) -> Manifest | None:
         """``manifest = yamldecode(file(PATH))``: the object in that file of the tree."""
-        node = _inner(attr.expr)
+        node = unwrap(attr.expr)
         if not (isinstance(node, Tree) and node.data == "function_call"):
             return None
         parts = _parts(node)

@@ -45,6 +45,7 @@ from auditor.loader.iac.hcl import (
     step,
     traversal,
     unknown,
+    unwrap,
 )
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.yamlsrc import Limits
@@ -297,12 +298,7 @@ def _traversal_of(node: Node) -> Traversal | None:
 def _provider_map(node: Node) -> list[tuple[str, str]]:
     """``providers = { aws = aws.eu, "google.x" = google }`` as (child key, parent key) pairs."""
     pairs: list[tuple[str, str]] = []
-    inner = node
-    while isinstance(inner, Tree) and inner.data == "expr_term" and len(inner.children) == 1:
-        only = inner.children[0]
-        if not isinstance(only, Tree):
-            break
-        inner = only
+    inner = unwrap(node)
     if not (isinstance(inner, Tree) and inner.data == "object"):
         return pairs
     for elem in inner.children:
@@ -326,8 +322,7 @@ def _provider_map(node: Node) -> list[tuple[str, str]]:
 
 
 def _plain_string(node: Node) -> str | None:
-    while isinstance(node, Tree) and node.data == "expr_term" and len(node.children) == 1:
-        node = node.children[0]
+    node = unwrap(node)
     if isinstance(node, Tree) and node.data == "string":
         text = ""
         for part in node.children:
@@ -1081,14 +1076,7 @@ class ModuleInstance:
         inside the scanned folder: (text, the file as displayed, the path's value). A relative
         PATH is read from the root module's folder (Terraform's working directory);
         ``path.module`` and ``path.root`` are known. None for any other expression."""
-        inner: Any = node
-        while isinstance(inner, Tree) and inner.data == "expr_term":
-            trees = [
-                c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
-            ]
-            if len(trees) != 1:
-                return None
-            inner = trees[0]
+        inner: Any = unwrap(node)
         if not (isinstance(inner, Tree) and inner.data == "function_call"):
             return None
         parts = [c for c in inner.children if isinstance(c, Tree)]
@@ -1159,14 +1147,7 @@ class ModuleInstance:
 
 def _conditional_parts(node: Node) -> tuple[Node, Node, Node] | None:
     """``(condition, then, else)`` when the expression is a conditional."""
-    inner: Any = node
-    while isinstance(inner, Tree) and inner.data == "expr_term":
-        trees = [
-            c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
-        ]
-        if len(trees) != 1:
-            return None
-        inner = trees[0]
+    inner: Any = unwrap(node)
     if not (isinstance(inner, Tree) and inner.data == "conditional"):
         return None
     parts = [c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
@@ -1182,14 +1163,7 @@ def _reference_in(node: Node, index: Callable[[Node], Val] | None = None) -> Tra
     path = traversal(node, index)
     if path is not None:
         return path
-    inner: Any = node
-    while isinstance(inner, Tree) and inner.data == "expr_term" and len(inner.children) >= 1:
-        trees = [
-            c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
-        ]
-        if len(trees) != 1:
-            break
-        inner = trees[0]
+    inner: Any = unwrap(node)
     if not isinstance(inner, Tree):
         return None
     if inner.data == "string":
@@ -1339,14 +1313,7 @@ def _member_at(node: Node, keys: Sequence[str | int]) -> Node:
 
 def _object_member(node: Node, key: str) -> Node | None:
     """The expression of ``key`` in an object literal (None when it is not one or has no key)."""
-    inner: Any = node
-    while isinstance(inner, Tree) and inner.data == "expr_term":
-        trees = [
-            c for c in inner.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
-        ]
-        if len(trees) != 1:
-            return None
-        inner = trees[0]
+    inner: Any = unwrap(node)
     if not (isinstance(inner, Tree) and inner.data == "object"):
         return None
     for elem in inner.children:

@@ -36,6 +36,7 @@ from auditor.loader.iac.hcl import (
     step,
     traversal,
     unknown,
+    unwrap,
 )
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.iac.serving import (
@@ -73,20 +74,9 @@ class Script:
     row_reasons: tuple[tuple[int, str], ...] = ()  # (row, why it is unknown), remote-exec inline
 
 
-def _unwrap(node: Node) -> Node:
-    while isinstance(node, Tree) and node.data == "expr_term":
-        trees = [
-            c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
-        ]
-        if len(trees) != 1:
-            break
-        node = trees[0]
-    return node
-
-
 def _call(node: Node) -> tuple[str, list[Node]] | None:
     """``name(args...)`` of a function call expression."""
-    node = _unwrap(node)
+    node = unwrap(node)
     if not (isinstance(node, Tree) and node.data == "function_call"):
         return None
     parts = [c for c in node.children if isinstance(c, Tree | Token)]
@@ -104,7 +94,7 @@ def _call(node: Node) -> tuple[str, list[Node]] | None:
 def _lone_interpolation(node: Node) -> Node:
     """``"${file("x.sh")}"``: a string that is one interpolation and nothing else is that
     expression."""
-    inner = _unwrap(node)
+    inner = unwrap(node)
     if not (isinstance(inner, Tree) and inner.data == "string"):
         return node
     parts = [c for c in inner.children if isinstance(c, Tree) and c.data == "string_part"]
@@ -119,7 +109,7 @@ def _lone_interpolation(node: Node) -> Node:
 
 def _heredoc(node: Node) -> str | None:
     """The raw body of a heredoc (``<<-`` indentation removed), interpolations unevaluated."""
-    node = _unwrap(node)
+    node = unwrap(node)
     if not (isinstance(node, Tree) and node.data in ("heredoc_template", "heredoc_template_trim")):
         return None
     raw = "".join(str(c) for c in node.children if isinstance(c, Token))
@@ -350,7 +340,7 @@ class VmServers:
 
     def _inline(self, view: HclResource, attr: Attr) -> list[Script]:
         """``remote-exec`` inline commands, one row each, evaluated (unknown parts HOLE)."""
-        node = _unwrap(attr.expr)
+        node = unwrap(attr.expr)
         items: list[Node] = (
             [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
             if isinstance(node, Tree) and node.data == "tuple"
