@@ -194,6 +194,14 @@ def test_model_in_a_secret_is_unknown_and_says_which_variable(tmp_path: Path) ->
             None,
         ),
         (
+            # vLLM's plain HTTP server, which older guides and VM scripts still start.
+            """        - name: demo
+          image: registry.example/python:3.11
+          command: ["python", "-m", "vllm.entrypoints.api_server", "--model", "facebook/opt-125m"]""",
+            "vLLM",
+            "facebook/opt-125m",
+        ),
+        (
             """        - name: cached
           image: lmcache/vllm-openai:2025-05-27-v1
           command: ["/bin/sh", "-c", "vllm serve meta-llama/Llama-3.1-8B-Instruct --kv-transfer-config x"]""",
