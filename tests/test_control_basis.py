@@ -131,9 +131,8 @@ def test_a_subsidiary_listed_in_the_registrants_exhibit_21_is_controlled_through
     assert _cloud_act(result)
     assert _parent_hops(result) == {
         "parent Atlantic Cloud Inc. (US): listed as a subsidiary in Atlantic Cloud Inc.'s annual "
-        "report filing (Exhibit 21), which under SEC rules means controlled, directly or "
-        "indirectly, held indirectly through Atlantic EU Holdings B.V. and Atlantic Ireland "
-        "Holdings Limited"
+        "report filing (Exhibit 21), held indirectly through Atlantic EU Holdings B.V. and "
+        "Atlantic Ireland Holdings Limited"
     }
 
 
@@ -154,7 +153,7 @@ def test_the_registrant_can_differ_from_the_parent_and_is_named(tmp_path: Path) 
     hops = _parent_hops(result)
     assert (
         "parent Atlantic EU Holdings B.V. (NL): consolidated as a subsidiary in Atlantic "
-        "Cloud Inc.'s group accounts, which means controlled"
+        "Cloud Inc.'s group accounts"
     ) in hops
     assert "parent Atlantic Cloud Inc. (US): holds 100 % of the capital" in hops
 
@@ -266,8 +265,7 @@ def test_vendor_show_says_microsofts_basis_from_its_exhibit_21() -> None:
     assert result.exit_code == 0, result.output
     assert (
         "controlled by Microsoft Corporation (US): listed as a subsidiary in Microsoft "
-        "Corporation's annual report filing (Exhibit 21), which under SEC rules means "
-        "controlled, directly or indirectly"
+        "Corporation's annual report filing (Exhibit 21)"
     ) in result.output
 
 

@@ -129,11 +129,10 @@ class ControlBasis(enum.StrEnum):
 
 _BASIS_WORDS = {
     ControlBasis.REPORTED_SUBSIDIARY: (
-        "listed as a subsidiary in {registrant}'s annual report filing (Exhibit 21), "
-        "which under SEC rules means controlled, directly or indirectly"
+        "listed as a subsidiary in {registrant}'s annual report filing (Exhibit 21)"
     ),
     ControlBasis.CONSOLIDATED_SUBSIDIARY: (
-        "consolidated as a subsidiary in {registrant}'s group accounts, which means controlled"
+        "consolidated as a subsidiary in {registrant}'s group accounts"
     ),
 }
 
