@@ -207,6 +207,10 @@ def test_a_qatari_licensee_is_reached_on_the_sources_read_a_qatari_region_only_a
     assert (
         "No source read confirms that" in condition and "this finding is a precaution" in condition
     )
+    # The law's short name joins two laws ("... Art. 59 and Cybercrime Prevention Law"): the
+    # sentence reads with a name in the singular and with one in the plural.
+    short = "Qatar Telecommunications Law Art. 59 and Cybercrime Prevention Law"
+    assert f"confirms that {short} can reach a party through a place" in condition
     # The licensee's reach rests on a source read: it is stated as a reach.
     assert by_seat["reach_confidence"] == "secondary"
     assert "can be compelled under" in _finding(result, "mail", law)["condition"]

@@ -271,7 +271,7 @@ class RowBuilder:
         if e.reach_confidence == Confidence.UNCONFIRMED.value:
             compelled_text = "may be compellable"
             reach_text += (
-                f"No source read confirms that {law.short_name} reaches a party through "
+                f"No source read confirms that {law.short_name} can reach a party through "
                 f"{_TRIGGER_REACH_WORDS.get(e.trigger, e.trigger)}: this finding is a precaution, "
                 "not a reading of the law (the knowledge base's entry says what was searched). "
             )
@@ -491,7 +491,7 @@ def _uncapped_severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Ro
 
 # Which inventory step a finding points at, by kind of step (earlier is preferred).
 _LOCATION_ORDER = {"component": 0, "flow": 1, "data": 2, "policy": 3, "gap": 4}
-# How a law's trigger reaches a party, in a sentence: "reaches a party through ...".
+# How a law's trigger reaches a party, in a sentence: "can reach a party through ...".
 _TRIGGER_REACH_WORDS = {
     "incorporated": "its incorporation in the country",
     "control": "a parent in the country that controls it",
