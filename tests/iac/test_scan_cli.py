@@ -92,3 +92,25 @@ def test_explain_resolution_shows_each_step(capsys: pytest.CaptureFixture[str]) 
     assert run("scan", str(FIXTURES / "azure-openai"), "--explain-resolution") == 0
     out = capsys.readouterr().out
     assert "tfvars" in out and "UNKNOWN" in out and "module_input" in out
+
+
+def test_an_unclosed_block_is_named_as_such_and_no_report_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "infra"
+    root.mkdir()
+    (root / "ok.tf").write_text(
+        'provider "aws" {\n  region = "us-east-1"\n}\nresource "aws_s3_bucket" "docs" {\n'
+        '  bucket = "docs"\n}\n'
+    )
+    # A block left open at the end of the file: the parser meets the end, not a token.
+    (root / "main.tf").write_text('resource "aws_s3_bucket" "x" {\n  bucket = "x"\n')
+    out = tmp_path / "r.json"
+    code = run("scan", str(root), "--country", "DE", "--json", str(out), "--quiet")
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "main.tf:3:1: cannot parse Terraform: unexpected end of file" in err
+    assert "unexpected ''" not in err
+    # What the hint says is what happens: the scan stops and writes nothing.
+    assert "still scanned" not in err and "writes no report" in err
+    assert not out.exists()

@@ -391,14 +391,21 @@ def parse_hcl(text: str, display: str) -> Body:
         line = getattr(exc, "line", None)
         column = getattr(exc, "column", None)
         token = getattr(exc, "token", None)
-        what = f"unexpected {str(token)!r}" if token is not None else "unexpected input"
+        if token is not None and getattr(token, "type", None) == "$END":
+            # Lark's end-of-input token prints as '': say what a reader can look for.
+            what = "unexpected end of file (a block, bracket or quoted string is not closed)"
+        elif token is not None:
+            what = f"unexpected {str(token)!r}"
+        else:
+            what = "unexpected input"
         raise HclProblem(
             Diagnostic(
                 display,
                 line if isinstance(line, int) and line > 0 else None,
                 column if isinstance(column, int) and column > 0 else None,
                 f"cannot parse Terraform: {what}",
-                "check the syntax with 'terraform validate'; the rest of the module is still scanned",
+                "check the syntax with 'terraform validate'; every file that cannot be read is "
+                "listed, and the scan writes no report until they all parse",
             )
         ) from None
     except (LarkError, RuntimeError, RecursionError, ValueError) as exc:
