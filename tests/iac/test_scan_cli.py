@@ -114,3 +114,21 @@ def test_an_unclosed_block_is_named_as_such_and_no_report_is_written(
     # What the hint says is what happens: the scan stops and writes nothing.
     assert "still scanned" not in err and "writes no report" in err
     assert not out.exists()
+
+
+def test_the_root_module_at_the_top_of_the_scan_is_named_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "infra"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        'provider "aws" {\n  region = "us-east-1"\n}\nresource "aws_s3_bucket" "docs" {\n'
+        '  bucket = "docs"\n}\n'
+    )
+    out = tmp_path / "r.json"
+    run("scan", str(root), "--country", "DE", "--json", str(out), "--today", "2026-12-05")
+    printed = capsys.readouterr().out
+    names = {s["name"] for s in json.loads(out.read_text())["scores"]}
+    assert "Terraform root module of the scanned folder" in names
+    assert "Terraform root module of the scanned folder" in printed
+    assert "root module the scanned folder" not in printed

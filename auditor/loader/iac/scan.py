@@ -374,7 +374,7 @@ class _Scan:
         rel = files.rel
         system_id = "tf-root" if rel == "." else slug(f"tf-{rel}")
         span = SourceSpan(path=files.files[0], line=1, column=1)
-        label = "the scanned folder" if rel == "." else rel
+        label = "of the scanned folder" if rel == "." else rel
         built = build_system(
             system_id,
             f"Terraform root module {label}",
