@@ -426,3 +426,36 @@ def test_a_processor_seated_outside_the_eea_imports_from_the_organisation(
     assert transfer["importer"] == "hostco"
     assert transfer["scc_module"] == "Module 2 (controller to processor)"
     assert "onward" not in transfer["explanation"]
+
+
+def test_a_place_that_may_be_anywhere_reads_as_words_in_titles_conditions_and_evidence(
+    tmp_path: Path,
+) -> None:
+    # The bank's AML assistant uses Azure OpenAI GlobalStandard: processing may happen anywhere.
+    from tests.conftest import EXAMPLES
+
+    out = tmp_path / "bank.json"
+    result = CliRunner().invoke(
+        cli,
+        ["audit", str(EXAMPLES / "bank"), "--today", "2026-12-05", "--json", str(out)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1, result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    location = next(
+        f
+        for f in doc["findings"]
+        if f["rule_id"] == "policy-residency-location"
+        and f["subject"]["system"] == "aml-alert-assistant"
+    )
+    assert location["title"].endswith("leaves the area the policy allows (processing in any place)")
+    assert "has its processing at any place:" in location["condition"]
+    transfer = next(
+        t
+        for t in doc["transfers"]
+        if t["system"] == "aml-alert-assistant" and t["country"] == "global"
+    )
+    steps = [doc["hops"][i]["label"] or "" for i in doc["paths"][transfer["path"]]]
+    assert any("(processing anywhere)" in s for s in steps), steps
+    text = json.dumps(doc)
+    assert "in anywhere" not in text and "at anywhere" not in text

@@ -123,12 +123,14 @@ def residency_rows(
                     "; ".join(reasons) or f"{_names(context, out)} is not in {', '.join(allowed)}"
                 )
             step = hop(
-                f"{rc.key}: {role.value} in {place.label} ({place.reason})",
+                f"{rc.key}: {role.value} {place.in_words} ({place.reason})",
                 "component",
                 place.span or rc.component.span,
-                f"{rc.words}: {role.value} in {place.label} ({place.reason})",
+                f"{rc.words}: {role.value} {place.in_words} ({place.reason})",
             )
-            found.append((role.value, place.label, step, detail))
+            # Read in "({role} in {where})" and "has its {role} at {where}": never "in anywhere".
+            where = "any place" if place.kind is PlaceKind.GLOBAL else place.label
+            found.append((role.value, where, step, detail))
         outside_of[key] = tuple(found)  # mostly empty: the one shared empty tuple
         return outside_of[key]
 

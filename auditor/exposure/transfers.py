@@ -219,10 +219,10 @@ def _transfer(
     path = [
         hop(asset.name or asset.id, "data", asset.span),
         hop(
-            f"{rc.key} ({', '.join(r.value for r in roles)} in {place.label})",
+            f"{rc.key} ({', '.join(r.value for r in roles)} {place.in_words})",
             "component",
             place.span or rc.component.span,
-            f"{rc.words} ({', '.join(r.value for r in roles)} in {place.label})",
+            f"{rc.words} ({', '.join(r.value for r in roles)} {place.in_words})",
         ),
     ]
     if by_processor and exporter == importer:

@@ -229,7 +229,7 @@ class Triggers:
                 if place is None or law.jurisdiction not in place.countries:
                     continue
                 if place.kind is PlaceKind.COUNTRY:
-                    text = f"{role.value} in {place.label}: {place.reason}"
+                    text = f"{role.value} {place.in_words}: {place.reason}"
                 elif place.kind is PlaceKind.ZONE:
                     country = self.control.graph.kb.country_name(law.jurisdiction)
                     text = (

@@ -76,6 +76,15 @@ class Place:
         """The single country, when the place is one."""
         return next(iter(self.countries)) if self.kind is PlaceKind.COUNTRY else None
 
+    @property
+    def in_words(self) -> str:
+        """The place after a role: "in X", "anywhere" (not "in anywhere"), "at an unknown place"."""
+        if self.kind is PlaceKind.GLOBAL:
+            return "anywhere"
+        if self.kind is PlaceKind.UNKNOWN and self.label == "unknown":
+            return "at an unknown place"
+        return f"in {self.label}"
+
 
 UNKNOWN_PLACE = Place(PlaceKind.UNKNOWN, frozenset(), "unknown", "not declared")
 
