@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from auditor.model.findings import AuditResult, Exposure, MitigationState
+from auditor.model.words import words
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 ORDER = ["critical", "high", "medium", "low", "info"]
@@ -61,7 +62,7 @@ def render_summary(
         for exposure in shown[:top]:
             lines.append(
                 f"  {clean(_data_words(exposure))} -> {clean(_component_words(exposure))} -> "
-                f"{clean(exposure.party_name)} -> {exposure.law_name} [{exposure.mitigation.value}]"
+                f"{clean(exposure.party_name)} -> {exposure.law_name} [{words(exposure.mitigation.value)}]"
             )
         if len(shown) > top:
             lines.append(f"  ... {len(shown) - top} more")

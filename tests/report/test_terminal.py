@@ -166,3 +166,16 @@ def test_summary_counts_transfers_by_the_conclusion_each_transfer_states(
     page = html.read_text(encoding="utf-8")
     assert f"({no_tool} without a valid transfer tool, {unknown} cannot be assessed)" in page
     assert f"{no_tool} without a valid transfer tool, {unknown} cannot be assessed." in page
+
+
+def test_top_exposures_say_the_mitigation_in_words() -> None:
+    result = CliRunner().invoke(
+        cli, ["audit", str(EXAMPLES / "hospital"), "--fail-on", "never", "--today", "2026-12-05"]
+    )
+    assert result.exit_code == 0, result.output
+    block = result.output.split("top exposures:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    top = [line for line in block if not line.startswith("  ... ")]
+    assert top and all(line.endswith(("[not mitigated]", "[partly mitigated]")) for line in top), (
+        top
+    )
+    assert "[none]" not in result.output and "[partial]" not in result.output
