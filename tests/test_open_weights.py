@@ -277,3 +277,17 @@ def test_model_family_as_a_hosted_api_is_an_inventory_error(
     code, output = _run(["validate", str(inventory)], capsys)
     assert code == 3
     assert "name vendor: nvidia-api-catalog" in output
+
+
+def test_the_vendor_sheet_names_each_party_role_in_words(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["vendor", "show", "google-vertex-ai"])
+    assert result.exit_code == 0, result.output
+    assert "  operator: Google Cloud EMEA Limited (IE)" in result.output
+    assert "  hosting provider: Google LLC (US)" in result.output
+    assert "  model provider: Google LLC (US)" in result.output
+    assert "model_provider:" not in result.output and "  hosting:" not in result.output
+    html = tmp_path / "vertex.html"
+    result = CliRunner().invoke(cli, ["vendor", "show", "google-vertex-ai", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    assert "<td>model provider</td>" in page and "<td>model_provider</td>" not in page

@@ -266,7 +266,7 @@ def vendor_sheet(ident: str, rule_dirs: Sequence[Path] = ()) -> str:
         "Legal-entity chain:",
     ]
     for row in a.chain:
-        lines.append(f"  {row.role}: {row.name} ({row.country})")
+        lines.append(f"  {words(row.role)}: {row.name} ({row.country})")
         lines += [f"    controlled by {c}" for c in row.controllers]
         lines += [f"    ownership of {u} unknown (evidence gap)" for u in row.unknown_ownership]
     lines += ["", "Laws that can reach data at this vendor (for an EU customer):"]
