@@ -100,7 +100,7 @@ def test_a_parent_the_source_calls_the_majority_holder_controls(tmp_path: Path) 
     assert _parent_hops(result) == {
         "parent Atlantic Cloud Inc. (US): majority-owned (no figure stated in the source)"
     }
-    # SecNumCloud 19.6 b: a non-EU majority holder holds more than 24 %, figure or not.
+    # SecNumCloud 19.6.b: a non-EU majority holder holds more than 24 %, figure or not.
     [policy] = [f for f in result["findings"] if f["rule_id"] == "policy-secnumcloud-ownership"]
     assert (
         "Atlantic Cloud Inc. (US) holds the majority of Nuage Français SAS "
@@ -310,7 +310,7 @@ def test_control_from_outside_the_eu_without_a_figure_fails_secnumcloud_19_6_b(
     tmp_path: Path, link: dict[str, Any], said: str
 ) -> None:
     """A controller holds more than half the votes, a veto or the board majority: under
-    SecNumCloud 19.6 b each is too much for a holder seated outside the EU, figure or not."""
+    SecNumCloud 19.6.b each is too much for a holder seated outside the EU, figure or not."""
     result = _audit(_inventory(tmp_path, [{"entity": "atlantic", **link}], [_ATLANTIC]))
     [condition] = _ownership_test(result)
     assert "Atlantic Cloud Inc. (US) controls Nuage Français SAS " + said in condition

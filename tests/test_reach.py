@@ -2,7 +2,7 @@
 
 - A law that reaches a party only through presence (an office, site or subsidiary in its
   country) is contested: rated at most medium by default, with the reason in the finding.
-- ``control_test: secnumcloud`` is a policy test with a finding of its own (19.6 b); law
+- ``control_test: secnumcloud`` is a policy test with a finding of its own (19.6.b); law
   reach through control uses the standard test whatever the policy says.
 - A finding on a law whose status is in flux (FISA 702) says so in its own text.
 """
@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ def _minority(us_pct: float) -> list[dict[str, Any]]:
     ]
 
 
-# --- SecNumCloud 19.6 b is a policy test --------------------------------------------------
+# --- SecNumCloud 19.6.b is a policy test --------------------------------------------------
 
 
 def test_a_30_percent_us_investor_fails_the_policy_but_gives_the_cloud_act_no_control(
@@ -113,11 +114,26 @@ def test_a_30_percent_us_investor_fails_the_policy_but_gives_the_cloud_act_no_co
     [policy] = _findings(result, "policy-secnumcloud-ownership")
     assert policy["severity"] == "high"
     assert "Atlantic Capital LLC (US) holds 30 % of Nuage Français SAS" in policy["condition"]
-    assert {"framework": "SecNumCloud 3.2", "reference": "19.6 b"} in next(
+    assert {"framework": "SecNumCloud 3.2", "reference": "19.6.b"} in next(
         r["frameworks"] for r in result["rules"] if r["id"] == "policy-secnumcloud-ownership"
     )
     assert not _findings(result, "us-cloud-act-exposure")
     assert not [e for e in result["exposures"] if e["law"] == "us-cloud-act"]
+
+
+def test_every_secnumcloud_reference_is_numbered_the_way_the_referential_numbers_it() -> None:
+    # The referential cites its own requirements as '19.6.c' (in 19.6.d) and '7.1.b': a report
+    # that says '19.6 b' in one place and '19.6.b' in another reads as two requirements.
+    from auditor.rules.load import load_rules
+
+    references = {
+        ref.reference
+        for rule in load_rules()
+        for ref in rule.frameworks
+        if ref.framework.startswith("SecNumCloud")
+    }
+    assert "19.6.b" in references
+    assert all(re.fullmatch(r"\d+(\.\d+)*(\.[a-z])?", ref) for ref in references), references
 
 
 def test_a_51_percent_us_holder_fails_the_policy_and_the_cloud_act_reaches_through_control(

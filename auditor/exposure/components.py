@@ -11,7 +11,7 @@ from auditor.model.inventory import KeyCustody
 from auditor.model.kb import LocationRole
 from auditor.model.policy import ControlTest
 
-# The providers SecNumCloud 19.6 b judges: who runs the service and what it runs on.
+# The providers SecNumCloud 19.6.b judges: who runs the service and what it runs on.
 SECNUMCLOUD_ROLES = frozenset({"operator", "hosting", "model_provider"})
 
 

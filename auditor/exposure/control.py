@@ -38,7 +38,7 @@ class Control:
         return undecided_control(entity, self.graph.entities)
 
     def secnumcloud(self, entity_id: str) -> list[str]:
-        """Why the entity fails SecNumCloud 3.2 requirement 19.6 b (cached; empty: passes)."""
+        """Why the entity fails SecNumCloud 3.2 requirement 19.6.b (cached; empty: passes)."""
         found = self._secnumcloud.get(entity_id)
         if found is None:
             found = self._secnumcloud[entity_id] = secnumcloud_failures(

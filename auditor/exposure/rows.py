@@ -148,7 +148,7 @@ class ComponentRow(NamedTuple):
     controller_jurisdictions_text: str
     # The policy's ownership test (standard or secnumcloud), and, under secnumcloud, whether
     # a provider of the component (operator, hosting, model provider) fails SecNumCloud
-    # 19.6 b, with the holders and shares that fail it in words.
+    # 19.6.b, with the holders and shares that fail it in words.
     control_test: str
     secnumcloud_fails: bool
     secnumcloud_text: str

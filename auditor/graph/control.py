@@ -1,9 +1,9 @@
-"""Control chains (who controls an entity) and the SecNumCloud 19.6 b ownership test.
+"""Control chains (who controls an entity) and the SecNumCloud 19.6.b ownership test.
 
 DESIGN.md 3.3: a parent controls a child when it holds more than 50 % of the
 votes, holds a veto, or appoints the board majority; that is what lets a law
 reach through ``control``, whatever test the organisation's policy applies.
-SecNumCloud 3.2 requirement 19.6 b (a single non-EU holder above 24 %, or all
+SecNumCloud 3.2 requirement 19.6.b (a single non-EU holder above 24 %, or all
 non-EU holders together above 39 %, directly or indirectly, or a non-EU veto or
 board majority) is a policy test: :func:`secnumcloud_failures` says which holders
 fail it, and a 30 % minority investor is never treated as able to produce the data.
@@ -37,7 +37,8 @@ class ControlLink:
 # Two stakes closer than this are the same stake: YAML floats carry about 15 digits.
 _NOISE = 1e-9
 MAJORITY = 50.0
-# SecNumCloud 3.2 (ANSSI, 8 March 2022), requirement 19.6 b: capital and votes not held,
+# SecNumCloud 3.2 (ANSSI, 8 March 2022), requirement 19.6.b (the referential numbers its
+# requirements this way: "exigence 19.6.c" in 19.6.d): capital and votes not held,
 # directly or indirectly, above these by entities seated outside the EU.
 SECNUMCLOUD_SINGLE = 24.0
 SECNUMCLOUD_TOGETHER = 39.0
@@ -137,7 +138,7 @@ def controllers(
 
 
 def _stake(ownership: Ownership) -> float | None:
-    """The larger of the capital and the votes held (19.6 b caps both), or None."""
+    """The larger of the capital and the votes held (19.6.b caps both), or None."""
     values = [v for v in (ownership.share_pct, ownership.voting_pct) if v is not None]
     return max(values) if values else None
 
@@ -145,7 +146,7 @@ def _stake(ownership: Ownership) -> float | None:
 def secnumcloud_failures(
     entity_id: str, entities: dict[str, ResolvedEntity], eu: frozenset[str]
 ) -> list[str]:
-    """Why ``entity_id`` fails SecNumCloud 3.2 requirement 19.6 b, one sentence per cause
+    """Why ``entity_id`` fails SecNumCloud 3.2 requirement 19.6.b, one sentence per cause
     naming the holder and its share (empty when it passes or nothing is known).
 
     Holdings are looked through: a holder's indirect share is the product of the shares
@@ -223,7 +224,7 @@ def secnumcloud_failures(
         reasons.append(f"{name(ident)} holds a veto or appoints the board majority of {target}")
     # Control the sources state without a figure (a listed subsidiary, "controlling"): a
     # controller holds more than half of the votes, a veto or the board majority, each of
-    # which 19.6 b forbids a holder seated outside the EU. Followed up the control chain.
+    # which 19.6.b forbids a holder seated outside the EU. Followed up the control chain.
     named = {i for i, share in individual.items() if share * 100.0 > SECNUMCLOUD_SINGLE}
     named |= majorities | rights
     for chain in controllers(entity_id, entities)[0]:

@@ -33,13 +33,13 @@ class ControlTest(enum.StrEnum):
 
     Law reach always uses the standard test (more than 50 % of the votes, a veto, or the
     board majority): only such a parent can be compelled to produce its subsidiary's data.
-    ``secnumcloud`` adds a policy check of its own (SecNumCloud 3.2 requirement 19.6 b:
+    ``secnumcloud`` adds a policy check of its own (SecNumCloud 3.2 requirement 19.6.b:
     no non-EU holder above 24 %, non-EU holders together not above 39 %, no non-EU veto or
     board majority); failing it is a policy finding, never a law's reach.
     """
 
     STANDARD = "standard"  # no ownership test beyond the law-reach control test
-    SECNUMCLOUD = "secnumcloud"  # also: SecNumCloud 19.6 b ownership test as a policy finding
+    SECNUMCLOUD = "secnumcloud"  # also: SecNumCloud 19.6.b ownership test as a policy finding
 
 
 class ResidencyRule(Located):
