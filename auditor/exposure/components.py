@@ -6,6 +6,7 @@ from auditor.exposure.context import Context
 from auditor.exposure.exposures import PartyExposure
 from auditor.exposure.rows import ComponentRow
 from auditor.graph.resolve import Place, PlaceKind, ResolvedComponent
+from auditor.model.common import join_words
 from auditor.model.findings import MitigationState, Sensitivity, make_hop
 from auditor.model.inventory import KeyCustody
 from auditor.model.kb import LocationRole
@@ -71,7 +72,8 @@ def component_row(
         operator_name=entity.name if entity else operator,
         foreign_control=bool(foreign),
         controller_jurisdictions=foreign,
-        controller_jurisdictions_text=", ".join(foreign) or "none",
+        controller_jurisdictions_text=join_words([context.country_words(c) for c in foreign])
+        or "none",
         control_test=context.control_test.value,
         secnumcloud_fails=bool(failures),
         secnumcloud_text="; ".join(failures),
@@ -81,15 +83,15 @@ def component_row(
         retains_prompts=bool(retention and retention.prompts_retained),
         retention_days=retention.days if retention and retention.days is not None else -1,
         retention_purpose=(retention.purpose or "unspecified") if retention else "",
-        retention_where=retention_place.label if retention_place else "",
+        retention_where=context.place_words(retention_place) if retention_place else "",
         retention_abroad=bool(retention_place and _abroad(context, retention_place)),
         retention_unknown=bool(retention_place and retention_place.kind is PlaceKind.UNKNOWN),
         retention_reason=rc.retention_reason,
         training_use=rc.training_use is True,
         training_reason=rc.training_reason,
-        support_where=support.label,
+        support_where=context.place_words(support),
         support_abroad=_abroad(context, support),
-        admin_where=admin.label,
+        admin_where=context.place_words(admin),
         admin_abroad=_abroad(context, admin),
         keys=rc.keys.value if rc.keys else "undeclared",
         provider_can_decrypt=rc.keys

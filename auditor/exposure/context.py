@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from auditor.exposure.control import Control
 from auditor.graph import ResidencyGraph
-from auditor.graph.resolve import ResolvedComponent
+from auditor.graph.resolve import Place, PlaceKind, ResolvedComponent
 from auditor.model.findings import Sensitivity
 from auditor.model.inventory import DataAsset
 from auditor.model.policy import ControlTest, Policy
+from auditor.model.words import country_in_sentence
 
 
 class Context:
@@ -36,3 +37,14 @@ class Context:
     def third_party(self, rc: ResolvedComponent) -> bool:
         """Someone other than the organisation (operator, host, support, ...) can reach it."""
         return any(p.entity != self.org.entity for p in rc.parties)
+
+    def country_words(self, code: str) -> str:
+        """A country code as it reads in a sentence: "the United States", "China"."""
+        return country_in_sentence(self.kb.country_name(code))
+
+    def place_words(self, place: Place) -> str:
+        """A place as it reads in a finding's sentence: a country by its name ("delivered from
+        the United States", not "from US"); a region, zone or unknown place by its label."""
+        if place.kind is PlaceKind.COUNTRY and place.label == place.country:
+            return self.country_words(place.label)
+        return place.label

@@ -26,7 +26,9 @@ def component_gaps(context: Context, rc: ResolvedComponent, assets: list[str]) -
         sorted(context.assets[a].name or a if a in context.assets else a for a in set(assets))
     )
 
-    def gap(kind: str, entity: str, detail: str, span: SourceSpan | None) -> None:
+    def gap(
+        kind: str, entity: str, detail: str, span: SourceSpan | None, entity_name: str = ""
+    ) -> None:
         step = make_hop(
             node=detail,
             kind="gap",
@@ -41,6 +43,7 @@ def component_gaps(context: Context, rc: ResolvedComponent, assets: list[str]) -
                 system_name=rc.system.name or rc.system.id,
                 component_name=rc.component.name or rc.component.id,
                 entity=entity,
+                entity_name=entity_name or entity,
                 detail=detail,
                 data_assets_text=assets_text,
                 sensitivity=sensitivity,
@@ -101,6 +104,7 @@ def component_gaps(context: Context, rc: ResolvedComponent, assets: list[str]) -
                 entity.id,
                 f"{party.role} {entity.name}: country of registration unknown",
                 entity.span,
+                entity.name,
             )
         for unknown in context.control.chains(entity.id)[1]:
             owner = entities.get(unknown)
@@ -116,5 +120,6 @@ def component_gaps(context: Context, rc: ResolvedComponent, assets: list[str]) -
                 if undecided
                 else f"{party.role} chain: ownership of {name} unknown",
                 owner.span if owner else party.span,
+                name,
             )
     return gaps

@@ -129,7 +129,7 @@ def residency_rows(
                 f"{rc.words}: {role.value} {place.in_words} ({place.reason})",
             )
             # Read in "({role} in {where})" and "has its {role} at {where}": never "in anywhere".
-            where = "any place" if place.kind is PlaceKind.GLOBAL else place.label
+            where = "any place" if place.kind is PlaceKind.GLOBAL else context.place_words(place)
             found.append((role.value, where, step, detail))
         outside_of[key] = tuple(found)  # mostly empty: the one shared empty tuple
         return outside_of[key]

@@ -121,6 +121,7 @@ class GapRow(NamedTuple):
     system_name: str
     component_name: str
     entity: str
+    entity_name: str  # the entity's display name, else its id; empty when no entity
     detail: str
     data_assets_text: str
     sensitivity: str

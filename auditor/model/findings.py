@@ -225,6 +225,13 @@ class Finding(StrictModel):
     subject: dict[str, str] = Field(
         description="The root cause: the ids the rule's `subject` names (system, component, law, ...)."
     )
+    subject_names: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Display names of the subject's ids where they have one other than the id (a "
+            "system's, an entity's, a country's, a law's name): what a report shows first."
+        ),
+    )
     condition: str
     cause: str
     effect: str

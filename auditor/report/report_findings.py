@@ -241,7 +241,7 @@ def _subject(
     for key, value in subject.items():
         if not value:
             continue
-        shown = value
+        shown = _named(finding, key, value)
         if key in ("system", "subject") and names:
             shown = names.subject(value)
         elif key == "component" and names and system:
@@ -253,6 +253,9 @@ def _subject(
             shown = value = LOCATION_ROLE_WORDS.get(value) or words(value)
         elif key == "kind":
             shown = value = words(value)
+        elif key == "country" and value in ("global", "unknown"):
+            # not a country code: its words ("any country") are all there is to show
+            shown = value = finding.subject_names.get(key) or words(value)
         out.append((words(key), shown, value))
     return tuple(out)
 
@@ -280,18 +283,26 @@ def _view(
     )
 
 
+def _named(finding: Finding, key: str, value: str) -> str:
+    """A subject id's display name, else the id; a fact without its article ("law X")."""
+    name = finding.subject_names.get(key, value)
+    return name.removeprefix("the ") if key == "fact" else name
+
+
 def _line(finding: Finding, number: str) -> FindingLine:
     status, label = _status(finding)
+    # Display names first (issue 17): the ids are in the finding's detail and the JSON.
     subject = " · ".join(
-        f"{key.replace('_', ' ')} {value}"
+        f"{key.replace('_', ' ')} {_named(finding, key, value)}"
         for key, value in finding.subject.items()
         if key != "system" and value
     )
-    ids = [a.id for a in finding.data_assets]
+    ids = [a.name or a.id for a in finding.data_assets]
     if ids:
         shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
         subject = f"{subject} · data {shown}" if subject else f"data {shown}"
-    return FindingLine(number, finding, finding.subject.get("system", ""), subject, status, label)
+    system = _named(finding, "system", finding.subject.get("system", ""))
+    return FindingLine(number, finding, system, subject, status, label)
 
 
 def _rule_tallies(

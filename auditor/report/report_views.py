@@ -288,8 +288,8 @@ class FindingLine:
 
     number: str
     finding: Finding
-    system: str
-    subject: str  # the other subject ids (component, data asset, law, ...)
+    system: str  # the system's display name, else its id
+    subject: str  # the rest of the subject (component, data, law, ...) by display names
     status: str
     status_label: str
 

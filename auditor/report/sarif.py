@@ -158,6 +158,11 @@ def _result(
         "properties": {
             "severity": finding.severity.value,
             "subject": dict(sorted(finding.subject.items())),
+            **(
+                {"subject_names": dict(sorted(finding.subject_names.items()))}
+                if finding.subject_names
+                else {}
+            ),
             "confidence": finding.confidence,
             **({"law": finding.law} if finding.law else {}),
             **(

@@ -604,6 +604,7 @@ def _rule_findings(
             items[0] if len(items) == 1 else max(items, key=lambda item: SEVERITY_RANK[item[0]])
         )
         subject = dict(zip(rule.subject, key, strict=True))
+        subject_names = _subject_names(subject, row)
         affected, evidence_paths = _affected(items, assets)
         values = (
             {
@@ -629,6 +630,7 @@ def _rule_findings(
                 title=text(fill(rule.title, row, values)),
                 fingerprint=fingerprint_of(key),
                 subject=subject,
+                subject_names=subject_names,
                 condition=condition,
                 cause=text(fill(rule.messages.cause, row, values)),
                 effect=text(fill(rule.messages.effect, row, values)),
@@ -647,6 +649,18 @@ def _rule_findings(
             )
         )
     return found
+
+
+def _subject_names(subject: dict[str, str], row: Row) -> dict[str, str]:
+    """The display name of each subject id that has one: the row's ``<field>_name`` (the
+    ``subject_name`` of a scored provider, the ``importer_name`` of a transfer's importer),
+    where it says more than the id. People read names first (issue 17), ids in small print."""
+    names: dict[str, str] = {}
+    for key, ident in subject.items():
+        name = getattr(row, f"{key}_name", None)
+        if ident and isinstance(name, str) and name and name != ident:
+            names[key] = name
+    return names
 
 
 def evaluate(

@@ -156,6 +156,7 @@ def test_fields_the_rows_carried_unlisted_can_now_be_used(
     assert code == 0, output
     findings = json.loads(out.read_text())["findings"]
     mine = [f for f in findings if f["rule_id"] == "my-check"]
-    assert mine and all("US" in f["condition"] for f in mine)
+    # The list holds codes for conditions; the text names the countries (issue 17).
+    assert mine and all("controlled from the United States" in f["condition"] for f in mine)
     reach = [f for f in findings if f["rule_id"] == "my-residency-check"]
     assert reach and all(f"confidence {f['confidence']}." in f["condition"] for f in reach)

@@ -1,0 +1,62 @@
+"""Findings name their subjects the way people know them (issue 17): display names first,
+ids in small print; countries by name in the texts, never by code."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from auditor.cli import cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _audit(tmp_path: Path, example: str) -> tuple[dict[str, object], str]:
+    out, page = tmp_path / "result.json", tmp_path / "report.html"
+    args = ["audit", str(EXAMPLES / example), "--no-config", "--fail-on", "never", "--quiet"]
+    args += ["--today", "2026-11-28", "--json", str(out), "--html", str(page)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(out.read_text(encoding="utf-8")), page.read_text(encoding="utf-8")
+
+
+def _by_rule(result: dict[str, object], rule: str) -> list[dict[str, object]]:
+    findings = result["findings"]
+    assert isinstance(findings, list)
+    return [f for f in findings if f["rule_id"] == rule]
+
+
+def test_an_entity_a_country_and_an_importer_are_named_before_their_ids(tmp_path: Path) -> None:
+    result, page = _audit(tmp_path, "bank")
+    [owner] = _by_rule(result, "evidence-gap-ownership")
+    assert owner["subject"]["entity"] == "high-flyer"
+    assert owner["subject_names"]["entity"] == "High-Flyer"
+    [china] = _by_rule(result, "gdpr-transfer-without-valid-tool")
+    assert china["subject_names"]["country"] == "China"
+    assert china["subject_names"]["importer"].startswith("Hangzhou DeepSeek")
+    # In the report's small print the name comes first, the id after it in code type.
+    assert re.search(
+        r'<span class="k">entity</span> High-Flyer <small><code>high-flyer</code>', page
+    )
+    assert re.search(r'<span class="k">country</span> China <small><code>CN</code>', page)
+    assert '<span class="k">entity</span> high-flyer' not in page
+
+
+def test_a_stale_fact_is_named_by_what_it_is_about(tmp_path: Path) -> None:
+    result, page = _audit(tmp_path, "startup-saas")
+    [stale] = [f for f in _by_rule(result, "kb-fact-stale") if "alphabet" in str(f["subject"])]
+    assert stale["subject"]["fact"] == "entity alphabet-inc"
+    assert (
+        '<span class="k">fact</span> entity Alphabet Inc. <small><code>entity alphabet-inc' in page
+    )
+
+
+def test_texts_name_countries_not_codes(tmp_path: Path) -> None:
+    result, _ = _audit(tmp_path, "startup-saas")
+    texts = [f["condition"] for f in result["findings"]]  # type: ignore[union-attr]
+    assert any("controlled from the United States" in t for t in texts)
+    assert any("delivered from the United States" in t for t in texts)
+    assert not [t for t in texts if re.search(r"\b(from|in) (US|CN|GB|CH)\b", t)]
