@@ -54,7 +54,7 @@ from auditor.model.bom import (
 from auditor.model.findings import Exposure
 from auditor.model.inventory import ComponentKind, DataAsset, Inventory, System
 from auditor.model.kb import LocationRole
-from auditor.model.words import country_in_sentence, words
+from auditor.model.words import country_in_sentence, trigger_words_of, words
 
 # A fixed namespace for the serial numbers (uuid5 of the URL of the namespace's documentation).
 _SERIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "residency-auditor:cyclonedx-bom")
@@ -73,13 +73,6 @@ _KIND_WORDS = {
     ComponentKind.APPLICATION: "application",
     ComponentKind.IDENTITY: "identity service",
     ComponentKind.SUPPORT: "support channel (human access)",
-}
-
-_TRIGGER_WORDS = {
-    "incorporated": "incorporated in {}",
-    "control": "controlled from {}",
-    "presence": "does business in {}: a contested reach",
-    "territorial": "the data is in {}",
 }
 
 
@@ -472,7 +465,7 @@ def _exposure_properties(rows: list[Exposure], graph: ResidencyGraph) -> list[Pr
     laws = sorted({r.law_name for r in rows})
     grouped: dict[tuple[str, str, str, str, str], set[str]] = {}
     for r in rows:
-        how = _TRIGGER_WORDS.get(r.trigger, r.trigger + " ({})").format(
+        how = trigger_words_of(r.trigger).bom.format(
             country_in_sentence(graph.kb.country_name(r.jurisdiction))
         )
         key = (r.law_name, r.party_name, r.party_role.replace("_", " "), how, r.mitigation.value)

@@ -62,7 +62,7 @@ from auditor.model.tia import (
     TransferToolStep,
     transfer_ids,
 )
-from auditor.model.words import category_words, country_in_sentence, plain, words
+from auditor.model.words import category_words, country_in_sentence, plain, trigger_words_of, words
 
 # The roles in the order a reader follows them: where the data lies, where it is worked on,
 # who administers and supports it, and where its keys are.
@@ -603,7 +603,7 @@ class _Builder:
                 Reach(
                     party=first.party_name,
                     party_role=join_words(roles),
-                    trigger=_TRIGGER_WORDS.get(first.trigger, words(first.trigger)),
+                    trigger=trigger_words_of(first.trigger).reason,
                     strength=first.strength,
                     strength_note=plain(first.strength_note),
                     access=sorted({words(a.value) for e in items for a in e.access}),
@@ -716,12 +716,6 @@ _ROLE_WORDS = {
     LocationRole.SUPPORT: "support",
     LocationRole.TELEMETRY: "telemetry",
     LocationRole.KEY_CUSTODY: "key custody",
-}
-_TRIGGER_WORDS = {
-    "incorporated": "the party is incorporated in the country",
-    "control": "a company controlling the party is incorporated there",
-    "presence": "the party does business there (contested reach)",
-    "territorial": "the data is stored, processed, administered or supported there",
 }
 
 

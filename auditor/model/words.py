@@ -8,10 +8,13 @@ texts with their placeholders in words where no finding fills them in.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import assert_never
 
 # Kept in common (no model imports) so that the models can use it while this module, which
 # reads their vocabularies when it loads, is still loading; re-exported here.
 from auditor.model.common import join_words as join_words
+from auditor.model.kb import TriggerKind
 
 # Words for the closed vocabularies a reader meets in the report (the JSON keeps the codes).
 CODE_WORDS: dict[str, str] = {
@@ -253,3 +256,61 @@ def generic_title(title: str) -> str:
         text = text.replace("{" + field + "}", phrase)
     text = generic(text)
     return text[:1].upper() + text[1:] if starts_with_placeholder else text
+
+
+@dataclass(frozen=True)
+class TriggerWords:
+    """One way a law reaches a party (DESIGN.md 3.2), in each sentence a report writes it.
+
+    One place for the vocabulary, so that the finding, the page-1 summary, the transfer
+    impact assessment and the AI-BOM cannot drift apart (issue 17)."""
+
+    party: str  # after a party: "the operator X {party} the United States"
+    reach: str  # "No source read confirms that LAW can reach a party through {reach}"
+    reason: str  # the TIA's "why the law reaches"
+    bom: str  # the AI-BOM's "how", with {} for the country: "incorporated in {}"
+
+
+def trigger_words(trigger: TriggerKind) -> TriggerWords:
+    """The phrasings of one trigger kind (a test walks every member)."""
+    match trigger:
+        case TriggerKind.INCORPORATED:
+            return TriggerWords(
+                party="is incorporated in or controlled from",
+                reach="its incorporation in the country",
+                reason="the party is incorporated in the country",
+                bom="incorporated in {}",
+            )
+        case TriggerKind.CONTROL:
+            return TriggerWords(
+                party="is controlled from",
+                reach="a parent in the country that controls it",
+                reason="a company controlling the party is incorporated there",
+                bom="controlled from {}",
+            )
+        case TriggerKind.PRESENCE:
+            return TriggerWords(
+                party="does business in",
+                reach="its presence (a subsidiary, office or operations) in the country",
+                reason="the party does business there (contested reach)",
+                bom="does business in {}: a contested reach",
+            )
+        case TriggerKind.TERRITORIAL:
+            return TriggerWords(
+                party="handles the data on the territory of",
+                reach="a place in the country where the data is kept or handled",
+                reason="the data is stored, processed, administered or supported there",
+                bom="the data is in {}",
+            )
+        case _:
+            assert_never(trigger)
+
+
+def trigger_words_of(code: str) -> TriggerWords:
+    """The phrasings of a trigger code as results carry it; a code no member has (a result
+    written by another version) reads as its words everywhere."""
+    try:
+        return trigger_words(TriggerKind(code))
+    except ValueError:
+        shown = words(code)
+        return TriggerWords(party=shown, reach=shown, reason=shown, bom=f"{shown} ({{}})")

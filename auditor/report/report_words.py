@@ -30,6 +30,7 @@ from auditor.model.words import (
     generic_title,
     join_words,
     plain,
+    trigger_words_of,
     words,
 )
 from auditor.report.report_views import RemediationItem
@@ -51,13 +52,6 @@ __all__ = [
     "top_root_causes",
     "words",
 ]
-
-_TRIGGER_WORDS = {
-    "incorporated": "is incorporated in or controlled from",
-    "control": "is controlled from",
-    "presence": "does business in",
-    "territorial": "handles the data on the territory of",
-}
 
 
 def component_label(row: RegisterRow, organisation: str) -> str:
@@ -263,7 +257,7 @@ def _root_cause(
         laws_text=join_words(laws),
         party_text=(
             f"the {words(first.party_role)} {first.party_name} "
-            f"{_TRIGGER_WORDS.get(first.trigger, first.trigger)} {country_in_sentence(country)}"
+            f"{trigger_words_of(first.trigger).party} {country_in_sentence(country)}"
         ),
         jurisdiction_name=country,
         mitigation_text=f"{mitigation} ({reason})" if reason else mitigation,

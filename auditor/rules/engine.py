@@ -39,7 +39,13 @@ from auditor.model.findings import (
 from auditor.model.inventory import Inventory
 from auditor.model.kb import CONTENT_ACCESS, ReachStrength
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
-from auditor.model.words import LOCATION_ROLE_WORDS, country_in_sentence, join_words, words
+from auditor.model.words import (
+    LOCATION_ROLE_WORDS,
+    country_in_sentence,
+    join_words,
+    trigger_words_of,
+    words,
+)
 from auditor.rules.schema import Condition, Op, Over, RuleSpec, Scalar, fill, row_placeholders
 
 # Subject kinds whose rows are each about one data asset (``data_asset``): before findings
@@ -272,7 +278,7 @@ class RowBuilder:
             compelled_text = "may be compellable"
             reach_text += (
                 f"No source read confirms that {law.short_name} can reach a party through "
-                f"{_TRIGGER_REACH_WORDS.get(e.trigger, e.trigger)}: this finding is a precaution, "
+                f"{trigger_words_of(e.trigger).reach}: this finding is a precaution, "
                 "not a reading of the law (the knowledge base's entry says what was searched). "
             )
         law_status_text = ""
@@ -491,13 +497,6 @@ def _uncapped_severity_of(rule: RuleSpec, policy: Policy | None) -> Callable[[Ro
 
 # Which inventory step a finding points at, by kind of step (earlier is preferred).
 _LOCATION_ORDER = {"component": 0, "flow": 1, "data": 2, "policy": 3, "gap": 4}
-# How a law's trigger reaches a party, in a sentence: "can reach a party through ...".
-_TRIGGER_REACH_WORDS = {
-    "incorporated": "its incorporation in the country",
-    "control": "a parent in the country that controls it",
-    "presence": "its presence (a subsidiary, office or operations) in the country",
-    "territorial": "a place in the country where the data is kept or handled",
-}
 _OTHER_STEP = len(_LOCATION_ORDER)
 
 
