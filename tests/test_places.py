@@ -459,3 +459,21 @@ def test_a_place_that_may_be_anywhere_reads_as_words_in_titles_conditions_and_ev
     assert any("(processing anywhere)" in s for s in steps), steps
     text = json.dumps(doc)
     assert "in anywhere" not in text and "at anywhere" not in text
+
+
+def test_an_onward_transfer_shows_no_tool_of_the_organisation(tmp_path: Path) -> None:
+    """The organisation's SCCs with HostCo (France) cover nothing HostCo does in a third
+    country: that onward transfer is HostCo's, under tools the inventory does not record."""
+    inventory = _eea_processor_abroad("FR")
+    inventory["systems"][0]["components"][1]["country"] = "IN"
+    inventory["policy"]["residency"][0]["allowed"] = ["EEA", "IN"]
+    result = _audit(tmp_path, inventory)
+    [transfer] = [t for t in result["transfers"] if t["component"] == "db"]
+    assert (transfer["exporter"], transfer["importer"]) == ("hostco", "hostco")
+    assert transfer["tools"] == []
+    assert transfer["conclusion"] == "no_valid_tool"
+    assert "exports it onward (GDPR Art. 44)" in transfer["explanation"]
+    # The organisation's own transfer (HostCo seated in the US) keeps its SCCs.
+    result = _audit(tmp_path, _eea_processor_abroad("US"))
+    [own] = [t for t in result["transfers"] if t["component"] == "db"]
+    assert own["tools"] == ["sccs"]

@@ -115,10 +115,15 @@ def _transfer(
     roles: list[LocationRole],
 ) -> Transfer:
     controls = rc.component.controls
-    tools = sorted(t.value for t in controls.transfer_tools)
     entity = context.graph.entities.get(importer)
     importer_name = entity.name if entity else importer
     exporter, by_processor = exporter_of(context, rc, importer)
+    # The component's transfer_tools are the contracts of the party that exports to its
+    # provider. A provider seated in the EEA that handles the data outside it exports onward
+    # under its own tools (GDPR Art. 44, Art. 28(4)), which the inventory does not record: the
+    # organisation's SCCs or DPF reliance with it cover none of that onward transfer.
+    onward = by_processor and exporter == importer
+    tools = [] if onward else sorted(t.value for t in controls.transfer_tools)
     exporter_entity = context.graph.entities.get(exporter)
     exporter_name = exporter_entity.name if exporter_entity else exporter
     if importer == exporter or importer == "unknown":
@@ -149,7 +154,11 @@ def _transfer(
         country_name = context.kb.country_name(country)
         jurisdiction = context.kb.jurisdictions.get(country)
         adequacy = jurisdiction.adequacy if jurisdiction else None
-        dpf = dpf_certified(context, rc, importer)
+        dpf = (
+            entity is not None and entity.dpf_certified is True
+            if onward
+            else dpf_certified(context, rc, importer)
+        )
         if adequacy is not None and adequacy.scope.value != "dpf_certified":
             conclusion = TransferConclusion.ADEQUACY
             adequacy_text = (
