@@ -155,11 +155,19 @@ def test_the_audit_names_the_transfer_tools_as_the_assessment_does() -> None:
         if f["rule_id"] == "gdpr-transfer-unassessable"
         and f["subject"]["system"] == "aml-alert-assistant"
     ]
-    assert (
-        "tools recorded: EU-US Data Privacy Framework and standard contractual clauses"
-        in unassessable["condition"]
-    ), unassessable["condition"]
+    # Microsoft Ireland (in the EEA) handles the data anywhere: its onward transfer, under
+    # its own tools. The bank's DPF and SCCs with it are the bank's and cover none of that.
+    onward = (
+        "none recorded for Microsoft Ireland Operations Limited's onward transfer (the "
+        "organisation's own tools with it do not cover that transfer)"
+    )
+    assert f"tools recorded: {onward}" in unassessable["condition"], unassessable["condition"]
     assert "dpf" not in unassessable["condition"]
+    assert "Data Privacy Framework" not in unassessable["condition"]
+    (anywhere,) = assessments_of(
+        "bank", "--transfer", "aml-alert-assistant/llm/global/aml-alerts"
+    ).assessments
+    assert anywhere.step2.tools == [onward]
 
 
 def test_the_signature_block_names_the_exporter_in_its_role(tmp_path: Path) -> None:

@@ -62,7 +62,14 @@ from auditor.model.tia import (
     TransferToolStep,
     transfer_ids,
 )
-from auditor.model.words import category_words, country_in_sentence, plain, trigger_words_of, words
+from auditor.model.words import (
+    category_words,
+    country_in_sentence,
+    plain,
+    transfer_tools_words,
+    trigger_words_of,
+    words,
+)
 
 # The roles in the order a reader follows them: where the data lies, where it is worked on,
 # who administers and supports it, and where its keys are.
@@ -523,7 +530,9 @@ class _Builder:
             conclusion_code=transfer.conclusion.value,
             explanation=plain(transfer.explanation),
             adequacy=transfer.adequacy or "none",
-            tools=[words(t) for t in transfer.tools]
+            tools=transfer_tools_words(
+                transfer.tools, transfer.exporter, transfer.importer, transfer.exporter_name
+            )
             or ["none recorded in the inventory (controls.transfer_tools)"],
             scc_module=transfer.scc_module
             or (

@@ -8,6 +8,7 @@ texts with their placeholders in words where no finding fills them in.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import assert_never
 
@@ -314,3 +315,19 @@ def trigger_words_of(code: str) -> TriggerWords:
     except ValueError:
         shown = words(code)
         return TriggerWords(party=shown, reach=shown, reason=shown, bom=f"{shown} ({{}})")
+
+
+def transfer_tools_words(
+    tools: Sequence[str], exporter: str, importer: str, exporter_name: str
+) -> list[str]:
+    """A transfer's tools in words. A provider that exports to itself (seated in the EEA,
+    handling the data outside it) transfers onward under its own tools, which the inventory
+    does not record; the organisation's tools with it cover none of that (GDPR Art. 44)."""
+    if tools:
+        return [words(tool) for tool in tools]
+    if exporter == importer:
+        return [
+            f"none recorded for {exporter_name}'s onward transfer (the organisation's own "
+            "tools with it do not cover that transfer)"
+        ]
+    return []

@@ -43,6 +43,7 @@ from auditor.model.words import (
     LOCATION_ROLE_WORDS,
     country_in_sentence,
     join_words,
+    transfer_tools_words,
     trigger_words_of,
     words,
 )
@@ -349,7 +350,10 @@ class RowBuilder:
             conclusion=t.conclusion.value,
             explanation=t.explanation,
             scc_module=t.scc_module or "none",
-            tools_text=join_words([words(tool) for tool in t.tools]) or "none",
+            tools_text=join_words(
+                transfer_tools_words(t.tools, t.exporter, t.importer, t.exporter_name)
+            )
+            or "none",
             measures_text=join_words([words(m) for m in t.supplementary_measures]) or "none",
             sensitivity=self.sensitivity[t.data_asset],
             evidence=t.path,
