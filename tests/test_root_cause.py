@@ -270,6 +270,10 @@ NEW_SINCE_V1 = {
         ("kb-fact-stale", "law ch-buepf-surveillance"),
         ("kb-fact-stale", "law uk-investigatory-powers-act"),
         ("kb-fact-stale", "law uk-investigatory-powers-act trigger 2"),
+        # DeepSeek's registered holders (a Ningbo partnership and its founder) replaced the
+        # High-Flyer link in the knowledge base after v1; their facts date from 2025-02-18.
+        ("kb-fact-stale", "entity ningbo-chengen"),
+        ("kb-fact-stale", "entity liang-wenfeng"),
     },
 }
 
