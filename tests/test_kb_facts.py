@@ -175,6 +175,68 @@ def test_link_provenance_without_a_basis_is_an_invalid_kb(
     assert "records no share, votes, veto, board right, majority or subsidiary listing" in err
 
 
+def test_a_dora_designation_is_a_dated_fact_of_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17: the ESAs' designation of critical ICT third-party providers (DORA Art. 31)
+    # is recorded on the entity with the list's date and its own source; kb check reports
+    # it like any other fact, and a designation without its date is an invalid KB.
+    extra = tmp_path / "extra" / "entities"
+    extra.mkdir(parents=True)
+    (extra / "listed.yaml").write_text(
+        "entities:\n"
+        "  - id: listed-co\n"
+        "    name: Listed\n"
+        "    country: IE\n"
+        "    parents: []\n"
+        "    dora_designation:\n"
+        "      listed_as: Listed Limited\n"
+        "      designated_on: 2025-11-18\n"
+        "      provenance: {source: 'https://list.example/ctpp', as_of: 2025-11-18, "
+        "confidence: unconfirmed, note: list not read}\n"
+        f"    {_PROV}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _kb_check(tmp_path / "extra", capsys)
+    assert code == 0
+    assert "entity listed-co DORA designation (list not read)" in out
+
+    (extra / "listed.yaml").write_text(
+        "entities:\n"
+        "  - id: listed-co\n"
+        "    name: Listed\n"
+        "    country: IE\n"
+        "    parents: []\n"
+        f"    dora_designation: {{listed_as: Listed Limited, {_PROV}}}\n"
+        f"    {_PROV}\n",
+        encoding="utf-8",
+    )
+    code, _, err = _kb_check(tmp_path / "extra", capsys)
+    assert code == 4
+    assert "listed.yaml:" in err
+    assert "designated_on" in err
+
+
+def test_builtin_dora_designations_name_the_listed_entity_and_date() -> None:
+    kb = load_knowledge_base()
+    designated = {i: e.dora_designation for i, e in kb.entities.items() if e.dora_designation}
+    assert {
+        "microsoft-ireland-operations",
+        "google-cloud-emea-ltd",
+        "deutsche-telekom-ag",
+        "orange-sa",
+        "capgemini-se",
+        "sap-se",
+    } <= set(designated)
+    for designation in designated.values():
+        assert designation.designated_on == dt.date(2025, 11, 18)
+        assert designation.provenance.source
+    # Oracle's designated entity is Oracle Nederland B.V., not the EU Sovereign Cloud
+    # entities or Oracle Corporation: neither carries the designation.
+    assert "oracle-corporation" not in designated
+    assert "oracle-eu-sovereign-cloud-entities" not in designated
+
+
 def test_every_builtin_control_basis_is_sourced_or_listed() -> None:
     # Every controlling link either records its basis or is listed by kb check.
     kb = load_knowledge_base()

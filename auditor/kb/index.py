@@ -253,6 +253,14 @@ class KnowledgeIndex:
                     where(entity),
                     f"the LEI of {entity.name}",
                 )
+            if entity.dora_designation is not None:
+                yield Fact(
+                    f"entity {entity.id} DORA designation",
+                    entity.dora_designation.provenance,
+                    where(entity),
+                    f"the designation of {entity.name} as a critical ICT third-party "
+                    "service provider under DORA",
+                )
             for presence in entity.presence:
                 if not isinstance(presence, str):
                     yield Fact(

@@ -317,6 +317,21 @@ class PresenceFact(StrictModel):
     provenance: Provenance
 
 
+class DoraDesignation(StrictModel):
+    """The entity is on the ESAs' list of critical ICT third-party service providers.
+
+    DORA (Regulation (EU) 2022/2554) Art. 31(1)(a) has the ESAs designate the ICT
+    third-party service providers that are critical for financial entities, and
+    Art. 31(9) has them publish the list every year. A designated provider is overseen
+    by a Lead Overseer (Art. 33); its customers still manage their own ICT third-party
+    risk (Art. 28).
+    """
+
+    listed_as: str = Field(min_length=1, description="The provider's name as the list spells it.")
+    designated_on: dt.date = Field(description="Date the ESAs published the list.")
+    provenance: Provenance
+
+
 class CatalogueEntity(Located):
     """A legal entity in the catalogue, with the ownership chain the sources give."""
 
@@ -352,6 +367,13 @@ class CatalogueEntity(Located):
         description=(
             "A natural person or a family at the top of an ownership chain, not an undertaking: "
             "it has no LEI, and the DORA register leaves its ultimate-parent code empty."
+        ),
+    )
+    dora_designation: DoraDesignation | None = Field(
+        default=None,
+        description=(
+            "On the ESAs' list of designated critical ICT third-party service providers "
+            "(DORA Art. 31), with the list's date and source; omitted = not on the list read."
         ),
     )
     notes: str | None = None
