@@ -1386,7 +1386,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     args = list(sys.argv[1:] if argv is None else argv)
     # The validated rules are cached for the next run (issue 19); for this run only,
     # so that the library called in-process after it caches nothing.
-    use_cache_dir(default_cache_dir(os.environ))
+    use_cache_dir(default_cache_dir(os.environ), one_run=True)
     with _signal_handlers():
         try:
             _main(args)
