@@ -19,7 +19,7 @@ from auditor.loader.cache import cache_dir, cached, default_cache_dir, use_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 TREE = ROOT / "tests" / "iac" / "fixtures" / "azure-openai"
-KINDS = {"kb", "iac-catalogue", "code-catalogue", "checks"}
+KINDS = {"kb", "iac-catalogue", "code-catalogue", "checks", "hcl-parser"}
 _PROV = (
     "provenance: {source: 'https://register.example/a', as_of: 2026-01-01, confidence: confirmed}"
 )
