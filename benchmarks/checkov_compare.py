@@ -13,7 +13,7 @@ Commands, each writing its JSON report:
   warm: what a second run on a developer's machine or a CI runner that keeps
   ``~/.cache/residency-auditor`` does);
 - the same with ``AUDITOR_NO_CACHE=1`` (a CI runner that starts empty);
-- the baseline's, if given;
+- the baseline's, if given, with its cache and without;
 - ``checkov -d TREE --quiet -o json``.
 
 Each tree gets one untimed round (compiled bytecode written, the cache filled), then
@@ -72,6 +72,9 @@ def _commands(checkov: str, auditor: str, baseline: str | None, tree: Path) -> l
     ]
     if baseline:
         commands.append(Command("baseline auditor scan", [baseline, *scan], env))
+        commands.append(
+            Command("baseline, no cache", [baseline, *scan], env | {"AUDITOR_NO_CACHE": "1"})
+        )
     commands.append(Command("checkov -d", [checkov, "-d", str(tree), "--quiet", "-o", "json"], env))
     return commands
 

@@ -19,7 +19,7 @@ from auditor.loader.cache import cache_dir, cached, default_cache_dir, use_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 TREE = ROOT / "tests" / "iac" / "fixtures" / "azure-openai"
-KINDS = {"kb", "iac-catalogue", "code-catalogue", "checks"}
+KINDS = {"kb", "iac-catalogue", "code-catalogue", "checks", "hcl-parser"}
 _PROV = (
     "provenance: {source: 'https://register.example/a', as_of: 2026-01-01, confidence: confirmed}"
 )
@@ -176,3 +176,29 @@ def test_a_result_built_while_its_rules_changed_is_not_stored(
     assert cached("t", [rules], edited_meanwhile) == "read a: 2 or 3"
     assert len(list(caching.glob("t-*.pickle"))) == 1  # nothing stored under a: 2's key
     assert cached("t", [rules], lambda: "read a: 3") == "read a: 3"  # a: 3 was not stored either
+
+
+def test_one_run_hashes_a_folder_once_yet_stores_nothing_stale(tmp_path: Path) -> None:
+    """The command line's look-ups share one digest per folder; what a loader built while
+    a file changed is still not stored, under either the old or the new contents."""
+    folder, rules = tmp_path / "cache", tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text("a: 1\n")
+    use_cache_dir(folder, one_run=True)
+    try:
+        assert cached("t", [rules], lambda: "read a: 1") == "read a: 1"
+
+        def edited_meanwhile() -> str:
+            (rules / "a.yaml").write_text("a: 2\n")
+            return "read a: 2"
+
+        assert cached("u", [rules], edited_meanwhile) == "read a: 2"
+        assert not list(folder.glob("u-*.pickle"))  # built from a: 2, keyed by a: 1
+    finally:
+        use_cache_dir(None)
+    use_cache_dir(folder)  # a new run sees a: 2 and builds again
+    try:
+        assert cached("u", [rules], lambda: "read a: 2, again") == "read a: 2, again"
+        assert len(list(folder.glob("u-*.pickle"))) == 1
+    finally:
+        use_cache_dir(None)

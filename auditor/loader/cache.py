@@ -53,6 +53,8 @@ _KEEP: Final = 8  # files of one kind kept: a few checkouts or rule folders side
 
 _cache_dir: Path | None = None
 _code_digest: str | None = None
+_one_run = False
+_tree_digests: dict[Path, bytes] = {}
 
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path | None:
@@ -74,10 +76,17 @@ def default_cache_dir(environ: Mapping[str, str]) -> Path | None:
         return None
 
 
-def use_cache_dir(folder: Path | None) -> None:
-    """Cache loaded rules in ``folder`` from now on in this process (None: no cache)."""
-    global _cache_dir
+def use_cache_dir(folder: Path | None, *, one_run: bool = False) -> None:
+    """Cache loaded rules in ``folder`` from now on in this process (None: no cache).
+
+    ``one_run`` says the caller is a single short run (the command line): each rules
+    folder is then hashed once for the look-ups of all the loaders that read it, not
+    once per loader. A library caller whose rules may change between loads leaves it off.
+    """
+    global _cache_dir, _one_run
     _cache_dir = folder
+    _one_run = one_run
+    _tree_digests.clear()
 
 
 def cache_dir() -> Path | None:
@@ -98,7 +107,7 @@ def cached(
     if folder is None or not hasattr(os, "getuid"):  # no file owners to check: no cache
         return build()
     context = tuple(context)
-    key = _key(kind, roots, context)
+    key = _key(kind, roots, context, fresh=False)
     if key is None:
         return build()
     target = folder / f"{kind}-{key}.pickle"
@@ -106,12 +115,12 @@ def cached(
     if found is not None:
         return cast(T, found)
     value = build()
-    if _key(kind, roots, context) == key:  # not stored if a rules file changed meanwhile
+    if _key(kind, roots, context, fresh=True) == key:  # not stored if a file changed meanwhile
         _write(folder, target, value, kind)
     return value
 
 
-def _key(kind: str, roots: Sequence[Path], context: Iterable[str]) -> str | None:
+def _key(kind: str, roots: Sequence[Path], context: Iterable[str], *, fresh: bool) -> str | None:
     digest = hashlib.sha256()
 
     def add(*parts: str | bytes) -> None:
@@ -130,14 +139,40 @@ def _key(kind: str, roots: Sequence[Path], context: Iterable[str]) -> str | None
             if not resolved.is_dir():
                 add("missing")
                 continue
-            for path in sorted(p for p in resolved.rglob("*") if p.is_file()):
-                add(
-                    path.relative_to(resolved).as_posix(),
-                    hashlib.sha256(path.read_bytes()).digest(),
-                )
+            add(_tree_digest(resolved, fresh=fresh))
     except OSError:
         return None  # an unreadable rules file: let the loader report it
     return digest.hexdigest()
+
+
+def _tree_digest(folder: Path, *, fresh: bool) -> bytes:
+    """The relative path and content of every file under ``folder``, as one digest.
+
+    The knowledge base and both catalogues read the same rules folder: in one run of
+    the command line it is hashed once for their look-ups (see :func:`use_cache_dir`);
+    ``fresh`` hashes it again, to see a file that changed while a loader ran.
+    """
+    if _one_run and not fresh and folder in _tree_digests:
+        return _tree_digests[folder]
+    files: list[tuple[str, str]] = []
+    for parent, folders, names in os.walk(folder, onerror=_raise):
+        folders.sort()
+        for name in names:
+            path = os.path.join(parent, name)
+            if os.path.isfile(path):
+                files.append((os.path.relpath(path, folder).replace(os.sep, "/"), path))
+    digest = hashlib.sha256()
+    for relative, path in sorted(files):
+        data = relative.encode("utf-8", "surrogateescape")
+        digest.update(len(data).to_bytes(8, "big") + data)
+        with open(path, "rb") as file:
+            digest.update(hashlib.sha256(file.read()).digest())
+    _tree_digests[folder] = digest.digest()
+    return _tree_digests[folder]
+
+
+def _raise(error: OSError) -> None:
+    raise error
 
 
 def _auditor_code() -> str:

@@ -21,11 +21,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-import hcl2
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
 from auditor.errors import Diagnostic
+from auditor.loader.iac.hcl_parser import parses_to_tree
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, YamlProblem, parse_text
 from auditor.model.common import SourceSpan
@@ -386,7 +386,7 @@ def _body(node: Tree[Token], source: str, display: str) -> Body:
 def parse_hcl(text: str, display: str) -> Body:
     """Parse Terraform text; raise :class:`HclProblem` with the position of a syntax error."""
     try:
-        tree = hcl2.parses_to_tree(text)
+        tree = parses_to_tree(text)
     except UnexpectedInput as exc:
         line = getattr(exc, "line", None)
         column = getattr(exc, "column", None)
