@@ -1147,6 +1147,11 @@ def _decode(name: str, arg: Val, budget: Budget, span: SourceSpan) -> Val:
     return Val(data, arg.steps, arg.reason if gaps else "")
 
 
+def decode_yaml(arg: Val, budget: Budget, span: SourceSpan) -> Val:
+    """``yamldecode()`` of an evaluated text (a text with gaps keeps its known values)."""
+    return _decode("yamldecode", arg, budget, span)
+
+
 def _short(value: Any) -> str:
     """A value for a message: at most 60 characters of its repr."""
     text = repr(value) if not isinstance(value, int) or abs(value) < _INTEGER_CEILING else "(huge)"
