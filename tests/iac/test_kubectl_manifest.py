@@ -213,3 +213,22 @@ def test_self_link_and_split_follow_the_provider() -> None:
     # nothing but comments is left out; a marker on the first line stays in the first document
     text = "---\na: 1\n--- # second\nb: 2\n---\n# only a comment\n---\n"
     assert split_documents(text) == ["---\na: 1", "b: 2"]
+
+
+def test_documents_the_code_does_not_fix_make_no_instance_and_say_why(tmp_path: Path) -> None:
+    """content from a download: the keys of manifests are unknown, so Terraform's instances are
+    too; nothing is invented and the notice names the for_each."""
+    result = _scan(
+        tmp_path,
+        EKS,
+        'data "http" "operator" {\n  url = "https://example.com/operator.yaml"\n}\n'
+        'data "kubectl_file_documents" "operator" {\n'
+        "  content = data.http.operator.response_body\n}\n"
+        'resource "kubectl_manifest" "operator" {\n'
+        "  for_each  = data.kubectl_file_documents.operator.manifests\n"
+        "  yaml_body = each.value\n}\n",
+    )
+    assert _servers(result) == {}
+    assert not any(a.startswith("kubectl_manifest.operator[") for a in result.address_index)
+    notes = [n for n in result.notes if "kubectl_manifest.operator" in n]
+    assert len(notes) == 1 and "its count/for_each is unknown" in notes[0]

@@ -553,7 +553,13 @@ class TerraformWorkloads:
             if kubectl and not isinstance(val.value, dict):  # YAML text, not yamlencode({...})
                 val = decode_yaml(val, view.module.ws.budget, attr.span)
             if not isinstance(val.value, dict):
-                self._opaque[view.address] = val.reason or "the manifest is not an object"
+                attrs = view.block.body.attrs
+                if view.bound is None and ("for_each" in attrs or "count" in attrs):
+                    # unexpanded: the instances, and so each.value / count.index, are unknown
+                    why = view.module.instances(view.block).reason
+                    self._opaque[view.address] = f"its count/for_each is unknown: {why}"
+                else:
+                    self._opaque[view.address] = val.reason or "the manifest is not an object"
                 return None
             self._record_leaves(attr, val)
             if val.reason:
