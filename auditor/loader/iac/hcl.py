@@ -279,6 +279,27 @@ def _tree(node: object, name: str) -> bool:
     return isinstance(node, Tree) and node.data == name
 
 
+# Directives in a quoted string, as the grammar names them -> the template word.
+_DIRECTIVES: Final = {
+    "template_if_start": "if",
+    "template_else": "else",
+    "template_endif": "endif",
+    "template_for_start": "for",
+    "template_endfor": "endfor",
+}
+
+
+def _directive(node: object) -> bool:
+    return isinstance(node, Tree) and node.data in _DIRECTIVES
+
+
+def _source_of(node: Node) -> str:
+    """An expression as written, near enough for a message (its tokens joined)."""
+    if isinstance(node, Token):
+        return str(node)
+    return "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
+
+
 def _children(node: Tree[Token]) -> list[Node]:
     """Children that carry meaning (no layout, comments or punctuation tokens)."""
     return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
@@ -820,6 +841,9 @@ class Evaluator:
         return unknown(f"{data} expressions are not evaluated")
 
     def _string(self, node: Tree[Token], span: SourceSpan) -> Val:
+        parts_of = [p for p in node.children if _tree(p, "string_part")]
+        if any(isinstance(p, Tree) and p.children and _directive(p.children[0]) for p in parts_of):
+            return self._directives(parts_of, span)
         pieces: list[str] = []
         parts: list[Val] = []
         reason = ""
@@ -842,13 +866,45 @@ class Evaluator:
                     pieces.append(val.partial if val.partial is not None else HOLE)
                     reason = reason or val.reason or "an interpolated value is unknown"
             else:
-                return unknown("template directives (%{ }) are not evaluated", _merge_steps(parts))
+                what = inner.data if isinstance(inner, Tree) else "an empty part"
+                return unknown(f"{what} is not a template sequence", _merge_steps(parts))
             length += len(pieces[-1]) if pieces else 0
             self.budget.text(length, span)
         text = "".join(pieces)
         if reason:
             return Val(UNKNOWN, _merge_steps(parts), reason, text)
         return Val(text, _merge_steps(parts))
+
+    def _directives(self, parts: list[Node], span: SourceSpan) -> Val:
+        """A quoted string with ``%{ if }`` / ``%{ for }`` directives: a template over the
+        module's scope, rendered by the same renderer as templatefile() and heredocs."""
+        from auditor.loader.iac.template import Piece, render_pieces
+
+        pieces: list[Piece] = []
+        for part in parts:
+            assert isinstance(part, Tree)
+            inner = part.children[0] if part.children else None
+            if isinstance(inner, Token):
+                pieces.append(Piece("text", _unescape(str(inner))))
+                continue
+            assert isinstance(inner, Tree)
+            kids = inner.children
+            exprs = _children(inner)
+            strip_left = len(kids) > 1 and isinstance(kids[1], Token) and kids[1] == "~"
+            strip_right = len(kids) > 1 and isinstance(kids[-2], Token) and kids[-2] == "~"
+            kind = inner.data
+            if kind == "interpolation":
+                pieces.append(Piece("${", _source_of(exprs[0]), exprs[0]))
+            elif kind == "template_for_start":
+                names = tuple(_name(n) for n in exprs[:-1])
+                coll = exprs[-1]
+                pieces.append(Piece("for", _source_of(coll), coll, names, strip_left, strip_right))
+            else:
+                word = _DIRECTIVES[kind]
+                cond = exprs[0] if word == "if" and exprs else None
+                source = _source_of(cond) if cond is not None else ""
+                pieces.append(Piece(word, source, cond, (), strip_left, strip_right))
+        return render_pieces(pieces, self.scope, self.budget, span, self.depth)
 
     def _heredoc(self, node: Tree[Token], data: str, span: SourceSpan) -> Val:
         raw = _name(node)
@@ -1145,6 +1201,11 @@ def _decode(name: str, arg: Val, budget: Budget, span: SourceSpan) -> Val:
         return unknown(f"{name}(): the text nests too deeply to decode", arg.steps)
     budget.handed_over(data, span)
     return Val(data, arg.steps, arg.reason if gaps else "")
+
+
+def decode_yaml(arg: Val, budget: Budget, span: SourceSpan) -> Val:
+    """``yamldecode()`` of an evaluated text (a text with gaps keeps its known values)."""
+    return _decode("yamldecode", arg, budget, span)
 
 
 def _short(value: Any) -> str:

@@ -41,10 +41,12 @@ from auditor.loader.iac.hcl import (
     Node,
     PartialText,
     Val,
+    decode_yaml,
     step,
     unknown,
     unwrap,
 )
+from auditor.loader.iac.kubectl import DOCUMENT_SOURCES, KUBECTL_MANIFEST
 from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest, parse_manifests
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.iac.terraform import (
@@ -75,7 +77,10 @@ _KINDS: dict[str, tuple[str, str]] = {
 _KINDS["kubernetes_daemonset"] = _OBJECTS["daemon_set"]  # the name without _v1 has no underscore
 del _KINDS["kubernetes_daemon_set"]
 MANIFEST = "kubernetes_manifest"
-RESOURCE_TYPES = frozenset({*_KINDS, MANIFEST})
+RESOURCE_TYPES = frozenset({*_KINDS, MANIFEST, KUBECTL_MANIFEST})
+# Resources whose object is written whole: kubernetes_manifest's manifest, kubectl_manifest's
+# yaml_body (providers gavinbunney/kubectl and alekc/kubectl: one YAML document).
+_WHOLE = frozenset({MANIFEST, KUBECTL_MANIFEST})
 _WORKLOADS = frozenset(
     k for k, (kind, _) in _KINDS.items() if kind not in ("ConfigMap", "Namespace", "Service")
 )
@@ -102,7 +107,7 @@ _REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+|\[[0-9]+\])*"
 def relevant_types(catalogue: Catalogue) -> frozenset[str]:
     """Resource types this module reads (their files must be parsed, not skipped)."""
     clusters = {c.type for c in catalogue.kubernetes.clusters if c.mode != "module"}
-    return frozenset(RESOURCE_TYPES | clusters)
+    return frozenset(RESOURCE_TYPES | clusters | DOCUMENT_SOURCES)
 
 
 def _camel(name: str) -> str:
@@ -461,12 +466,13 @@ class TerraformWorkloads:
         if self._opaque:
             listed = sorted(self._opaque.items())
             self.notes.append(
-                f"{len(listed)} kubernetes_manifest resource(s) build an object the code does not "
+                f"{len(listed)} kubernetes_manifest or kubectl_manifest resource(s) build an object "
+                "the code does not "
                 "fix, so what they run is not read: "
                 + "; ".join(f"{address} ({why})" for address, why in listed[:10])
                 + (" and others" if len(listed) > 10 else "")
             )
-        if not any(v.type in _WORKLOADS or v.type == MANIFEST for v in by_address.values()):
+        if not any(v.type in _WORKLOADS or v.type in _WHOLE for v in by_address.values()):
             return []
 
         def cluster(manifest: Manifest) -> Placed | None:
@@ -535,16 +541,25 @@ class TerraformWorkloads:
 
     def _manifest(self, view: HclResource) -> Manifest | None:
         positions: dict[DataPath, tuple[int, int]] = {}
-        if view.type == MANIFEST:
-            attr = view.block.body.attrs.get("manifest")
+        if view.type in _WHOLE:
+            kubectl = view.type == KUBECTL_MANIFEST
+            attr = view.block.body.attrs.get("yaml_body" if kubectl else "manifest")
             if attr is None:
                 return None
             decoded = self._decoded_file(view, attr)
             if decoded is not None:  # yamldecode(file(...)): positions in that file
-                return decoded
+                return self._overridden(view, decoded)
             val = view.module.evaluate(attr, view.bound)
+            if kubectl and not isinstance(val.value, dict):  # YAML text, not yamlencode({...})
+                val = decode_yaml(val, view.module.ws.budget, attr.span)
             if not isinstance(val.value, dict):
-                self._opaque[view.address] = val.reason or "the manifest is not an object"
+                attrs = view.block.body.attrs
+                if view.bound is None and ("for_each" in attrs or "count" in attrs):
+                    # unexpanded: the instances, and so each.value / count.index, are unknown
+                    why = view.module.instances(view.block).reason
+                    self._opaque[view.address] = f"its count/for_each is unknown: {why}"
+                else:
+                    self._opaque[view.address] = val.reason or "the manifest is not an object"
                 return None
             self._record_leaves(attr, val)
             if val.reason:
@@ -579,19 +594,36 @@ class TerraformWorkloads:
             metadata["name"] = view.name
         if metadata.get("namespace") is not None and not isinstance(metadata["namespace"], str):
             metadata["namespace"] = None
-        return TerraformManifest(view.span.path, settled, positions, (), view.address)
+        made = TerraformManifest(view.span.path, settled, positions, (), view.address)
+        return self._overridden(view, made)
+
+    def _overridden(self, view: HclResource, manifest: Manifest) -> Manifest:
+        """kubectl_manifest's ``override_namespace`` replaces the object's namespace; one the
+        code does not fix leaves the namespace unknown, not the written one."""
+        attr = view.block.body.attrs.get("override_namespace")
+        if view.type != KUBECTL_MANIFEST or attr is None:
+            return manifest
+        val = view.module.evaluate(attr, view.bound)
+        metadata = manifest.data.get("metadata")
+        if isinstance(metadata, dict):
+            metadata["namespace"] = val.value if isinstance(val.value, str) else None
+        return manifest
 
     def _decoded_file(self, view: HclResource, attr: Attr) -> Manifest | None:
-        """``manifest = yamldecode(file(PATH))``: the object in that file of the tree."""
+        """``manifest = yamldecode(file(PATH))`` (``yaml_body = file(PATH)``): the object in that
+        file of the tree."""
         node = unwrap(attr.expr)
         if not (isinstance(node, Tree) and node.data == "function_call"):
             return None
-        parts = _parts(node)
-        name = next((str(c) for c in parts[0].children if isinstance(c, Token)), "")
-        args = _parts(parts[-1]) if len(parts) > 1 and parts[-1].data == "arguments" else []
-        if name != "yamldecode" or len(args) != 1:
-            return None
-        read = view.module.file_text(args[0], attr.span, view.bound)
+        if view.type == KUBECTL_MANIFEST:
+            read = view.module.file_text(node, attr.span, view.bound)
+        else:
+            parts = _parts(node)
+            name = next((str(c) for c in parts[0].children if isinstance(c, Token)), "")
+            args = _parts(parts[-1]) if len(parts) > 1 and parts[-1].data == "arguments" else []
+            if name != "yamldecode" or len(args) != 1:
+                return None
+            read = view.module.file_text(args[0], attr.span, view.bound)
         if read is None:
             return None
         text, display, _path = read

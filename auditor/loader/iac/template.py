@@ -16,7 +16,7 @@ commands they may run).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
@@ -76,6 +76,21 @@ class _For:
 
 
 _Item = _Text | _Interp | _If | _For
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One sequence of a template, parsed: literal text, a ``${ }`` interpolation or a ``%{ }``
+    directive (``kind`` is "text", "${", "if", "else", "endif", "for" or "endfor"). A quoted
+    string's parse tree gives these directly; a template file is cut into them by the scanner
+    below. ``source`` is the literal text, or the expression as written (for messages)."""
+
+    kind: str
+    source: str = ""
+    expr: Node | None = None
+    names: tuple[str, ...] = ()
+    strip_left: bool = False  # ``%{~``: blanks before it are removed
+    strip_right: bool = False  # ``~}``: blanks after it are removed
 
 
 def _closing(text: str, start: int) -> int:
@@ -157,42 +172,56 @@ def _expr(source: str) -> Node | None:
     return attr.expr if attr is not None else None
 
 
+def _piece(kind: str, body: str) -> Piece:
+    """A ``${ }`` or ``%{ }`` body cut from a template's text, parsed."""
+    if kind == "text":
+        return Piece("text", body)
+    if kind == "${":
+        return Piece("${", body, _expr(body))
+    word, _, rest = body.partition(" ")
+    if word == "if":
+        return Piece("if", rest.strip(), _expr(rest))
+    if word == "for":
+        head, sep, coll = rest.partition(" in ")
+        names = tuple(n.strip() for n in head.split(","))
+        if not sep or not 1 <= len(names) <= 2 or not all(n.isidentifier() for n in names):
+            raise TemplateError(f"%{{ {body[:60]} }} is not a for directive")
+        return Piece("for", coll.strip(), _expr(coll), names)
+    if word in ("else", "endif", "endfor"):
+        return Piece(word)
+    raise TemplateError(f"the directive %{{ {body[:60]} }} is not read")
+
+
 def _items(
-    tokens: list[tuple[str, str]], pos: int, ends: tuple[str, ...]
+    pieces: Sequence[Piece], pos: int, ends: tuple[str, ...]
 ) -> tuple[tuple[_Item, ...], int, str]:
     """Items up to one of the directives ``ends`` (returned with the position after it)."""
     items: list[_Item] = []
-    while pos < len(tokens):
-        kind, body = tokens[pos]
+    while pos < len(pieces):
+        piece = pieces[pos]
         pos += 1
-        if kind == "text":
-            if body:
-                items.append(_Text(body))
-        elif kind == "${":
-            items.append(_Interp(_expr(body), body))
+        if piece.kind == "text":
+            if piece.source:
+                items.append(_Text(piece.source))
+        elif piece.kind == "${":
+            items.append(_Interp(piece.expr, piece.source))
+        elif piece.kind in ends:
+            return tuple(items), pos, piece.kind
+        elif piece.kind == "if":
+            then, pos, end = _items(pieces, pos, ("else", "endif"))
+            other: tuple[_Item, ...] = ()
+            if end == "else":
+                other, pos, end = _items(pieces, pos, ("endif",))
+            if end != "endif":
+                raise TemplateError("%{ if } without %{ endif }")
+            items.append(_If(piece.expr, piece.source, then, other))
+        elif piece.kind == "for":
+            inner, pos, end = _items(pieces, pos, ("endfor",))
+            if end != "endfor":
+                raise TemplateError("%{ for } without %{ endfor }")
+            items.append(_For(piece.names, piece.expr, piece.source, inner))
         else:
-            word, _, rest = body.partition(" ")
-            if word in ends:
-                return tuple(items), pos, word
-            if word == "if":
-                then, pos, end = _items(tokens, pos, ("else", "endif"))
-                other: tuple[_Item, ...] = ()
-                if end == "else":
-                    other, pos, end = _items(tokens, pos, ("endif",))
-                if end != "endif":
-                    raise TemplateError("%{ if } without %{ endif }")
-                items.append(_If(_expr(rest), rest.strip(), then, other))
-            elif word == "for":
-                head, sep, coll = rest.partition(" in ")
-                names = tuple(n.strip() for n in head.split(","))
-                if not sep or not 1 <= len(names) <= 2 or not all(n.isidentifier() for n in names):
-                    raise TemplateError(f"%{{ {body[:60]} }} is not a for directive")
-                inner, pos, end = _items(tokens, pos, ("endfor",))
-                if end != "endfor":
-                    raise TemplateError("%{ for } without %{ endfor }")
-                items.append(_For(names, _expr(coll), coll.strip(), inner))
-            else:
-                raise TemplateError(f"the directive %{{ {body[:60]} }} is not read")
+            raise TemplateError(f"%{{ {piece.kind} }} without its opening directive")
     if ends:
         raise TemplateError(f"a directive is not closed (%{{ {ends[-1]} }} missing)")
     return tuple(items), pos, ""
@@ -205,7 +234,8 @@ def _compile(text: str) -> tuple[_Item, ...]:
         raise TemplateError(
             f"it has more than {MAX_SEQUENCES:,} ${{ }} and %{{ }} sequences (the limit)"
         )
-    items, _pos, _end = _items(_tokens(text), 0, ())
+    pieces = [_piece(kind, body) for kind, body in _tokens(text)]
+    items, _pos, _end = _items(pieces, 0, ())
     return items
 
 
@@ -368,17 +398,67 @@ def render(
     except RecursionError:
         return unknown("the template nests directives too deeply to read", given.steps)
     sees: Scope = scope if scope is not None else TemplateScope(variables, files, absent)
+    return _rendered(items, given.steps, sees, budget, span, depth, keep_branches)
+
+
+def render_pieces(
+    pieces: Sequence[Piece], scope: Scope, budget: Budget, span: SourceSpan, depth: int = 0
+) -> Val:
+    """A quoted string with ``%{ }`` directives (``"%{ if var.x }a%{ else }b%{ endif }"``),
+    parsed by the HCL grammar, rendered like a template over the module's scope: the same
+    rules, so a directive over an unknown value leaves the whole text unknown."""
+    stripped: list[Piece] = []
+    for index, piece in enumerate(pieces):
+        if piece.kind == "text":
+            # A quoted string's literal is one token, escapes decoded: a strip marker trims
+            # all of its blanks on that side, line breaks included (hashicorp/hcl@2efc266
+            # hclsyntax/parser_template.go, TrimLeftFunc/TrimRightFunc(unicode.IsSpace)).
+            text = piece.source
+            before = pieces[index - 1] if index > 0 else None
+            after = pieces[index + 1] if index + 1 < len(pieces) else None
+            if before is not None and before.strip_right:
+                text = text.lstrip()
+            if after is not None and after.strip_left:
+                text = text.rstrip()
+            piece = Piece("text", text)
+        stripped.append(piece)
+    try:
+        items, _pos, _end = _items(stripped, 0, ())
+    except TemplateError as exc:
+        return unknown(f"the template is not read: {exc}")
+    except RecursionError:
+        return unknown("the template nests directives too deeply to read")
+    return _rendered(items, (), scope, budget, span, depth, False)
+
+
+def _rendered(
+    items: tuple[_Item, ...],
+    given: tuple[ResolutionStep, ...],
+    sees: Scope,
+    budget: Budget,
+    span: SourceSpan,
+    depth: int,
+    keep_branches: bool,
+) -> Val:
     renderer = _Renderer(Evaluator(sees, depth, budget), span, keep_branches)
     pieces: list[str] = []
     try:
         renderer.run(items, pieces)
     except _Unread as exc:
-        return unknown(str(exc), (*given.steps, *renderer.steps))
-    steps = (*given.steps, *(s for s in renderer.steps if s not in given.steps))
+        return unknown(str(exc), (*given, *renderer.steps))
+    steps = (*given, *(s for s in renderer.steps if s not in given))
     out = "".join(pieces)
     if renderer.reasons:
         return Val(UNKNOWN, steps, "; ".join(dict.fromkeys(renderer.reasons)), out)
     return Val(out, steps)
 
 
-__all__ = ["MAX_FILE_BYTES", "MAX_SEQUENCES", "TemplateError", "TemplateScope", "render"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_SEQUENCES",
+    "Piece",
+    "TemplateError",
+    "TemplateScope",
+    "render",
+    "render_pieces",
+]

@@ -47,6 +47,8 @@ from auditor.loader.iac.hcl import (
     unknown,
     unwrap,
 )
+from auditor.loader.iac.kubectl import DOCUMENT_SOURCES
+from auditor.loader.iac.kubectl import documents as kubectl_documents
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.yamlsrc import Limits
 from auditor.model.common import SourceSpan
@@ -822,6 +824,13 @@ class ModuleInstance:
                             f"{address}.{name_part} (the provider's region)",
                         )
                     )
+        if mode == "data" and rtype in DOCUMENT_SOURCES and name_part in ("documents", "manifests"):
+            # computed by the provider from files in the tree, as its code does (kubectl.py)
+            evaluator = Evaluator(self, self.depth, self.ws.budget)
+            docs = kubectl_documents(self, block, bound, name_part, evaluator)
+            return docs.with_step(
+                step(How.ATTRIBUTE, block.span, f"{address}.{name_part} (split by the provider)")
+            ).get(rest[1:])
         found = self.attribute(block, [name_part, *rest[1:]], address, bound)
         if found is None:
             return unknown(f"{address}.{name_part} is computed by the provider at apply time")
