@@ -490,7 +490,15 @@ class HelmChart(Sourced):
     one_per_model: bool = Field(
         default=False, description="Each model is a separate server (a Deployment per model)."
     )
-    _check = field_validator("chart", "repository")(check_regex)
+    model_pattern: str | None = Field(
+        default=None,
+        description=(
+            "Regex with a group 'model' reading the model from a model value (a NIM image "
+            "repository names its model); a value it does not match names no model."
+        ),
+    )
+
+    _check = field_validator("chart", "repository", "model_pattern")(check_regex)
 
 
 class EndpointRule(Sourced):
