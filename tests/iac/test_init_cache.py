@@ -153,3 +153,15 @@ def test_a_record_without_a_dir_is_a_diagnostic(tmp_path: Path) -> None:
     (problem,) = result.diagnostics
     assert "Modules[1] lacks a string Key, Source or Dir" in problem.message
     assert problem.line == 8  # the second record's opening brace (json.dumps, indent=1)
+
+
+def test_a_modules_json_linked_from_outside_is_not_read(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    cache = root / ".terraform" / "modules" / "modules.json"
+    outside = tmp_path / "modules.json"
+    outside.write_text(cache.read_text())
+    cache.unlink()
+    cache.symlink_to(outside)
+    result = scan(root)
+    assert list(_servers(result)) == [MODULE_CALL]
+    assert any("a symbolic link out of the scanned folder; not read" in n for n in result.notes)

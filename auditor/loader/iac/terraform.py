@@ -239,8 +239,13 @@ class Workspace:
         key = root_module.resolve()
         cache = self._init_caches.get(key)
         if cache is None:
-            shown = self.display(root_module / MODULES_JSON)
-            cache = read_init_cache(root_module, shown, self.limits, self.diagnostics)
+            path = root_module / MODULES_JSON
+            shown = self.display(path)
+            if path.is_symlink() and not path.resolve().is_relative_to(self.root_resolved):
+                self.notes.append(f"{shown}: a symbolic link out of the scanned folder; not read")
+                cache = InitCache(None, shown, {})
+            else:
+                cache = read_init_cache(root_module, shown, self.limits, self.diagnostics)
             self._init_caches[key] = cache
         return cache
 
