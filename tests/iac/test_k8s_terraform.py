@@ -332,3 +332,48 @@ def test_a_kubernetes_manifest_decoded_from_a_file_of_the_tree(tmp_path: Path) -
     assert model.value == "mistralai/Mistral-Small-24B-Instruct-2501"
     assert model.steps[0].span is not None and model.steps[0].span.path.endswith("vllm.yaml")
     assert model.steps[0].span.line == 11
+
+
+def test_a_registry_module_s_triton_release_runs_on_the_cluster_its_call_passes(
+    tmp_path: Path,
+) -> None:
+    """aws-ia/eks-data-addons with enable_nvidia_triton_server = true (rules/iac/aws.yaml):
+    the caller's default helm provider, or the one its providers map names; the switch off or
+    count = 0 installs nothing."""
+    calls = """
+module "triton" {
+  source                      = "aws-ia/eks-data-addons/aws"
+  enable_nvidia_triton_server = true
+}
+module "triton_gpu" {
+  source                      = "aws-ia/eks-data-addons/aws"
+  enable_nvidia_triton_server = true
+  providers                   = { helm = helm.gpu }
+}
+module "off" {
+  source                      = "aws-ia/eks-data-addons/aws"
+  enable_nvidia_triton_server = false
+}
+module "none" {
+  count                       = 0
+  source                      = "aws-ia/eks-data-addons/aws"
+  enable_nvidia_triton_server = true
+}
+provider "helm" {
+  kubernetes { host = module.eks.cluster_endpoint }
+}
+provider "helm" {
+  alias      = "gpu"
+  kubernetes = { config_path = "~/.kube/gpu" }
+}
+"""
+    result = _scan(tmp_path, EKS_MODULE, calls)
+    servers = _servers(result)
+    assert sorted(servers) == ["tf-root/module.triton", "tf-root/module.triton_gpu"]
+    assert servers["tf-root/module.triton"].region == "aws:eu-central-1"
+    assert servers["tf-root/module.triton"].vendor is None  # self-hosted
+    assert servers["tf-root/module.triton_gpu"].region is None
+    region = resolution(result, "tf-root/module.triton_gpu", "region")
+    assert region.note is not None and "kubeconfig" in region.note
+    model = resolution(result, "tf-root/module.triton", "model")
+    assert model.value is None and model.note is not None and "model repository" in model.note

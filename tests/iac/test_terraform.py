@@ -287,6 +287,41 @@ resource "aws_s3_bucket" "five" {
     assert found["tf-root/aws_s3_bucket.five"].region is None  # 'for' is not evaluated
 
 
+def test_try_moves_on_when_a_map_lacks_the_key(tmp_path: Path) -> None:
+    """try(var.cfg["region"], default) as aws-ia's add-on modules write it: a key the caller's
+    map does not have is an error Terraform's try() catches, so the default applies; a key
+    written in the map wins, even when other values of the map are not known."""
+    module = """
+variable "cfg" {
+  type    = any
+  default = {}
+}
+resource "aws_s3_bucket" "b" {
+  region = try(var.cfg["region"], "eu-west-3")
+}
+"""
+    root = write(
+        tmp_path,
+        {
+            "main.tf": """
+variable "unset" {}
+module "plain" {
+  source = "./mod"
+  cfg    = { name = var.unset }
+}
+module "set" {
+  source = "./mod"
+  cfg    = { region = "eu-north-1" }
+}
+""",
+            "mod/main.tf": module,
+        },
+    )
+    found = components(scan(root))
+    assert found["tf-root/module.plain.aws_s3_bucket.b"].region == "aws:eu-west-3"
+    assert found["tf-root/module.set.aws_s3_bucket.b"].region == "aws:eu-north-1"
+
+
 def test_cycles_and_deep_nesting_end_unknown(tmp_path: Path) -> None:
     deep = "(" * 300 + '"eu-west-1"' + ")" * 300
     root = write(

@@ -120,6 +120,15 @@ class LocationRule(StrictModel):
             "module creates; the fallback is the configuration the call passes for it."
         ),
     )
+    module_cluster: str | None = Field(
+        default=None,
+        pattern=r"^(helm|kubernetes)$",
+        description=(
+            "A registry module's rule only: the module installs a Helm release (or Kubernetes "
+            "objects) on the cluster of this provider, the configuration the call passes for it; "
+            "placed as rules/iac/kubernetes.yaml cluster_access places a release."
+        ),
+    )
     default: ServiceDefault | None = None
 
 
@@ -225,6 +234,11 @@ class ResourceRule(Sourced):
     no_location_note: str | None = Field(
         default=None, description="Why the code cannot say where it runs (e.g. enabled APIs)."
     )
+    no_model_note: str | None = Field(
+        default=None,
+        description="Why the code cannot name the model the component serves (a model server "
+        "whose models are loaded from storage at run time).",
+    )
     label_with: LabelWith | None = Field(
         default=None, description="Words from an attribute added to the component name."
     )
@@ -247,6 +261,8 @@ class ResourceRule(Sourced):
             )
         if self.location.module_provider is not None and not is_module:
             raise ValueError("location.module_provider is for a module rule (mode: module)")
+        if self.location.module_cluster is not None and not is_module:
+            raise ValueError("location.module_cluster is for a module rule (mode: module)")
         return self
 
 
@@ -474,8 +490,15 @@ class HelmChart(Sourced):
     one_per_model: bool = Field(
         default=False, description="Each model is a separate server (a Deployment per model)."
     )
+    model_pattern: str | None = Field(
+        default=None,
+        description=(
+            "Regex with a group 'model' reading the model from a model value (a NIM image "
+            "repository names its model); a value it does not match names no model."
+        ),
+    )
 
-    _check = field_validator("chart", "repository")(check_regex)
+    _check = field_validator("chart", "repository", "model_pattern")(check_regex)
 
 
 class EndpointRule(Sourced):
@@ -746,7 +769,9 @@ def _check_provider_file(
             if rule.deployment.model_id_attributes:
                 options.extend(prefix_options)
         check_vendor(cat, rule.vendor, options, vendors, problems, "resources")
-        if rule.kind is not None and rule.vendor is None:
+        # A model server a module installs on the team's own cluster (module_cluster) is
+        # self-hosted: no vendor, like a helm_release of a serving chart.
+        if rule.kind is not None and rule.vendor is None and rule.location.module_cluster is None:
             problems.append(_problem(cat, "resources", f"{rule.type}: a component needs a vendor"))
 
 

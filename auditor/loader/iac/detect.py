@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -204,6 +204,9 @@ class Detector:
         self.catalogue = catalogue
         self._placed: dict[str, Placed] = {}
         self._busy: set[str] = set()
+        # Where a registry module's Helm releases run: the cluster of the helm (or kubernetes)
+        # provider the call passes (set by the scan: ClusterPlacer.passed_to).
+        self.cluster_of_call: Callable[[ResourceView, str], Placed] | None = None
 
     # --- rule choice -----------------------------------------------------------------------------
 
@@ -270,6 +273,17 @@ class Detector:
 
     def _locate(self, view: ResourceView, cat: ProviderCatalogue, rule: ResourceRule) -> Placed:
         loc = rule.location
+        if loc.module_cluster is not None:
+            if self.cluster_of_call is not None:
+                return self.cluster_of_call(view, loc.module_cluster)
+            return Placed(
+                unknown(
+                    f"the module installs on the cluster of its {loc.module_cluster} provider, "
+                    "which is not read here",
+                    (step(How.UNKNOWN, view.span, view.address),),
+                ),
+                None,
+            )
         for attr in [*loc.attributes, *loc.zone_attributes]:
             val = view.attribute(attr)
             if val is None or (val.known and val.value is None):
@@ -620,6 +634,10 @@ class Detector:
                             f"option {deployment.value} of {rule.vendor} does not apply to {vendor}",
                         )
         model = self.model_of(view, rule)
+        if model is None and rule.no_model_note is not None:
+            model = Decided(
+                None, unknown(rule.no_model_note, (step(How.UNKNOWN, view.span, view.address),))
+            )
         model_vendor = (
             self.catalogue.model_vendor(model.value) if model is not None and model.value else None
         )

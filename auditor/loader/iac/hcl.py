@@ -949,6 +949,21 @@ class Evaluator:
             result[str(key)] = val.nested
         return Val(result, _merge_steps(vals))
 
+    def _absent(self, node: Node, span: SourceSpan) -> bool:
+        """Whether a reference reads a key its known map or object lacks (Terraform's error
+        "This object does not have an attribute named ...", which try() turns into its next
+        argument)."""
+        node = unwrap(node)
+        if not isinstance(node, Tree) or node.data not in ("get_attr_expr_term", "index_expr_term"):
+            return False
+        path = traversal(node, lambda n: self._eval(n, span))
+        if path is None or len(path) < 3 or path[0] not in ("var", "local"):
+            return False
+        parent = self.scope.reference(path[:-1], span, self.depth + 1)
+        key = path[-1]
+        # The map itself is written out even when some of its values are not known.
+        return isinstance(parent.value, dict) and str(key) not in parent.value
+
     def _call(self, node: Tree[Token], span: SourceSpan) -> Val:
         parts = _children(node)
         name = _name(parts[0])
@@ -968,6 +983,8 @@ class Evaluator:
             for arg in arg_nodes:
                 val = self._eval(arg, span)
                 tried.append(val)
+                if name == "try" and val.known and val.value is None and self._absent(arg, span):
+                    continue  # var.cfg["chart"] with no "chart" key: an error try() catches
                 if val.known and not (name == "coalesce" and val.value in (None, "")):
                     return val
                 if not val.known and (name == "coalesce" or val.reason != _MISSING):

@@ -177,8 +177,15 @@ class HelmReleases:
             for value in _walk(values, parts):
                 if isinstance(value, tuple):
                     text, span = value
-                    if isinstance(text, str) and text:
-                        found.append(_Found(clean_model(text), span, f"{dotted} = {text}"))
+                    if not isinstance(text, str) or not text:
+                        continue
+                    named = text
+                    if rule.model_pattern is not None:
+                        match = re.search(rule.model_pattern, text)
+                        if match is None or not match.group("model"):
+                            continue
+                        named = match.group("model")
+                    found.append(_Found(clean_model(named), span, f"{dotted} = {text}"))
         placed = (
             self.place(view)
             if self.place is not None

@@ -30,7 +30,7 @@ from typing import Any
 from lark import Token, Tree
 
 from auditor.loader.iac.catalogue import Catalogue, ClusterAccess
-from auditor.loader.iac.detect import Decided, Detector, Part, Placed
+from auditor.loader.iac.detect import Decided, Detector, Part, Placed, ResourceView
 from auditor.loader.iac.hcl import (
     UNKNOWN,
     Attr,
@@ -279,10 +279,28 @@ class ClusterPlacer:
         self.notes: list[str] = []
         self._cache: dict[tuple[str, int], Placed] = {}
 
+    def passed_to(self, view: ResourceView, provider: str) -> Placed:
+        """Where the Helm releases a registry module call installs run: the cluster of the
+        ``provider`` configuration the call passes (its ``providers`` map, or the caller's
+        default one of that name, as Terraform passes it)."""
+        if not isinstance(view, HclResource):
+            return Placed(unknown(f"{view.address} is not a module call of the code"), None)
+        key, config, attr = view.module.provider_passed(view.block, provider)
+        return self._placed(view, key, config, attr)
+
     def placed(self, view: HclResource) -> Placed:
         """Where ``view`` (a helm_release or kubernetes_* resource) runs, or why it is unknown."""
+        key, config, attr = view.module.provider_of(view.block)
+        return self._placed(view, key, config, attr)
+
+    def _placed(
+        self,
+        view: HclResource,
+        key: str,
+        config: ProviderConfig | None,
+        attr: Attr | None,
+    ) -> Placed:
         module = view.module
-        key, config, attr = module.provider_of(view.block)
         cache_key = (module.prefix + key, id(config) if config is not None else 0)
         placed = self._cache.get(cache_key)
         if placed is None:

@@ -341,6 +341,8 @@ class _Scan:
             return
         module = ModuleInstance(self.ws, files, root_values=self._root_values(directory, found))
         detector = Detector(self.catalogue)  # locations are cached by address: one per root
+        placer = ClusterPlacer(self.catalogue, detector)
+        detector.cluster_of_call = placer.passed_to
         views: list[HclResource] = []
         drafts: dict[str, Draft] = {}
         for instance, mode, rtype, name, block in module.walk():
@@ -360,7 +362,6 @@ class _Scan:
         detector.attach_replication(views, drafts)
         detector.attach_routes(views, drafts)
         servers = self._vm_servers(views, detector)
-        placer = ClusterPlacer(self.catalogue, detector)
         releases = HelmReleases(self.catalogue, placer.placed)
         helm_parts = [
             part

@@ -47,6 +47,7 @@ from auditor.loader.iac.hcl import (
     unknown,
     unwrap,
 )
+from auditor.loader.iac.init_cache import MODULES_JSON, InitCache, read_init_cache
 from auditor.loader.iac.kubectl import DOCUMENT_SOURCES
 from auditor.loader.iac.kubectl import documents as kubectl_documents
 from auditor.loader.iac.result import How, ResolutionStep
@@ -199,6 +200,7 @@ class Workspace:
         # Files file()/templatefile() read: (text,) or why not (read once per scan).
         self.texts: dict[Path, tuple[str] | str] = {}
         self._parsed: dict[Path, ModuleFiles] = {}
+        self._init_caches: dict[Path, InitCache] = {}
         self.relevant = frozenset(
             {rtype for _, rtype in catalogue.rules_by_type}
             | {ds.type for cat in catalogue.providers.values() for ds in cat.region_data_sources}
@@ -233,6 +235,21 @@ class Workspace:
         if rel is None:
             return directory.as_posix()
         return rel.as_posix() if rel.parts else "."
+
+    def init_cache(self, root_module: Path) -> InitCache:
+        """What ``terraform init`` installed for the root module in ``root_module`` (read once)."""
+        key = root_module.resolve()
+        cache = self._init_caches.get(key)
+        if cache is None:
+            path = root_module / MODULES_JSON
+            shown = self.display(path)
+            if path.is_symlink() and not path.resolve().is_relative_to(self.root_resolved):
+                self.notes.append(f"{shown}: a symbolic link out of the scanned folder; not read")
+                cache = InitCache(None, shown, {})
+            else:
+                cache = read_init_cache(root_module, shown, self.limits, self.diagnostics)
+            self._init_caches[key] = cache
+        return cache
 
     def module_files(self, directory: Path, tf_files: Sequence[Path] | None = None) -> ModuleFiles:
         """Parse every ``.tf`` file of a directory once (diagnostics collected, never raised)."""
@@ -595,7 +612,10 @@ class ModuleInstance:
             )
             return []
         text = source.value
+        target: Path | None = None
         if not _LOCAL_SOURCE.match(text):
+            target = self._installed(name, text, address, where)
+        if target is None and not _LOCAL_SOURCE.match(text):
             self.remote_calls.append((name, call, text))
             read = bool(self.ws.catalogue.rules_for("module", module_type(text)))
             self.ws.notes.append(
@@ -608,7 +628,8 @@ class ModuleInstance:
                 )
             )
             return []
-        target = Path(os.path.normpath(self.files.directory / text))
+        if target is None:
+            target = Path(os.path.normpath(self.files.directory / text))
         resolved = target.resolve()
         if not resolved.is_relative_to(self.ws.root_resolved):
             self.ws.notes.append(
@@ -657,6 +678,50 @@ class ModuleInstance:
                 )
             )
         return built
+
+    def _call_key(self, name: str) -> str:
+        """The call's key in modules.json: call names from the root, joined by dots."""
+        names = [name]
+        node: ModuleInstance | None = self
+        while node is not None and node.call_name is not None:
+            names.append(node.call_name)
+            node = node.parent
+        return ".".join(reversed(names))
+
+    def _installed(self, name: str, source: str, address: str, where: str) -> Path | None:
+        """The folder ``terraform init`` put a registry or remote module in (with a notice),
+        or None when the root module has no record of it."""
+        cache = self.ws.init_cache(self._root().files.directory)
+        record = cache.get(self._call_key(name))
+        if record is None:
+            return None
+        if module_type(record.source) != module_type(source):
+            self.ws.notes.append(
+                f"{address} ({where}): {cache.shown} records source {record.source!r} for this "
+                f"call, not {source!r} (the code changed since terraform init); not followed"
+            )
+            return None
+        folder = record.directory
+        if not folder.resolve().is_relative_to(self.ws.root_resolved):
+            self.ws.notes.append(
+                f"{address} ({where}): {cache.shown} records {folder.as_posix()} for this call, "
+                "which lies outside the scanned folder; not followed"
+            )
+            return None
+        if not folder.is_dir() or not any(p.suffix == ".tf" for p in folder.iterdir()):
+            self.ws.notes.append(
+                f"{address} ({where}): {cache.shown} records {self.ws.rel(folder)} for this "
+                "call, which holds no .tf files (run terraform init again); not followed"
+            )
+            return None
+        version = f" version {record.version}" if record.version else ""
+        self.ws.notes.append(
+            f"{address} ({where}): module source {source!r} read from the terraform init cache "
+            f"({self.ws.rel(record.directory)},{version or ' no version recorded'}, as "
+            f"{cache.shown} records it); run terraform init again if the code asks for another "
+            "version"
+        )
+        return record.directory
 
     def output(self, module: str, name: str, key: str | int | None = None) -> Val:
         """``module.<module>.<name>`` (``module.<module>[key].<name>``)."""
