@@ -208,6 +208,39 @@ def test_model_in_a_secret_is_unknown_and_says_which_variable(tmp_path: Path) ->
             "vLLM with LMCache",
             "meta-llama/Llama-3.1-8B-Instruct",
         ),
+        (
+            # Triton serves its model repository: a folder, not a model (see the next test)
+            """        - name: triton
+          image: nvcr.io/nvidia/tritonserver:23.10-trtllm-python-py3""",
+            "Triton Inference Server",
+            None,
+        ),
+        (
+            """        - name: triton
+          image: registry.example/acme/triton-llm:1
+          command: ["/bin/bash", "-c"]
+          args: ["pip install x && /opt/tritonserver/bin/tritonserver --model-repository=/models --model-control-mode=explicit --load-model=ensemble"]""",
+            "Triton Inference Server",
+            "ensemble",
+        ),
+        (
+            # ai-on-gke's MaxEngine image: its entrypoint passes the args to maxengine_server.py
+            """        - name: maxengine-server
+          image: us-docker.pkg.dev/cloud-tpu-images/inference/maxengine-server:v0.2.2
+          args: [model_name=gemma-7b, tokenizer_path=assets/tokenizer.gemma, load_parameters_path=gs://b/ckpt]
+        - name: jetstream-http
+          image: us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2""",
+            "JetStream (MaxText engine)",
+            "gemma-7b",
+        ),
+        (
+            """        - name: maxengine
+          image: registry.example/maxtext:1
+          command: ["python3", "-m", "maxtext.inference.maxengine.maxengine_server", "maxtext/configs/base.yml"]
+          args: [model_name=llama2-7b]""",
+            "JetStream (MaxText engine)",
+            "llama2-7b",
+        ),
     ],
 )
 def test_servers_by_image_or_command(
@@ -251,6 +284,43 @@ def test_ollama_models_from_the_post_start_hook(tmp_path: Path) -> None:
     model = resolution(result, "k8s-ml/deployment-llm", "model")
     assert "also loads qwen2.5" in (model.note or "")
     assert model.source is not None and model.source.line == 21  # the pull line of the script
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        # Triton's -sdk image holds the clients (image_client, perf_analyzer), not the server
+        """        - name: client
+          image: nvcr.io/nvidia/tritonserver:24.01-py3-sdk
+          command: ["perf_analyzer", "-m", "ensemble"]""",
+        # the server's folder named in a shell line is not the server
+        """        - name: tools
+          image: ubuntu:22.04
+          command: ["/bin/sh", "-c", "cd /opt/tritonserver && ls"]""",
+        # JetStream's HTTP front end forwards requests to a MaxEngine server elsewhere
+        """        - name: jetstream-http
+          image: us-docker.pkg.dev/cloud-tpu-images/inference/jetstream-http:v0.2.2""",
+    ],
+)
+def test_serving_neighbours_are_not_model_servers(tmp_path: Path, container: str) -> None:
+    assert components(scan(write(tmp_path, {"app.yaml": _deployment(container)}))) == {}
+
+
+def test_a_triton_repository_is_not_taken_for_a_model(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "llm.yaml": _deployment(
+                """        - name: triton
+          image: nvcr.io/nvidia/tritonserver:25.01-vllm-python-py3
+          command: ["tritonserver", "--model-repository", "/models"]"""
+            )
+        },
+    )
+    result = scan(root)
+    assert components(result)["k8s-ml/deployment-llm"].model is None
+    note = resolution(result, "k8s-ml/deployment-llm", "model").note or ""
+    assert "--load-model" in note
 
 
 def test_an_ordinary_python_app_is_not_a_model_server(tmp_path: Path) -> None:

@@ -120,6 +120,36 @@ def test_an_unknown_template_variable_leaves_the_model_unknown_with_the_reason(
     assert "the manifest's template leaves unknown" in runner.output
 
 
+def test_an_image_the_code_does_not_fix_is_named_not_dropped(tmp_path: Path) -> None:
+    """ai-on-gke's JetStream module takes the server's image from a variable without a default:
+    the scan cannot tell what runs there, and says so instead of reporting nothing."""
+    (tmp_path / "vllm.yaml.tftpl").write_text(
+        VLLM_TEMPLATE.replace('"vllm/vllm-openai:v0.8.0"', "${image}")
+    )
+    (tmp_path / "main.tf").write_text(
+        GKE
+        + MANIFEST.replace("namespace = ", "image = var.image\n    namespace = ")
+        % '"${path.module}/vllm.yaml.tftpl"'
+        + 'variable "model" { default = "Qwen/Qwen2.5-7B-Instruct" }\nvariable "image" {}\n'
+    )
+    result = scan(tmp_path)
+    assert _servers(result) == {}
+    assert (
+        "kubernetes_manifest.vllm: the image of container(s) vllm is not fixed by the code"
+        in _notes(result)
+    )
+    assert "${image}" in _notes(result)
+    # with the image known the same manifest is a vLLM server and the notice goes
+    (tmp_path / "main.tf").write_text(
+        (tmp_path / "main.tf")
+        .read_text()
+        .replace('variable "image" {}', 'variable "image" { default = "vllm/vllm-openai:v0.8.0" }')
+    )
+    result = scan(tmp_path)
+    assert KEY in _servers(result)
+    assert "is not fixed by the code" not in _notes(result)
+
+
 def test_a_template_sees_only_the_variables_the_call_passes(tmp_path: Path) -> None:
     (tmp_path / "vllm.yaml.tftpl").write_text(VLLM_TEMPLATE.replace("${arg}", "${var.model}"))
     _write(tmp_path, "Qwen/Qwen2.5-7B-Instruct")

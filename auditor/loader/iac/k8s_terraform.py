@@ -47,7 +47,12 @@ from auditor.loader.iac.hcl import (
     unwrap,
 )
 from auditor.loader.iac.kubectl import DOCUMENT_SOURCES, KUBECTL_MANIFEST
-from auditor.loader.iac.kubernetes import KubernetesScanner, Manifest, parse_manifests
+from auditor.loader.iac.kubernetes import (
+    KubernetesScanner,
+    Manifest,
+    parse_manifests,
+    workload_of,
+)
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.iac.terraform import (
     HclResource,
@@ -505,7 +510,32 @@ class TerraformWorkloads:
             part.ident = None  # the component id comes from the Terraform address
             part.model = self._traced(part.model)
             part.model = self._explained(part.address, part.model)
+        self._unread_images(manifests, {part.address for part in parts})
         return parts
+
+    def _unread_images(self, manifests: list[Manifest], read: set[str]) -> None:
+        """A workload none of whose containers was recognised while the code leaves some image
+        unknown: say so, since the scan cannot tell whether that image is a model server (the
+        ai-on-gke JetStream module takes its image from a variable without a default)."""
+        for manifest in manifests:
+            workload = workload_of(manifest)
+            if workload is None or manifest.address in read:
+                continue
+            blind = [
+                str(container.get("name") or index)
+                for index, (_path, container) in enumerate(workload.containers)
+                if not container.get("image")
+            ]
+            if not blind:
+                continue
+            gap = self._gaps.get(manifest.address, "")
+            shown = gap if len(gap) <= 400 else gap[:397] + "..."
+            self.notes.append(
+                f"{manifest.address}: the image of container(s) {', '.join(blind)} is not fixed "
+                "by the code, so whether the workload runs a model server is not read"
+                + (f" (the manifest leaves unknown: {shown})" if shown else "")
+                + "; give the variable a value (--var-file) to read it"
+            )
 
     def _record(self, attr: Attr, val: Val) -> None:
         """Remember where the text values of an attribute came from (when not written there)."""

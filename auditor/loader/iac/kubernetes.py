@@ -248,6 +248,11 @@ def _containers(manifest: Manifest) -> Workload | None:
     return workload
 
 
+def workload_of(manifest: Manifest) -> Workload | None:
+    """The pod spec and containers of a workload object (None for other kinds)."""
+    return _containers(manifest)
+
+
 class KubernetesScanner(ServerReader):
     """Turns the manifests of one scan into parts, grouped by namespace."""
 
