@@ -71,7 +71,9 @@ def test_an_installed_module_is_followed_like_a_local_one(tmp_path: Path) -> Non
     # The module's own helm_release is read: one Triton server, not also the module call.
     assert list(servers) == [RELEASE]
     triton = servers[RELEASE]
-    assert triton.name.startswith("Triton Inference Server (eks-data-addons Helm chart) model server")
+    assert triton.name.startswith(
+        "Triton Inference Server (eks-data-addons Helm chart) model server"
+    )
     # its helm provider is the caller's default one, whose host is module.eks.cluster_endpoint
     assert triton.region == "aws:us-west-2"
     assert triton.model is None  # the model repository is an S3 bucket the code fills

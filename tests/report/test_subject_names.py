@@ -31,18 +31,24 @@ def _by_rule(result: dict[str, object], rule: str) -> list[dict[str, object]]:
 
 def test_an_entity_a_country_and_an_importer_are_named_before_their_ids(tmp_path: Path) -> None:
     result, page = _audit(tmp_path, "bank")
-    [owner] = _by_rule(result, "evidence-gap-ownership")
-    assert owner["subject"]["entity"] == "high-flyer"
-    assert owner["subject_names"]["entity"] == "High-Flyer"
     [china] = _by_rule(result, "gdpr-transfer-without-valid-tool")
     assert china["subject_names"]["country"] == "China"
     assert china["subject_names"]["importer"].startswith("Hangzhou DeepSeek")
     # In the report's small print the name comes first, the id after it in code type.
-    assert re.search(
-        r'<span class="k">entity</span> High-Flyer <small><code>high-flyer</code>', page
-    )
     assert re.search(r'<span class="k">country</span> China <small><code>CN</code>', page)
-    assert '<span class="k">entity</span> high-flyer' not in page
+    # The ministry's hosting company has an ownership gap: its entity is named, then its id.
+    result, page = _audit(tmp_path, "ministry")
+    owner = next(
+        f
+        for f in _by_rule(result, "evidence-gap-ownership")
+        if f["subject"]["entity"] == "numeria-services-sas"  # type: ignore[index]
+    )
+    assert owner["subject_names"]["entity"] == "Numeria Services SAS"
+    assert re.search(
+        r'<span class="k">entity</span> Numeria Services SAS <small><code>numeria-services-sas</code>',
+        page,
+    )
+    assert '<span class="k">entity</span> numeria-services-sas' not in page
 
 
 def test_a_stale_fact_is_named_by_what_it_is_about(tmp_path: Path) -> None:

@@ -14,7 +14,17 @@ GAP = RULES["evidence-gap-location"]  # medium; special_category -> high; public
 def gap(sensitivity: str) -> GapRow:
     """An evidence-gap row of the given sensitivity."""
     return GapRow(
-        "unknown_location", "s", "c", "S", "C", "", "", "storage location unknown", "d", sensitivity, []
+        "unknown_location",
+        "s",
+        "c",
+        "S",
+        "C",
+        "",
+        "",
+        "storage location unknown",
+        "d",
+        sensitivity,
+        [],
     )
 
 
