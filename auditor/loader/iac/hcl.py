@@ -538,6 +538,11 @@ class Scope(Protocol):
         """The sorted paths ``fileset(base, pattern)`` lists, or unknown with the reason."""
         ...
 
+    def note_read(self, written: str, raw: str, made: str) -> None:
+        """``file(written)`` or ``templatefile(written, ...)`` made ``made`` from the file's text
+        ``raw`` (for :mod:`auditor.loader.iac.origins`: which file an applied object is)."""
+        ...
+
 
 class NoFiles:
     """Mixin for a scope that reads no files (file() and fileset() stay unknown)."""
@@ -549,6 +554,9 @@ class NoFiles:
     def file_set(self, base: str, pattern: str, span: SourceSpan) -> Val:
         """Unknown: no folder is listed here."""
         return unknown(f"fileset({base!r}, {pattern!r}) is not listed here")
+
+    def note_read(self, written: str, raw: str, made: str) -> None:
+        """Nothing is read here, so nothing is recorded."""
 
 
 _MAX_DEPTH: Final = 64
@@ -764,6 +772,10 @@ class BoundScope:
     def file_set(self, base: str, pattern: str, span: SourceSpan) -> Val:
         """The parent scope lists folders."""
         return self.parent.file_set(base, pattern, span)
+
+    def note_read(self, written: str, raw: str, made: str) -> None:
+        """The parent scope records what it read."""
+        self.parent.note_read(written, raw, made)
 
 
 class Evaluator:
@@ -1052,8 +1064,12 @@ class Evaluator:
             return Val(UNKNOWN, steps, text.reason)
         self.budget.handed_over(text.value, span)
         if name == "file":
+            self.scope.note_read(first.value, str(text.value), str(text.value))
             return Val(text.value, steps)
         done = render(str(text.value), args[1], self.scope, self.budget, span, depth=self.depth)
+        made = done.value if isinstance(done.value, str) else done.partial
+        if made is not None:
+            self.scope.note_read(first.value, str(text.value), made)
         steps = (*steps, *(s for s in done.steps if s not in steps))
         return Val(done.value, steps, done.reason, done.partial)
 

@@ -40,6 +40,7 @@ from auditor.loader.iac.hcl import (
     Evaluator,
     Node,
     PartialText,
+    Scope,
     Val,
     decode_yaml,
     step,
@@ -53,6 +54,7 @@ from auditor.loader.iac.kubernetes import (
     parse_manifests,
     workload_of,
 )
+from auditor.loader.iac.origins import Applied, Origin
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.iac.terraform import (
     HclResource,
@@ -222,6 +224,17 @@ def _hole_name(hole: _Hole, index: int) -> str:
     name = _NAME.sub("_", hole.text).strip("_.-")
     simple = _REFERENCE.fullmatch(hole.text.strip()) is not None
     return name if simple and name and name[0].isalpha() else f"terraform_value_{index}"
+
+
+def _decoded_argument(expr: Node) -> Node | None:
+    """``X`` of ``yamldecode(X)``; None for any other expression."""
+    node = unwrap(expr)
+    if not (isinstance(node, Tree) and node.data == "function_call"):
+        return None
+    parts = _parts(node)
+    name = next((str(c) for c in parts[0].children if isinstance(c, Token)), "")
+    args = _parts(parts[-1]) if len(parts) > 1 and parts[-1].data == "arguments" else []
+    return args[0] if name == "yamldecode" and len(args) == 1 else None
 
 
 def _parts(node: Node) -> list[Tree[Token]]:
@@ -471,6 +484,9 @@ class TerraformWorkloads:
         self._trails: dict[tuple[str, int, str], tuple[ResolutionStep, ...]] = {}
         self._opaque: dict[str, str] = {}  # kubernetes_manifest address -> why it is not read
         self._gaps: dict[str, str] = {}  # address -> what its rendered manifest leaves unknown
+        # Documents of the tree's YAML files these resources apply: the scan of those files
+        # does not report them a second time (issue 19: one object, one component).
+        self.applied: list[Applied] = []
 
     def parts(self, views: list[HclResource]) -> list[Part]:
         """Components for the workloads among ``views`` (none when there are none)."""
@@ -597,9 +613,7 @@ class TerraformWorkloads:
             decoded = self._decoded_file(view, attr)
             if decoded is not None:  # yamldecode(file(...)): positions in that file
                 return self._overridden(view, decoded)
-            val = view.module.evaluate(attr, view.bound)
-            if kubectl and not isinstance(val.value, dict):  # YAML text, not yamlencode({...})
-                val = decode_yaml(val, view.module.ws.budget, attr.span)
+            val, origins = self._whole(view, attr, kubectl)
             if not isinstance(val.value, dict):
                 attrs = view.block.body.attrs
                 if view.bound is None and ("for_each" in attrs or "count" in attrs):
@@ -616,6 +630,7 @@ class TerraformWorkloads:
             positions[()] = (attr.span.line, attr.span.column)
             if not isinstance(data.get("kind"), str):
                 return None
+            self.applied.extend(Applied(origin, view.address) for origin in origins)
         else:
             kind, api = _KINDS[view.type]
             data = {"apiVersion": api, "kind": kind}
@@ -657,6 +672,22 @@ class TerraformWorkloads:
             metadata["namespace"] = val.value if isinstance(val.value, str) else None
         return manifest
 
+    def _whole(self, view: HclResource, attr: Attr, kubectl: bool) -> tuple[Val, list[Origin]]:
+        """The object a ``manifest`` or ``yaml_body`` holds, and the documents of the tree's files
+        its text was read from (``yamldecode(templatefile(...))``, ``each.value`` of the kubectl
+        document data sources; none for an object written out in HCL)."""
+        module = view.module
+        node = attr.expr if kubectl else _decoded_argument(attr.expr)
+        if node is None:  # an object written in HCL, or built another way
+            return module.evaluate(attr, view.bound), []
+        scope: Scope = BoundScope(module, view.bound) if view.bound else module
+        text = Evaluator(scope, module.depth, module.ws.budget).eval(node, attr.span)
+        if kubectl and isinstance(text.value, dict):  # yamlencode({...}): not a text of a file
+            return text, []
+        made = text.value if isinstance(text.value, str) else text.partial
+        origins = module.ws.origins.of(made) if made is not None else []
+        return decode_yaml(text, module.ws.budget, attr.span), origins
+
     def _decoded_file(self, view: HclResource, attr: Attr) -> Manifest | None:
         """``manifest = yamldecode(file(PATH))`` (``yaml_body = file(PATH)``): the object in that
         file of the tree."""
@@ -674,7 +705,7 @@ class TerraformWorkloads:
             read = view.module.file_text(args[0], attr.span, view.bound)
         if read is None:
             return None
-        text, display, _path = read
+        text, display, path = read
         found, problems = parse_manifests(text, display, view.module.ws.limits)
         if problems or len(found) != 1:
             self.notes.append(
@@ -682,6 +713,9 @@ class TerraformWorkloads:
             )
             return None
         one = found[0]
+        view.module.note_read(str(path.value), text, text)
+        origins = view.module.ws.origins.of(text)
+        self.applied.extend(Applied(origin, view.address) for origin in origins)
         return TerraformManifest(one.display, one.data, one.positions, one.base, view.address)
 
     def _body(

@@ -34,11 +34,11 @@ from auditor.loader.iac.hcl import (
     decode_yaml,
     unknown,
 )
+from auditor.loader.iac.origins import TextOrigins, split_documents_at
 from auditor.model.common import SourceSpan
 
 KUBECTL_MANIFEST: Final = "kubectl_manifest"
 DOCUMENT_SOURCES: Final = frozenset({"kubectl_file_documents", "kubectl_path_documents"})
-_SEPARATOR: Final = "\n---"  # yaml/splitter.go: yamlSeparator
 _GLOB: Final = re.compile(r"[*?\[]")
 
 
@@ -59,26 +59,7 @@ def self_link(api_version: str, namespace: str, kind: str, name: str) -> str:
 def split_documents(text: str) -> list[str]:
     """The YAML documents of a text, trimmed, empty ones left out (``SplitMultiDocumentYAML``:
     a document ends at a line starting ``---``, the rest of that line is skipped)."""
-    out: list[str] = []
-    rest: str | None = text
-    while rest is not None:
-        cut = rest.find(_SEPARATOR)
-        if cut < 0:
-            chunk, rest = rest, None
-        else:
-            chunk, after = rest[:cut], rest[cut + len(_SEPARATOR) :]
-            newline = after.find("\n")
-            rest = after[newline + 1 :] if newline >= 0 else None
-        document = chunk.strip()
-        if any(_content(line) for line in document.splitlines()):
-            out.append(document)
-    return out
-
-
-def _content(line: str) -> bool:
-    """A line that is more than a blank, a comment or a document marker."""
-    bare = line.strip()
-    return bool(bare) and not bare.startswith("#") and bare not in ("---", "...")
+    return [document for _first, _last, document in split_documents_at(text)]
 
 
 def documents(
@@ -87,8 +68,12 @@ def documents(
     bound: Mapping[str, Val] | None,
     wanted: str,
     evaluator: Evaluator,
+    origins: TextOrigins | None = None,
 ) -> Val:
-    """``documents`` or ``manifests`` of a kubectl_file_documents / kubectl_path_documents."""
+    """``documents`` or ``manifests`` of a kubectl_file_documents / kubectl_path_documents.
+
+    ``origins`` learns which document of which file of the tree each document is, so that a
+    ``kubectl_manifest`` applying one is not reported again by the scan of that file."""
     sees: Scope = BoundScope(scope, bound) if bound else scope
     run = Evaluator(sees, evaluator.depth, evaluator.budget)
     kind = block.labels[0] if block.labels else ""
@@ -120,11 +105,15 @@ def documents(
                 texts.append(read)
                 continue
             if template is None:
+                sees.note_read(str(path), str(read.value), str(read.value))
                 texts.append(read)
                 continue
             from auditor.loader.iac.template import render
 
             rendered = render(str(read.value), template, sees, run.budget, attr.span)
+            made = rendered.value if isinstance(rendered.value, str) else rendered.partial
+            if made is not None:
+                sees.note_read(str(path), str(read.value), made)
             texts.append(
                 Val(
                     rendered.value,
@@ -138,10 +127,16 @@ def documents(
     reasons: list[str] = []
     for read in texts:
         if read.known and isinstance(read.value, str):
-            docs.extend(split_documents(read.value))
+            split = split_documents(read.value)
+            docs.extend(split)
+            if origins is not None:
+                origins.record_documents(read.value, split)
         elif read.partial is not None:
             reasons.append(read.reason)
-            docs.extend(PartialText(d) if HOLE in d else d for d in split_documents(read.partial))
+            split = split_documents(read.partial)
+            docs.extend(PartialText(d) if HOLE in d else d for d in split)
+            if origins is not None:
+                origins.record_documents(read.partial, split)
         else:
             return unknown(read.reason or "the documents' text is not known from the code", steps)
     reason = "; ".join(dict.fromkeys(r for r in reasons if r))

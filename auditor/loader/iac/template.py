@@ -274,6 +274,10 @@ class TemplateScope:
         """fileset() inside a template lists like fileset() in the module."""
         return self.files.file_set(base, pattern, span)
 
+    def note_read(self, written: str, raw: str, made: str) -> None:
+        """file() inside a template is recorded like file() in the module."""
+        self.files.note_read(written, raw, made)
+
 
 class _Renderer:
     def __init__(self, evaluator: Evaluator, span: SourceSpan, keep_branches: bool) -> None:

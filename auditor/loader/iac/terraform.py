@@ -50,6 +50,7 @@ from auditor.loader.iac.hcl import (
 from auditor.loader.iac.init_cache import MODULES_JSON, InitCache, read_init_cache
 from auditor.loader.iac.kubectl import DOCUMENT_SOURCES
 from auditor.loader.iac.kubectl import documents as kubectl_documents
+from auditor.loader.iac.origins import TextOrigins
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.yamlsrc import Limits
 from auditor.model.common import SourceSpan
@@ -199,6 +200,9 @@ class Workspace:
         self.files_skipped = 0
         # Files file()/templatefile() read: (text,) or why not (read once per scan).
         self.texts: dict[Path, tuple[str] | str] = {}
+        # Texts file()/templatefile() made from files of the tree: which file an applied
+        # Kubernetes object comes from (issue 19: one object, one component).
+        self.origins = TextOrigins()
         self._parsed: dict[Path, ModuleFiles] = {}
         self._init_caches: dict[Path, InitCache] = {}
         self.relevant = frozenset(
@@ -834,6 +838,12 @@ class ModuleInstance:
         read = step(How.ATTRIBUTE, SourceSpan(path=shown, line=1, column=1), f"read {shown}")
         return Val(cached[0], (read,))
 
+    def note_read(self, written: str, raw: str, made: str) -> None:
+        """Remember that ``made`` was read or rendered from the file ``written`` names."""
+        target = self._target(written, "the file")
+        if not isinstance(target, str):
+            self.ws.origins.record_file(target[0], target[1], raw, made)
+
     def file_set(self, base: str, pattern: str, span: SourceSpan) -> Val:
         """The regular files under ``base`` matching ``pattern``, as paths relative to ``base``,
         sorted (Terraform's fileset()); unknown when ``base`` lies outside the scanned folder."""
@@ -892,7 +902,7 @@ class ModuleInstance:
         if mode == "data" and rtype in DOCUMENT_SOURCES and name_part in ("documents", "manifests"):
             # computed by the provider from files in the tree, as its code does (kubectl.py)
             evaluator = Evaluator(self, self.depth, self.ws.budget)
-            docs = kubectl_documents(self, block, bound, name_part, evaluator)
+            docs = kubectl_documents(self, block, bound, name_part, evaluator, self.ws.origins)
             return docs.with_step(
                 step(How.ATTRIBUTE, block.span, f"{address}.{name_part} (split by the provider)")
             ).get(rest[1:])
