@@ -261,12 +261,16 @@ class KubernetesScanner(ServerReader):
         catalogue: Catalogue,
         root: Path | None = None,
         cluster: Callable[[Manifest], Placed | None] | None = None,
+        applied: Callable[[Manifest], list[str]] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.k8s = catalogue.kubernetes
         self.root = root  # the scanned folder: where a Ray Serve import_path is looked up
         # Where the cluster runs when the manifests do not say (Terraform: the provider's cluster).
         self.cluster = cluster
+        # The Terraform resources that apply a manifest's document (issue 19): their reading
+        # reports the object, so this scan does not report it again.
+        self.applied = applied
         self.notes: list[str] = []
         # Python modules of the tree that a RayService runs as a model server (resolved path
         # -> the RayService's address): the code scan does not count them a second time.
@@ -295,6 +299,8 @@ class KubernetesScanner(ServerReader):
         for manifest in manifests:
             custom = self._custom(manifest, namespaces)
             if custom is not None:
+                if self._applied_elsewhere(manifest):
+                    continue
                 parts.setdefault(manifest.namespace, []).append(custom)
                 serving[manifest.address] = custom
                 continue
@@ -302,6 +308,8 @@ class KubernetesScanner(ServerReader):
             if workload is None:
                 continue
             found = self._workload(workload, config_maps, namespaces, used, calls)
+            if found and self._applied_elsewhere(manifest):
+                continue
             if found:
                 parts.setdefault(manifest.namespace, []).extend(found)
                 if found[0].kind is not ComponentKind.APPLICATION:
@@ -321,9 +329,25 @@ class KubernetesScanner(ServerReader):
             api = self._apis(
                 config_map, entries, None, config_map.address, slug(f"configmap-{config_map.name}")
             )
-            if api:
+            if api and not self._applied_elsewhere(config_map):
                 parts.setdefault(config_map.namespace, []).extend(api)
         return parts
+
+    def _applied_elsewhere(self, manifest: Manifest) -> bool:
+        """The object is applied by Terraform resources, which report it: say so, once."""
+        addresses = self.applied(manifest) if self.applied is not None else []
+        if not addresses:
+            return False
+        span = manifest.span()
+        many = len(addresses) > 1 or ", " in addresses[0]
+        where = (
+            "once per Terraform instance, at those addresses" if many else "once, at that address"
+        )
+        self.notes.append(
+            f"{span.path}:{span.line}: {manifest.kind} {manifest.namespace}/{manifest.name} is "
+            f"applied by {', '.join(addresses)}; reported {where}"
+        )
+        return True
 
     def _custom(self, manifest: Manifest, namespaces: dict[str, Manifest]) -> Part | None:
         """A catalogue custom resource that is a model server, as a component."""

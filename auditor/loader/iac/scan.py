@@ -24,7 +24,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +45,7 @@ from auditor.loader.iac.kubernetes import (
     parse_manifests,
     read_manifests,
 )
+from auditor.loader.iac.origins import Applied
 from auditor.loader.iac.plan import plan_views, read_plan
 from auditor.loader.iac.result import How, Resolution, ScannedRoute, ScanResult
 from auditor.loader.iac.terraform import (
@@ -175,6 +176,9 @@ class _Scan:
         self.files: list[str] = []
         self._texts: dict[Path, str] = {}
         self._resolved_dirs: set[Path] | None = None
+        # Documents of the tree's YAML files that Terraform resources apply, with the system of
+        # the root module: the Kubernetes file scan leaves them to that reading (issue 19).
+        self.applied: list[tuple[Applied, str]] = []
 
     # --- Terraform ------------------------------------------------------------------------------
 
@@ -374,6 +378,7 @@ class _Scan:
         self.notes.extend(releases.notes + workloads.notes + placer.notes)
         rel = files.rel
         system_id = "tf-root" if rel == "." else slug(f"tf-{rel}")
+        self.applied.extend((applied, system_id) for applied in workloads.applied)
         span = SourceSpan(path=files.files[0], line=1, column=1)
         label = "of the scanned folder" if rel == "." else rel
         built = build_system(
@@ -472,7 +477,7 @@ class _Scan:
                 self.notes.append(f"{display}: looks like an unrendered Helm template; not read")
         if not manifests:
             return
-        scanner = KubernetesScanner(self.catalogue, self.tree)
+        scanner = KubernetesScanner(self.catalogue, self.tree, applied=self._applied_by())
         by_namespace = scanner.scan(manifests)
         self.notes.extend(scanner.notes)
         self.ray_modules = scanner.ray_modules
@@ -487,6 +492,37 @@ class _Scan:
                 parts,
             )
             self._add(built, qualify=False)
+
+    def _applied_by(self) -> Callable[[Manifest], list[str]]:
+        """For a manifest read from a file: the Terraform resources that apply its document
+        (``address, ... (system tf-x)``, sorted), so that the object is reported once, there."""
+        by_file: dict[Path, list[tuple[Applied, str]]] = {}
+        for applied, system_id in self.applied:
+            by_file.setdefault(applied.origin.path, []).append((applied, system_id))
+        resolved: dict[str, Path | None] = {}
+
+        def applied_by(manifest: Manifest) -> list[str]:
+            if not by_file:
+                return []
+            if manifest.display not in resolved:
+                try:
+                    resolved[manifest.display] = Path(manifest.display).resolve()
+                except (OSError, RuntimeError):
+                    resolved[manifest.display] = None
+            path = resolved[manifest.display]
+            line = manifest.span().line
+            if path is None or line is None:
+                return []
+            systems: dict[str, set[str]] = {}
+            for applied, system_id in by_file.get(path, []):
+                if applied.origin.holds(path, line):
+                    systems.setdefault(system_id, set()).add(applied.address)
+            return [
+                f"{', '.join(sorted(addresses))} (system {system_id})"
+                for system_id, addresses in sorted(systems.items())
+            ]
+
+        return applied_by
 
     # --- assembly -------------------------------------------------------------------------------
 
