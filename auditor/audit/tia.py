@@ -395,10 +395,13 @@ class _Builder:
                     names = join_words([self.kb.country_name(c) for c in abroad])
                     outside = f"possibly: the place includes {names}"
             label = place.label
-            if place.kind is PlaceKind.COUNTRY and place.country is not None:
+            # A region's label names its country already ("Dublin, Ireland (...)").
+            if (
+                place.kind is PlaceKind.COUNTRY
+                and place.country is not None
+                and place.label in (self.kb.country_name(place.country), "")
+            ):
                 label = self.country_words(place.country, owner)
-                if place.label not in (place.country, ""):
-                    label += f": {place.label}"
             if place.kind is PlaceKind.UNKNOWN:
                 label = f"not stated in the inventory - ask {owner} or the supplier"
             places.append(Place(role=_ROLE_WORDS[role], place=label, outside_eea=outside))

@@ -217,13 +217,7 @@ class _Drift:
             if ref in ("EU", "EEA"):
                 return f"the {ref}"
             return "anywhere" if ref == "global" else self.kb.country_name(ref)
-        catalogue = self.kb.region_catalogues.get(provider)
-        label = f"{catalogue.name} region {code}" if catalogue else f"region {code} of {provider}"
-        region = self.kb.resolve_region(provider, code)
-        if region is None:
-            return label
-        where = ", ".join(x for x in (region.city, self.kb.country_name(region.country)) if x)
-        return f"{label} ({where})"
+        return self.kb.region_label(provider, code)
 
     def deployment_words(self, vendor_id: str | None, deployment: str) -> str:
         vendor = self.kb.vendors.get(vendor_id or "")
