@@ -204,6 +204,17 @@ class KnowledgeIndex:
         """The region a ``provider:code`` reference names, or None (never guessed)."""
         return self.regions.get((provider, code))
 
+    def location_words(self, ref: str) -> str:
+        """A location reference (``provider:code``, a country code, EU, EEA, global) in words:
+        "Dublin, Ireland (Amazon Web Services eu-west-1)", "the United States", "the EU",
+        "anywhere"."""
+        provider, colon, code = ref.partition(":")
+        if colon:
+            return self.region_label(provider, code)
+        if ref in ("EU", "EEA"):
+            return f"the {ref}"
+        return "anywhere" if ref == "global" else country_in_sentence(self.country_name(ref))
+
     def region_label(self, provider: str, code: str, with_provider: bool = True) -> str:
         """A ``provider:code`` region in words, the code after: "Dublin, Ireland (Amazon Web
         Services eu-west-1)"; "country unknown (...)" for a code the catalogue does not have.

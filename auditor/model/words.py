@@ -15,7 +15,7 @@ from typing import assert_never
 # Kept in common (no model imports) so that the models can use it while this module, which
 # reads their vocabularies when it loads, is still loading; re-exported here.
 from auditor.model.common import join_words as join_words
-from auditor.model.kb import TriggerKind
+from auditor.model.kb import ProcessingScope, TriggerKind
 
 # Words for the closed vocabularies a reader meets in the report (the JSON keeps the codes).
 CODE_WORDS: dict[str, str] = {
@@ -332,6 +332,24 @@ def trigger_words(trigger: TriggerKind) -> TriggerWords:
             )
         case _:
             assert_never(trigger)
+
+
+def scope_words(scope: ProcessingScope) -> str:
+    """Where a deployment option handles data, after "processed" or "processing": "in the
+    region", "anywhere the vendor operates" (a test walks every member)."""
+    match scope:
+        case ProcessingScope.REGION:
+            return "in the region"
+        case ProcessingScope.GEOGRAPHY:
+            return "in the region's geography"
+        case ProcessingScope.DATA_ZONE:
+            return "anywhere in the vendor's data zone"
+        case ProcessingScope.GLOBAL:
+            return "anywhere the vendor operates"
+        case ProcessingScope.FIXED:
+            return "at a fixed place"
+        case _:
+            assert_never(scope)
 
 
 def trigger_words_of(code: str) -> TriggerWords:

@@ -14,7 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from auditor.cli import cli
-from auditor.model.words import region_words
+from auditor.model.kb import ProcessingScope
+from auditor.model.words import region_words, scope_words
 
 ORG = {"name": "Acme GmbH", "country": "DE", "entity": "acme"}
 INVENTORY: dict[str, Any] = {
@@ -139,3 +140,25 @@ def test_region_words_say_what_is_unknown() -> None:
     assert region_words("eu-west-2", None, "London", "United Kingdom") == (
         "London, United Kingdom (eu-west-2)"
     )
+
+
+def test_every_processing_scope_has_its_own_words() -> None:
+    texts = [scope_words(scope) for scope in ProcessingScope]
+    assert len(set(texts)) == len(texts)
+    for scope, text in zip(ProcessingScope, texts, strict=True):
+        assert text.split()[0] in ("in", "anywhere", "at"), text  # reads after "processing"
+        assert "_" not in text and text != scope.value
+
+
+def test_the_vendor_sheet_says_where_an_option_keeps_data_in_words() -> None:
+    result = CliRunner().invoke(cli, ["vendor", "show", "aws-bedrock"])
+    assert result.exit_code == 0, result.output
+    assert "in-region: processing in the region, storage in the region" in result.output
+    # A zone of the catalogue by its name, not the bare scope code.
+    assert "eu: processing anywhere in Amazon Bedrock 'eu.' geographic inference profiles" in (
+        result.output
+    )
+    assert "processing data zone" not in result.output
+    result = CliRunner().invoke(cli, ["vendor", "show", "mistral-ai"])
+    assert result.exit_code == 0, result.output
+    assert "us: processing in the United States, storage in the United States" in result.output
