@@ -193,6 +193,14 @@ class ResolvedComponent:
         return self.kind in STORES_DATA or bool(self.retention and self.retention.prompts_retained)
 
 
+def party_reason_words(rc: ResolvedComponent, party: Party) -> str:
+    """Why a party is one, for people: the catalogue entry by its display name ("named by the
+    catalogue entry for Amazon Bedrock", not "catalogue vendor aws-bedrock")."""
+    if rc.vendor is not None and party.reason == f"catalogue vendor {rc.vendor.id}":
+        return f"named by the catalogue entry for {rc.vendor.name}"
+    return party.reason
+
+
 def resolve_entities(inventory: Inventory, kb: KnowledgeIndex) -> dict[str, ResolvedEntity]:
     """Catalogue entities, overridden or extended by the inventory's own."""
     resolved: dict[str, ResolvedEntity] = {}
