@@ -79,7 +79,7 @@ def test_a_declared_component_without_deployment_says_it_assumes_the_default(
     del component["deployment"]
     result = _audit(tmp_path, _inventory(component, allowed=["EU"]))
     assert _component_hops(result, "bot/llm") == {
-        "bot/llm (model_api, processing: aws:eu-central-1 (DE, Frankfurt); "
+        "bot/llm (model_api, processing: Frankfurt, Germany (Amazon Web Services eu-central-1); "
         "deployment option not declared, assumed in-region (the vendor's default))"
     }
     assert not any("processing location unknown" in g for g in _gaps(result, "llm"))
@@ -88,7 +88,7 @@ def test_a_declared_component_without_deployment_says_it_assumes_the_default(
 def test_a_declared_deployment_is_no_assumption(tmp_path: Path) -> None:
     result = _audit(tmp_path, _inventory(_bedrock("in-region"), allowed=["EU"]))
     assert _component_hops(result, "bot/llm") == {
-        "bot/llm (model_api, processing: aws:eu-central-1 (DE, Frankfurt))"
+        "bot/llm (model_api, processing: Frankfurt, Germany (Amazon Web Services eu-central-1))"
     }
 
 

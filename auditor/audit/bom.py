@@ -374,8 +374,12 @@ class _Builder:
             if place is None:
                 continue
             label = place.label
-            if place.kind is PlaceKind.COUNTRY and label == place.country:
-                label = f"{self.graph.kb.country_name(label)} ({label})"  # words before codes
+            if (
+                place.kind is PlaceKind.COUNTRY
+                and place.country is not None
+                and label == self.graph.kb.country_name(place.country)
+            ):
+                label = f"{label} ({place.country})"  # words before codes
             props.append(_prop(location_property(role.value), label))
             if place.kind is not PlaceKind.UNKNOWN and place.countries:
                 codes = ", ".join(sorted(place.countries))

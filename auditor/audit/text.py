@@ -14,11 +14,12 @@ from auditor.graph import build_graph
 from auditor.graph.control import ControlLink
 from auditor.graph.resolve import ResolvedEntity
 from auditor.kb import load_knowledge_base
+from auditor.kb.index import KnowledgeIndex
 from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
 from auditor.model.document import result_from_document
 from auditor.model.findings import Finding
 from auditor.model.inventory import Inventory
-from auditor.model.kb import LawStatus
+from auditor.model.kb import DeploymentOption, LawStatus, ProcessingScope
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
 from auditor.model.words import (
     country_in_sentence,
@@ -26,6 +27,7 @@ from auditor.model.words import (
     generic_title,
     join_words,
     plain,
+    scope_words,
     words,
 )
 from auditor.rules.engine import legacy_fingerprints
@@ -67,6 +69,20 @@ def _status_words(status: str) -> str:
         return "lapsed, but orders issued under it still operate"
     known = {s.value: s for s in LawStatus}
     return known[status].words if status in known else words(status)
+
+
+def _option_scope(scope: ProcessingScope, option: DeploymentOption, kb: KnowledgeIndex) -> str:
+    """Where a deployment option handles data, in words: "in the region", "anywhere in the
+    vendor's data zone (the EU)", "in the United States" for a fixed place; a zone of the
+    catalogue by its name."""
+    zones = [kb.zones[z].name for z in option.zones if z in kb.zones]
+    if zones and scope in (ProcessingScope.DATA_ZONE, ProcessingScope.FIXED):
+        return "anywhere in " + " or ".join(zones)
+    if option.location and scope is ProcessingScope.FIXED:
+        return f"in {kb.location_words(option.location)}"
+    if option.location and scope is ProcessingScope.DATA_ZONE:
+        return f"{scope_words(scope)} ({kb.location_words(option.location)})"
+    return scope_words(scope)
 
 
 def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAssessment:
@@ -208,12 +224,16 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
                 f"prompts retained: {'yes' if d.retention.prompts_retained else 'no'}"
                 + (f", {d.retention.days} days" if d.retention.days is not None else "")
                 + (f", for {d.retention.purpose}" if d.retention.purpose else "")
-                + (f", at {d.retention.location}" if d.retention.location else "")
+                + (
+                    f", at {kb.location_words(d.retention.location)}"
+                    if d.retention.location
+                    else ""
+                )
             )
         if d.training_use is not None:
             defaults.append(f"training on customer data: {'yes' if d.training_use else 'no'}")
         if d.support_location:
-            defaults.append(f"support from: {d.support_location}")
+            defaults.append(f"support from: {kb.location_words(d.support_location)}")
     return VendorAssessment(
         id=vendor.id,
         name=vendor.name,
@@ -229,8 +249,9 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
         laws=sorted(laws.values(), key=lambda x: (x.law, x.via, x.trigger)),
         residency_options=list(vendor.residency_options),
         deployment_options=[
-            f"{o.id}: processing {words(o.processing.value)}{' in ' + o.location if o.location else ''}"
-            f", storage {words(o.storage.value)} ({o.provenance.confidence.value}, as of {o.provenance.as_of})"
+            f"{o.id}: processing {_option_scope(o.processing, o, kb)}, storage "
+            f"{_option_scope(o.storage, o, kb)} "
+            f"({o.provenance.confidence.value}, as of {o.provenance.as_of})"
             for o in vendor.deployment_options
         ],
         certifications=[

@@ -31,7 +31,7 @@ from auditor.audit.tia_steps import (
 from auditor.errors import Diagnostic, UsageError
 from auditor.exposure.transfers import SCC_MODULE_3
 from auditor.graph import ResidencyGraph, build_graph
-from auditor.graph.resolve import PlaceKind, ResolvedComponent
+from auditor.graph.resolve import PlaceKind, ResolvedComponent, party_reason_words
 from auditor.kb import KnowledgeIndex
 from auditor.model.findings import (
     AuditResult,
@@ -395,10 +395,13 @@ class _Builder:
                     names = join_words([self.kb.country_name(c) for c in abroad])
                     outside = f"possibly: the place includes {names}"
             label = place.label
-            if place.kind is PlaceKind.COUNTRY and place.country is not None:
+            # A region's label names its country already ("Dublin, Ireland (...)").
+            if (
+                place.kind is PlaceKind.COUNTRY
+                and place.country is not None
+                and place.label in (self.kb.country_name(place.country), "")
+            ):
                 label = self.country_words(place.country, owner)
-                if place.label not in (place.country, ""):
-                    label += f": {place.label}"
             if place.kind is PlaceKind.UNKNOWN:
                 label = f"not stated in the inventory - ask {owner} or the supplier"
             places.append(Place(role=_ROLE_WORDS[role], place=label, outside_eea=outside))
@@ -454,7 +457,7 @@ class _Builder:
                         country, f"{transfer.importer_name} where it is seated"
                     )
                     + " (seat)",
-                    note=plain(party.reason),
+                    note=plain(party_reason_words(rc, party)),
                 )
             )
         for other in self.transfers_of.get((transfer.system, transfer.data_asset), []):
@@ -618,7 +621,7 @@ class _Builder:
                     access=sorted({words(a.value) for e in items for a in e.access}),
                     mitigation=words(worst.value),
                     mitigation_reasons=[plain(r) for r in reasons],
-                    chain=[hop.node for hop in first.path],
+                    chain=[hop.shown for hop in first.path],
                 )
             )
         return LawStep(

@@ -45,6 +45,10 @@ class Context:
     def place_words(self, place: Place) -> str:
         """A place as it reads in a finding's sentence: a country by its name ("delivered from
         the United States", not "from US"); a region, zone or unknown place by its label."""
-        if place.kind is PlaceKind.COUNTRY and place.label == place.country:
-            return self.country_words(place.label)
+        if (
+            place.kind is PlaceKind.COUNTRY
+            and place.country is not None
+            and place.label == self.kb.country_name(place.country)
+        ):
+            return self.country_words(place.country)
         return place.label

@@ -51,7 +51,7 @@ from auditor.loader.iac.result import How, Resolution
 from auditor.model.common import SourceSpan
 from auditor.model.findings import Hop
 from auditor.model.inventory import UNKNOWN_DEPLOYMENT, Component, ComponentKind, Inventory
-from auditor.model.kb import ProcessingScope
+from auditor.model.words import scope_words
 
 # The component kinds a scan detects as AI services: drift is about these.
 AI_KINDS = frozenset(
@@ -113,20 +113,6 @@ def how_words(how: How) -> str:
     if how is How.UNKNOWN:
         return "unknown"
     assert_never(how)
-
-
-def _scope_words(scope: ProcessingScope) -> str:
-    if scope is ProcessingScope.REGION:
-        return "processed in the region"
-    if scope is ProcessingScope.GEOGRAPHY:
-        return "processed in the region's geography"
-    if scope is ProcessingScope.DATA_ZONE:
-        return "processed anywhere in the vendor's data zone"
-    if scope is ProcessingScope.GLOBAL:
-        return "processed anywhere the vendor operates"
-    if scope is ProcessingScope.FIXED:
-        return "processed at a fixed place"
-    assert_never(scope)
 
 
 def _kind_words(kind: ComponentKind) -> str:
@@ -212,18 +198,7 @@ class _Drift:
         return f"a self-hosted {_kind_words(item.component.kind)}"
 
     def place_words(self, ref: str) -> str:
-        provider, colon, code = ref.partition(":")
-        if not colon:
-            if ref in ("EU", "EEA"):
-                return f"the {ref}"
-            return "anywhere" if ref == "global" else self.kb.country_name(ref)
-        catalogue = self.kb.region_catalogues.get(provider)
-        label = f"{catalogue.name} region {code}" if catalogue else f"region {code} of {provider}"
-        region = self.kb.resolve_region(provider, code)
-        if region is None:
-            return label
-        where = ", ".join(x for x in (region.city, self.kb.country_name(region.country)) if x)
-        return f"{label} ({where})"
+        return self.kb.location_words(ref)
 
     def deployment_words(self, vendor_id: str | None, deployment: str) -> str:
         vendor = self.kb.vendors.get(vendor_id or "")
@@ -232,7 +207,7 @@ class _Drift:
         )
         if option is None:
             return f"deployment option {deployment}"
-        return f"deployment option {deployment} ({_scope_words(option.processing)})"
+        return f"deployment option {deployment} (processed {scope_words(option.processing)})"
 
     def declared_place(self, c: Component) -> str | None:
         if c.region is not None:

@@ -15,7 +15,14 @@ from auditor.exposure.evidence import hop
 from auditor.exposure.mitigation import access, mitigation, narrows
 from auditor.exposure.triggers import Triggers
 from auditor.graph.build import Arrival
-from auditor.graph.resolve import Party, PlaceKind, ResolvedComponent, ResolvedEntity, weakest
+from auditor.graph.resolve import (
+    Party,
+    PlaceKind,
+    ResolvedComponent,
+    ResolvedEntity,
+    party_reason_words,
+    weakest,
+)
 from auditor.model.common import Confidence
 from auditor.model.findings import Exposure, Hop, MitigationState, make_exposure
 from auditor.model.kb import (
@@ -175,10 +182,7 @@ def _non_personal_only(guard: Law) -> bool:
 def _party_words(rc: ResolvedComponent, party: Party, label: str) -> str:
     """The party step for people: its role in words, and the catalogue entry by its display
     name ("the operator OVH SAS (FR), named by the catalogue entry for OVHcloud ...")."""
-    reason = party.reason
-    if rc.vendor is not None and reason == f"catalogue vendor {rc.vendor.id}":
-        reason = f"named by the catalogue entry for {rc.vendor.name}"
-    return f"the {words(party.role)} {label} ({reason})"
+    return f"the {words(party.role)} {label} ({party_reason_words(rc, party)})"
 
 
 def catalogue_facts_used(context: Context, rc: ResolvedComponent) -> set[str]:

@@ -27,6 +27,7 @@ from auditor.model.inventory import (
     System,
 )
 from auditor.model.kb import DeploymentOption, LocationRole, ProcessingScope, Vendor
+from auditor.model.words import UNKNOWN_COUNTRY, place_in_sentence
 
 # Hosted inference, fine-tuning and RAG indexing see data in clear
 # (EDPB Recommendations 01/2020, use case 6): no key arrangement changes that.
@@ -83,6 +84,10 @@ class Place:
             return "anywhere"
         if self.kind is PlaceKind.UNKNOWN and self.label == "unknown":
             return "at an unknown place"
+        if self.kind is PlaceKind.UNKNOWN and self.label.startswith(UNKNOWN_COUNTRY):
+            return "in an unknown country" + self.label.removeprefix(UNKNOWN_COUNTRY)
+        if self.kind is PlaceKind.COUNTRY:
+            return f"in {place_in_sentence(self.label)}"
         return f"in {self.label}"
 
 
@@ -188,6 +193,14 @@ class ResolvedComponent:
         return self.kind in STORES_DATA or bool(self.retention and self.retention.prompts_retained)
 
 
+def party_reason_words(rc: ResolvedComponent, party: Party) -> str:
+    """Why a party is one, for people: the catalogue entry by its display name ("named by the
+    catalogue entry for Amazon Bedrock", not "catalogue vendor aws-bedrock")."""
+    if rc.vendor is not None and party.reason == f"catalogue vendor {rc.vendor.id}":
+        return f"named by the catalogue entry for {rc.vendor.name}"
+    return party.reason
+
+
 def resolve_entities(inventory: Inventory, kb: KnowledgeIndex) -> dict[str, ResolvedEntity]:
     """Catalogue entities, overridden or extended by the inventory's own."""
     resolved: dict[str, ResolvedEntity] = {}
@@ -262,17 +275,21 @@ class Resolver:
             region = self.kb.resolve_region(provider, code)
             if region is None:
                 return Place(
-                    PlaceKind.UNKNOWN, frozenset(), ref, f"{reason}; region not in catalogue", span
+                    PlaceKind.UNKNOWN,
+                    frozenset(),
+                    self.kb.region_label(provider, code),
+                    f"{reason}; region not in catalogue",
+                    span,
                 )
-            city = f", {region.city}" if region.city else ""
             return Place(
                 PlaceKind.COUNTRY,
                 frozenset({region.country}),
-                f"{ref} ({region.country}{city})",
+                self.kb.region_label(provider, code),
                 reason,
                 span,
             )
-        return Place(PlaceKind.COUNTRY, frozenset({ref}), ref, reason, span)
+        # A country by its name (the code where the knowledge base has no name for it).
+        return Place(PlaceKind.COUNTRY, frozenset({ref}), self.kb.country_name(ref), reason, span)
 
     def _base(self, comp: Component, vendor: Vendor | None) -> Place:
         if comp.region:

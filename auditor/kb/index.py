@@ -20,7 +20,7 @@ from auditor.model.kb import (
     Vendor,
     Zone,
 )
-from auditor.model.words import country_in_sentence
+from auditor.model.words import country_in_sentence, region_words
 
 EEA_BLOC = "EEA"
 ADEQUATE_BLOC = "adequate"
@@ -174,7 +174,8 @@ class KnowledgeIndex:
         return frozenset(found)
 
     def zone_members_text(self, zone: Zone) -> str:
-        """The zone's members in words: 'eu-west-2 (London, United Kingdom), ...'."""
+        """The zone's members in words: 'London, United Kingdom (eu-west-2); ...' (a
+        semicolon between members when a member's words have a comma of their own)."""
         parts: list[str] = []
         for member in zone.members:
             if ":" in member:
@@ -183,13 +184,12 @@ class KnowledgeIndex:
                 if region is None:
                     parts.append(member)
                     continue
-                city = f"{region.city}, " if region.city else ""
-                parts.append(f"{code} ({city}{self.country_name(region.country)})")
+                parts.append(self.region_label(provider, code, with_provider=False))
             elif member in (EEA_BLOC, "EU"):
                 parts.append(f"any {member} member state")
             else:
                 parts.append(self.country_name(member))
-        return ", ".join(parts)
+        return ("; " if any(", " in part for part in parts) else ", ").join(parts)
 
     def is_eea(self, code: str) -> bool:
         """The country is in the European Economic Area."""
@@ -203,6 +203,29 @@ class KnowledgeIndex:
     def resolve_region(self, provider: str, code: str) -> Region | None:
         """The region a ``provider:code`` reference names, or None (never guessed)."""
         return self.regions.get((provider, code))
+
+    def location_words(self, ref: str) -> str:
+        """A location reference (``provider:code``, a country code, EU, EEA, global) in words:
+        "Dublin, Ireland (Amazon Web Services eu-west-1)", "the United States", "the EU",
+        "anywhere"."""
+        provider, colon, code = ref.partition(":")
+        if colon:
+            return self.region_label(provider, code)
+        if ref in ("EU", "EEA"):
+            return f"the {ref}"
+        return "anywhere" if ref == "global" else country_in_sentence(self.country_name(ref))
+
+    def region_label(self, provider: str, code: str, with_provider: bool = True) -> str:
+        """A ``provider:code`` region in words, the code after: "Dublin, Ireland (Amazon Web
+        Services eu-west-1)"; "country unknown (...)" for a code the catalogue does not have.
+        ``with_provider=False`` leaves the provider out where the sentence names it already."""
+        catalogue = self.region_catalogues.get(provider)
+        name = catalogue.name if catalogue else provider
+        region = self.resolve_region(provider, code)
+        country = self.country_name(region.country) if region else None
+        return region_words(
+            code, name if with_provider else None, region.city if region else None, country
+        )
 
     def facts(self) -> Iterator[Fact]:
         """Every provenance record of the knowledge base."""

@@ -15,7 +15,7 @@ from typing import assert_never
 # Kept in common (no model imports) so that the models can use it while this module, which
 # reads their vocabularies when it loads, is still loading; re-exported here.
 from auditor.model.common import join_words as join_words
-from auditor.model.kb import TriggerKind
+from auditor.model.kb import ProcessingScope, TriggerKind
 
 # Words for the closed vocabularies a reader meets in the report (the JSON keeps the codes).
 CODE_WORDS: dict[str, str] = {
@@ -187,6 +187,33 @@ def country_in_sentence(name: str) -> str:
     return name
 
 
+# The words of a region whose country the knowledge base does not know.
+UNKNOWN_COUNTRY = "country unknown"
+
+
+def region_words(
+    code: str, provider: str | None, city: str | None = None, country: str | None = None
+) -> str:
+    """A provider's region as a person reads it: words first, the region code after, in
+    parentheses: "Dublin, Ireland (Amazon Web Services eu-west-1)", "Ireland (Amazon Web
+    Services eu-west-1)" without a city, "country unknown (Amazon Web Services xx-west-9)" for a
+    region the catalogue does not have. ``provider`` is the provider's display name (its
+    catalogue name; None where the sentence names it already), ``country`` the country's name
+    (both as the knowledge base has them)."""
+    where = ", ".join(part for part in (city, country) if part) or UNKNOWN_COUNTRY
+    return f"{where} ({provider} {code})" if provider else f"{where} ({code})"
+
+
+def place_in_sentence(label: str) -> str:
+    """A country's place label as it stands after "in": "the United States", "the
+    Netherlands (Microsoft Azure westeurope)"; a label naming a city ("Dublin, Ireland (...)")
+    as it is."""
+    head, paren, tail = label.partition(" (")
+    if ", " in head:
+        return label
+    return country_in_sentence(head) + paren + tail
+
+
 def code_tokens(text: str) -> list[str]:
     """The known raw codes a text still shows (for tests and checks of the outputs)."""
     return [t for t in _CODE_TOKEN.findall(text) if t in RAW_CODES]
@@ -305,6 +332,24 @@ def trigger_words(trigger: TriggerKind) -> TriggerWords:
             )
         case _:
             assert_never(trigger)
+
+
+def scope_words(scope: ProcessingScope) -> str:
+    """Where a deployment option handles data, after "processed" or "processing": "in the
+    region", "anywhere the vendor operates" (a test walks every member)."""
+    match scope:
+        case ProcessingScope.REGION:
+            return "in the region"
+        case ProcessingScope.GEOGRAPHY:
+            return "in the region's geography"
+        case ProcessingScope.DATA_ZONE:
+            return "anywhere in the vendor's data zone"
+        case ProcessingScope.GLOBAL:
+            return "anywhere the vendor operates"
+        case ProcessingScope.FIXED:
+            return "at a fixed place"
+        case _:
+            assert_never(scope)
 
 
 def trigger_words_of(code: str) -> TriggerWords:

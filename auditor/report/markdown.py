@@ -101,12 +101,13 @@ def render_markdown(
         )
     for notice in result.notices:
         head.append(f"\n> ⚠️ {md(notice)}")
-    # One line per root cause (system, component, country), the most harmful first.
+    # One line per root cause (system, component, country), the most harmful first, in the
+    # words of the HTML summary: names and data first; the inventory ids last, to find it by.
     top = [
-        f"- **{md(c.system_name)}, {md(c.component_name)}** ({md(c.system)}/{md(c.component)}): "
-        f"{md(c.laws_text)} can reach its data, because {md(c.party_text)}"
-        + "".join(f"; {md(a)}" for a in c.aggravations)
-        + f" ({md(c.mitigation_text.split(' (')[0])})"
+        f"- **{md(c.system_name)}, {md(c.component_name)}**: {md(c.data_text)} can be reached "
+        f"under {md(c.laws_text)}, because {md(c.party_text)}"
+        + "".join(f", and {md(a)}" for a in c.aggravations)
+        + f" ({md(c.mitigation_text.split(' (')[0])}) · inventory `{c.system}/{c.component}`"
         for c in top_root_causes(result, Names.of(result), 5)
     ]
     if top:

@@ -78,6 +78,18 @@ def _told_apart(names: dict[str, str]) -> dict[str, str]:
     }
 
 
+def _fact_names(result: AuditResult) -> dict[str, str]:
+    """Knowledge-base fact subjects by display name: the laws the audit relied on, and every
+    subject a finding names ("entity microsoft-ireland-operations" -> "entity Microsoft
+    Ireland Operations Limited")."""
+    facts = {f"law {law.id}": f"law {law.short_name}" for law in result.laws}
+    for finding in result.findings:
+        fact, name = finding.subject.get("fact"), finding.subject_names.get("fact")
+        if fact and name and fact not in facts and len(fact.split()) == 2:
+            facts[fact] = name.removeprefix("the ")
+    return facts
+
+
 @dataclass(frozen=True)
 class Names:
     """Display names of systems and components, from the inventory register."""
@@ -88,6 +100,9 @@ class Names:
     # Scored subjects by id: systems and catalogue vendors ("Azure OpenAI in Microsoft
     # Foundry" for ``azure-openai``), for the SEAL findings, their owners and the plan.
     subjects: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Knowledge-base facts by subject ("law us-cloud-act" -> "law US CLOUD Act"), for the
+    # plan's decisions to have facts checked again.
+    facts: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, result: AuditResult) -> Names:
@@ -118,6 +133,7 @@ class Names:
             subjects=_told_apart(
                 {card.subject: card.name for card in result.scores if card.name} | systems
             ),
+            facts=_fact_names(result),
         )
 
     def system(self, system: str) -> str:
@@ -341,12 +357,12 @@ def decision_text(
 
 
 def fact_subject(fact: str, names: Names) -> str:
-    """A knowledge-base fact's subject ("vendor azure-openai") with a scored vendor's display
-    name ("vendor Azure OpenAI in Microsoft Foundry"); other subjects as they are."""
+    """A knowledge-base fact's subject ("vendor azure-openai") by display name ("vendor Azure
+    OpenAI in Microsoft Foundry", "law US CLOUD Act"); a subject without one as it is."""
     kind, _, ident = fact.partition(" ")
     if kind == "vendor" and ident in names.subjects:
         return f"{kind} {names.subjects[ident]}"
-    return fact
+    return names.facts.get(fact, fact)
 
 
 def decision_subject(key: tuple[str, ...], names: Names) -> str:

@@ -429,3 +429,18 @@ def test_reports_never_give_memory_as_a_source_and_count_facts_in_good_grammar(
     for count in re.findall(r"(\d+) knowledge-base facts? used could not be confirmed", text):
         noun = "fact" if count == "1" else "facts"
         assert f"{count} knowledge-base {noun} used could not be confirmed" in text
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_the_plan_names_the_facts_to_check_again(
+    outputs: dict[str, dict[str, str]], example: str
+) -> None:
+    """ "Have the knowledge base's facts on law US CLOUD Act checked again", not on "law
+    us-cloud-act": the plan's decisions name a fact's law, entity or vendor by its name."""
+    for kind in ("html", "pdf"):
+        text = " ".join(outputs[example][kind].split())
+        for decision in re.findall(r"facts on (.{0,60}?) checked again", text):
+            assert not re.fullmatch(r"(?:law|entity|vendor) [a-z0-9]+(?:-[a-z0-9]+)*", decision), (
+                kind,
+                decision,
+            )
