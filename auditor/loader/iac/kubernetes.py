@@ -140,34 +140,66 @@ class Manifest:
         return current
 
 
-def read_manifests(
-    path: Path, display: str, limits: Limits
-) -> tuple[list[Manifest], list[Diagnostic]]:
+@dataclass(frozen=True)
+class ManifestFile:
+    """What one YAML file (or one ``helm template`` output) holds for the scan.
+
+    ``template_line`` is set when the text is an unrendered template: ``{{ ... }}``
+    template syntax (Helm's, or another Go template's) makes it invalid YAML. A
+    file that parses is never one, whatever its strings hold: a chart's
+    ``values.yaml`` or a helm-unittest suite may quote ``{{ .Release.Name }}``
+    and is still plain YAML with no Kubernetes object in it (issue 19).
+    """
+
+    manifests: list[Manifest]
+    problems: list[Diagnostic]
+    template_line: int | None = None  # the first ``{{`` of an unrendered template
+
+
+def read_manifests(path: Path, display: str, limits: Limits) -> ManifestFile:
     """Every Kubernetes object in a (multi-document) YAML file; non-Kubernetes YAML yields none."""
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            return [], [
-                Diagnostic(display, None, None, "not a regular file (a pipe, socket or device)")
-            ]
+            return ManifestFile(
+                [],
+                [Diagnostic(display, None, None, "not a regular file (a pipe, socket or device)")],
+            )
         if info.st_size > limits.max_file_bytes:
-            return [], [Diagnostic(display, None, None, "the file is over the size limit")]
+            return ManifestFile(
+                [], [Diagnostic(display, None, None, "the file is over the size limit")]
+            )
         text = decode(path.read_bytes(), display)
     except YamlProblem as exc:
-        return [], [exc.diagnostic]
+        return ManifestFile([], [exc.diagnostic])
     except OSError as exc:
-        return [], [Diagnostic(display, None, None, f"cannot read the file: {exc.strerror}")]
-    return parse_manifests(text, display, limits)
+        return ManifestFile(
+            [], [Diagnostic(display, None, None, f"cannot read the file: {exc.strerror}")]
+        )
+    return parse_manifest_file(text, display, limits)
 
 
 def parse_manifests(
     text: str, display: str, limits: Limits
 ) -> tuple[list[Manifest], list[Diagnostic]]:
     """Every Kubernetes object in YAML text (a file, or the output of ``helm template``)."""
+    parsed = parse_manifest_file(text, display, limits)
+    return parsed.manifests, parsed.problems
+
+
+def _template(text: str) -> ManifestFile:
+    """An unrendered template: no manifests, no YAML problems, the line of its first ``{{``."""
+    return ManifestFile([], [], text[: text.index("{{")].count("\n") + 1)
+
+
+def parse_manifest_file(text: str, display: str, limits: Limits) -> ManifestFile:
+    """Every Kubernetes object in YAML text, or why there is none (an unrendered template)."""
     if len(text) > limits.max_file_bytes:
-        return [], [Diagnostic(display, None, None, "the text is over the size limit")]
+        return ManifestFile(
+            [], [Diagnostic(display, None, None, "the text is over the size limit")]
+        )
     if "apiVersion" not in text or "kind" not in text:
-        return [], []
+        return ManifestFile([], [])
     manifests: list[Manifest] = []
     problems: list[Diagnostic] = []
     built = 0  # values of the file so far: the limit holds per file, not per document
@@ -198,13 +230,13 @@ def parse_manifests(
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         if "{{" in text:
-            return [], []  # an unrendered Helm template: reported by the caller as a note
+            return _template(text)  # reported by the caller as a notice
         problems.append(Diagnostic(display, line, column, f"invalid YAML: {exc.problem or exc}"))
     except (yaml.YAMLError, RecursionError) as exc:
         problems.append(Diagnostic(display, None, None, f"invalid YAML: {exc}"))
     if problems and "{{" in text:
-        return [], []  # an unrendered Helm template: reported by the caller as a note
-    return manifests, problems
+        return _template(text)  # reported by the caller as a notice
+    return ManifestFile(manifests, problems)
 
 
 @dataclass

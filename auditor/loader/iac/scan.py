@@ -82,12 +82,15 @@ class _Found:
 def _discover(root: Path) -> _Found:
     found = _Found()
     base = root.resolve()
+    charts: set[Path] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(os.path.normpath(dirpath))
         keep = []
-        chart = "Chart.yaml" in filenames and "templates" in dirnames
+        chart = "Chart.yaml" in filenames  # a chart is identified by its Chart.yaml
         if chart:
-            found.charts.append(here)
+            charts.add(here)
+            if "templates" in dirnames:
+                found.charts.append(here)
         for name in sorted(dirnames):
             if name.startswith(".") or name in _SKIP_DIRS:
                 continue
@@ -100,6 +103,8 @@ def _discover(root: Path) -> _Found:
                 continue
             path = here / name
             if not name.endswith(_READ_SUFFIXES):
+                continue
+            if _chart_input(here, name, charts):
                 continue
             problem = _not_readable(path, base, root)
             if problem is not None:
@@ -123,6 +128,23 @@ def _discover(root: Path) -> _Found:
 
 
 _READ_SUFFIXES = (".tf", ".tfvars", ".json", ".yaml", ".yml")
+_VALUES_FILE = re.compile(r"^values([-._][^/]*)?\.ya?ml$")
+
+
+def _chart_input(folder: Path, name: str, charts: set[Path]) -> bool:
+    """A chart's values file or helm-unittest suite: neither a manifest nor a template.
+
+    Helm's chart layout puts the default values in ``values.yaml`` beside
+    ``Chart.yaml`` (other values files, ``values-prod.yaml``, are passed with
+    ``-f``); helm-unittest keeps its suites, pure YAML, "under the ``tests/``
+    directory of the chart with suffix ``_test.yaml``" (helm-unittest README,
+    commit 866069b, 2026-05-13). ``kubectl apply`` and ``helm install`` run
+    neither, so the scan does not read them as manifests (issue 19). Suites kept
+    elsewhere parse as YAML with no Kubernetes object and are silent all the same.
+    """
+    if folder in charts:
+        return bool(_VALUES_FILE.match(name))
+    return folder.name == "tests" and folder.parent in charts and name.endswith("_test.yaml")
 
 
 def _not_readable(path: Path, base: Path, root: Path) -> tuple[str, str] | None:
@@ -468,13 +490,16 @@ class _Scan:
             manifests.extend(items)
         for path in found.yaml:
             display = str(path)
-            items, problems = read_manifests(path, display, self.limits)
-            self.diagnostics.extend(problems)
-            if items:
+            read = read_manifests(path, display, self.limits)
+            self.diagnostics.extend(read.problems)
+            if read.manifests:
                 self.files.append(display)
-                manifests.extend(items)
-            elif not problems and "{{" in self._text(path) and "apiVersion" in self._text(path):
-                self.notes.append(f"{display}: looks like an unrendered Helm template; not read")
+                manifests.extend(read.manifests)
+            elif read.template_line is not None:
+                self.notes.append(
+                    f"{display}:{read.template_line}: looks like an unrendered Helm template "
+                    "({{ ... }} makes it invalid YAML); not read: scan its rendered output instead"
+                )
         if not manifests:
             return
         scanner = KubernetesScanner(self.catalogue, self.tree, applied=self._applied_by())
