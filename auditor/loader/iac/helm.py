@@ -34,7 +34,7 @@ from lark import Tree
 
 from auditor.loader.iac.catalogue import Catalogue, HelmChart
 from auditor.loader.iac.detect import Decided, Part, Placed
-from auditor.loader.iac.hcl import UNKNOWN, Val, step, unknown, unwrap
+from auditor.loader.iac.hcl import UNKNOWN, BoundScope, Evaluator, Val, step, unknown, unwrap
 from auditor.loader.iac.result import How
 from auditor.loader.iac.serving import clean_model
 from auditor.loader.iac.terraform import HclResource
@@ -281,17 +281,24 @@ class HelmReleases:
                     text, display, _path = read
                     try:
                         loaded = yaml.safe_load(text)
-                    except yaml.YAMLError:
+                    except yaml.YAMLError as exc:
                         gaps.append(f"the values file {display} is not valid YAML")
+                        self._unreadable(view, span, f"the values file {display}", exc, display)
                         continue
                     if isinstance(loaded, dict):
                         _merge(tree, _spanned_in(loaded, display, text))
+                    elif loaded is not None:
+                        gaps.append(f"the values file {display} is not a YAML mapping")
+                        self._unreadable(view, span, f"the values file {display}", None, display)
                     continue
                 if isinstance(item, str):
                     try:
                         doc = yaml.safe_load(item)
-                    except yaml.YAMLError:
+                    except yaml.YAMLError as exc:
                         gaps.append("a values document is not valid YAML")
+                        node = nodes[index] if len(nodes) == len(items) else None
+                        made = _document_source(view, node, span)
+                        self._unreadable(view, span, made, exc, None)
                         continue
                 if isinstance(doc, dict):
                     _merge(tree, _spanned(doc, span))
@@ -310,6 +317,34 @@ class HelmReleases:
                 continue
             _put(tree, path, (value, where))
         return tree, list(dict.fromkeys(gaps))
+
+    def _unreadable(
+        self,
+        view: HclResource,
+        span: SourceSpan,
+        what: str,
+        problem: yaml.YAMLError | None,
+        file: str | None,
+    ) -> None:
+        """A notice for a values document the scan cannot read (issue 19): which release, where,
+        why, and what it hides. Helm itself rejects such values, so the deployment fails too.
+        ``file``: the values file read as is (its lines are the file's), else None (a rendered
+        or computed text, whose lines are the text's)."""
+        if problem is None:
+            why = "is valid YAML but not a mapping of values"
+        else:
+            mark = getattr(problem, "problem_mark", None)
+            at = ""
+            if mark is not None:
+                line = mark.line + 1
+                at = f" at {file}:{line}" if file else f" at line {line} of the rendered text"
+            text = getattr(problem, "problem", None) or "it does not parse"
+            why = f"is not valid YAML ({text}{at})"
+        self.notes.append(
+            f"{view.address} ({span.path}:{span.line}): {what} {why}; the scan cannot read the "
+            "chart's values, so the models and images set there are unknown: fix it (helm "
+            "install rejects it too) or set the model with a `set` block"
+        )
 
     def _sets(self, view: HclResource) -> list[tuple[str | None, Any, SourceSpan]]:
         out: list[tuple[str | None, Any, SourceSpan]] = []
@@ -340,6 +375,19 @@ class HelmReleases:
                         )
                     )
         return out
+
+
+def _document_source(view: HclResource, node: Any, span: SourceSpan) -> str:
+    """What made a values document, for a notice: ``templatefile() of values.tpl`` (the file it
+    read, from the item's own evaluation) or the expression as written."""
+    if node is None:
+        return "a values document"
+    scope: Any = BoundScope(view.module, view.bound) if view.bound else view.module
+    val = Evaluator(scope, view.module.depth, view.module.ws.budget).eval(node, span)
+    read = [s.span.path for s in val.steps if s.span is not None and s.text.startswith("read ")]
+    if read:
+        return f"the values document rendered from {read[-1]}"
+    return "a values document"
 
 
 def _tuple_items(node: Any) -> list[Any]:
