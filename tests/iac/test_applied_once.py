@@ -279,3 +279,18 @@ def test_document_lines_follow_the_provider_split() -> None:
         (9, 9, "kind: B"),
     ]
     assert split_documents(text) == ["apiVersion: v1\nkind: A", "kind: B"]
+
+
+def test_an_unknown_count_is_one_server_at_the_terraform_address(tmp_path: Path) -> None:
+    """Whether Terraform creates it is unknown: named once, by Terraform, not again by the file."""
+    root = _tree(
+        tmp_path,
+        'variable "enable_vllm" {}\n'
+        'resource "kubernetes_manifest" "vllm" {\n'
+        "  count    = var.enable_vllm ? 1 : 0\n"
+        '  manifest = yamldecode(file("../k8s/vllm.yaml"))\n}\n',
+        {"k8s/vllm.yaml": VLLM},
+    )
+    result = scan(root)
+    assert list(_servers(result)) == ["tf-infra/kubernetes_manifest.vllm"]
+    assert len(_notes(result, "reported once, at that address")) == 1
