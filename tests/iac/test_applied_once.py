@@ -200,15 +200,50 @@ def test_a_template_rendered_per_instance_stays_one_server_per_instance(tmp_path
     assert 'kubernetes_manifest.vllm["large"], kubernetes_manifest.vllm["small"]' in said[0]
 
 
-def test_a_resource_terraform_does_not_create_suppresses_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "meta",
+    [
+        "count = var.enable_vllm ? 1 : 0",
+        "count = 0",
+        'for_each = var.enable_vllm ? toset(["one"]) : toset([])',
+    ],
+)
+def test_a_file_only_a_resource_with_no_instance_applies_is_not_a_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], meta: str
+) -> None:
+    """Terraform's input, not kubectl's: with the defaults nothing is created from the file."""
     root = _tree(
         tmp_path,
+        'variable "enable_vllm" { default = false }\n'
         'resource "kubernetes_manifest" "vllm" {\n'
-        "  count    = 0\n"
+        f"  {meta}\n"
         '  manifest = yamldecode(file("../k8s/vllm.yaml"))\n}\n',
         {"k8s/vllm.yaml": VLLM},
     )
-    assert list(_servers(scan(root))) == ["k8s-llm/deployment-vllm"]
+    with pytest.raises(SystemExit):
+        main(["scan", str(root), "--country", "DE", "--json", "-", "--quiet"])
+    data = json.loads(capsys.readouterr().out)
+    kinds = [row["kind"] for row in data["inventory_register"]]
+    assert "inference_endpoint" not in kinds
+    said = [n for n in data["notices"] if "applied only by kubernetes_manifest.vllm" in n]
+    assert len(said) == 1
+    assert said[0].startswith(f"{root / 'k8s' / 'vllm.yaml'}:1: Deployment llm/vllm")
+    assert "which Terraform does not create with these variables" in said[0]
+    assert said[0].endswith("not reported")
+
+
+def test_switched_on_the_same_resource_is_one_server(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        'variable "enable_vllm" { default = true }\n'
+        'resource "kubernetes_manifest" "vllm" {\n'
+        "  count    = var.enable_vllm ? 1 : 0\n"
+        '  manifest = yamldecode(file("../k8s/vllm.yaml"))\n}\n',
+        {"k8s/vllm.yaml": VLLM},
+    )
+    result = scan(root)
+    assert list(_servers(result)) == ["tf-infra/kubernetes_manifest.vllm-0"]
+    assert _notes(result, "applied only by") == []
 
 
 def test_the_command_line_reports_the_applied_file_once(
@@ -244,3 +279,18 @@ def test_document_lines_follow_the_provider_split() -> None:
         (9, 9, "kind: B"),
     ]
     assert split_documents(text) == ["apiVersion: v1\nkind: A", "kind: B"]
+
+
+def test_an_unknown_count_is_one_server_at_the_terraform_address(tmp_path: Path) -> None:
+    """Whether Terraform creates it is unknown: named once, by Terraform, not again by the file."""
+    root = _tree(
+        tmp_path,
+        'variable "enable_vllm" {}\n'
+        'resource "kubernetes_manifest" "vllm" {\n'
+        "  count    = var.enable_vllm ? 1 : 0\n"
+        '  manifest = yamldecode(file("../k8s/vllm.yaml"))\n}\n',
+        {"k8s/vllm.yaml": VLLM},
+    )
+    result = scan(root)
+    assert list(_servers(result)) == ["tf-infra/kubernetes_manifest.vllm"]
+    assert len(_notes(result, "reported once, at that address")) == 1

@@ -488,6 +488,17 @@ class TerraformWorkloads:
         # does not report them a second time (issue 19: one object, one component).
         self.applied: list[Applied] = []
 
+    def applied_if_created(self, view: HclResource, why: str) -> list[Applied]:
+        """The documents of the tree a resource Terraform creates no instance of (``count = 0``,
+        an empty ``for_each``) would apply, evaluated as one instance would be: Terraform's
+        input, which no ``kubectl apply`` runs (issue 19)."""
+        before, said = len(self.applied), len(self.notes)
+        self._manifest(view)
+        found = self.applied[before:]
+        del self.applied[before:]
+        del self.notes[said:]
+        return [Applied(a.origin, a.address, why) for a in found]
+
     def parts(self, views: list[HclResource]) -> list[Part]:
         """Components for the workloads among ``views`` (none when there are none)."""
         manifests: list[Manifest] = []

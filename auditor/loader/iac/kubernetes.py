@@ -293,7 +293,7 @@ class KubernetesScanner(ServerReader):
         catalogue: Catalogue,
         root: Path | None = None,
         cluster: Callable[[Manifest], Placed | None] | None = None,
-        applied: Callable[[Manifest], list[str]] | None = None,
+        applied: Callable[[Manifest], list[tuple[str, bool]]] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.k8s = catalogue.kubernetes
@@ -367,10 +367,17 @@ class KubernetesScanner(ServerReader):
 
     def _applied_elsewhere(self, manifest: Manifest) -> bool:
         """The object is applied by Terraform resources, which report it: say so, once."""
-        addresses = self.applied(manifest) if self.applied is not None else []
-        if not addresses:
+        found = self.applied(manifest) if self.applied is not None else []
+        if not found:
             return False
         span = manifest.span()
+        addresses = [text for text, _created in found]
+        if not any(created for _text, created in found):  # count = 0: Terraform's input only
+            self.notes.append(
+                f"{span.path}:{span.line}: {manifest.kind} {manifest.namespace}/{manifest.name} is "
+                f"applied only by {', '.join(addresses)}; not reported"
+            )
+            return True
         many = len(addresses) > 1 or ", " in addresses[0]
         where = (
             "once per Terraform instance, at those addresses" if many else "once, at that address"

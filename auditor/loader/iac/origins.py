@@ -45,6 +45,9 @@ class Applied:
 
     origin: Origin
     address: str  # the Terraform address, e.g. kubernetes_manifest.vllm["small"]
+    # Why Terraform creates no instance of the resource with these variables ("count = 0"),
+    # or empty: it would apply the document, so the file scan must not report it either.
+    absent: str = ""
 
 
 def split_documents_at(text: str) -> list[tuple[int, int, str]]:

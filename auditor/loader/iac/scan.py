@@ -61,6 +61,9 @@ from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits
 from auditor.model.common import SourceSpan
 from auditor.model.inventory import ComponentKind, InventoryFragment, System
 
+# Resources that apply a whole object, possibly a document of a file of the tree (issue 19).
+_APPLIES = frozenset({"kubernetes_manifest", "kubectl_manifest"})
+
 _SKIP_DIRS = frozenset({".terraform", "node_modules", "__pycache__"})
 _BLOCK = re.compile(r'^[ \t]*(resource|data)[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]', re.MULTILINE)
 _SOURCE = re.compile(r'^[ \t]*source[ \t]*=[ \t]*"(\.\.?/[^"]*)"', re.MULTILINE)
@@ -201,6 +204,8 @@ class _Scan:
         # Documents of the tree's YAML files that Terraform resources apply, with the system of
         # the root module: the Kubernetes file scan leaves them to that reading (issue 19).
         self.applied: list[tuple[Applied, str]] = []
+        # kubernetes_manifest / kubectl_manifest resources with zero instances, and why
+        self._absent: list[tuple[HclResource, str]] = []
 
     # --- Terraform ------------------------------------------------------------------------------
 
@@ -327,6 +332,11 @@ class _Scan:
         if "count" not in block.body.attrs and "for_each" not in block.body.attrs:
             return [HclResource(module, mode, rtype, name, block)]
         made = module.instances(block)
+        if made.none and mode == "managed" and rtype in _APPLIES:
+            # Evaluated as one instance would be, only to learn which file it would apply.
+            one = {"count": Val({"index": 0})} if made.meta == "count" else None
+            why = "count = 0" if made.meta == "count" else "for_each is empty"
+            self._absent.append((HclResource(module, mode, rtype, name, block, bound=one), why))
         if made.keys is None:
             view = HclResource(module, mode, rtype, name, block, unexpanded=True)
             if relevant:
@@ -401,6 +411,10 @@ class _Scan:
         rel = files.rel
         system_id = "tf-root" if rel == "." else slug(f"tf-{rel}")
         self.applied.extend((applied, system_id) for applied in workloads.applied)
+        absent = TerraformWorkloads(self.catalogue, placer)
+        for view, why in self._absent:
+            self.applied.extend((a, system_id) for a in absent.applied_if_created(view, why))
+        self._absent = []
         span = SourceSpan(path=files.files[0], line=1, column=1)
         label = "of the scanned folder" if rel == "." else rel
         built = build_system(
@@ -518,7 +532,7 @@ class _Scan:
             )
             self._add(built, qualify=False)
 
-    def _applied_by(self) -> Callable[[Manifest], list[str]]:
+    def _applied_by(self) -> Callable[[Manifest], list[tuple[str, bool]]]:
         """For a manifest read from a file: the Terraform resources that apply its document
         (``address, ... (system tf-x)``, sorted), so that the object is reported once, there."""
         by_file: dict[Path, list[tuple[Applied, str]]] = {}
@@ -526,7 +540,7 @@ class _Scan:
             by_file.setdefault(applied.origin.path, []).append((applied, system_id))
         resolved: dict[str, Path | None] = {}
 
-        def applied_by(manifest: Manifest) -> list[str]:
+        def applied_by(manifest: Manifest) -> list[tuple[str, bool]]:
             if not by_file:
                 return []
             if manifest.display not in resolved:
@@ -539,12 +553,22 @@ class _Scan:
             if path is None or line is None:
                 return []
             systems: dict[str, set[str]] = {}
+            absent: dict[str, set[str]] = {}
             for applied, system_id in by_file.get(path, []):
-                if applied.origin.holds(path, line):
+                if not applied.origin.holds(path, line):
+                    continue
+                if applied.absent:
+                    shown = f"{applied.address}, which Terraform does not create with these "
+                    absent.setdefault(system_id, set()).add(shown + f"variables ({applied.absent})")
+                else:
                     systems.setdefault(system_id, set()).add(applied.address)
-            return [
-                f"{', '.join(sorted(addresses))} (system {system_id})"
+            made = [
+                (f"{', '.join(sorted(addresses))} (system {system_id})", True)
                 for system_id, addresses in sorted(systems.items())
+            ]
+            return made or [
+                (f"{'; '.join(sorted(addresses))} (system {system_id})", False)
+                for system_id, addresses in sorted(absent.items())
             ]
 
         return applied_by
