@@ -35,6 +35,7 @@ from auditor.model.compare import Comparison
 from auditor.model.findings import AuditResult
 from auditor.model.tia import TransferAssessment
 from auditor.model.vendor import VendorAssessment
+from auditor.model.words import category_words
 from auditor.report.comparison_context import comparison_context
 from auditor.report.report_context import (
     MAX_GRAPHS,
@@ -320,6 +321,7 @@ def _environment(roots: Sequence[Path]) -> ImmutableSandboxedEnvironment:
     )
     env.filters["fileline"] = _fileline
     env.filters["words"] = words
+    env.filters["category_words"] = category_words
     env.filters["generic"] = generic
     env.filters["generic_title"] = generic_title
     env.filters["in_sentence"] = country_in_sentence
