@@ -26,6 +26,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from auditor.errors import Diagnostic
 from auditor.loader.iac.hcl_parser import parses_to_tree
+from auditor.loader.iac.hcl_strip import restore, unmark
 from auditor.loader.iac.result import How, ResolutionStep
 from auditor.loader.yamlsrc import DEFAULT_LIMITS, Limits, YamlProblem, parse_text
 from auditor.model.common import SourceSpan
@@ -293,6 +294,16 @@ def _directive(node: object) -> bool:
     return isinstance(node, Tree) and node.data in _DIRECTIVES
 
 
+def _templated(node: object) -> bool:
+    """A directive, or an interpolation with a strip marker: read by the template renderer."""
+    if _directive(node):
+        return True
+    if not _tree(node, "interpolation"):
+        return False
+    assert isinstance(node, Tree)
+    return any(isinstance(k, Token) and k.type == "STRIP_MARKER" for k in node.children)
+
+
 def _source_of(node: Node) -> str:
     """An expression as written, near enough for a message (its tokens joined)."""
     if isinstance(node, Token):
@@ -404,10 +415,26 @@ def _body(node: Tree[Token], source: str, display: str) -> Body:
     return body
 
 
+def _parse_tree(text: str) -> Tree[Token]:
+    """The grammar's tree; a file it refuses only for ``${~ x ~}`` in a quoted string is
+    parsed with the markers blanked out and given back to the tree (:mod:`hcl_strip`)."""
+    try:
+        return parses_to_tree(text)
+    except UnexpectedInput:
+        if "~" not in text:
+            raise
+        marks = unmark(text)
+        if not marks.changed:
+            raise
+    tree = parses_to_tree(marks.text)
+    restore(tree, marks)
+    return tree
+
+
 def parse_hcl(text: str, display: str) -> Body:
     """Parse Terraform text; raise :class:`HclProblem` with the position of a syntax error."""
     try:
-        tree = parses_to_tree(text)
+        tree = _parse_tree(text)
     except UnexpectedInput as exc:
         line = getattr(exc, "line", None)
         column = getattr(exc, "column", None)
@@ -854,7 +881,7 @@ class Evaluator:
 
     def _string(self, node: Tree[Token], span: SourceSpan) -> Val:
         parts_of = [p for p in node.children if _tree(p, "string_part")]
-        if any(isinstance(p, Tree) and p.children and _directive(p.children[0]) for p in parts_of):
+        if any(isinstance(p, Tree) and p.children and _templated(p.children[0]) for p in parts_of):
             return self._directives(parts_of, span)
         pieces: list[str] = []
         parts: list[Val] = []
@@ -906,7 +933,9 @@ class Evaluator:
             strip_right = len(kids) > 1 and isinstance(kids[-2], Token) and kids[-2] == "~"
             kind = inner.data
             if kind == "interpolation":
-                pieces.append(Piece("${", _source_of(exprs[0]), exprs[0]))
+                pieces.append(
+                    Piece("${", _source_of(exprs[0]), exprs[0], (), strip_left, strip_right)
+                )
             elif kind == "template_for_start":
                 names = tuple(_name(n) for n in exprs[:-1])
                 coll = exprs[-1]
