@@ -91,6 +91,8 @@ _WHOLE = frozenset({MANIFEST, KUBECTL_MANIFEST})
 _WORKLOADS = frozenset(
     k for k, (kind, _) in _KINDS.items() if kind not in ("ConfigMap", "Namespace", "Service")
 )
+# Resources that can run a model server: an unknown count/for_each of one is a notice (issue 19).
+SERVER_TYPES = _WORKLOADS | _WHOLE
 
 # Repeated blocks that are lists in the Kubernetes API (the others hold one object).
 _LISTS = {
@@ -487,6 +489,11 @@ class TerraformWorkloads:
         # Documents of the tree's YAML files these resources apply: the scan of those files
         # does not report them a second time (issue 19: one object, one component).
         self.applied: list[Applied] = []
+
+    @property
+    def unread(self) -> frozenset[str]:
+        """Addresses the notice about unread manifests names (after :meth:`parts`)."""
+        return frozenset(self._opaque)
 
     def applied_if_created(self, view: HclResource, why: str) -> list[Applied]:
         """The documents of the tree a resource Terraform creates no instance of (``count = 0``,

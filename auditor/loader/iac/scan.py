@@ -35,6 +35,7 @@ from auditor.loader.iac.hcl import Block, LimitExceeded, Val
 from auditor.loader.iac.helm import HelmReleases, render_chart
 from auditor.loader.iac.k8s_terraform import RESOURCE_TYPES as K8S_RESOURCE_TYPES
 from auditor.loader.iac.k8s_terraform import (
+    SERVER_TYPES,
     ClusterPlacer,
     TerraformWorkloads,
     relevant_types,
@@ -206,6 +207,9 @@ class _Scan:
         self.applied: list[tuple[Applied, str]] = []
         # kubernetes_manifest / kubectl_manifest resources with zero instances, and why
         self._absent: list[tuple[HclResource, str]] = []
+        # Kubernetes objects with an unknown count/for_each: (address, notice), said after the
+        # workloads are read unless their notice about unread manifests names them already.
+        self._uncounted: list[tuple[str, str]] = []
 
     # --- Terraform ------------------------------------------------------------------------------
 
@@ -339,11 +343,22 @@ class _Scan:
             self._absent.append((HclResource(module, mode, rtype, name, block, bound=one), why))
         if made.keys is None:
             view = HclResource(module, mode, rtype, name, block, unexpanded=True)
+            where = f"{made.span.path}:{made.span.line}" if made.span else view.span.path
             if relevant:
-                where = f"{made.span.path}:{made.span.line}" if made.span else view.span.path
                 self.notes.append(
                     f"{view.address} ({where}): {made.meta} is not known from the code "
                     f"({made.reason}); reported as one component standing for all its instances"
+                )
+            elif mode == "managed" and rtype in SERVER_TYPES:
+                # A Kubernetes object Terraform applies: a model server in it is one component
+                # standing for every instance, whatever the count turns out to be (issue 19).
+                self._uncounted.append(
+                    (
+                        view.address,
+                        f"{view.address} ({where}): {made.meta} is not known from the code "
+                        f"({made.reason}); its Kubernetes object is read once, standing for all "
+                        "its instances (none is made up)",
+                    )
                 )
             return [view]
         return [
@@ -407,6 +422,10 @@ class _Scan:
         ]
         workloads = TerraformWorkloads(self.catalogue, placer)
         helm_parts.extend(workloads.parts(views))
+        self.notes.extend(
+            note for address, note in self._uncounted if address not in workloads.unread
+        )
+        self._uncounted = []
         self.notes.extend(releases.notes + workloads.notes + placer.notes)
         rel = files.rel
         system_id = "tf-root" if rel == "." else slug(f"tf-{rel}")
