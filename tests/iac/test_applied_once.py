@@ -294,3 +294,68 @@ def test_an_unknown_count_is_one_server_at_the_terraform_address(tmp_path: Path)
     result = scan(root)
     assert list(_servers(result)) == ["tf-infra/kubernetes_manifest.vllm"]
     assert len(_notes(result, "reported once, at that address")) == 1
+
+
+@pytest.mark.parametrize(
+    "terraform",
+    [
+        'data "kubectl_path_documents" "llm" { pattern = "../k8s/*.yaml" }\n'
+        'resource "kubectl_manifest" "llm" {\n'
+        "  for_each  = var.enable_llm ? data.kubectl_path_documents.llm.manifests : {}\n"
+        "  yaml_body = each.value\n}\n",
+        'resource "kubectl_manifest" "llm" {\n'
+        '  for_each  = var.enable_llm ? fileset("${path.module}/../k8s", "*.yaml") : []\n'
+        '  yaml_body = file("${path.module}/../k8s/${each.value}")\n}\n',
+        'data "kubectl_file_documents" "llm" { content = file("../k8s/all.yaml") }\n'
+        'resource "kubectl_manifest" "llm" {\n'
+        "  count     = var.enable_llm ? length(data.kubectl_file_documents.llm.documents) : 0\n"
+        "  yaml_body = element(data.kubectl_file_documents.llm.documents, count.index)\n}\n",
+    ],
+)
+def test_documents_only_a_switched_off_resource_applies_are_no_servers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], terraform: str
+) -> None:
+    """for_each/count over the documents, switched off by a variable: with the defaults
+    Terraform creates nothing from them, and kubectl never sees them."""
+    files = (
+        {"k8s/all.yaml": VLLM + "---\n" + TGI}
+        if "all.yaml" in terraform
+        else {"k8s/vllm.yaml": VLLM, "k8s/tgi.yaml": TGI}
+    )
+    root = _tree(tmp_path, 'variable "enable_llm" { default = false }\n' + terraform, files)
+    with pytest.raises(SystemExit):
+        main(["scan", str(root), "--country", "DE", "--json", "-", "--quiet"])
+    data = json.loads(capsys.readouterr().out)
+    assert [r for r in data["inventory_register"] if r["kind"] == "inference_endpoint"] == []
+    said = sorted(n for n in data["notices"] if "applied only by kubectl_manifest.llm" in n)
+    assert len(said) == 2, data["notices"]
+    assert "Deployment llm/tgi" in said[0] or "Deployment llm/tgi" in said[1]
+    assert all("which Terraform does not create with these variables" in n for n in said)
+
+
+def test_documents_a_resource_of_unknown_count_may_apply_are_reported_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whether Terraform applies them is unknown and each.value is too: the file scan reports
+    each object once, and says which resource may apply it; no instance is made up."""
+    root = _tree(
+        tmp_path,
+        'variable "enable_llm" {}\n'
+        'data "kubectl_path_documents" "llm" { pattern = "../k8s/*.yaml" }\n'
+        'resource "kubectl_manifest" "llm" {\n'
+        "  for_each  = var.enable_llm ? data.kubectl_path_documents.llm.manifests : {}\n"
+        "  yaml_body = each.value\n}\n",
+        {"k8s/vllm.yaml": VLLM, "k8s/tgi.yaml": TGI},
+    )
+    with pytest.raises(SystemExit):
+        main(["scan", str(root), "--country", "DE", "--json", "-", "--quiet"])
+    data = json.loads(capsys.readouterr().out)
+    endpoints = sorted(
+        row["component"]
+        for row in data["inventory_register"]
+        if row["kind"] == "inference_endpoint"
+    )
+    assert endpoints == ["deployment-tgi", "deployment-vllm"]
+    said = [n for n in data["notices"] if "may be applied by kubectl_manifest.llm" in n]
+    assert len(said) == 2, data["notices"]
+    assert all("reported once, from this file" in n for n in said)

@@ -29,6 +29,7 @@ from auditor.loader.iac.detect import Decided, Part, Placed, slug
 from auditor.loader.iac.hcl import Val, step, unknown
 from auditor.loader.iac.k8s_crds import custom_part, group_of, kserve_parts, ray_parts
 from auditor.loader.iac.k8s_servers import ServerReader
+from auditor.loader.iac.origins import Applies
 from auditor.loader.iac.result import How
 from auditor.loader.iac.serving import (
     Var,
@@ -293,7 +294,7 @@ class KubernetesScanner(ServerReader):
         catalogue: Catalogue,
         root: Path | None = None,
         cluster: Callable[[Manifest], Placed | None] | None = None,
-        applied: Callable[[Manifest], list[tuple[str, bool]]] | None = None,
+        applied: Callable[[Manifest], list[tuple[str, Applies]]] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.k8s = catalogue.kubernetes
@@ -366,26 +367,32 @@ class KubernetesScanner(ServerReader):
         return parts
 
     def _applied_elsewhere(self, manifest: Manifest) -> bool:
-        """The object is applied by Terraform resources, which report it: say so, once."""
+        """The object is applied by Terraform resources, which report it: say so, once. One that
+        only a resource of unknown count may apply is reported here, once, with a notice."""
         found = self.applied(manifest) if self.applied is not None else []
         if not found:
             return False
         span = manifest.span()
-        addresses = [text for text, _created in found]
-        if not any(created for _text, created in found):  # count = 0: Terraform's input only
+        where_it_is = (
+            f"{span.path}:{span.line}: {manifest.kind} {manifest.namespace}/{manifest.name}"
+        )
+        created = [text for text, how in found if how == "created"]
+        maybe = [text for text, how in found if how == "maybe"]
+        if not created and maybe:  # Terraform's side cannot read it: the file says what runs
             self.notes.append(
-                f"{span.path}:{span.line}: {manifest.kind} {manifest.namespace}/{manifest.name} is "
-                f"applied only by {', '.join(addresses)}; not reported"
+                f"{where_it_is} may be applied by {', '.join(maybe)}, whose count/for_each is "
+                "not known from the code; reported once, from this file"
             )
+            return False
+        if not created:  # count = 0: Terraform's input only
+            absent = [text for text, _how in found]
+            self.notes.append(f"{where_it_is} is applied only by {', '.join(absent)}; not reported")
             return True
-        many = len(addresses) > 1 or ", " in addresses[0]
+        many = len(created) > 1 or ", " in created[0]
         where = (
             "once per Terraform instance, at those addresses" if many else "once, at that address"
         )
-        self.notes.append(
-            f"{span.path}:{span.line}: {manifest.kind} {manifest.namespace}/{manifest.name} is "
-            f"applied by {', '.join(addresses)}; reported {where}"
-        )
+        self.notes.append(f"{where_it_is} is applied by {', '.join(created)}; reported {where}")
         return True
 
     def _custom(self, manifest: Manifest, namespaces: dict[str, Manifest]) -> Part | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 _SEPARATOR: Final = "\n---"  # gavinbunney/terraform-provider-kubectl yaml/splitter.go
 
@@ -48,6 +48,14 @@ class Applied:
     # Why Terraform creates no instance of the resource with these variables ("count = 0"),
     # or empty: it would apply the document, so the file scan must not report it either.
     absent: str = ""
+    # The resource's count/for_each is unknown, so each.value is too: Terraform's side cannot
+    # read the document, which the file scan reports once, naming the resource.
+    maybe: bool = False
+
+
+# How a document is applied: by an instance Terraform creates, only by a resource with no
+# instance with these variables, or by one whose count/for_each is unknown.
+Applies = Literal["created", "absent", "maybe"]
 
 
 def split_documents_at(text: str) -> list[tuple[int, int, str]]:

@@ -24,7 +24,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,7 +46,7 @@ from auditor.loader.iac.kubernetes import (
     parse_manifests,
     read_manifests,
 )
-from auditor.loader.iac.origins import Applied
+from auditor.loader.iac.origins import Applied, Applies
 from auditor.loader.iac.plan import plan_views, read_plan
 from auditor.loader.iac.result import How, Resolution, ScannedRoute, ScanResult
 from auditor.loader.iac.terraform import (
@@ -210,6 +210,8 @@ class _Scan:
         # Kubernetes objects with an unknown count/for_each: (address, notice), said after the
         # workloads are read unless their notice about unread manifests names them already.
         self._uncounted: list[tuple[str, str]] = []
+        # Resources applying documents whose count/for_each is unknown (and the reason).
+        self._maybe: list[tuple[HclResource, str]] = []
 
     # --- Terraform ------------------------------------------------------------------------------
 
@@ -343,6 +345,8 @@ class _Scan:
             self._absent.append((HclResource(module, mode, rtype, name, block, bound=one), why))
         if made.keys is None:
             view = HclResource(module, mode, rtype, name, block, unexpanded=True)
+            if mode == "managed" and rtype in _APPLIES:
+                self._maybe.append((view, made.reason))
             where = f"{made.span.path}:{made.span.line}" if made.span else view.span.path
             if relevant:
                 self.notes.append(
@@ -431,8 +435,26 @@ class _Scan:
         system_id = "tf-root" if rel == "." else slug(f"tf-{rel}")
         self.applied.extend((applied, system_id) for applied in workloads.applied)
         absent = TerraformWorkloads(self.catalogue, placer)
+        for view, why in self._maybe:
+            # each.value of a resource whose for_each is unknown: which documents it may apply
+            for maybe_bound in view.module.would_be(view.block):
+                one = HclResource(
+                    view.module, view.mode, view.type, view.name, view.block, bound=maybe_bound
+                )
+                self.applied.extend(
+                    (Applied(a.origin, view.address, maybe=True), system_id)
+                    for a in absent.applied_if_created(one, why)
+                )
+        self._maybe = []
         for view, why in self._absent:
-            self.applied.extend((a, system_id) for a in absent.applied_if_created(view, why))
+            # each instance the switched-off branch would make: its file is Terraform's input
+            bindings: list[Mapping[str, Val] | None] = [*view.module.would_be(view.block)]
+            bindings = bindings or [view.bound]
+            for binding in bindings:
+                one = HclResource(
+                    view.module, view.mode, view.type, view.name, view.block, bound=binding
+                )
+                self.applied.extend((a, system_id) for a in absent.applied_if_created(one, why))
         self._absent = []
         span = SourceSpan(path=files.files[0], line=1, column=1)
         label = "of the scanned folder" if rel == "." else rel
@@ -551,7 +573,7 @@ class _Scan:
             )
             self._add(built, qualify=False)
 
-    def _applied_by(self) -> Callable[[Manifest], list[tuple[str, bool]]]:
+    def _applied_by(self) -> Callable[[Manifest], list[tuple[str, Applies]]]:
         """For a manifest read from a file: the Terraform resources that apply its document
         (``address, ... (system tf-x)``, sorted), so that the object is reported once, there."""
         by_file: dict[Path, list[tuple[Applied, str]]] = {}
@@ -559,7 +581,7 @@ class _Scan:
             by_file.setdefault(applied.origin.path, []).append((applied, system_id))
         resolved: dict[str, Path | None] = {}
 
-        def applied_by(manifest: Manifest) -> list[tuple[str, bool]]:
+        def applied_by(manifest: Manifest) -> list[tuple[str, Applies]]:
             if not by_file:
                 return []
             if manifest.display not in resolved:
@@ -572,23 +594,33 @@ class _Scan:
             if path is None or line is None:
                 return []
             systems: dict[str, set[str]] = {}
+            maybe: dict[str, set[str]] = {}
             absent: dict[str, set[str]] = {}
             for applied, system_id in by_file.get(path, []):
                 if not applied.origin.holds(path, line):
                     continue
-                if applied.absent:
+                if applied.maybe:
+                    maybe.setdefault(system_id, set()).add(applied.address)
+                elif applied.absent:
                     shown = f"{applied.address}, which Terraform does not create with these "
                     absent.setdefault(system_id, set()).add(shown + f"variables ({applied.absent})")
                 else:
                     systems.setdefault(system_id, set()).add(applied.address)
-            made = [
-                (f"{', '.join(sorted(addresses))} (system {system_id})", True)
-                for system_id, addresses in sorted(systems.items())
-            ]
-            return made or [
-                (f"{'; '.join(sorted(addresses))} (system {system_id})", False)
-                for system_id, addresses in sorted(absent.items())
-            ]
+            made: list[tuple[str, Applies]] = []
+            order: tuple[tuple[Applies, dict[str, set[str]]], ...] = (
+                ("created", systems),
+                ("maybe", maybe),
+                ("absent", absent),
+            )
+            for kind, seen in order:
+                if made and kind == "absent":
+                    break
+                joiner = "; " if kind == "absent" else ", "
+                made.extend(
+                    (f"{joiner.join(sorted(addresses))} (system {system_id})", kind)
+                    for system_id, addresses in sorted(seen.items())
+                )
+            return made
 
         return applied_by
 

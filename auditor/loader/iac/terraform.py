@@ -508,6 +508,39 @@ class ModuleInstance:
             return Instances(keys, "for_each", "", attr.span)
         return Instances([], None, "", None)
 
+    def would_be(self, block: Block) -> list[dict[str, Val]]:
+        """For a resource with no instance (``count = 0``, an empty ``for_each``): the
+        ``each``/``count`` bindings of the instances the other branch of a switch in its
+        ``count``/``for_each`` (``var.on ? X : {}``) would make. Only used to learn which
+        files of the tree the resource would apply, never to create anything (issue 19)."""
+        attrs = block.body.attrs
+        meta = "count" if "count" in attrs else "for_each" if "for_each" in attrs else None
+        if meta is None:
+            return []
+        attr = attrs[meta]
+        if not isinstance(attr.expr, Tree):
+            return []
+        evaluator = Evaluator(self, self.depth, self.ws.budget)
+        for node in attr.expr.iter_subtrees():
+            if node.data != "conditional":
+                continue
+            parts = [c for c in node.children if isinstance(c, Tree)]
+            for branch in [c for c in parts if c.data != "new_line_or_comment"][1:]:
+                value = evaluator.eval(branch, attr.span).value
+                if meta == "count":
+                    if isinstance(value, float) and value.is_integer():
+                        value = int(value)
+                    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                        count = min(value, MAX_RESOURCE_INSTANCES)
+                        return [{"count": Val({"index": i})} for i in range(count)]
+                elif isinstance(value, dict) and value:
+                    items = sorted(value.items())[:MAX_RESOURCE_INSTANCES]
+                    return [{"each": Val({"key": k, "value": v})} for k, v in items]
+                elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                    names = sorted(set(value))[:MAX_RESOURCE_INSTANCES]
+                    return [{"each": Val({"key": v, "value": v})} for v in names]
+        return []
+
     def binding(self, block: Block, key: str | int) -> dict[str, Val] | None:
         """``each``/``count`` of the instance ``key`` of a resource (None if it is not known)."""
         made = self.instances(block)
