@@ -213,3 +213,29 @@ def test_values_that_are_yaml_but_not_a_mapping_are_a_notice(tmp_path: Path) -> 
         n.startswith(f"helm_release.llm ({root}/main.tf:6)") and "not a mapping of values" in n
         for n in notices
     ), notices
+
+
+@pytest.mark.usefixtures("no_helm")
+def test_a_charts_patch_templates_are_one_notice_naming_each_file(tmp_path: Path) -> None:
+    """kserve's charts keep a dozen kustomize-style ``files/*-patch.yaml`` templates: one
+    notice per chart names each file and its first ``{{``, not one notice per file."""
+    patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  {{- with .Values.x }}\n"
+    tree = {
+        "chart/Chart.yaml": "apiVersion: v2\nname: stack\nversion: 0.1.0\n",
+        "chart/templates/deployment.yaml": _TREE["chart/templates/deployment.yaml"],
+        "chart/files/kserve/deployment-patch.yaml": patch,
+        "chart/files/kserve/service-patch.yaml": "kind: Service\n" + patch,
+        "chart/files/common/storage-patch.yaml": patch,
+        "manifests/templated.yaml": _TREE["manifests/templated.yaml"],
+    }
+    root = write(tmp_path / "tree", tree)
+    notices = [str(n) for n in _scan_json(root)["notices"]]  # type: ignore[attr-defined]
+    templates = sorted(n for n in notices if "unrendered" in n)
+    assert templates == [
+        f"{root}/chart: 3 files look like unrendered Helm templates ({{{{ ... }}}} makes them "
+        "invalid YAML), not read: files/common/storage-patch.yaml:4, "
+        "files/kserve/deployment-patch.yaml:4, files/kserve/service-patch.yaml:5; scan their "
+        "rendered output instead",
+        f"{root}/manifests/templated.yaml:6: looks like an unrendered Helm template "
+        "({{ ... }} makes it invalid YAML); not read: scan its rendered output instead",
+    ]

@@ -135,6 +135,31 @@ _READ_SUFFIXES = (".tf", ".tfvars", ".json", ".yaml", ".yml")
 _VALUES_FILE = re.compile(r"^values([-._][^/]*)?\.ya?ml$")
 
 
+_TEMPLATES_NAMED = 10  # files a grouped "unrendered template" notice names
+
+
+def _template_notices(templates: dict[Path, list[tuple[Path, int]]]) -> list[str]:
+    """One notice per chart or folder for the YAML files that are unrendered Helm templates
+    (kserve's charts hold a dozen ``files/*-patch.yaml``): one file keeps its own notice."""
+    notes: list[str] = []
+    for home, files in sorted(templates.items()):
+        if len(files) == 1:
+            path, line = files[0]
+            notes.append(
+                f"{path}:{line}: looks like an unrendered Helm template "
+                "({{ ... }} makes it invalid YAML); not read: scan its rendered output instead"
+            )
+            continue
+        named = [f"{p.relative_to(home).as_posix()}:{line}" for p, line in sorted(files)]
+        more = len(named) - _TEMPLATES_NAMED
+        listed = ", ".join(named[:_TEMPLATES_NAMED]) + (f" and {more} more" if more > 0 else "")
+        notes.append(
+            f"{home}: {len(files)} files look like unrendered Helm templates ({{{{ ... }}}} "
+            f"makes them invalid YAML), not read: {listed}; scan their rendered output instead"
+        )
+    return notes
+
+
 def _chart_input(folder: Path, name: str, charts: set[Path]) -> bool:
     """A chart's values file or helm-unittest suite: neither a manifest nor a template.
 
@@ -543,6 +568,8 @@ class _Scan:
             )
             self.diagnostics.extend(problems)
             manifests.extend(items)
+        templates: dict[Path, list[tuple[Path, int]]] = {}
+        charts = set(found.charts)
         for path in found.yaml:
             display = str(path)
             read = read_manifests(path, display, self.limits)
@@ -551,10 +578,10 @@ class _Scan:
                 self.files.append(display)
                 manifests.extend(read.manifests)
             elif read.template_line is not None:
-                self.notes.append(
-                    f"{display}:{read.template_line}: looks like an unrendered Helm template "
-                    "({{ ... }} makes it invalid YAML); not read: scan its rendered output instead"
-                )
+                # grouped by chart (or folder): a chart's files/*-patch.yaml are one notice
+                home = next((p for p in path.parents if p in charts), path.parent)
+                templates.setdefault(home, []).append((path, read.template_line))
+        self.notes.extend(_template_notices(templates))
         if not manifests:
             return
         scanner = KubernetesScanner(self.catalogue, self.tree, applied=self._applied_by())
