@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor.cli import cli
 from auditor.loader.iac import scan
 from auditor.loader.iac.hcl import UNKNOWN, Budget, Evaluator, NoFiles, Traversal, Val, parse_hcl
+from auditor.loader.iac.hcl_strip import unmark
 from auditor.model.common import SourceSpan
 
 from .helpers import components
@@ -111,3 +114,15 @@ def test_scan_cli_reads_strip_markers_and_keeps_other_errors_lines(tmp_path: Pat
     )
     assert broken.exit_code != 0
     assert "main.tf:20:7: cannot parse Terraform" in broken.output
+
+
+@given(st.text(alphabet='ab ~${}%"\\\n#/*<EOT-', max_size=80))
+def test_unmarking_keeps_every_line_and_column(text: str) -> None:
+    """Whatever the text, blanking markers out moves nothing: a parse error after them is
+    reported where it is in the file."""
+    done = unmark(text)
+    assert len(done.text) == len(text)
+    assert [i for i, c in enumerate(done.text) if c != text[i]] == [
+        i for i, c in enumerate(text) if c == "~" and done.text[i] == " "
+    ]
+    assert done.text.count("\n") == text.count("\n")
