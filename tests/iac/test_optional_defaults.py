@@ -221,3 +221,56 @@ module "server" {
     # The root's optional(object) without a default makes server null, so the module's {}
     # default applies: both the image and the model come from the module.
     assert "model = Qwen/Qwen2.5-7B-Instruct " in line_of(output, key, "model")
+
+
+def test_list_and_set_elements_take_their_defaults(tmp_path: Path) -> None:
+    """list(object) read through a for expression, and a set(object) default of the variable."""
+    root = write(
+        tmp_path,
+        {
+            "main.tf": ACCOUNT
+            + """
+variable "deployments" {
+  type = list(object({
+    name  = string
+    model = string
+    type  = optional(string, "DataZoneStandard")
+  }))
+  default = [{ name = "chat", model = "gpt-4o" }, { name = "mini", model = "gpt-4o-mini", type = "Standard" }]
+}
+variable "extra" {
+  type    = set(object({ name = string, model = string, type = optional(string, "GlobalBatch") }))
+  default = [{ name = "batch", model = "gpt-4o" }]
+}
+resource "azurerm_cognitive_deployment" "listed" {
+  for_each             = { for d in var.deployments : d.name => d }
+  name                 = each.key
+  cognitive_account_id = azurerm_cognitive_account.this.id
+  model {
+    format = "OpenAI"
+    name   = each.value.model
+  }
+  scale {
+    type = each.value.type
+  }
+}
+resource "azurerm_cognitive_deployment" "extra" {
+  for_each             = { for d in var.extra : d.name => d }
+  name                 = each.key
+  cognitive_account_id = azurerm_cognitive_account.this.id
+  model {
+    format = "OpenAI"
+    name   = each.value.model
+  }
+  scale {
+    type = each.value.type
+  }
+}
+""",
+        },
+    )
+    output = explain(root)
+    prefix = "tf-root/azurerm_cognitive_deployment"
+    assert "= DataZoneStandard " in line_of(output, f"{prefix}.listed-chat", "deployment")
+    assert "= Standard " in line_of(output, f"{prefix}.listed-mini", "deployment")
+    assert "= GlobalBatch " in line_of(output, f"{prefix}.extra-batch", "deployment")
