@@ -274,3 +274,76 @@ resource "azurerm_cognitive_deployment" "extra" {
     assert "= DataZoneStandard " in line_of(output, f"{prefix}.listed-chat", "deployment")
     assert "= Standard " in line_of(output, f"{prefix}.listed-mini", "deployment")
     assert "= GlobalBatch " in line_of(output, f"{prefix}.extra-batch", "deployment")
+
+
+def test_type_constraints_terraform_rejects_fill_nothing_and_stop_nothing(tmp_path: Path) -> None:
+    """optional() with no type, too many arguments, a default that is not a constant, or a
+    type nested past the reader's limit: the scan runs, and only what is valid is filled in."""
+    deep = 'object({ a = optional(string, "deep") })'
+    for _ in range(70):
+        deep = f"list({deep})"
+    root = write(
+        tmp_path,
+        {
+            "main.tf": ACCOUNT
+            + f"""
+variable "odd" {{
+  type = object({{
+    a = optional()
+    b = optional(string, "x", "y")
+    c = optional(string, var.other)
+    d = optional(string, "GlobalStandard")
+  }})
+  default = {{}}
+}}
+variable "quoted" {{
+  type    = object({{ "sku" = optional(string, "GlobalStandard") }})
+  default = {{}}
+}}
+variable "deep" {{
+  type    = {deep}
+  default = []
+}}
+resource "azurerm_cognitive_deployment" "odd" {{
+  name                 = "odd"
+  cognitive_account_id = azurerm_cognitive_account.this.id
+  model {{
+    format = "OpenAI"
+    name   = "gpt-4o"
+  }}
+  scale {{
+    type = var.odd.d
+  }}
+}}
+resource "azurerm_cognitive_deployment" "quoted" {{
+  name                 = "quoted"
+  cognitive_account_id = azurerm_cognitive_account.this.id
+  model {{
+    format = "OpenAI"
+    name   = "gpt-4o"
+  }}
+  scale {{
+    type = var.quoted.sku
+  }}
+}}
+resource "azurerm_cognitive_deployment" "unknown" {{
+  name                 = "unknown"
+  cognitive_account_id = azurerm_cognitive_account.this.id
+  model {{
+    format = "OpenAI"
+    name   = "gpt-4o"
+  }}
+  scale {{
+    type = var.odd.c
+  }}
+}}
+""",
+        },
+    )
+    output = explain(root)
+    prefix = "tf-root/azurerm_cognitive_deployment"
+    assert "= GlobalStandard " in line_of(output, f"{prefix}.odd", "deployment")
+    # A default that refers to a variable is not a constant: the value stays unknown.
+    assert "deployment = UNKNOWN " in line_of(output, f"{prefix}.unknown", "deployment")
+    # A quoted attribute name is not a type Terraform accepts: nothing is filled in from it.
+    assert "GlobalStandard" not in line_of(output, f"{prefix}.quoted", "deployment")

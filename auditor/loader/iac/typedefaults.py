@@ -26,6 +26,7 @@ from lark import Token, Tree
 from auditor.loader.iac.hcl import UNKNOWN, Node, PartialText, Val, unwrap
 
 _COLLECTIONS: Final = frozenset({"list", "set", "map"})
+_MAX_NESTING: Final = 64  # deeper types are not read (nothing is filled in from them)
 _EVERY: Final = ""  # the child key that stands for every element of a collection
 
 
@@ -78,7 +79,9 @@ class TypeDefaults:
         return out
 
 
-def type_defaults(node: Node, evaluate: Callable[[Node], Val]) -> TypeDefaults | None:
+def type_defaults(
+    node: Node, evaluate: Callable[[Node], Val], depth: int = 0
+) -> TypeDefaults | None:
     """The defaults a type constraint fills in, or None when it has no ``optional()``.
 
     ``evaluate`` gives the value of a default expression (a constant: Terraform evaluates
@@ -86,11 +89,11 @@ def type_defaults(node: Node, evaluate: Callable[[Node], Val]) -> TypeDefaults |
     None: nothing is filled in from it.
     """
     node = unwrap(node)
-    if not (isinstance(node, Tree) and node.data == "function_call"):
-        return None  # string, number, bool, any, or a legacy quoted type
+    if depth > _MAX_NESTING or not (isinstance(node, Tree) and node.data == "function_call"):
+        return None  # string, number, bool, any, a legacy quoted type, or nested too deeply
     name, args = _call(node)
     if name in _COLLECTIONS and len(args) == 1:
-        inner = type_defaults(args[0], evaluate)
+        inner = type_defaults(args[0], evaluate, depth + 1)
         return TypeDefaults({}, {_EVERY: inner}, collection=True) if inner else None
     if name == "tuple" and len(args) == 1:
         items = unwrap(args[0])
@@ -99,24 +102,25 @@ def type_defaults(node: Node, evaluate: Callable[[Node], Val]) -> TypeDefaults |
         children = {
             str(i): found
             for i, item in enumerate(_meaningful(items))
-            if (found := type_defaults(item, evaluate)) is not None
+            if (found := type_defaults(item, evaluate, depth + 1)) is not None
         }
         return TypeDefaults({}, children) if children else None
     if name == "object" and len(args) == 1:
-        return _object(args[0], evaluate)
+        return _object(args[0], evaluate, depth + 1)
     return None
 
 
-def _object(node: Node, evaluate: Callable[[Node], Val]) -> TypeDefaults | None:
+def _object(node: Node, evaluate: Callable[[Node], Val], depth: int) -> TypeDefaults | None:
     node = unwrap(node)
     if not (isinstance(node, Tree) and node.data == "object"):
         return None
     fill: dict[str, Any] = {}
     children: dict[str, TypeDefaults] = {}
     for elem in _meaningful(node):
-        if not (isinstance(elem, Tree) and elem.data == "object_elem"):
+        parts = _meaningful(elem) if isinstance(elem, Tree) else []
+        if not (isinstance(elem, Tree) and elem.data == "object_elem" and len(parts) == 2):
             continue
-        key_node, type_node = _meaningful(elem)
+        key_node, type_node = parts
         key = _key(key_node)
         if key is None:
             return None
@@ -126,7 +130,7 @@ def _object(node: Node, evaluate: Callable[[Node], Val]) -> TypeDefaults | None:
             if name == "optional" and 1 <= len(args) <= 2:
                 fill[key] = evaluate(args[1]).nested if len(args) == 2 else None
                 attr_type = args[0]
-        found = type_defaults(attr_type, evaluate)
+        found = type_defaults(attr_type, evaluate, depth)
         if found is not None:
             children[key] = found
     return TypeDefaults(fill, children) if fill or children else None
@@ -147,20 +151,12 @@ def _call(node: Tree[Token]) -> tuple[str, list[Node]]:
 
 
 def _key(node: Node) -> str | None:
-    """An object type's attribute name (an identifier, or a quoted name)."""
+    """An object type's attribute name: an identifier (Terraform refuses a quoted name here,
+    hcl.ExprAsKeyword in ``get_type.go``)."""
     inner = _meaningful(node) if isinstance(node, Tree) else []
     target = unwrap(inner[0]) if inner else node
     if isinstance(target, Tree) and target.data == "identifier":
         return _token_text(target)
-    if isinstance(target, Tree) and target.data == "string":
-        parts = [
-            p.children[0]
-            for p in target.children
-            if isinstance(p, Tree) and p.data == "string_part" and p.children
-        ]
-        if not all(isinstance(p, Token) for p in parts):
-            return None  # an interpolated name: not a type Terraform accepts
-        return "".join(str(p) for p in parts)
     return None
 
 
