@@ -52,6 +52,7 @@ from auditor.loader.iac.kubectl import DOCUMENT_SOURCES
 from auditor.loader.iac.kubectl import documents as kubectl_documents
 from auditor.loader.iac.origins import TextOrigins
 from auditor.loader.iac.result import How, ResolutionStep
+from auditor.loader.iac.typedefaults import TypeDefaults, type_defaults
 from auditor.loader.yamlsrc import Limits
 from auditor.model.common import SourceSpan
 
@@ -157,6 +158,17 @@ class ModuleFiles:
     resources: dict[tuple[str, str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     skipped: set[tuple[str, str, str]] = field(default_factory=set)  # declared in unparsed files
+    # variable name -> what its type's optional() attributes fill in (parsed once per scan)
+    _type_defaults: dict[str, TypeDefaults | None] = field(default_factory=dict)
+
+    def type_defaults(self, name: str, type_attr: Attr, budget: Budget) -> TypeDefaults | None:
+        """What variable ``name``'s type constraint fills in (parsed on first use)."""
+        if name not in self._type_defaults:
+            evaluator = Evaluator(_LiteralScope(), 0, budget)
+            self._type_defaults[name] = type_defaults(
+                type_attr.expr, lambda node: evaluator.eval(node, type_attr.span)
+            )
+        return self._type_defaults[name]
 
     def add(self, body: Body) -> None:
         """Collect the top-level blocks of one file."""
@@ -573,7 +585,7 @@ class ModuleInstance:
         if self.parent is not None and self.call is not None:
             given = self.call.body.attrs.get(name)
             if given is not None:
-                val = self.parent.evaluate(given, self.bound)
+                val = self._typed(name, decl, self.parent.evaluate(given, self.bound))
                 return val.with_step(
                     step(
                         How.MODULE_INPUT,
@@ -582,10 +594,10 @@ class ModuleInstance:
                     )
                 )
         elif name in self.root_values:
-            return self.root_values[name]
+            return self._typed(name, decl, self.root_values[name])
         default = decl.body.attrs.get("default")
         if default is not None:
-            return self.evaluate(default).with_step(
+            return self._typed(name, decl, self.evaluate(default)).with_step(
                 step(
                     How.VARIABLE_DEFAULT,
                     default.span,
@@ -595,6 +607,30 @@ class ModuleInstance:
         return unknown(
             f'variable "{name}" has no default, no tfvars value and no --var-file value',
             (step(How.UNKNOWN, decl.span, f'variable "{name}" (no value in the code)'),),
+        )
+
+    def _typed(self, name: str, decl: Block, val: Val) -> Val:
+        """``val`` as the variable holds it: its type's ``optional()`` attributes filled in
+        (Terraform >= 1.3; see :mod:`auditor.loader.iac.typedefaults`)."""
+        type_attr = decl.body.attrs.get("type")
+        if type_attr is None or "optional(" not in type_attr.text:
+            return val  # nothing to fill in: no cost for the common case
+        defaults = self.files.type_defaults(name, type_attr, self.ws.budget)
+        if defaults is None or not isinstance(val.value, dict | list):
+            return val  # a null or unknown value is never filled in
+        filled: list[str] = []
+        value = defaults.apply(val.value, filled)
+        self.ws.budget.handed_over(value, type_attr.span)
+        if not filled:
+            return Val(value, val.steps, val.reason, val.partial)
+        shown = ", ".join(f"{name}{path}" for path in filled[:5])
+        more = f" and {len(filled) - 5} more" if len(filled) > 5 else ""
+        return Val(value, val.steps, val.reason, val.partial).with_step(
+            step(
+                How.VARIABLE_DEFAULT,
+                type_attr.span,
+                f'variable "{name}" type: optional() default for {shown}{more}',
+            )
         )
 
     def local(self, name: str) -> Val:
