@@ -1313,6 +1313,12 @@ def dora(
         f"wrote {output}: {len(register.tables)} templates, {rows} rows; "
         f"{len(register.unfilled)} fields left to fill (see {output / 'unfilled.md'})"
     )
+    if register.critical_providers:
+        names = ", ".join(p.name for p in register.critical_providers)
+        _say(
+            f"designated by the ESAs as critical ICT third-party service providers: {names} "
+            f"(no template column; see {output / 'critical_providers.csv'})"
+        )
 
 
 # Set while a PDF is typeset. WeasyPrint catches every exception (KeyboardInterrupt and

@@ -220,6 +220,7 @@ def bank_register(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert code == 0, output
     assert "fields left to fill" in output
+    assert "critical ICT third-party service providers: Amazon Web Services EMEA SARL" in output
     return out
 
 
@@ -618,3 +619,35 @@ def test_an_inventory_person_with_an_lei_is_refused_with_file_and_line(tmp_path:
     assert code == 3, output  # invalid input
     assert "entities.yaml:37:" in output and "natural person or family has no LEI" in output
     assert "Traceback" not in output
+
+
+def test_providers_the_esas_designated_critical_are_listed_beside_the_templates(
+    bank_register: Path, catalogue: DoraCatalogue
+) -> None:
+    # B_05.01 has no column for the designation (DORA Art. 31): the templates keep exactly
+    # their recorded columns, and the designation is a side CSV and a section of unfilled.md.
+    b0501 = _read_csv(bank_register / "reports/b_05.01.csv")
+    assert b0501[0] == [c.code for c in catalogue.template("B_05.01").columns]
+    assert not (bank_register / "reports/critical_providers.csv").exists()
+    rows = _read_csv(bank_register / "critical_providers.csv")
+    header, body = rows[0], rows[1:]
+    by_name = {row[1]: row for row in body}
+    assert set(by_name) == {"Amazon Web Services EMEA SARL", "Microsoft Ireland Operations Limited"}
+    microsoft = by_name["Microsoft Ireland Operations Limited"]
+    assert microsoft[0] == "549300WCLFVEBTBNRF76"
+    assert microsoft[header.index("List published on")] == "2025-11-18"
+    # The line points at the provider's row in b_05.01.csv, and the codes agree.
+    line = int(microsoft[header.index("Line in b_05.01.csv")])
+    assert b0501[line - 1][b0501[0].index("c0050")] == "Microsoft Ireland Operations Limited"
+    assert b0501[line - 1][0] == microsoft[0]
+    # A provider that is not itself designated is not listed (its group member may be).
+    assert "Microsoft Corporation" not in by_name and "Amazon Web Services, Inc." not in by_name
+    assert by_name["Amazon Web Services EMEA SARL"][header.index("Source")].startswith("https://")
+    markdown = (bank_register / "unfilled.md").read_text(encoding="utf-8")
+    assert "## Providers designated as critical ICT third-party service providers" in markdown
+    assert "| Microsoft Ireland Operations Limited `549300WCLFVEBTBNRF76` (line 6) |" in markdown
+    unfilled = json.loads((bank_register / "unfilled.json").read_text(encoding="utf-8"))
+    assert {p["listed_as"] for p in unfilled["critical_providers"]} == {
+        "Amazon Web Services EMEA Sarl",
+        "Microsoft Ireland Operations Limited",
+    }

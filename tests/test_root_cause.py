@@ -459,3 +459,56 @@ def test_explain_finds_a_finding_by_its_fingerprint_from_before_the_grouping() -
     ) in run.output
     assert "Data affected:" in run.output and "radiology-reports" in run.output
     assert f"({fps[0][:12]} is the earlier fingerprint of this finding for " in run.output
+
+
+# -- an entity's evidence gap is the entity's (issue 17) ------------------------------------
+
+
+def test_an_entity_of_unknown_owner_is_one_finding_naming_every_component(tmp_path: Path) -> None:
+    # Numeria Services SAS hosts or supports five components of two ministry systems; its
+    # owners are the one fact to establish, so the audit reports it once, in every format.
+    out, sarif, junit = tmp_path / "r.json", tmp_path / "r.sarif", tmp_path / "r.xml"
+    args = ["audit", str(EXAMPLES / "ministry"), "--no-config", "--fail-on", "never", "--quiet"]
+    args += ["--today", TODAY.isoformat(), "--json", str(out), "--sarif", str(sarif)]
+    run = CliRunner().invoke(cli, [*args, "--junit", str(junit)])
+    assert run.exit_code == 0, run.output
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    [gap] = [f for f in findings if f["rule_id"] == "evidence-gap-ownership"]
+    assert gap["subject"] == {"kind": "unknown_owner", "entity": "numeria-services-sas"}
+    assert gap["title"] == "Who controls Numeria Services SAS is unknown"
+    assert gap["location_file"].endswith("entities.yaml")
+    components = [
+        "the Drafting service (retrieval of the letter, prompt assembly)",
+        "the Citizen-relations application (GRU) and database",
+        "the Mistral Small 3.1 on vLLM (GPU VMs, SecNumCloud tenant)",
+        "the Clustering and synthesis batch job",
+        "the Llama 3.3 70B Instruct on vLLM (GPU VM)",
+    ]
+    assert all(c in gap["condition"] for c in components)
+    assert "Synthèse des consultations publiques" in gap["condition"]
+    assert "paths; the most severe is shown" not in gap["condition"]
+    # the data of both systems, not only that of the most severe component
+    assert {a["id"] for a in gap["data_assets"]} >= {"courriers-usagers", "syntheses-consultation"}
+    [result] = [
+        r
+        for r in json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
+        if r["ruleId"] == "evidence-gap-ownership"
+    ]
+    related = [loc["message"]["text"] for loc in result["relatedLocations"]]
+    assert related[0] == "gap: Ownership of Numeria Services SAS unknown"
+    assert sum(text.startswith("component: ") for text in related) == len(components)
+    assert result["partialFingerprints"]["residencyAuditorFingerprint/v1"] == gap["fingerprint"]
+    assert junit.read_text(encoding="utf-8").count('classname="evidence-gap-ownership"') == 1
+
+
+def test_the_ownership_finding_id_does_not_depend_on_which_components_use_the_entity() -> None:
+    # A stable id: the fingerprint is the rule, the kind of gap and the entity, so a waiver
+    # or baseline keeps matching when a component starts or stops relying on the entity.
+    [gap] = [
+        f
+        for f in _audit(EXAMPLES / "ministry", use_waivers=False).findings
+        if f.rule_id == "evidence-gap-ownership"
+    ]
+    assert gap.fingerprint == fingerprint(
+        "evidence-gap-ownership", {"kind": "unknown_owner", "entity": "numeria-services-sas"}
+    )

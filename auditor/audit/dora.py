@@ -37,6 +37,7 @@ from auditor.graph.resolve import (
 )
 from auditor.kb import KnowledgeIndex
 from auditor.model.dora import (
+    CriticalProvider,
     DoraCatalogue,
     DoraRegister,
     DoraTable,
@@ -128,6 +129,7 @@ def build_register(
         sources=tuple(
             dict.fromkeys(source for t in catalogue.templates for source in t.provenance.source)
         ),
+        critical_providers=tuple(builder.critical),
     )
 
 
@@ -160,6 +162,7 @@ class _Builder:
         self.group = frozenset({self.org_entity} if self.org_entity else ())
         self.unfilled: list[UnfilledField] = []
         self.line: int | None = None  # CSV line of the row being filled
+        self.critical: list[CriticalProvider] = []  # filled with B_05.01
 
     # -- who is who ---------------------------------------------------------------------
 
@@ -425,7 +428,28 @@ class _Builder:
             }
             cells["c0110"], cells["c0120"] = self._parent_code(template, entity, row)
             rows.append(self._row(template, cells))
+            self._designation(entity, cells["c0010"])
         return self._table(template, rows)
+
+    def _designation(self, entity: ResolvedEntity, code: str) -> None:
+        """Note a provider on the ESAs' list of critical ICT third-party service providers
+        (DORA Art. 31(1)(a)): the knowledge base's designation of that very entity, never
+        of its group (the list names legal entities)."""
+        known = self.kb.entities.get(entity.id) if entity.origin == "catalogue" else None
+        designation = known.dora_designation if known else None
+        if designation is None or self.line is None:
+            return
+        self.critical.append(
+            CriticalProvider(
+                code=code,
+                name=entity.name,
+                b_05_01_line=self.line,
+                listed_as=designation.listed_as,
+                designated_on=designation.designated_on.isoformat(),
+                sources=tuple(designation.provenance.source),
+                as_of=designation.provenance.as_of.isoformat(),
+            )
+        )
 
     def _parent_code(
         self, template: DoraTemplate, entity: ResolvedEntity, row: str

@@ -26,6 +26,17 @@ def component_gaps(context: Context, rc: ResolvedComponent, assets: list[str]) -
         sorted(context.assets[a].name or a if a in context.assets else a for a in set(assets))
     )
 
+    ordered_assets = sorted(set(assets))
+    # An entity's gap is one fact however many components rely on the entity (issue 17):
+    # its path says which component this row is about, for the finding to list them all.
+    reached = make_hop(
+        node=f"{rc.system.id}/{rc.component.id}",
+        kind="component",
+        file=rc.component.span.path if rc.component.span else None,
+        line=rc.component.span.line if rc.component.span else None,
+        label=f"the {rc.component.name or rc.component.id} of {rc.system.name or rc.system.id}",
+    )
+
     def gap(
         kind: str, entity: str, detail: str, span: SourceSpan | None, entity_name: str = ""
     ) -> None:
@@ -47,7 +58,8 @@ def component_gaps(context: Context, rc: ResolvedComponent, assets: list[str]) -
                 detail=detail,
                 data_assets_text=assets_text,
                 sensitivity=sensitivity,
-                evidence=[step],
+                data_assets=ordered_assets,
+                evidence=[step, reached] if entity else [step],
             )
         )
 
@@ -102,7 +114,7 @@ def component_gaps(context: Context, rc: ResolvedComponent, assets: list[str]) -
             gap(
                 "unknown_country",
                 entity.id,
-                f"{party.role} {entity.name}: country of registration unknown",
+                f"{entity.name}: country of registration unknown",
                 entity.span,
                 entity.name,
             )
@@ -116,9 +128,11 @@ def component_gaps(context: Context, rc: ResolvedComponent, assets: list[str]) -
             gap(
                 "unknown_owner",
                 unknown,
-                f"{party.role} chain: who controls {name} cannot be decided: {undecided}"
+                # Without the party's role: the finding is the entity's, whichever role
+                # it plays at each component that relies on it.
+                f"Who controls {name} cannot be decided: {undecided}"
                 if undecided
-                else f"{party.role} chain: ownership of {name} unknown",
+                else f"Ownership of {name} unknown",
                 owner.span if owner else party.span,
                 name,
             )

@@ -8,6 +8,7 @@ from auditor.graph.build import Arrival, ResidencyGraph
 from auditor.graph.resolve import ResolvedComponent
 from auditor.model.findings import RegisterRow, make_register_row
 from auditor.model.kb import LocationRole
+from auditor.model.words import place_in_sentence
 
 
 def register_rows(context: Context, arrivals: dict[str, list[Arrival]]) -> list[RegisterRow]:
@@ -64,6 +65,7 @@ def register_rows(context: Context, arrivals: dict[str, list[Arrival]]) -> list[
                 criticality=rc.system.criticality.value,
                 ai_act_risk=rc.system.ai_act_risk.value,
                 component=rc.component.id,
+                component_name=rc.component.name or rc.component.id,
                 kind=rc.kind.value,
                 model=_model_text(rc, graph),
                 supplier=service.name
@@ -74,11 +76,14 @@ def register_rows(context: Context, arrivals: dict[str, list[Arrival]]) -> list[
                 parent_chain=chain_text,
                 processing=rc.places[LocationRole.PROCESSING].label,
                 storage=rc.places[LocationRole.STORAGE].label,
+                # "<custody>, held in <place>": the place label has a parenthesis of its
+                # own ("Paris, France (Scaleway fr-par)"), so none around it (issue 17).
                 key_custody=(rc.keys.value if rc.keys else "undeclared")
-                + f" ({rc.places[LocationRole.KEY_CUSTODY].label})",
+                + f", held in {place_in_sentence(rc.places[LocationRole.KEY_CUSTODY].label)}",
                 support=rc.places[LocationRole.SUPPORT].label,
                 subprocessors=sorted(p.entity for p in rc.parties if p.role == "subprocessor"),
                 data_assets=assets,
+                data_asset_names=[context.assets[a].name or a for a in assets],
                 categories=categories,
                 subjects=subjects,
                 file=span.path if span else None,

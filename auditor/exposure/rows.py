@@ -125,6 +125,9 @@ class GapRow(NamedTuple):
     detail: str
     data_assets_text: str
     sensitivity: str
+    # The ids of the data assets reaching the component, so that a finding grouping the
+    # gaps of several components (one entity's unknown owner: issue 17) lists them all.
+    data_assets: list[str]
     evidence: list[Hop]
     cited_law: str | None = None
 

@@ -311,7 +311,13 @@ def _edge(src: _Box, dst: _Box, attrs: dict[str, Any], mitigated: bool | None) -
 
 
 def _node(box: _Box, attrs: dict[str, Any], mitigated: bool | None) -> str:
-    where = f" ({attrs['file']}:{attrs['line']})" if attrs.get("file") else ""
+    # The hover text names the node first, then its id and where it is declared (issue 17).
+    label = str(attrs.get("label") or box.node)
+    # Separated by " · ", not in parentheses: labels have parentheses of their own.
+    parts = [label] if label == box.node else [label, f"id {box.node}"]
+    if attrs.get("file"):
+        parts.append(f"declared at {attrs['file']}:{attrs['line']}")
+    hover = " · ".join(parts)
     border = (
         'stroke="#475569" stroke-width="0.6"'
         if mitigated is None
@@ -323,7 +329,7 @@ def _node(box: _Box, attrs: dict[str, Any], mitigated: bool | None) -> str:
         for i, line in enumerate(box.lines)
     )
     return (
-        f"<g><title>{escape(box.node + where)}</title>"
+        f"<g><title>{escape(hover)}</title>"
         f'<rect x="{box.x}" y="{box.y}" width="{NODE_WIDTH}" height="{box.height}" rx="4" '
         f'fill="{FILL.get(str(attrs.get("type")), "#f1f5f9")}" {border}/>'
         f"<text>{text}</text></g>"

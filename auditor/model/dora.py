@@ -129,6 +129,25 @@ class UnfilledField(StrictModel):
     reason: str = Field(description="Why it is empty and who can fill it.")
 
 
+class CriticalProvider(StrictModel):
+    """A provider of the register the ESAs designated as a critical ICT third-party service
+    provider (DORA Art. 31(1)(a), list published under Art. 31(9)).
+
+    The register's templates (Implementing Regulation (EU) 2024/2956, as recorded in
+    ``rules/dora/templates.yaml``) have no column for the designation, so it is written
+    beside the report package, never inside a template: a column the EBA's format does
+    not define would make the filing fail its checks.
+    """
+
+    code: str = Field(description="The provider's code as in B_05.01 c0010 (its LEI), or ''.")
+    name: str = Field(description="The provider's legal name as in B_05.01 c0050.")
+    b_05_01_line: int = Field(description="Line of the provider in b_05.01.csv (header is 1).")
+    listed_as: str = Field(description="The provider's name as the ESAs' list spells it.")
+    designated_on: str = Field(description="Date the ESAs published the list (YYYY-MM-DD).")
+    sources: tuple[str, ...] = Field(description="Where the designation was read.")
+    as_of: str = Field(description="The sources' date (YYYY-MM-DD).")
+
+
 class DoraRegister(StrictModel):
     """The part of the register of information an inventory can fill, and what it leaves."""
 
@@ -142,11 +161,16 @@ class DoraRegister(StrictModel):
     unfilled: tuple[UnfilledField, ...]
     package: DoraPackage
     sources: tuple[str, ...] = Field(description="Where the template definitions come from.")
+    critical_providers: tuple[CriticalProvider, ...] = Field(
+        default=(),
+        description="Providers of B_05.01 the ESAs designated as critical (outside the templates).",
+    )
 
 
 __all__ = [
     "COLUMN_CODE",
     "TEMPLATE_CODE",
+    "CriticalProvider",
     "DoraCatalogue",
     "DoraColumn",
     "DoraPackage",

@@ -393,6 +393,13 @@ class RegisterRow(StrictModel):
     subjects: list[str]
     file: str | None
     line: int | None
+    data_asset_names: list[str] = Field(
+        default_factory=list,
+        description="Display names of `data_assets`, in the same order (the id where none).",
+    )
+    component_name: str = Field(
+        default="", description="The component's display name (the inventory's name, else its id)."
+    )
 
 
 class LawRef(StrictModel):

@@ -4,7 +4,10 @@ The folder holds what the EBA's plain-CSV format expects (``META-INF/reportPacka
 ``reports/report.json``, ``reports/parameters.csv``, ``reports/FilingIndicators.csv`` and
 one ``reports/b_xx.xx.csv`` per template, headed by the column codes; a name a spreadsheet
 would run as a formula is prefixed with an apostrophe) and, beside them,
-``unfilled.md`` and ``unfilled.json``: every field left empty and why. The folder is
+``unfilled.md`` and ``unfilled.json``: every field left empty and why, and
+``critical_providers.csv``: the providers of B_05.01 the ESAs designated as critical ICT
+third-party service providers (DORA Art. 31), which no template column carries, so it is
+kept out of ``reports/`` where the EBA's checks would reject an undefined column. The folder is
 written whole or not at all: it is built beside the target and renamed into place, and
 an existing folder is replaced only if it is a register this command wrote before.
 """
@@ -27,6 +30,16 @@ from auditor.report.csv_report import cell
 from auditor.report.output import refuse_symbolic_link
 
 MARKER = "META-INF/reportPackage.json"
+# critical_providers.csv: headed in words, as it is read by people and is no EBA table.
+CRITICAL_HEADER = (
+    "Identification code (B_05.01 c0010)",
+    "Legal name (B_05.01 c0050)",
+    "Line in b_05.01.csv",
+    "Designated by the ESAs as critical ICT third-party service provider (DORA Art. 31), listed as",
+    "List published on",
+    "Source",
+    "Source date",
+)
 
 
 def _csv(rows: Sequence[Sequence[str]]) -> bytes:
@@ -68,7 +81,25 @@ def register_files(register: DoraRegister) -> dict[str, bytes]:
             "reference_date": register.reference_date,
             "template_sources": list(register.sources),
             "unfilled": [field.model_dump() for field in register.unfilled],
+            "critical_providers": [p.model_dump() for p in register.critical_providers],
         }
+    )
+    files["critical_providers.csv"] = _csv(
+        [
+            CRITICAL_HEADER,
+            *(
+                (
+                    cell(p.code),
+                    cell(p.name),
+                    str(p.b_05_01_line),
+                    cell(p.listed_as),
+                    p.designated_on,
+                    cell(" ; ".join(p.sources)),
+                    p.as_of,
+                )
+                for p in register.critical_providers
+            ),
+        ]
     )
     files["unfilled.md"] = render_unfilled_markdown(register).encode("utf-8")
     return files
@@ -121,9 +152,40 @@ def render_unfilled_markdown(register: DoraRegister) -> str:
             shown = _rows_text(group)
             lines.append(f"| {_cell(label)} ({column}) | {_cell(shown)} | {_cell(reason)} |")
         lines.append("")
+    lines += _critical_markdown(register)
     lines += ["## Template definitions", ""]
     lines += [f"- {source}" for source in register.sources]
     return "\n".join(lines) + "\n"
+
+
+def _critical_markdown(register: DoraRegister) -> list[str]:
+    """The providers the ESAs designated as critical: no template column carries this, so it
+    is stated here and in critical_providers.csv, beside the package."""
+    lines = [
+        "## Providers designated as critical ICT third-party service providers",
+        "",
+        "The ESAs designate critical ICT third-party service providers under DORA Art. 31 and",
+        "publish the list. No column of the register's templates carries the designation, so",
+        "it is not in `reports/`; it is listed here and in `critical_providers.csv`.",
+        "",
+    ]
+    if not register.critical_providers:
+        return [
+            *lines,
+            "None of the providers in B_05.01 is on the list the knowledge base holds.",
+            "",
+        ]
+    lines += [
+        "| Provider (B_05.01 line) | Listed as | List of | Source, as of |",
+        "|---|---|---|---|",
+    ]
+    for p in register.critical_providers:
+        provider = _cell(p.name) + (f" `{p.code}`" if p.code else "")
+        lines.append(
+            f"| {provider} (line {p.b_05_01_line}) | {_cell(p.listed_as)} | {p.designated_on} "
+            f"| {_cell(', '.join(p.sources))}, {p.as_of} |"
+        )
+    return [*lines, ""]
 
 
 def write_register(target: Path, files: Mapping[str, bytes]) -> None:
@@ -176,4 +238,10 @@ def write_register(target: Path, files: Mapping[str, bytes]) -> None:
                 shutil.rmtree(old)
 
 
-__all__ = ["MARKER", "register_files", "render_unfilled_markdown", "write_register"]
+__all__ = [
+    "CRITICAL_HEADER",
+    "MARKER",
+    "register_files",
+    "render_unfilled_markdown",
+    "write_register",
+]

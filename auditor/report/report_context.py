@@ -281,7 +281,12 @@ def _systems(rows: Iterable[RegisterRow]) -> tuple[SystemEntry, ...]:
                 criticality=first.criticality,
                 ai_act_risk=first.ai_act_risk,
                 components=len(members),
-                data_assets=tuple(sorted({a for m in members for a in m.data_assets})),
+                # By display name (issue 17: names before ids); an id where none is known.
+                data_assets=tuple(
+                    sorted(
+                        {name for m in members for name in (m.data_asset_names or m.data_assets)}
+                    )
+                ),
                 categories=tuple(sorted({c for m in members for c in m.categories})),
                 subjects=tuple(sorted({s for m in members for s in m.subjects})),
                 source=source,

@@ -105,6 +105,21 @@ def inventory_hops(finding: Finding) -> list[Hop]:
     return [h for h in finding.evidence if h.file and h.line and not h.file.startswith("rules/")]
 
 
+def related_hops(finding: Finding) -> list[Hop]:
+    """The inventory hops of the finding's most severe path, then those of its other paths
+    not already listed: a root cause several components share (one entity's unknown owner)
+    points at each of them (issue 17)."""
+    hops = inventory_hops(finding)
+    seen = {(h.kind, h.shown, h.file, h.line) for h in hops}
+    for other in finding.evidence_paths:
+        for h in other.path:
+            key = (h.kind, h.shown, h.file, h.line)
+            if h.file and h.line and not h.file.startswith("rules/") and key not in seen:
+                seen.add(key)
+                hops.append(h)
+    return hops
+
+
 def _location(
     artifact: dict[str, str], line: int, message: str | None = None, ident: int | None = None
 ) -> dict[str, Any]:
@@ -136,7 +151,7 @@ def _message(finding: Finding) -> str:
 def _result(
     finding: Finding, rule_index: dict[str, int], root: str, cwd: str, fallback: str
 ) -> dict[str, Any]:
-    hops = inventory_hops(finding)
+    hops = related_hops(finding)
     file, line = primary_place(finding, fallback)
     primary = _location(artifact_location(file, root, cwd), line)
     related = [

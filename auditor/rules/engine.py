@@ -12,6 +12,7 @@ from auditor.exposure import ExposureResult
 from auditor.exposure.rows import (
     ComponentRow,
     ExposureRow,
+    GapRow,
     KbFactRow,
     ResidencyRow,
     Row,
@@ -505,9 +506,13 @@ _OTHER_STEP = len(_LOCATION_ORDER)
 
 
 def _location(path: list[Hop]) -> tuple[str | None, int | None]:
-    """The inventory line a finding points at: the first step of its path of the most
-    preferred kind (its component, else flow, data, policy, gap), else the first inventory
-    step, else the first step if it names a file."""
+    """The inventory line a finding points at: an evidence gap its path starts with, else the
+    first step of its path of the most preferred kind (its component, else flow, data,
+    policy, gap), else the first inventory step, else the first step if it names a file."""
+    if path and path[0].kind == "gap" and path[0].file and not path[0].file.startswith("rules/"):
+        # An evidence gap points at the missing fact (an entity's unknown owner is one
+        # line of the inventory, however many components rely on the entity).
+        return path[0].file, path[0].line
     best: Hop | None = None
     best_rank = _OTHER_STEP + 1
     for step in path:
@@ -527,9 +532,24 @@ def _row_assets(row: Row) -> Sequence[str]:
     """The ids of the data assets a row is about: its own, or those reaching its component."""
     if isinstance(row, ExposureRow | TransferRow | ResidencyRow):
         return (row.data_asset,)
-    if isinstance(row, ComponentRow):
+    if isinstance(row, ComponentRow | GapRow):
         return row.data_assets
     return ()
+
+
+def components_text(rows: Sequence[Row]) -> str:
+    """The components a root cause's rows are about, by display name, grouped by system in
+    the order the rows came: "the A and the B of System X; the C of System Y" (empty for
+    rows about no component)."""
+    by_system: dict[str, list[str]] = {}
+    for row in rows:
+        system = getattr(row, "system_name", None)
+        component = getattr(row, "component_name", None)
+        if isinstance(system, str) and isinstance(component, str) and system and component:
+            names = by_system.setdefault(system, [])
+            if f"the {component}" not in names:
+                names.append(f"the {component}")
+    return "; ".join(f"{join_words(names)} of {system}" for system, names in by_system.items())
 
 
 def _path_key(path: list[Hop]) -> tuple[tuple[str, str, str | None, int | None], ...]:
@@ -617,6 +637,7 @@ def _rule_findings(
             if affected
             else row_placeholders(row)
         )
+        values["components_text"] = components_text([r for _, r in items])
         # The row's path is its exposure's (or its own) list: shared, as both are frozen.
         evidence = row.evidence
         file, line = _location(evidence)
@@ -624,7 +645,8 @@ def _rule_findings(
         # Stripped as the other texts are; conditions name their subject, so rarely repeat
         # and are not kept in the table of shared texts.
         condition = fill(rule.messages.condition, row, values).strip()
-        if len(evidence_paths) > 1:
+        if len(evidence_paths) > 1 and "{components_text}" not in rule.messages.condition:
+            # (A condition naming every component already says where the paths go.)
             condition += f" ({len(evidence_paths)} paths; the most severe is shown)"
         found.append(
             make_finding(

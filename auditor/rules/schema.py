@@ -85,8 +85,10 @@ def check_fields(over: Over) -> frozenset[str]:
 # Placeholders a message may use whatever its subject kind: derived from the finding (all
 # the rows of one root cause), not from one row. ``data_assets_text`` lists the affected
 # data assets grouped by sensitivity ("a, b and c (special category)"); for a subject kind
-# whose rows carry no data-asset ids (gaps) it is the row's own list.
-FINDING_PLACEHOLDERS = frozenset({"data_assets_text", "data_assets_count"})
+# whose rows carry no data-asset ids it is the row's own list. ``components_text`` names
+# the components of every row ("the A and the B of System X; the C of System Y"), for a
+# check whose root cause several components share (an entity's unknown owner: issue 17).
+FINDING_PLACEHOLDERS = frozenset({"data_assets_text", "data_assets_count", "components_text"})
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # The placeholders a message may use, by row type (what ``fill`` replaces from the row).
@@ -226,11 +228,14 @@ def fill(template: str, row: Row, finding: dict[str, str] | None = None) -> str:
 
 def row_placeholders(row: Row) -> dict[str, str]:
     """The finding placeholders of a finding of this one row: its own data asset(s)."""
+    system, component = getattr(row, "system_name", ""), getattr(row, "component_name", "")
+    reached = f"the {component} of {system}" if system and component else ""
     own = getattr(row, "data_asset", None)
     if own is not None:
-        return {"data_assets_text": str(own), "data_assets_count": "1"}
+        return {"data_assets_text": str(own), "data_assets_count": "1", "components_text": reached}
     text = str(getattr(row, "data_assets_text", ""))
     return {
         "data_assets_text": text,
         "data_assets_count": str(len(text.split(", ")) if text else 0),
+        "components_text": reached,
     }

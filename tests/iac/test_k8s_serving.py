@@ -650,7 +650,7 @@ def test_scan_cli_on_a_k8s_tree_reports_self_hosted_servers(
     # The manifests say neither where the cluster runs nor who runs it: both are asked for.
     assert gaps == {
         (rule, component)
-        for rule in ("evidence-gap-location", "evidence-gap-ownership")
+        for rule in ("evidence-gap-location", "evidence-gap-operator")
         for component in ("deployment-vllm-server", "deployment-mistral-7b")
     }
     # Open weights are provenance: Meta and Mistral are never a party that can be compelled.

@@ -3,6 +3,7 @@ ids in small print; countries by name in the texts, never by code."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -66,3 +67,43 @@ def test_texts_name_countries_not_codes(tmp_path: Path) -> None:
     assert any("controlled from the United States" in t for t in texts)
     assert any("delivered from the United States" in t for t in texts)
     assert not [t for t in texts if re.search(r"\b(from|in) (US|CN|GB|CH)\b", t)]
+
+
+def _register_cells(page: str) -> list[str]:
+    """The text of every cell of Appendix A (the inventory register), tags dropped."""
+    start = page.index('id="register-systems"')
+    section = page[start : page.index("</section>", start)]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", section, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", " ", c)) for c in cells]
+
+
+def test_the_register_names_data_and_components_before_their_ids(tmp_path: Path) -> None:
+    _, page = _audit(tmp_path, "ministry")
+    row = re.search(r'<tr id="system-courrier-assistant">(.*?)</tr>', page, re.S)
+    assert row
+    data_cell = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)[4]
+    assert "Letters and e-mails from citizens" in html.unescape(data_cell)
+    assert "courriers-usagers" not in data_cell  # the id is in the JSON, not this column
+    # A.2: the component's name, the system's name, then the ids in code type
+    assert (
+        "<td><strong>Drafting service (retrieval of the letter, prompt assembly)</strong><br>"
+        "of Assistant de réponse aux courriers des usagers<br>"
+        "<code>courrier-assistant/app</code></td>"
+    ) in page
+    # No cell reads "a (b (c))": a place with its own parenthesis stands after a comma.
+    cells = _register_cells(page)
+    assert [c for c in cells if re.search(r"\([^()]*\(", c)] == []
+    assert any(
+        "keys managed by the provider, held in Paris, France (Scaleway fr-par)" in c for c in cells
+    )
+
+
+def test_graph_hover_texts_name_the_node_before_its_id(tmp_path: Path) -> None:
+    _, page = _audit(tmp_path, "ministry")
+    titles = re.findall(r"<g><title>([^<]*)</title>", page)
+    assert titles
+    data = [html.unescape(t) for t in titles if "id data:" in t]
+    assert "Letters and e-mails from citizens · id data:courriers-usagers · declared at " in (
+        " ".join(data)
+    )
+    assert not any(t.startswith(("data:", "entity:", "country:", "law:")) for t in titles)

@@ -301,7 +301,7 @@ def test_stakes_that_cannot_decide_control_are_an_evidence_gap(
         if f.rule_id == "evidence-gap-ownership" and f.subject.get("entity") == "vec-eu"
     ]
     assert gaps, [f.rule_id for f in after.findings]
-    assert "who controls Vector EU Ltd cannot be decided" in gaps[0].condition
+    assert "Who controls Vector EU Ltd cannot be decided" in gaps[0].condition
     assert why in gaps[0].condition
 
 

@@ -24,6 +24,7 @@ def gap(sensitivity: str) -> GapRow:
         "storage location unknown",
         "d",
         sensitivity,
+        ["d"],
         [],
     )
 

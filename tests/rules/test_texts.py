@@ -107,8 +107,12 @@ def test_fingerprints_do_not_depend_on_the_order_of_the_subject_fields() -> None
 
 
 def reference_location(path: list[Hop]) -> tuple[str | None, int | None]:
-    """The location rule written plainly: the first inventory step of the most preferred kind."""
+    """The location rule written plainly: an evidence gap in the inventory that the path
+    starts with (an entity's unknown owner, then the components relying on it), else the
+    first inventory step of the most preferred kind."""
     inventory = [h for h in path if h.file and not h.file.startswith("rules/")]
+    if inventory and path[0] is inventory[0] and path[0].kind == "gap":
+        return path[0].file, path[0].line
     for kind in ("component", "flow", "data", "policy", "gap"):
         for step in inventory:
             if step.kind == kind:
