@@ -218,7 +218,8 @@ def test_kb_check_lists_bare_controlling_links_but_not_those_with_a_basis(
         f"  - {{id: top-co, name: Top, country: US, parents: [], {_PROV}}}\n"
         f"  - {{id: bare-sub, name: Bare, country: IE, parents: [{{entity: top-co, controlling: true}}], {_PROV}}}\n"
         f"  - {{id: major-sub, name: Major, country: IE, parents: [{{entity: top-co, controlling: true, majority: true, {_PROV}}}], {_PROV}}}\n"
-        f"  - {{id: listed-sub, name: Listed, country: IE, parents: [{{entity: top-co, basis: reported_subsidiary, via: [Mid Ltd], {_PROV}}}], {_PROV}}}\n",
+        f"  - {{id: listed-sub, name: Listed, country: IE, parents: [{{entity: top-co, basis: reported_subsidiary, via: [Mid Ltd], {_PROV}}}], {_PROV}}}\n"
+        f"  - {{id: stated-sub, name: Stated, country: IE, parents: [{{entity: top-co, basis: group_statement, {_PROV}}}], {_PROV}}}\n",
         encoding="utf-8",
     )
     code, out, _ = _kb_check(tmp_path / "extra", capsys)
@@ -227,6 +228,7 @@ def test_kb_check_lists_bare_controlling_links_but_not_those_with_a_basis(
     assert "entity bare-sub parent top-co" in listed
     assert "major-sub" not in listed
     assert "listed-sub" not in listed
+    assert "stated-sub" not in listed  # the group's own statement is a basis (issue 17)
 
 
 def test_kb_check_rejects_a_registrant_that_is_not_a_catalogue_entity(
@@ -256,7 +258,36 @@ def test_the_inventory_schema_documents_the_new_fields(tmp_path: Path) -> None:
     assert schema["$defs"]["ControlBasis"]["enum"] == [
         "reported_subsidiary",
         "consolidated_subsidiary",
+        "group_statement",
     ]
+    assert "group_statement" in json.dumps(ownership["basis"])
+
+
+@pytest.mark.parametrize(
+    ("vendor", "said"),
+    [
+        # AWS's own Privacy Notice names AWS EMEA SARL among the 'affiliates that
+        # Amazon.com, Inc. controls' (rules/entities, link provenance).
+        (
+            "aws",
+            "controlled by Amazon.com, Inc. (US): stated in the group's own published text to "
+            "be controlled by Amazon.com, Inc. or a subsidiary of its group (no share published)",
+        ),
+        # Exoscale's own terms: Akenes SA is 'a subsidiary of the A1 Telekom Austria Group';
+        # the intermediate A1 Digital comes from secondary sources.
+        (
+            "exoscale",
+            "controlled by Telekom Austria AG (AT): stated in the group's own published text to "
+            "be controlled by Telekom Austria AG or a subsidiary of its group (no share "
+            "published), held indirectly through A1 Digital",
+        ),
+    ],
+)
+def test_vendor_show_says_control_rests_on_the_groups_own_statement(vendor: str, said: str) -> None:
+    result = CliRunner().invoke(cli, ["vendor", "show", vendor])
+    assert result.exit_code == 0, result.output
+    assert said in result.output
+    assert "the sources do not state what control rests on" not in result.output
 
 
 def test_vendor_show_says_microsofts_basis_from_its_exhibit_21() -> None:

@@ -174,7 +174,7 @@ class KnowledgeReport:
             "",
             f"control links without a stated basis ({len(self.unbased)}): the sources say "
             "the parent controls but not through which share, votes, veto, board right, "
-            "stated majority or subsidiary listing",
+            "stated majority, subsidiary listing or the group's own statement",
         ]
         lines += [f"  {f.where}: {f.subject}" for f in self.unbased]
         if self.max_age_days is not None:

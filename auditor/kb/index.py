@@ -358,8 +358,8 @@ class KnowledgeIndex:
 
     def unbased_control_links(self) -> Iterator[Fact]:
         """Parent links that say ``controlling: true`` without what control rests on (a
-        share, votes, veto, board right, stated majority or subsidiary listing), each with
-        the provenance that covers it."""
+        share, votes, veto, board right, stated majority, subsidiary listing or group
+        statement), each with the provenance that covers it."""
         for entity in self.kb.entities:
             for parent in entity.parents or ():
                 if parent.control_basis_missing:

@@ -125,14 +125,24 @@ class ControlBasis(enum.StrEnum):
     # Consolidated as a subsidiary (a controlled undertaking) in a parent's group accounts:
     # stated in the accounts themselves or in GLEIF's accounting-consolidation records.
     CONSOLIDATED_SUBSIDIARY = "consolidated_subsidiary"
+    # The group's own published text (the parent's or the entity's legal terms, privacy
+    # notice or report) says in words that the parent controls the entity or that the
+    # entity is its subsidiary, without a share, a filing or accounts (issue 17). Weaker
+    # than a listing: it says control is claimed, not through what.
+    GROUP_STATEMENT = "group_statement"
 
 
+# {registrant}: the company whose filing or accounts list the entity; {parent}: the parent.
 _BASIS_WORDS = {
     ControlBasis.REPORTED_SUBSIDIARY: (
         "listed as a subsidiary in {registrant}'s annual report filing (Exhibit 21)"
     ),
     ControlBasis.CONSOLIDATED_SUBSIDIARY: (
         "consolidated as a subsidiary in {registrant}'s group accounts"
+    ),
+    ControlBasis.GROUP_STATEMENT: (
+        "stated in the group's own published text to be controlled by {parent} or a "
+        "subsidiary of its group (no share published)"
     ),
 }
 
@@ -163,9 +173,12 @@ class Ownership(Located):
         description=(
             "What control rests on where the source gives no percentage: "
             "'reported_subsidiary' (listed in a registrant's list of subsidiaries filed "
-            "with the SEC, Exhibit 21) or 'consolidated_subsidiary' (consolidated as a "
+            "with the SEC, Exhibit 21), 'consolidated_subsidiary' (consolidated as a "
             "subsidiary in the parent's group accounts, as the accounts or GLEIF's "
-            "accounting-consolidation records state)."
+            "accounting-consolidation records state) or 'group_statement' (the group's own "
+            "published text, such as its terms, privacy notice or report, says in words that "
+            "the parent controls the entity or that it is a subsidiary of the parent's group; "
+            "no share, filing or accounts)."
         ),
     )
     reported_by: Identifier | None = Field(
@@ -193,9 +206,9 @@ class Ownership(Located):
     provenance: Provenance | None = Field(
         default=None,
         description=(
-            "Where the share, votes, veto, board right, majority or subsidiary listing is "
-            "stated, with its date and confidence; without it the entity's own provenance "
-            "covers the link."
+            "Where the share, votes, veto, board right, majority, subsidiary listing or the "
+            "group's own statement of control is stated, with its date and confidence; "
+            "without it the entity's own provenance covers the link."
         ),
     )
 
@@ -235,7 +248,8 @@ class Ownership(Located):
 
         More than 50 % of the votes (or capital where votes are not stated), a veto,
         the board majority, a majority the source states without a figure, a listing as
-        a subsidiary, or control the sources state without its basis. ``name`` turns an
+        a subsidiary, the group's own statement that it controls the entity, or control the
+        sources state without its basis. ``name`` turns an
         entity id into its display name (the registrant, the intermediate companies).
         """
         reason = self._reason(name)
@@ -256,7 +270,7 @@ class Ownership(Located):
             return "majority-owned (no figure stated in the source)"
         if self.basis is not None:
             registrant = name(self.reported_by or self.entity)
-            return _BASIS_WORDS[self.basis].format(registrant=registrant)
+            return _BASIS_WORDS[self.basis].format(registrant=registrant, parent=name(self.entity))
         if self.controlling:
             return "controls it (the sources do not state what control rests on)"
         return None
