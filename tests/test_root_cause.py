@@ -461,6 +461,24 @@ def test_explain_finds_a_finding_by_its_fingerprint_from_before_the_grouping() -
     assert f"({fps[0][:12]} is the earlier fingerprint of this finding for " in run.output
 
 
+def test_explain_names_the_data_each_evidence_path_carries() -> None:
+    # Words before codes: a finding with several paths says which data each one carries by
+    # the names the inventory gives, as the HTML report does.
+    result = _audit(EXAMPLES / "hospital")
+    finding = next(f for f in result.findings if len(f.evidence_paths) > 1)
+    run = CliRunner().invoke(
+        cli,
+        ["explain", finding.fingerprint, str(EXAMPLES / "hospital"), "--today", TODAY.isoformat()],
+    )
+    assert run.exit_code == 0, run.output
+    names = {a.id: a.name for a in finding.data_assets}
+    for number, path in enumerate(finding.evidence_paths, start=1):
+        carried = ", ".join(names[d] for d in path.data_assets)
+        line = f"path {number} of {len(finding.evidence_paths)}, carrying {carried}:"
+        assert line in run.output
+    assert not any(f"carrying {d}" in run.output for d in names if d != names[d])
+
+
 # -- an entity's evidence gap is the entity's (issue 17) ------------------------------------
 
 

@@ -373,8 +373,10 @@ def _finding_text(finding: Finding) -> list[str]:
         for step in finding.evidence:
             where = f"  [{step.file}:{step.line}]" if step.file else ""
             lines.append(f"  {step.kind:<12} {plain(step.node)}{where}")
+    names = {a.id: a.name for a in finding.data_assets}
     for number, path in enumerate(paths, start=1):
-        lines.append(f"  path {number} of {len(paths)}, carrying {', '.join(path.data_assets)}:")
+        carried = ", ".join(names.get(d, d) for d in path.data_assets) or "no data asset"
+        lines.append(f"  path {number} of {len(paths)}, carrying {carried}:")
         for step in path.path:
             where = f"  [{step.file}:{step.line}]" if step.file else ""
             lines.append(f"    {step.kind:<12} {plain(step.node)}{where}")
