@@ -463,12 +463,9 @@ class _Scan:
         for view, why in self._maybe:
             # each.value of a resource whose for_each is unknown: which documents it may apply
             for maybe_bound in view.module.would_be(view.block):
-                one = HclResource(
-                    view.module, view.mode, view.type, view.name, view.block, bound=maybe_bound
-                )
                 self.applied.extend(
                     (Applied(a.origin, view.address, maybe=True), system_id)
-                    for a in absent.applied_if_created(one, why)
+                    for a in absent.applied_if_created(view.as_bound(maybe_bound), why)
                 )
         self._maybe = []
         for view, why in self._absent:
@@ -476,10 +473,9 @@ class _Scan:
             bindings: list[Mapping[str, Val] | None] = [*view.module.would_be(view.block)]
             bindings = bindings or [view.bound]
             for binding in bindings:
-                one = HclResource(
-                    view.module, view.mode, view.type, view.name, view.block, bound=binding
+                self.applied.extend(
+                    (a, system_id) for a in absent.applied_if_created(view.as_bound(binding), why)
                 )
-                self.applied.extend((a, system_id) for a in absent.applied_if_created(one, why))
         self._absent = []
         span = SourceSpan(path=files.files[0], line=1, column=1)
         label = "of the scanned folder" if rel == "." else rel

@@ -1514,6 +1514,10 @@ class HclResource:
         # count/for_each whose collection is not known: one component for every instance
         self.instances = unexpanded
 
+    def as_bound(self, bound: Mapping[str, Val] | None) -> HclResource:
+        """The same block read with ``each``/``count`` bound to ``bound`` (unkeyed)."""
+        return HclResource(self.module, self.mode, self.type, self.name, self.block, bound=bound)
+
     def attribute(self, path: str) -> Val | None:
         """The attribute at a dotted path (None when not written)."""
         return self.module.attribute(self.block, path.split("."), self.address, self.bound)
