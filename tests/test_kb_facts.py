@@ -247,6 +247,28 @@ def test_every_builtin_control_basis_is_sourced_or_listed() -> None:
             assert (subject in listed) == parent.control_basis_missing
 
 
+def test_kb_check_counts_what_is_not_confirmed_within_the_issue_17_target(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Issue 17: at most 40 facts of the built-in knowledge base are not confirmed, counting
+    # the unconfirmed facts and the control links whose basis no source states; kb check
+    # prints that total, and its parts match the two lists it prints.
+    with pytest.raises(SystemExit) as info:
+        main(["kb", "check"])
+    out = capsys.readouterr().out
+    assert info.value.code in (0, None)
+    total = re.search(
+        r"not confirmed in all: (\d+) \((\d+) unconfirmed facts and (\d+) parent links", out
+    )
+    assert total is not None
+    in_all, facts, links = (int(g) for g in total.groups())
+    assert in_all == facts + links <= 40
+    assert f"unconfirmed facts ({facts}):" in out
+    assert f"control links without a stated basis ({links}):" in out
+    kb = load_knowledge_base()
+    assert links == sum(1 for _ in kb.unbased_control_links())
+
+
 _PLACES_INVENTORY = """\
 organisation: {name: Beispiel Handel GmbH, country: DE, entity: beispiel}
 entities:

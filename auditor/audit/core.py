@@ -163,6 +163,9 @@ class KnowledgeReport:
             + ("valid" if not self.unsourced else "not acceptable: facts without a source"),
             counts,
             f"oldest fact: {self.kb.oldest_fact()}",
+            f"not confirmed in all: {len(self.unconfirmed) + len(self.unbased)} "
+            f"({len(self.unconfirmed)} unconfirmed facts and {len(self.unbased)} parent links "
+            "whose basis of control is not stated)",
             "",
             f"unconfirmed facts ({len(self.unconfirmed)}): reports mark findings built on them",
         ]
