@@ -76,3 +76,48 @@ def test_a_hostile_component_name_stays_text_in_the_picture(tmp_path: Path) -> N
     root = ET.fromstring(svg)
     assert all("onload" not in element.attrib for element in root.iter())
     assert "<x>" not in svg
+
+
+def test_a_component_box_shows_its_name_and_its_hover_text_the_kind_and_id(
+    tmp_path: Path,
+) -> None:
+    """People read the graph: a component the inventory names is drawn under that name
+    (not "front/llm (hosted model API)"), its hover text adds what it is and its id, and
+    one without a name keeps its id and kind in words. The JSON export carries the kind."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from click.testing import CliRunner
+
+    from auditor.cli import cli
+
+    named = CROSS_SYSTEM.replace(
+        "{id: llm, kind: model_api, vendor: deepseek}",
+        "{id: llm, name: Drafting model, kind: model_api, vendor: deepseek}",
+    )
+    (tmp_path / "inventory.yaml").write_text(named)
+    runner = CliRunner()
+    svg = runner.invoke(cli, ["graph", "--format", "svg", str(tmp_path)])
+    assert svg.exit_code == 0, svg.output
+    root = ET.fromstring(svg.output)
+    ns = "{http://www.w3.org/2000/svg}"
+    boxes = {
+        (group.findtext(f"{ns}title") or ""): " ".join(
+            (span.text or "") for span in group.iter(f"{ns}tspan")
+        )
+        for group in root.iter(f"{ns}g")
+        if group.find(f"{ns}title") is not None
+    }
+    titles = {title.split(" · ")[0]: title for title in boxes}
+    assert "Drafting model" in titles
+    assert titles["Drafting model"].startswith(
+        "Drafting model · hosted model API · id component:front/llm · declared at "
+    )
+    assert "Drafting model" in boxes[titles["Drafting model"]]
+    assert "front/llm" not in boxes[titles["Drafting model"]]
+    assert "front/app (application)" in titles  # no name: the id and the kind in words
+    exported = runner.invoke(cli, ["graph", "--format", "json", str(tmp_path)])
+    nodes = {n["id"]: n for n in json.loads(exported.output)["nodes"]}
+    assert nodes["component:front/llm"]["label"] == "Drafting model"
+    assert nodes["component:front/llm"]["kind"] == "model_api"
+    assert nodes["component:back/store"]["label"] == "back/store (database)"

@@ -193,7 +193,10 @@ class ResidencyGraph:
             g.add_node(
                 node,
                 type="component",
-                label=f"{key} ({words(rc.kind.value)})",  # read by people (issue 18)
+                # Read by people (issue 18): the name the inventory gives, else the id and
+                # its kind in words; the kind is an attribute of its own either way.
+                label=rc.component.name or f"{key} ({words(rc.kind.value)})",
+                kind=rc.kind.value,
                 **_where(rc.component.span),
             )
             g.add_edge(node, f"system:{rc.system.id}", type="part_of", **_where(rc.component.span))

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.model.words import words
+
 # Landscape A4 less the page margins (269 mm) is 1017 CSS pixels: a picture no wider prints
 # at full size. 11 px is 8.25 pt at that size.
 PAGE_WIDTH = 1000
@@ -315,6 +317,8 @@ def _node(box: _Box, attrs: dict[str, Any], mitigated: bool | None) -> str:
     label = str(attrs.get("label") or box.node)
     # Separated by " · ", not in parentheses: labels have parentheses of their own.
     parts = [label] if label == box.node else [label, f"id {box.node}"]
+    if attrs.get("kind"):  # a component: what it is, since its name may not say
+        parts.insert(1, words(str(attrs["kind"])))
     if attrs.get("file"):
         parts.append(f"declared at {attrs['file']}:{attrs['line']}")
     hover = " · ".join(parts)
