@@ -15,30 +15,7 @@ from auditor.loader.iac import ScanResult, scan
 from auditor.model.inventory import Component, ComponentKind
 
 from .helpers import components
-
-CLUSTER = """
-provider "google" { region = "europe-west4" }
-resource "google_container_cluster" "gpu" {
-  name     = "gpu"
-  location = "europe-west4"
-}
-provider "kubernetes" { host = google_container_cluster.gpu.endpoint }
-provider "kubectl" { host = google_container_cluster.gpu.endpoint }
-"""
-
-VLLM = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: vllm
-  namespace: llm
-spec:
-  template:
-    spec:
-      containers:
-        - name: vllm
-          image: vllm/vllm-openai:v0.9.0
-          args: ["--model", "Qwen/Qwen2.5-7B-Instruct"]
-"""
+from .k8s_texts import GKE_CLUSTER, VLLM_DEPLOYMENT, VLLM_SERVICE
 
 TGI = """apiVersion: apps/v1
 kind: Deployment
@@ -55,20 +32,10 @@ spec:
             - {name: MODEL_ID, value: google/gemma-2-9b-it}
 """
 
-SERVICE = """apiVersion: v1
-kind: Service
-metadata:
-  name: vllm
-  namespace: llm
-spec:
-  ports:
-    - port: 8000
-"""
-
 
 def _tree(tmp_path: Path, terraform: str, files: dict[str, str]) -> Path:
     (tmp_path / "infra").mkdir()
-    (tmp_path / "infra" / "main.tf").write_text(CLUSTER + terraform)
+    (tmp_path / "infra" / "main.tf").write_text(GKE_CLUSTER + terraform)
     for name, text in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +63,7 @@ def test_yamldecode_file_of_a_tree_manifest_is_one_server_at_the_terraform_addre
         tmp_path,
         'resource "kubernetes_manifest" "vllm" {\n'
         '  manifest = yamldecode(file("${path.module}/../k8s/vllm.yaml"))\n}\n',
-        {"k8s/vllm.yaml": VLLM},
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT},
     )
     result = scan(root)
     servers = _servers(result)
@@ -111,7 +78,7 @@ def test_yamldecode_file_of_a_tree_manifest_is_one_server_at_the_terraform_addre
 def test_kubectl_manifest_templatefile_is_one_server_with_the_rendered_model(
     tmp_path: Path,
 ) -> None:
-    template = VLLM.replace("Qwen/Qwen2.5-7B-Instruct", "${model}")
+    template = VLLM_DEPLOYMENT.replace("Qwen/Qwen2.5-7B-Instruct", "${model}")
     root = _tree(
         tmp_path,
         'resource "kubectl_manifest" "vllm" {\n'
@@ -132,7 +99,7 @@ def test_for_each_over_path_documents_applies_each_document_once(tmp_path: Path)
         'resource "kubectl_manifest" "llm" {\n'
         "  for_each  = data.kubectl_path_documents.llm.manifests\n"
         "  yaml_body = each.value\n}\n",
-        {"k8s/vllm.yaml": VLLM + "---\n" + SERVICE, "k8s/tgi.yaml": TGI},
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT + "---\n" + VLLM_SERVICE, "k8s/tgi.yaml": TGI},
     )
     result = scan(root)
     assert sorted(_servers(result)) == [
@@ -149,7 +116,7 @@ def test_only_the_document_terraform_applies_is_taken_from_the_file_scan(tmp_pat
         'data "kubectl_file_documents" "llm" { content = file("../k8s/all.yaml") }\n'
         'resource "kubectl_manifest" "vllm" {\n'
         "  yaml_body = element(data.kubectl_file_documents.llm.documents, 0)\n}\n",
-        {"k8s/all.yaml": VLLM + "---\n" + TGI + "---\n" + SERVICE},
+        {"k8s/all.yaml": VLLM_DEPLOYMENT + "---\n" + TGI + "---\n" + VLLM_SERVICE},
     )
     result = scan(root)
     assert sorted(_servers(result)) == ["k8s-llm/deployment-tgi", "tf-infra/kubectl_manifest.vllm"]
@@ -169,7 +136,7 @@ def test_a_file_terraform_reads_for_something_else_is_still_scanned(tmp_path: Pa
         '    apiVersion = "v1", kind = "ConfigMap", metadata = { name = "holder" }\n'
         '    data = { "vllm.yaml" = file("../k8s/vllm.yaml") }\n  }\n}\n'
         'data "kubectl_file_documents" "unused" { content = file("../k8s/vllm.yaml") }\n',
-        {"k8s/vllm.yaml": VLLM},
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT},
     )
     result = scan(root)
     assert list(_servers(result)) == ["k8s-llm/deployment-vllm"]
@@ -177,7 +144,7 @@ def test_a_file_terraform_reads_for_something_else_is_still_scanned(tmp_path: Pa
 
 
 def test_a_template_rendered_per_instance_stays_one_server_per_instance(tmp_path: Path) -> None:
-    template = VLLM.replace("Qwen/Qwen2.5-7B-Instruct", "${model}").replace(
+    template = VLLM_DEPLOYMENT.replace("Qwen/Qwen2.5-7B-Instruct", "${model}").replace(
         "name: vllm\n  namespace", "name: vllm-${name}\n  namespace"
     )
     root = _tree(
@@ -218,7 +185,7 @@ def test_a_file_only_a_resource_with_no_instance_applies_is_not_a_server(
         'resource "kubernetes_manifest" "vllm" {\n'
         f"  {meta}\n"
         '  manifest = yamldecode(file("../k8s/vllm.yaml"))\n}\n',
-        {"k8s/vllm.yaml": VLLM},
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT},
     )
     with pytest.raises(SystemExit):
         main(["scan", str(root), "--country", "DE", "--json", "-", "--quiet"])
@@ -239,7 +206,7 @@ def test_switched_on_the_same_resource_is_one_server(tmp_path: Path) -> None:
         'resource "kubernetes_manifest" "vllm" {\n'
         "  count    = var.enable_vllm ? 1 : 0\n"
         '  manifest = yamldecode(file("../k8s/vllm.yaml"))\n}\n',
-        {"k8s/vllm.yaml": VLLM},
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT},
     )
     result = scan(root)
     assert list(_servers(result)) == ["tf-infra/kubernetes_manifest.vllm-0"]
@@ -253,7 +220,7 @@ def test_the_command_line_reports_the_applied_file_once(
         tmp_path,
         'resource "kubernetes_manifest" "vllm" {\n'
         '  manifest = yamldecode(file("../k8s/vllm.yaml"))\n}\n',
-        {"k8s/vllm.yaml": VLLM},
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT},
     )
     with pytest.raises(SystemExit):
         main(["scan", str(root), "--country", "DE", "--json", "-", "--quiet"])
@@ -289,7 +256,7 @@ def test_an_unknown_count_is_one_server_at_the_terraform_address(tmp_path: Path)
         'resource "kubernetes_manifest" "vllm" {\n'
         "  count    = var.enable_vllm ? 1 : 0\n"
         '  manifest = yamldecode(file("../k8s/vllm.yaml"))\n}\n',
-        {"k8s/vllm.yaml": VLLM},
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT},
     )
     result = scan(root)
     assert list(_servers(result)) == ["tf-infra/kubernetes_manifest.vllm"]
@@ -318,9 +285,9 @@ def test_documents_only_a_switched_off_resource_applies_are_no_servers(
     """for_each/count over the documents, switched off by a variable: with the defaults
     Terraform creates nothing from them, and kubectl never sees them."""
     files = (
-        {"k8s/all.yaml": VLLM + "---\n" + TGI}
+        {"k8s/all.yaml": VLLM_DEPLOYMENT + "---\n" + TGI}
         if "all.yaml" in terraform
-        else {"k8s/vllm.yaml": VLLM, "k8s/tgi.yaml": TGI}
+        else {"k8s/vllm.yaml": VLLM_DEPLOYMENT, "k8s/tgi.yaml": TGI}
     )
     root = _tree(tmp_path, 'variable "enable_llm" { default = false }\n' + terraform, files)
     with pytest.raises(SystemExit):
@@ -345,7 +312,7 @@ def test_documents_a_resource_of_unknown_count_may_apply_are_reported_once(
         'resource "kubectl_manifest" "llm" {\n'
         "  for_each  = var.enable_llm ? data.kubectl_path_documents.llm.manifests : {}\n"
         "  yaml_body = each.value\n}\n",
-        {"k8s/vllm.yaml": VLLM, "k8s/tgi.yaml": TGI},
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT, "k8s/tgi.yaml": TGI},
     )
     with pytest.raises(SystemExit):
         main(["scan", str(root), "--country", "DE", "--json", "-", "--quiet"])

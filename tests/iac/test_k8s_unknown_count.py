@@ -11,32 +11,15 @@ import pytest
 
 from auditor.cli import main
 
-CLUSTER = """
-provider "google" { region = "europe-west4" }
-resource "google_container_cluster" "gpu" {
-  name     = "gpu"
-  location = "europe-west4"
-}
-provider "kubernetes" { host = google_container_cluster.gpu.endpoint }
-provider "kubectl" { host = google_container_cluster.gpu.endpoint }
-variable "enable_vllm" {}
+from .k8s_texts import GKE_CLUSTER, VLLM_DEPLOYMENT
+
+CLUSTER = (
+    GKE_CLUSTER
+    + """variable "enable_vllm" {}
 variable "models" {}
 variable "replicas" {}
 """
-
-VLLM = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: vllm
-  namespace: llm
-spec:
-  template:
-    spec:
-      containers:
-        - name: vllm
-          image: vllm/vllm-openai:v0.9.0
-          args: ["--model", "Qwen/Qwen2.5-7B-Instruct"]
-"""
+)
 
 RESOURCES = """
 resource "kubernetes_manifest" "vllm" {
@@ -98,7 +81,7 @@ def test_each_unknown_count_is_said_once_and_no_instance_is_made_up(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "main.tf").write_text(CLUSTER + RESOURCES)
-    (tmp_path / "vllm.yaml").write_text(VLLM)
+    (tmp_path / "vllm.yaml").write_text(VLLM_DEPLOYMENT)
     data = _scan(tmp_path, capsys)
     notices = data["notices"]
     assert isinstance(notices, list)
@@ -128,7 +111,7 @@ def test_a_fixed_count_gives_no_notice(tmp_path: Path, capsys: pytest.CaptureFix
     fixed = fixed.replace('variable "enable_vllm" {}', 'variable "enable_vllm" { default = true }')
     fixed = fixed.replace('variable "models" {}', 'variable "models" { default = { a = 1 } }')
     (tmp_path / "main.tf").write_text(fixed + RESOURCES)
-    (tmp_path / "vllm.yaml").write_text(VLLM)
+    (tmp_path / "vllm.yaml").write_text(VLLM_DEPLOYMENT)
     data = _scan(tmp_path, capsys)
     notices = data["notices"]
     assert isinstance(notices, list)

@@ -12,6 +12,7 @@ from auditor.loader.iac.kubectl import self_link, split_documents
 from auditor.model.inventory import Component, ComponentKind
 
 from .helpers import components, resolution
+from .k8s_texts import VLLM_DEPLOYMENT, VLLM_SERVICE
 
 EKS = """
 variable "region" { default = "eu-west-1" }
@@ -25,30 +26,6 @@ provider "kubectl" {
   cluster_ca_certificate = base64decode(module.eks.cluster_certificate_authority_data)
   load_config_file       = false
 }
-"""
-
-VLLM_YAML = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: vllm
-  namespace: llm
-spec:
-  template:
-    spec:
-      containers:
-        - name: vllm
-          image: vllm/vllm-openai:v0.9.0
-          args: ["--model", "Qwen/Qwen2.5-7B-Instruct"]
-"""
-
-SERVICE_YAML = """apiVersion: v1
-kind: Service
-metadata:
-  name: vllm
-  namespace: llm
-spec:
-  ports:
-    - port: 8000
 """
 
 
@@ -71,7 +48,7 @@ def _servers(result: ScanResult) -> dict[str, Component]:
 def test_a_heredoc_yaml_body_is_a_model_server_on_the_eks_cluster_of_the_provider(
     tmp_path: Path,
 ) -> None:
-    body = VLLM_YAML.replace("Qwen/Qwen2.5-7B-Instruct", "${var.model}")
+    body = VLLM_DEPLOYMENT.replace("Qwen/Qwen2.5-7B-Instruct", "${var.model}")
     result = _scan(
         tmp_path,
         EKS,
@@ -88,7 +65,7 @@ def test_a_heredoc_yaml_body_is_a_model_server_on_the_eks_cluster_of_the_provide
 
 def test_a_yaml_body_read_with_file_points_at_the_file(tmp_path: Path) -> None:
     (tmp_path / "vllm").mkdir()
-    (tmp_path / "vllm" / "server.yaml").write_text(VLLM_YAML)
+    (tmp_path / "vllm" / "server.yaml").write_text(VLLM_DEPLOYMENT)
     result = _scan(
         tmp_path,
         EKS,
@@ -103,7 +80,7 @@ def test_a_yaml_body_read_with_file_points_at_the_file(tmp_path: Path) -> None:
 
 def test_yamlencode_and_templatefile_bodies_are_read(tmp_path: Path) -> None:
     (tmp_path / "vllm.yaml.tpl").write_text(
-        VLLM_YAML.replace("Qwen/Qwen2.5-7B-Instruct", "${model}")
+        VLLM_DEPLOYMENT.replace("Qwen/Qwen2.5-7B-Instruct", "${model}")
     )
     result = _scan(
         tmp_path,
@@ -130,7 +107,7 @@ def test_yamlencode_and_templatefile_bodies_are_read(tmp_path: Path) -> None:
 
 def test_for_each_over_file_documents_makes_one_instance_per_object(tmp_path: Path) -> None:
     (tmp_path / "stack.yaml").write_text(
-        "# vLLM and its service\n---\n" + VLLM_YAML + "---\n" + SERVICE_YAML + "---\n"
+        "# vLLM and its service\n---\n" + VLLM_DEPLOYMENT + "---\n" + VLLM_SERVICE + "---\n"
     )
     result = _scan(
         tmp_path,
@@ -159,7 +136,7 @@ def test_for_each_over_file_documents_makes_one_instance_per_object(tmp_path: Pa
 
 
 def test_documents_switched_off_create_nothing(tmp_path: Path) -> None:
-    (tmp_path / "stack.yaml").write_text(VLLM_YAML)
+    (tmp_path / "stack.yaml").write_text(VLLM_DEPLOYMENT)
     result = _scan(
         tmp_path,
         EKS,
@@ -175,9 +152,9 @@ def test_documents_switched_off_create_nothing(tmp_path: Path) -> None:
 def test_path_documents_render_their_templates_with_vars(tmp_path: Path) -> None:
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests" / "a-vllm.yaml").write_text(
-        VLLM_YAML.replace("Qwen/Qwen2.5-7B-Instruct", "${model}")
+        VLLM_DEPLOYMENT.replace("Qwen/Qwen2.5-7B-Instruct", "${model}")
     )
-    (tmp_path / "manifests" / "b-service.yaml").write_text(SERVICE_YAML)
+    (tmp_path / "manifests" / "b-service.yaml").write_text(VLLM_SERVICE)
     result = _scan(
         tmp_path,
         EKS,
