@@ -326,3 +326,77 @@ def test_documents_a_resource_of_unknown_count_may_apply_are_reported_once(
     said = [n for n in data["notices"] if "may be applied by kubectl_manifest.llm" in n]
     assert len(said) == 2, data["notices"]
     assert all("reported once, from this file" in n for n in said)
+
+
+@pytest.mark.parametrize(
+    "for_each",
+    [
+        "{ for k, v in data.kubectl_path_documents.llm.manifests : k => v if var.enable_llm }",
+        "{ for k, v in data.kubectl_path_documents.llm.manifests : k => v if var.enable_llm && true }",
+    ],
+)
+def test_a_for_whose_if_is_a_switch_switches_the_documents_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], for_each: str
+) -> None:
+    """A switch written as a filtered 'for' (the 'if' names none of the loop's variables) is a
+    switch like 'var.on ? X : {}': switched off, the documents are Terraform's input and not
+    servers kubectl would run."""
+    root = _tree(
+        tmp_path,
+        'variable "enable_llm" { default = false }\n'
+        'data "kubectl_path_documents" "llm" { pattern = "../k8s/*.yaml" }\n'
+        'resource "kubectl_manifest" "llm" {\n'
+        f"  for_each  = {for_each}\n"
+        "  yaml_body = each.value\n}\n",
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT, "k8s/tgi.yaml": TGI},
+    )
+    with pytest.raises(SystemExit):
+        main(["scan", str(root), "--country", "DE", "--json", "-", "--quiet"])
+    data = json.loads(capsys.readouterr().out)
+    assert [r for r in data["inventory_register"] if r["kind"] == "inference_endpoint"] == []
+    said = [n for n in data["notices"] if "applied only by kubectl_manifest.llm" in n]
+    assert len(said) == 2, data["notices"]
+
+
+def test_a_for_whose_if_filters_items_is_not_a_switch(tmp_path: Path) -> None:
+    """An 'if' on the loop's own variables picks documents, it does not switch the resource:
+    nothing says Terraform would apply the documents it leaves out, so they are not silenced
+    as a switched-off resource's input; the file scan still reports them."""
+    root = _tree(
+        tmp_path,
+        'data "kubectl_path_documents" "llm" { pattern = "../k8s/*.yaml" }\n'
+        'resource "kubectl_manifest" "llm" {\n'
+        '  for_each  = { for k, v in data.kubectl_path_documents.llm.manifests : k => v if k == "none" }\n'
+        "  yaml_body = each.value\n}\n",
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT, "k8s/tgi.yaml": TGI},
+    )
+    result = scan(root)
+    assert sorted(_servers(result)) == ["k8s-llm/deployment-tgi", "k8s-llm/deployment-vllm"]
+    assert _notes(result, "applied only by") == []
+
+
+def test_a_for_switch_of_unknown_value_reports_each_document_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The filtered-'for' switch with no value: each object once, naming the resource that
+    may apply it, as for 'var.on ? X : {}'."""
+    root = _tree(
+        tmp_path,
+        'variable "enable_llm" {}\n'
+        'data "kubectl_path_documents" "llm" { pattern = "../k8s/*.yaml" }\n'
+        'resource "kubectl_manifest" "llm" {\n'
+        "  for_each  = { for k, v in data.kubectl_path_documents.llm.manifests : k => v if var.enable_llm }\n"
+        "  yaml_body = each.value\n}\n",
+        {"k8s/vllm.yaml": VLLM_DEPLOYMENT, "k8s/tgi.yaml": TGI},
+    )
+    with pytest.raises(SystemExit):
+        main(["scan", str(root), "--country", "DE", "--json", "-", "--quiet"])
+    data = json.loads(capsys.readouterr().out)
+    endpoints = sorted(
+        row["component"]
+        for row in data["inventory_register"]
+        if row["kind"] == "inference_endpoint"
+    )
+    assert endpoints == ["deployment-tgi", "deployment-vllm"]
+    said = [n for n in data["notices"] if "may be applied by kubectl_manifest.llm" in n]
+    assert len(said) == 2, data["notices"]

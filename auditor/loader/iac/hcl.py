@@ -1102,8 +1102,26 @@ class Evaluator:
         steps = (*steps, *(s for s in done.steps if s not in steps))
         return Val(done.value, steps, done.reason, done.partial)
 
-    def _for(self, node: Tree[Token], span: SourceSpan) -> Val:
-        """``[for k, v in coll : expr if cond]`` and ``{for k, v in coll : key => value...}``."""
+    def unfiltered(self, node: Tree[Token], span: SourceSpan) -> Val | None:
+        """A ``for`` expression whose ``if`` is a switch (``{for k, v in docs : k => v if
+        var.on}``: the condition names none of the loop's variables), evaluated as if the
+        switch were on; None for any other expression, whose ``if`` filters items."""
+        if node.data not in ("for_tuple_expr", "for_object_expr"):
+            return None
+        kids = _children(node)
+        if not kids or not _tree(kids[-1], "for_cond") or not isinstance(kids[0], Tree):
+            return None
+        names = {_name(n) for n in _children(kids[0])[:-1]}
+        cond = kids[-1]
+        assert isinstance(cond, Tree)
+        named = {_name(n) for n in cond.iter_subtrees() if n.data == "identifier"}
+        if named & names:
+            return None
+        return self._for(node, span, switch_on=True)
+
+    def _for(self, node: Tree[Token], span: SourceSpan, switch_on: bool = False) -> Val:
+        """``[for k, v in coll : expr if cond]`` and ``{for k, v in coll : key => value...}``
+        (``switch_on``: with the ``if`` left out, see :meth:`unfiltered`)."""
         kids = _children(node)
         intro = kids[0]
         assert isinstance(intro, Tree)
@@ -1115,6 +1133,8 @@ class Evaluator:
         cond_node = body[-1] if body and _tree(body[-1], "for_cond") else None
         if cond_node is not None:
             body = body[:-1]
+            if switch_on:
+                cond_node = None
         grouping = is_object and any(
             isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children
         )

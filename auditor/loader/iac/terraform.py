@@ -523,8 +523,10 @@ class ModuleInstance:
     def would_be(self, block: Block) -> list[dict[str, Val]]:
         """For a resource with no instance (``count = 0``, an empty ``for_each``): the
         ``each``/``count`` bindings of the instances the other branch of a switch in its
-        ``count``/``for_each`` (``var.on ? X : {}``) would make. Only used to learn which
-        files of the tree the resource would apply, never to create anything (issue 19)."""
+        ``count``/``for_each`` (``var.on ? X : {}``, or a ``for`` whose ``if`` names none of
+        its loop variables: ``{for k, v in X : k => v if var.on}``) would make. Only used to
+        learn which files of the tree the resource would apply, never to create anything
+        (issue 19)."""
         attrs = block.body.attrs
         meta = "count" if "count" in attrs else "for_each" if "for_each" in attrs else None
         if meta is None:
@@ -534,11 +536,16 @@ class ModuleInstance:
             return []
         evaluator = Evaluator(self, self.depth, self.ws.budget)
         for node in attr.expr.iter_subtrees():
-            if node.data != "conditional":
-                continue
-            parts = [c for c in node.children if isinstance(c, Tree)]
-            for branch in [c for c in parts if c.data != "new_line_or_comment"][1:]:
-                value = evaluator.eval(branch, attr.span).value
+            if node.data == "conditional":
+                parts = [c for c in node.children if isinstance(c, Tree)]
+                values = [
+                    evaluator.eval(branch, attr.span).value
+                    for branch in [c for c in parts if c.data != "new_line_or_comment"][1:]
+                ]
+            else:  # a 'for' whose 'if' is a switch: {for k, v in docs : k => v if var.on}
+                switched = evaluator.unfiltered(node, attr.span)
+                values = [] if switched is None else [switched.value]
+            for value in values:
                 if meta == "count":
                     if isinstance(value, float) and value.is_integer():
                         value = int(value)
