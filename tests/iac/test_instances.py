@@ -331,7 +331,8 @@ resource "aws_s3_bucket" "many" {
 
 def test_terraforms_collection_functions_decide_the_instances(tmp_path: Path) -> None:
     # Real modules build their collections with compact(), flatten(), distinct(), keys(),
-    # zipmap(), range() and slice(); each must give the instances Terraform would create.
+    # zipmap(), range(), slice() and strcontains(); each must give the instances Terraform would
+    # create.
     root = write(
         tmp_path,
         {
@@ -368,6 +369,10 @@ resource "aws_s3_bucket" "never" {
   count  = contains(local.apis, "spanner") ? 1 : 0
   bucket = "never"
 }
+resource "aws_s3_bucket" "substring" {
+  count  = strcontains(var.kind, "sql") && !strcontains(var.kind, "spanner") ? 1 : 0
+  bucket = "substring"
+}
 resource "aws_s3_bucket" "unbounded" {
   count  = length(range(100000000))
   bucket = "u-${count.index}"
@@ -385,6 +390,7 @@ resource "aws_s3_bucket" "unbounded" {
         "tf-root/aws_s3_bucket.flat-c",
         "tf-root/aws_s3_bucket.ranged-0",
         "tf-root/aws_s3_bucket.ranged-1",
+        "tf-root/aws_s3_bucket.substring-0",
         "tf-root/aws_s3_bucket.zipped-x",
         "tf-root/aws_s3_bucket.zipped-y",
     ]

@@ -763,6 +763,7 @@ _PURE: Final[Mapping[str, Callable[[list[Any]], Any]]] = {
     # Strings and numbers.
     "startswith": lambda a: str(a[0]).startswith(str(a[1])),
     "endswith": lambda a: str(a[0]).endswith(str(a[1])),
+    "strcontains": lambda a: str(a[1]) in str(a[0]),  # Terraform >= 1.5
     "substr": _fn_substr,
     "trimprefix": lambda a: str(a[0]).removeprefix(str(a[1])),
     "trimsuffix": lambda a: str(a[0]).removesuffix(str(a[1])),
