@@ -471,3 +471,74 @@ def test_the_startup_vertex_ai_path_says_what_control_of_google_cloud_emea_rests
         "parent Alphabet Inc. (US): consolidated as a subsidiary in Alphabet Inc.'s group accounts"
     ) in via_operator
     assert not any("do not state what control rests on" in node for node in via_operator)
+
+
+_ALIBABA_INVENTORY = """\
+organisation: {name: Beispiel Handel GmbH, country: DE, entity: beispiel}
+entities:
+  - {id: beispiel, name: Beispiel Handel GmbH, country: DE, parents: []}
+data:
+  - id: tickets
+    name: Support tickets
+    categories: [user.name, user.contact.email]
+    subjects: [customer]
+systems:
+  - id: helpdesk
+    purpose: Drafts answers to support tickets
+    criticality: medium
+    components:
+      - {id: app, kind: application, operator: beispiel, country: DE, holds: [tickets]}
+      - {id: llm, kind: model_api, vendor: alibaba-model-studio, region: "alibaba:eu-central-1"}
+    flows:
+      - {from: app, to: llm, data: [tickets]}
+"""
+
+
+def test_an_eu_model_studio_customer_contracts_with_alibaba_netherlands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Alibaba Cloud's own notice makes Alibaba (Netherlands) B.V. the provider of its cloud
+    # services to EEA-resident or EEA-billed users from September 2021, replacing (Europe)
+    # Limited; the Singapore company is the operator of neither Alibaba Cloud vendor any more.
+    # PRC law still reaches the Dutch operator through its stated parent, and the report marks
+    # the unconfirmed seat and the missing basis of control instead of hiding them.
+    kb = load_knowledge_base()
+    assert kb.vendors["alibaba-model-studio"].operator == "alibaba-netherlands"
+    assert kb.vendors["alibaba-cloud"].operator == "alibaba-netherlands"
+    operator = kb.entities["alibaba-netherlands"]
+    assert (operator.name, operator.country) == ("Alibaba (Netherlands) B.V.", "NL")
+    [link] = operator.parents
+    assert (link.entity, link.controlling, link.basis) == ("alibaba-group-holding", True, None)
+
+    (tmp_path / "inventory.yaml").write_text(_ALIBABA_INVENTORY, encoding="utf-8")
+    out = tmp_path / "result.json"
+    args = ["audit", str(tmp_path), "--json", str(out), "--today", "2026-12-06", "--quiet"]
+    with pytest.raises(SystemExit):
+        main(args)
+    capsys.readouterr()
+    result = json.loads(out.read_text(encoding="utf-8"))
+    [finding] = [
+        f
+        for f in result["findings"]
+        if f["rule_id"] == "cn-state-access-exposure"
+        and f["subject"]
+        == {"system": "helpdesk", "component": "llm", "law": "cn-national-intelligence-law"}
+    ]
+    hops = [
+        [result["hops"][i]["node"] for i in result["paths"][p["path"]]]
+        for p in finding["evidence_paths"]
+    ]
+    [via_operator] = [
+        nodes for nodes in hops if any(node.startswith("operator ") for node in nodes)
+    ]
+    assert any(node.startswith("operator Alibaba (Netherlands) B.V. (NL)") for node in via_operator)
+    assert any(
+        node.startswith("parent Alibaba Group Holding Limited (KY)") for node in via_operator
+    )
+    assert not any("Singapore" in node for nodes in hops for node in nodes)
+    flagged = {
+        f["subject"]["fact"]
+        for f in result["findings"]
+        if f["rule_id"] == "kb-fact-unconfirmed" and "fact" in f["subject"]
+    }
+    assert "entity alibaba-netherlands" in flagged
