@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -542,3 +543,36 @@ def test_an_eu_model_studio_customer_contracts_with_alibaba_netherlands(
         if f["rule_id"] == "kb-fact-unconfirmed" and "fact" in f["subject"]
     }
     assert "entity alibaba-netherlands" in flagged
+
+
+def test_model_studio_european_union_mode_keeps_processing_in_the_eu(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Alibaba's regions page (2026-03-25) binds a European Union mode to Frankfurt with inference
+    # limited to the EU. Declared, it removes the transfer to 'any country' that the default
+    # Global mode implies; PRC law still reaches the operator through its Alibaba parent.
+    def audit(inventory: str, name: str) -> dict[str, Any]:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "inventory.yaml").write_text(inventory, encoding="utf-8")
+        out = folder / "result.json"
+        args = ["audit", str(folder), "--json", str(out), "--today", "2026-12-06", "--quiet"]
+        with pytest.raises(SystemExit):
+            main(args)
+        capsys.readouterr()
+        result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+        return result
+
+    eu_mode = _ALIBABA_INVENTORY.replace(
+        'region: "alibaba:eu-central-1"}',
+        'region: "alibaba:eu-central-1", deployment: European_Union}',
+    )
+    assert eu_mode != _ALIBABA_INVENTORY
+    default, eu = audit(_ALIBABA_INVENTORY, "global"), audit(eu_mode, "eu")
+    assert {t["country"] for t in default["transfers"] if t["component"] == "llm"} == {"global"}
+    assert not [t for t in eu["transfers"] if t["component"] == "llm"]
+    assert not [f for f in eu["findings"] if f["rule_id"].startswith("gdpr-transfer")]
+    laws = {
+        f["subject"]["law"] for f in eu["findings"] if f["rule_id"] == "cn-state-access-exposure"
+    }
+    assert "cn-national-intelligence-law" in laws
