@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -471,3 +472,107 @@ def test_the_startup_vertex_ai_path_says_what_control_of_google_cloud_emea_rests
         "parent Alphabet Inc. (US): consolidated as a subsidiary in Alphabet Inc.'s group accounts"
     ) in via_operator
     assert not any("do not state what control rests on" in node for node in via_operator)
+
+
+_ALIBABA_INVENTORY = """\
+organisation: {name: Beispiel Handel GmbH, country: DE, entity: beispiel}
+entities:
+  - {id: beispiel, name: Beispiel Handel GmbH, country: DE, parents: []}
+data:
+  - id: tickets
+    name: Support tickets
+    categories: [user.name, user.contact.email]
+    subjects: [customer]
+systems:
+  - id: helpdesk
+    purpose: Drafts answers to support tickets
+    criticality: medium
+    components:
+      - {id: app, kind: application, operator: beispiel, country: DE, holds: [tickets]}
+      - {id: llm, kind: model_api, vendor: alibaba-model-studio, region: "alibaba:eu-central-1"}
+    flows:
+      - {from: app, to: llm, data: [tickets]}
+"""
+
+
+def test_an_eu_model_studio_customer_contracts_with_alibaba_netherlands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Alibaba Cloud's own notice makes Alibaba (Netherlands) B.V. the provider of its cloud
+    # services to EEA-resident or EEA-billed users from September 2021, replacing (Europe)
+    # Limited; the Singapore company is the operator of neither Alibaba Cloud vendor any more.
+    # PRC law still reaches the Dutch operator through its stated parent, and the report marks
+    # the unconfirmed seat and the missing basis of control instead of hiding them.
+    kb = load_knowledge_base()
+    assert kb.vendors["alibaba-model-studio"].operator == "alibaba-netherlands"
+    assert kb.vendors["alibaba-cloud"].operator == "alibaba-netherlands"
+    operator = kb.entities["alibaba-netherlands"]
+    assert (operator.name, operator.country) == ("Alibaba (Netherlands) B.V.", "NL")
+    [link] = operator.parents
+    assert (link.entity, link.controlling, link.basis) == ("alibaba-group-holding", True, None)
+
+    (tmp_path / "inventory.yaml").write_text(_ALIBABA_INVENTORY, encoding="utf-8")
+    out = tmp_path / "result.json"
+    args = ["audit", str(tmp_path), "--json", str(out), "--today", "2026-12-06", "--quiet"]
+    with pytest.raises(SystemExit):
+        main(args)
+    capsys.readouterr()
+    result = json.loads(out.read_text(encoding="utf-8"))
+    [finding] = [
+        f
+        for f in result["findings"]
+        if f["rule_id"] == "cn-state-access-exposure"
+        and f["subject"]
+        == {"system": "helpdesk", "component": "llm", "law": "cn-national-intelligence-law"}
+    ]
+    hops = [
+        [result["hops"][i]["node"] for i in result["paths"][p["path"]]]
+        for p in finding["evidence_paths"]
+    ]
+    [via_operator] = [
+        nodes for nodes in hops if any(node.startswith("operator ") for node in nodes)
+    ]
+    assert any(node.startswith("operator Alibaba (Netherlands) B.V. (NL)") for node in via_operator)
+    assert any(
+        node.startswith("parent Alibaba Group Holding Limited (KY)") for node in via_operator
+    )
+    assert not any("Singapore" in node for nodes in hops for node in nodes)
+    flagged = {
+        f["subject"]["fact"]
+        for f in result["findings"]
+        if f["rule_id"] == "kb-fact-unconfirmed" and "fact" in f["subject"]
+    }
+    assert "entity alibaba-netherlands" in flagged
+
+
+def test_model_studio_european_union_mode_keeps_processing_in_the_eu(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Alibaba's regions page (2026-03-25) binds a European Union mode to Frankfurt with inference
+    # limited to the EU. Declared, it removes the transfer to 'any country' that the default
+    # Global mode implies; PRC law still reaches the operator through its Alibaba parent.
+    def audit(inventory: str, name: str) -> dict[str, Any]:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "inventory.yaml").write_text(inventory, encoding="utf-8")
+        out = folder / "result.json"
+        args = ["audit", str(folder), "--json", str(out), "--today", "2026-12-06", "--quiet"]
+        with pytest.raises(SystemExit):
+            main(args)
+        capsys.readouterr()
+        result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+        return result
+
+    eu_mode = _ALIBABA_INVENTORY.replace(
+        'region: "alibaba:eu-central-1"}',
+        'region: "alibaba:eu-central-1", deployment: European_Union}',
+    )
+    assert eu_mode != _ALIBABA_INVENTORY
+    default, eu = audit(_ALIBABA_INVENTORY, "global"), audit(eu_mode, "eu")
+    assert {t["country"] for t in default["transfers"] if t["component"] == "llm"} == {"global"}
+    assert not [t for t in eu["transfers"] if t["component"] == "llm"]
+    assert not [f for f in eu["findings"] if f["rule_id"].startswith("gdpr-transfer")]
+    laws = {
+        f["subject"]["law"] for f in eu["findings"] if f["rule_id"] == "cn-state-access-exposure"
+    }
+    assert "cn-national-intelligence-law" in laws
