@@ -291,6 +291,19 @@ def test_an_unresolvable_location_is_an_unknown_transfer_reported_once(tmp_path:
     assert "gdpr-transfer-unassessable" not in rules
 
 
+def test_upclouds_stavanger_zone_is_placed_in_norway_inside_the_eea(tmp_path: Path) -> None:
+    # no-svg1 rests on secondary sources only (rules/regions/upcloud.yaml); it is kept so an
+    # inventory naming it is placed, rather than refused as an unknown UpCloud region.
+    vm = {"id": "vm", "kind": "database", "vendor": "upcloud", "region": "upcloud:no-svg1"}
+    result = _audit(tmp_path, _inventory(vm, allowed=["EEA"]))
+    assert _location_findings(result, "vm") == []
+    assert not [t for t in result["transfers"] if t["component"] == "vm"]
+    labels = [hop["label"] for hop in result["hops"] if hop["kind"] == "component"]
+    assert any("Stavanger, Norway (UpCloud no-svg1)" in label for label in labels)
+    unconfirmed = [f for f in result["findings"] if f["rule_id"] == "kb-fact-unconfirmed"]
+    assert not [f for f in unconfirmed if "upcloud:no-svg1" in f["subject"]["fact"]]
+
+
 def test_global_processing_is_still_an_unassessable_transfer(tmp_path: Path) -> None:
     component = {"id": "llm", "kind": "model_api", "vendor": "openai", "deployment": "global"}
     result = _audit(tmp_path, _inventory(component, allowed=["EEA", "adequate"]))
