@@ -1,0 +1,123 @@
+"""Who runs the international Z.ai and Kimi APIs, and which laws reach them, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+
+_INVENTORY = """\
+organisation: {name: Beispiel Handel GmbH, country: DE, entity: beispiel}
+entities:
+  - {id: beispiel, name: Beispiel Handel GmbH, country: DE, parents: []}
+data:
+  - id: tickets
+    name: Support tickets
+    categories: [user.name, user.contact.email]
+    subjects: [customer]
+systems:
+  - id: helpdesk
+    purpose: Support assistant
+    criticality: medium
+    components:
+      - {id: app, kind: application, operator: beispiel, country: DE, holds: [tickets]}
+      - {id: zai, kind: model_api, vendor: zhipu-ai}
+      - {id: bigmodel, kind: model_api, vendor: zhipu-ai-bigmodel}
+      - {id: kimi, kind: model_api, vendor: moonshot-ai}
+      - {id: kimi-cn, kind: model_api, vendor: moonshot-ai-cn}
+    flows:
+      - {from: app, to: zai, data: [tickets]}
+      - {from: app, to: bigmodel, data: [tickets]}
+      - {from: app, to: kimi, data: [tickets]}
+      - {from: app, to: kimi-cn, data: [tickets]}
+"""
+
+_PRC_LAWS = {
+    "cn-national-intelligence-law",
+    "cn-data-security-law",
+    "cn-cybersecurity-law",
+    "cn-counter-espionage-law",
+}
+
+
+def _audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    (tmp_path / "inventory.yaml").write_text(_INVENTORY, encoding="utf-8")
+    out = tmp_path / "result.json"
+    args = ["audit", str(tmp_path), "--json", str(out), "--today", "2026-12-06", "--quiet"]
+    with pytest.raises(SystemExit):
+        main(args)
+    capsys.readouterr()
+    result: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def _reach(result: dict[str, object], component: str) -> set[tuple[str, str, str]]:
+    exposures = result["exposures"]
+    assert isinstance(exposures, list)
+    return {
+        (e["law"], e["party"], e["party_role"]) for e in exposures if e["component"] == component
+    }
+
+
+def test_international_apis_are_run_by_their_singapore_companies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Z.ai's own ZCode privacy policy (2026-06-15) and Moonshot's Kimi OpenPlatform terms
+    # (2026-05-27) name Singapore companies, not the Beijing developers, for the international
+    # services. Singapore law reaches the operator; nothing read ties it to the PRC group, so the
+    # PRC laws reach the API only through the Beijing model provider, never through the operator.
+    result = _audit(tmp_path, capsys)
+    for component, operator, developer in (
+        ("zai", "jingsheng-hengxing-technology", "zhipu-ai-beijing"),
+        ("kimi", "moonshot-ai-singapore", "moonshot-ai-beijing"),
+    ):
+        reach = _reach(result, component)
+        assert ("sg-cpc-production-orders", operator, "operator") in reach
+        prc = {(party, role) for law, party, role in reach if law in _PRC_LAWS}
+        assert prc == {(developer, "model_provider")}
+    # The operator is the importer of the transfer, and its owner is an evidence gap, not
+    # "independent".
+    findings = result["findings"]
+    assert isinstance(findings, list)
+    importers = {
+        f["subject"]["component"]: f["subject"]["importer"]
+        for f in findings
+        if f["rule_id"].startswith("gdpr-transfer") and "importer" in f["subject"]
+    }
+    assert importers["zai"] == "jingsheng-hengxing-technology"
+    assert importers["kimi"] == "moonshot-ai-singapore"
+    unknown_owners = {
+        f["subject"]["entity"]
+        for f in findings
+        if f["rule_id"] == "evidence-gap-ownership" and f["subject"]["kind"] == "unknown_owner"
+    }
+    assert {"jingsheng-hengxing-technology", "moonshot-ai-singapore"} <= unknown_owners
+
+
+def test_china_platforms_stay_with_the_beijing_operators_under_prc_law(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # bigmodel.cn and platform.moonshot.cn are separate vendors run from Beijing and storing in
+    # China: every PRC law reaches their operator, the transfer goes to China, and no Singapore
+    # law is involved.
+    result = _audit(tmp_path, capsys)
+    for component, operator in (
+        ("bigmodel", "zhipu-ai-beijing"),
+        ("kimi-cn", "moonshot-ai-beijing"),
+    ):
+        reach = _reach(result, component)
+        assert {law for law, party, role in reach if (party, role) == (operator, "operator")} >= (
+            _PRC_LAWS
+        )
+        assert not any(law.startswith("sg-") for law, _, _ in reach)
+    findings = result["findings"]
+    assert isinstance(findings, list)
+    to_china = {
+        (f["subject"]["component"], f["subject"]["importer"])
+        for f in findings
+        if f["rule_id"] == "gdpr-transfer-without-valid-tool" and f["subject"]["country"] == "CN"
+    }
+    assert to_china == {("bigmodel", "zhipu-ai-beijing"), ("kimi-cn", "moonshot-ai-beijing")}
