@@ -121,3 +121,45 @@ def test_china_platforms_stay_with_the_beijing_operators_under_prc_law(
         if f["rule_id"] == "gdpr-transfer-without-valid-tool" and f["subject"]["country"] == "CN"
     }
     assert to_china == {("bigmodel", "zhipu-ai-beijing"), ("kimi-cn", "moonshot-ai-beijing")}
+
+
+def test_the_old_china_option_of_the_z_ai_vendor_names_the_vendor_it_became(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An inventory written when open.bigmodel.cn was the 'cn' option of zhipu-ai: the China
+    # platform has an operator of its own now, so the option is a vendor of its own, and the
+    # error says which vendor to write instead of listing only the options left.
+    text = _INVENTORY.replace(
+        "{id: zai, kind: model_api, vendor: zhipu-ai}",
+        "{id: zai, kind: model_api, vendor: zhipu-ai, deployment: cn}",
+    )
+    (tmp_path / "inventory.yaml").write_text(text, encoding="utf-8")
+    line = 1 + text.splitlines().index(
+        "      - {id: zai, kind: model_api, vendor: zhipu-ai, deployment: cn}"
+    )
+    with pytest.raises(SystemExit) as info:
+        main(["audit", str(tmp_path), "--quiet"])
+    err = capsys.readouterr().err
+    assert info.value.code == 3
+    assert f"inventory.yaml:{line}:" in err
+    assert "it is the vendor 'zhipu-ai-bigmodel'" in err
+    assert "write vendor: zhipu-ai-bigmodel and leave out deployment" in err
+
+
+def test_a_moved_option_must_name_another_catalogue_vendor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "rules" / "vendors"
+    rules.mkdir(parents=True)
+    text = Path("rules/vendors/zhipu-ai.yaml").read_text(encoding="utf-8")
+    (rules / "zhipu-ai.yaml").write_text(
+        text.replace("cn: zhipu-ai-bigmodel", "cn: zhipu-ai-bigmodle"), encoding="utf-8"
+    )
+    with pytest.raises(SystemExit) as info:
+        main(["--rules", str(tmp_path / "rules"), "kb", "check"])
+    err = capsys.readouterr().err
+    assert info.value.code != 0
+    assert (
+        "option 'cn' is moved to 'zhipu-ai-bigmodle', which is not another catalogue vendor" in err
+    )
+    assert "zhipu-ai-bigmodel" in err  # the suggestion

@@ -309,6 +309,25 @@ def _check_vendors(
                     suggest(vendor.default_deployment, options),
                 )
             )
+        for option, target in sorted(vendor.moved_options.items()):
+            if option in options:
+                problems.append(
+                    _problem(
+                        vendor,
+                        "moved_options",
+                        f"option {option!r} is moved to {target!r} but is still a deployment option",
+                    )
+                )
+            if target not in kinds or target == vendor.id:
+                problems.append(
+                    _problem(
+                        vendor,
+                        "moved_options",
+                        f"option {option!r} is moved to {target!r}, which is not another "
+                        "catalogue vendor",
+                        suggest(target, set(kinds)),
+                    )
+                )
 
 
 # What a model family may not name: the parties that would reach the organisation's data.

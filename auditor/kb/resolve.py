@@ -77,7 +77,17 @@ def _check_component(
     hosted = _hosted_api_hint(vendor)
     if component.deployment and component.deployment != UNKNOWN_DEPLOYMENT and vendor is not None:
         options = [o.id for o in vendor.deployment_options]
-        if component.deployment not in options:
+        moved = vendor.moved_options.get(component.deployment)
+        if moved is not None:
+            yield diag(
+                component,
+                "deployment",
+                f"vendor {vendor.id!r} has no deployment option {component.deployment!r} any "
+                f"more: it is the vendor {moved!r}, which has an operator of its own",
+                f"write vendor: {moved} and leave out deployment "
+                f"(run 'auditor vendor show {moved}')",
+            )
+        elif component.deployment not in options:
             yield diag(
                 component,
                 "deployment",

@@ -541,6 +541,14 @@ class Vendor(Located):
     )
     deployment_options: list[DeploymentOption] = Field(default_factory=list)
     default_deployment: str | None = None
+    moved_options: dict[str, Identifier] = Field(
+        default_factory=dict,
+        description=(
+            "Deployment options that became vendors of their own, because they have an "
+            "operator of their own (option id -> vendor id): an inventory that names the old "
+            "option is told which vendor to name instead."
+        ),
+    )
     open_weights: bool = Field(
         description="Weights are published for self-hosting (always true for a model family)."
     )
