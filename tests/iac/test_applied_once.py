@@ -300,8 +300,16 @@ def test_documents_only_a_switched_off_resource_applies_are_no_servers(
     assert all("which Terraform does not create with these variables" in n for n in said)
 
 
+@pytest.mark.parametrize(
+    "for_each",
+    [
+        "var.enable_llm ? data.kubectl_path_documents.llm.manifests : {}",
+        # the same switch written as a filtered 'for' (its 'if' names no loop variable)
+        "{ for k, v in data.kubectl_path_documents.llm.manifests : k => v if var.enable_llm }",
+    ],
+)
 def test_documents_a_resource_of_unknown_count_may_apply_are_reported_once(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], for_each: str
 ) -> None:
     """Whether Terraform applies them is unknown and each.value is too: the file scan reports
     each object once, and says which resource may apply it; no instance is made up."""
@@ -310,7 +318,7 @@ def test_documents_a_resource_of_unknown_count_may_apply_are_reported_once(
         'variable "enable_llm" {}\n'
         'data "kubectl_path_documents" "llm" { pattern = "../k8s/*.yaml" }\n'
         'resource "kubectl_manifest" "llm" {\n'
-        "  for_each  = var.enable_llm ? data.kubectl_path_documents.llm.manifests : {}\n"
+        f"  for_each  = {for_each}\n"
         "  yaml_body = each.value\n}\n",
         {"k8s/vllm.yaml": VLLM_DEPLOYMENT, "k8s/tgi.yaml": TGI},
     )
@@ -373,30 +381,3 @@ def test_a_for_whose_if_filters_items_is_not_a_switch(tmp_path: Path) -> None:
     result = scan(root)
     assert sorted(_servers(result)) == ["k8s-llm/deployment-tgi", "k8s-llm/deployment-vllm"]
     assert _notes(result, "applied only by") == []
-
-
-def test_a_for_switch_of_unknown_value_reports_each_document_once(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The filtered-'for' switch with no value: each object once, naming the resource that
-    may apply it, as for 'var.on ? X : {}'."""
-    root = _tree(
-        tmp_path,
-        'variable "enable_llm" {}\n'
-        'data "kubectl_path_documents" "llm" { pattern = "../k8s/*.yaml" }\n'
-        'resource "kubectl_manifest" "llm" {\n'
-        "  for_each  = { for k, v in data.kubectl_path_documents.llm.manifests : k => v if var.enable_llm }\n"
-        "  yaml_body = each.value\n}\n",
-        {"k8s/vllm.yaml": VLLM_DEPLOYMENT, "k8s/tgi.yaml": TGI},
-    )
-    with pytest.raises(SystemExit):
-        main(["scan", str(root), "--country", "DE", "--json", "-", "--quiet"])
-    data = json.loads(capsys.readouterr().out)
-    endpoints = sorted(
-        row["component"]
-        for row in data["inventory_register"]
-        if row["kind"] == "inference_endpoint"
-    )
-    assert endpoints == ["deployment-tgi", "deployment-vllm"]
-    said = [n for n in data["notices"] if "may be applied by kubectl_manifest.llm" in n]
-    assert len(said) == 2, data["notices"]
