@@ -19,7 +19,7 @@ from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
 from auditor.model.document import result_from_document
 from auditor.model.findings import Finding
 from auditor.model.inventory import Inventory
-from auditor.model.kb import DeploymentOption, LawStatus, ProcessingScope
+from auditor.model.kb import CatalogueEntity, DeploymentOption, LawStatus, ProcessingScope
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
 from auditor.model.words import (
     country_in_sentence,
@@ -61,6 +61,24 @@ _REACH_WORDS = {
     "presence": "does business in {} (a contested reach)",
     "territorial": "handles the data on the territory of {}",
 }
+
+
+def _reach_words(
+    trigger: str, entity: CatalogueEntity | None, jurisdiction: str, kb: KnowledgeIndex
+) -> str:
+    """How a law reaches a party, ending in the country. The incorporation trigger fires on
+    either seat, so a party incorporated elsewhere is said to have its head office there:
+    "has its head office in China (incorporated in the Cayman Islands)"."""
+    where = country_in_sentence(kb.country_name(jurisdiction))
+    if (
+        trigger == "incorporated"
+        and entity is not None
+        and entity.country not in (None, jurisdiction)
+        and entity.headquarters == jurisdiction
+    ):
+        seat = country_in_sentence(kb.country_name(entity.country or ""))
+        return f"has its head office in {where} (incorporated in {seat})"
+    return _REACH_WORDS.get(trigger, words(trigger) + " ({})").format(where)
 
 
 def _status_words(status: str) -> str:
@@ -189,12 +207,8 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
                 status_text=_status_words(law.status.value),
                 trigger=exp.trigger,
                 via=f"{exp.party_role} {exp.party_name}",
-                reach=(
-                    f"the {words(exp.party_role)} {exp.party_name} "
-                    + _REACH_WORDS.get(exp.trigger, words(exp.trigger) + " ({})").format(
-                        country_in_sentence(kb.country_name(exp.jurisdiction))
-                    )
-                ),
+                reach=f"the {words(exp.party_role)} {exp.party_name} "
+                + _reach_words(exp.trigger, kb.entities.get(exp.party), exp.jurisdiction, kb),
                 confidence=exp.confidence,
             ),
         )
