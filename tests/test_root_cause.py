@@ -530,3 +530,98 @@ def test_the_ownership_finding_id_does_not_depend_on_which_components_use_the_en
     assert gap.fingerprint == fingerprint(
         "evidence-gap-ownership", {"kind": "unknown_owner", "entity": "numeria-services-sas"}
     )
+
+
+# -- a check's earlier subject (``formerly``) -----------------------------------------------
+
+# Written by the engine of 4b9ad89 (before ownership gaps were one finding per entity) with
+# `auditor audit examples/ministry --write-baseline`: one evidence-gap-ownership finding per
+# component, and the unknown-operator case under that rule id too.
+BEFORE_ENTITY_GROUPING = (
+    Path(__file__).parent / "data" / "v2" / "ministry-baseline-before-entity-grouping.json"
+)
+_GAPS = ("evidence-gap-ownership", "evidence-gap-operator")
+
+
+def test_a_baseline_from_before_ownership_gaps_were_grouped_still_knows_them() -> None:
+    every = _audit(EXAMPLES / "ministry", use_waivers=False).findings
+    numeria = [
+        f
+        for f in every
+        if f.rule_id == "evidence-gap-ownership" and f.subject["entity"] == "numeria-services-sas"
+    ]
+    assert len(numeria) == 1 and len(numeria[0].data_assets) > 1  # one finding, several assets
+    old = json.loads(BEFORE_ENTITY_GROUPING.read_text(encoding="utf-8"))
+    per_component = [e for e in old["findings"] if e["rule_id"] == "evidence-gap-ownership"]
+    assert len(per_component) == 5  # the old engine: one per component Numeria serves
+    assert numeria[0].fingerprint not in {e["fingerprint"] for e in old["findings"]}
+
+    result = _audit(EXAMPLES / "ministry", use_waivers=False, baseline_file=BEFORE_ENTITY_GROUPING)
+    assert [f.rule_id for f in result.findings if f.rule_id in _GAPS] == []
+    assert not any("did not record" in n and any(g in n for g in _GAPS) for n in result.notices)
+
+
+def test_a_baseline_that_knew_the_gap_for_some_components_reports_the_others_data(
+    tmp_path: Path,
+) -> None:
+    # Each old finding stood for the data reaching its component. A baseline that holds only
+    # the clustering job's knows the gap for that job's data: the grouped finding comes back
+    # as changed, naming the data it did not record; with none of them it is new.
+    old = json.loads(BEFORE_ENTITY_GROUPING.read_text(encoding="utf-8"))
+    per_component = [e for e in old["findings"] if e["rule_id"] == "evidence-gap-ownership"]
+    [kept] = [e["fingerprint"] for e in per_component if "Clustering" in e["title"]]
+    dropped = {e["fingerprint"] for e in per_component} - {kept}
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(_without_legacy(old, dropped)), encoding="utf-8")
+    result = _audit(EXAMPLES / "ministry", use_waivers=False, baseline_file=path)
+    assert [f.subject["entity"] for f in result.findings if f.rule_id == _GAPS[0]] == [
+        "numeria-services-sas"
+    ]
+    notice = next(n for n in result.notices if n.startswith("evidence-gap-ownership"))
+    assert notice.endswith(
+        "did not record: courriers-usagers, projets-reponses, journaux-techniques; "
+        "it is reported as changed"
+    ), notice
+
+    path.write_text(json.dumps(_without_legacy(old, dropped | {kept})), encoding="utf-8")
+    result = _audit(EXAMPLES / "ministry", use_waivers=False, baseline_file=path)
+    assert "evidence-gap-ownership" in {f.rule_id for f in result.findings}
+    assert not any(n.startswith("evidence-gap-ownership") for n in result.notices)
+
+
+def test_waivers_by_the_old_per_component_fingerprints_waive_the_grouped_finding(
+    tmp_path: Path,
+) -> None:
+    old = json.loads(BEFORE_ENTITY_GROUPING.read_text(encoding="utf-8"))
+    fps = [e["fingerprint"] for e in old["findings"] if e["rule_id"] == "evidence-gap-ownership"]
+    result = _audit(
+        EXAMPLES / "ministry", waivers_file=_waive(tmp_path, *({"fingerprint": f} for f in fps))
+    )
+    grouped = [f for f in result.findings if f.rule_id == "evidence-gap-ownership"]
+    assert grouped and all(f.waived for f in grouped)
+    assert not any("matches no finding" in n for n in result.notices)
+
+
+def test_an_unknown_operator_found_under_its_old_rule_id_is_known(tmp_path: Path) -> None:
+    # The unknown-operator case was an evidence-gap-ownership finding until it became the check
+    # evidence-gap-operator (same subject): a baseline with the old rule id still knows it.
+    case = Path(__file__).parent / "rules" / "cases" / "evidence-gap-operator" / "inventory.yaml"
+    every = _audit(case, use_waivers=False).findings
+    operator = [f for f in every if f.rule_id == "evidence-gap-operator"]
+    assert operator
+    entries = [
+        {
+            "fingerprint": fingerprint("evidence-gap-ownership", f.subject),
+            "rule_id": "evidence-gap-ownership",
+            "title": f.title,
+        }
+        for f in operator
+    ]
+    path = tmp_path / "baseline.json"
+    path.write_text(
+        json.dumps({"baseline_version": "2", "tool": "residency-auditor", "findings": entries}),
+        encoding="utf-8",
+    )
+    result = _audit(case, use_waivers=False, baseline_file=path)
+    assert [f for f in result.findings if f.rule_id == "evidence-gap-operator"] == []
+    assert result.summary.in_baseline == len(operator)

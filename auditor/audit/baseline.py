@@ -75,19 +75,32 @@ class Known:
             self.assets[fp] = self.assets.get(fp, frozenset()) | assets
         self.fingerprints |= other.fingerprints
 
-    def new_assets(self, finding: Finding, legacy: Mapping[str, str]) -> list[str] | None:
+    def new_assets(
+        self, finding: Finding, legacy: Mapping[str, frozenset[str]]
+    ) -> list[str] | None:
         """None when the finding is not known at all; else the data assets it affects that
         were not recorded (empty: it is known as it is).
 
-        ``legacy`` maps the finding's fingerprints from before the grouping to their data
-        asset (empty when its fingerprint has not changed).
+        ``legacy`` maps the finding's earlier fingerprints (from before findings were grouped
+        by root cause, or under its check's earlier id or subject) to the data assets each
+        stood for (empty when its fingerprint has not changed). An earlier fingerprint the
+        baseline holds makes the finding known for the assets recorded with it (version 2) or
+        those it stood for (version 1).
         """
         recorded = self.assets.get(finding.fingerprint)
         if recorded is None and finding.fingerprint in self.fingerprints:
             return []
         if recorded is None and legacy:
-            known = {asset for fp, asset in legacy.items() if fp in self.fingerprints}
-            recorded = frozenset(known) if known else None
+            known: set[str] = set()
+            matched = False
+            for fp, stood_for in legacy.items():
+                if fp in self.assets:
+                    known |= self.assets[fp]
+                    matched = True
+                elif fp in self.fingerprints:
+                    known |= stood_for
+                    matched = True
+            recorded = frozenset(known) if matched else None
         if recorded is None:
             return None
         return [a.id for a in finding.data_assets if a.id not in recorded]

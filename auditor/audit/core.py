@@ -49,7 +49,7 @@ from auditor.model.findings import (
 from auditor.model.inventory import DataAsset, Inventory, InventoryFragment
 from auditor.model.policy import SEVERITY_RANK, Policy, Severity
 from auditor.model.words import ADEQUACY_SCOPE_WORDS, words
-from auditor.rules.engine import RowBuilder, evaluate, legacy_fingerprints
+from auditor.rules.engine import Formers, RowBuilder, evaluate, legacy_fingerprints
 from auditor.rules.load import load_rules
 from auditor.rules.schema import RuleSpec
 from auditor.rules.scores import Scorer
@@ -362,7 +362,8 @@ def audit_inventory(
     scores = Scorer(engine, policy).all_cards()
     stage(f"matching {len(rules)} checks")
     builder = RowBuilder(exposure, kb, scores, policy, today, inventory)
-    findings = evaluate(rules, builder, kb, policy)
+    formers: Formers = {}
+    findings = evaluate(rules, builder, kb, policy, formers)
     unconfirmed_used = sum(
         1 for row in builder.fact_rows() if row.confidence == Confidence.UNCONFIRMED.value
     )
@@ -370,8 +371,8 @@ def audit_inventory(
     notices: list[str] = []
     by_id = {rule.id: rule for rule in rules}
 
-    def legacy_of(finding: Finding) -> dict[str, str]:
-        return legacy_fingerprints(by_id[finding.rule_id], finding)
+    def legacy_of(finding: Finding) -> dict[str, frozenset[str]]:
+        return legacy_fingerprints(by_id[finding.rule_id], finding, formers)
 
     if options.use_waivers:
         waivers = list(inventory.waivers)

@@ -447,7 +447,7 @@ def explain_text(
         for f in result.findings:
             rule = rules.get(f.rule_id)
             old = legacy_fingerprints(rule, f) if rule else {}
-            assets = sorted({a for fp, a in old.items() if fp.startswith(ident)})
+            assets = sorted({a for fp, stood in old.items() if fp.startswith(ident) for a in stood})
             if assets:
                 matches.append(f)
                 note = [

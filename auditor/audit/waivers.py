@@ -15,25 +15,28 @@ from collections.abc import Callable, Sequence
 from auditor.model.findings import Finding, Waiver
 from auditor.model.waivers import WaiverSpec
 
-# A finding's fingerprints from before the grouping, each with its data asset (empty when
-# its fingerprint has not changed): see ``auditor.rules.engine.legacy_fingerprints``.
-LegacyOf = Callable[[Finding], dict[str, str]]
+# A finding's earlier fingerprints, each with the data assets it stood for (empty when its
+# fingerprint has not changed): see ``auditor.rules.engine.legacy_fingerprints``.
+LegacyOf = Callable[[Finding], dict[str, frozenset[str]]]
 
 
-def _no_legacy(finding: Finding) -> dict[str, str]:
+def _no_legacy(finding: Finding) -> dict[str, frozenset[str]]:
     return {}
 
 
-def _accepted(spec: WaiverSpec, finding: Finding, legacy: dict[str, str]) -> set[str] | None:
+def _accepted(
+    spec: WaiverSpec, finding: Finding, legacy: dict[str, frozenset[str]]
+) -> set[str] | None:
     """The finding's data assets the waiver accepts, or None when it does not match it."""
     assets = {a.id for a in finding.data_assets}
     if spec.fingerprint is not None:
         if finding.fingerprint.startswith(spec.fingerprint):
             accepted = set(assets)
         else:
-            accepted = {a for fp, a in legacy.items() if fp.startswith(spec.fingerprint)}
-            if not accepted:
+            earlier = [a for fp, a in legacy.items() if fp.startswith(spec.fingerprint)]
+            if not earlier:
                 return None
+            accepted = set().union(*earlier) & assets
     else:
         if spec.rule != finding.rule_id:
             return None
@@ -52,7 +55,9 @@ def _accepted(spec: WaiverSpec, finding: Finding, legacy: dict[str, str]) -> set
     return accepted
 
 
-def _matches(spec: WaiverSpec, finding: Finding, legacy: dict[str, str] | None = None) -> bool:
+def _matches(
+    spec: WaiverSpec, finding: Finding, legacy: dict[str, frozenset[str]] | None = None
+) -> bool:
     return _accepted(spec, finding, legacy or {}) is not None
 
 

@@ -79,20 +79,29 @@ def fingerprinter(rule_id: str, names: Sequence[str]) -> Callable[[Sequence[str]
     return of
 
 
-def legacy_fingerprints(rule: RuleSpec, finding: Finding) -> dict[str, str]:
-    """The fingerprints ``finding`` had before findings were grouped by root cause, each with
-    its data asset: one per affected asset (the subject with ``data_asset`` added) for a
-    check over per-asset rows that leaves ``data_asset`` out of its subject. Empty when the
-    finding's own fingerprint is the one it always had.
+# Per finding fingerprint: the fingerprints the finding had under its check's earlier ids
+# or subjects (``formerly``), each with the data assets the rows it stood for carried.
+Formers = dict[str, dict[str, frozenset[str]]]
 
-    Baselines of version 1 and waivers written before the grouping name these.
+
+def legacy_fingerprints(
+    rule: RuleSpec, finding: Finding, formers: Formers | None = None
+) -> dict[str, frozenset[str]]:
+    """The fingerprints ``finding`` had before, each with the data assets it stood for: one
+    per affected asset (the subject with ``data_asset`` added) for a check over per-asset rows
+    that leaves ``data_asset`` out of its subject (from before findings were grouped by root
+    cause), and those under the check's earlier ids or subjects (``formerly``, recorded in
+    ``formers`` by :func:`evaluate`). Empty when the finding's own fingerprint is the one it
+    always had.
+
+    Baselines and waivers written before such a change name these.
     """
-    if rule.match.over not in PER_ASSET_KINDS or "data_asset" in rule.subject:
-        return {}
-    return {
-        fingerprint(rule.id, {**finding.subject, "data_asset": asset.id}): asset.id
-        for asset in finding.data_assets
-    }
+    found = dict((formers or {}).get(finding.fingerprint, {}))
+    if rule.match.over in PER_ASSET_KINDS and "data_asset" not in rule.subject:
+        for asset in finding.data_assets:
+            old = fingerprint(rule.id, {**finding.subject, "data_asset": asset.id})
+            found[old] = found.get(old, frozenset()) | {asset.id}
+    return found
 
 
 def _compare(op: Op, actual: object, expected: Scalar | list[Scalar] | None) -> bool:
@@ -599,6 +608,19 @@ def _affected(
     return affected, evidence_paths
 
 
+def _former_fingerprints(rule: RuleSpec, rows: Sequence[Row]) -> dict[str, frozenset[str]]:
+    """The fingerprints a root cause's rows had under the check's earlier ids or subjects,
+    each with the data assets of the rows it stood for."""
+    found: dict[str, frozenset[str]] = {}
+    for former in rule.formerly:
+        names = former.subject or rule.subject
+        of = fingerprinter(former.id or rule.id, names)
+        for row in rows:
+            old = of([str(getattr(row, name)) for name in names])
+            found[old] = found.get(old, frozenset()) | frozenset(_row_assets(row))
+    return found
+
+
 def _rule_findings(
     rule: RuleSpec,
     rows: Sequence[Row],
@@ -606,9 +628,11 @@ def _rule_findings(
     policy: Policy | None,
     text: Callable[[str], str],
     assets: AssetInfo,
+    formers: Formers | None = None,
 ) -> list[Finding]:
     """One finding per root cause the rule matches (the values of its ``subject``): the
-    texts from its most severe matching row, the data assets and paths from all of them."""
+    texts from its most severe matching row, the data assets and paths from all of them.
+    Fingerprints under the check's earlier ids or subjects go into ``formers``."""
     found: list[Finding] = []
     groups: dict[tuple[str, ...], list[tuple[Severity, Row]]] = {}
     where = compile_where(rule.match.where)
@@ -648,6 +672,8 @@ def _rule_findings(
         if len(evidence_paths) > 1 and "{components_text}" not in rule.messages.condition:
             # (A condition naming every component already says where the paths go.)
             condition += f" ({len(evidence_paths)} paths; the most severe is shown)"
+        if rule.formerly and formers is not None:
+            formers[fingerprint_of(key)] = _former_fingerprints(rule, [r for _, r in items])
         found.append(
             make_finding(
                 rule_id=rule.id,
@@ -689,9 +715,17 @@ def _subject_names(subject: dict[str, str], row: Row) -> dict[str, str]:
 
 
 def evaluate(
-    rules: list[RuleSpec], builder: RowBuilder, kb: KnowledgeIndex, policy: Policy | None
+    rules: list[RuleSpec],
+    builder: RowBuilder,
+    kb: KnowledgeIndex,
+    policy: Policy | None,
+    formers: Formers | None = None,
 ) -> list[Finding]:
-    """Every finding, one per rule and subject, worst match first, sorted deterministically."""
+    """Every finding, one per rule and subject, worst match first, sorted deterministically.
+
+    ``formers``, when given, receives the fingerprints findings had under their checks'
+    earlier ids or subjects (see :func:`legacy_fingerprints`)."""
+    formers = {} if formers is None else formers
     disabled = set(policy.disabled_rules) if policy else set()
     # Causes, effects and remediations repeat across findings (a few hundred distinct
     # texts among tens of thousands): keep one copy of each.
@@ -714,7 +748,7 @@ def evaluate(
         for rule in kind_rules:
             if rule.id not in disabled:
                 findings += _rule_findings(
-                    rule, builder.rows(over), kb, policy, text, builder.assets
+                    rule, builder.rows(over), kb, policy, text, builder.assets, formers
                 )
         if over is not Over.KB_FACT:
             builder.release(over)

@@ -143,6 +143,23 @@ class Messages(StrictModel):
     effect: str = Field(description="What it means for the organisation.")
 
 
+class FormerSubject(StrictModel):
+    """How a check identified its findings before a change of id or grouping: baselines and
+    waivers written then name fingerprints made this way."""
+
+    id: Identifier | None = Field(default=None, description="The check's earlier id.")
+    subject: list[str] | None = Field(
+        default=None, min_length=1, description="The check's earlier subject fields."
+    )
+    since: str = Field(description="When and why it changed, for the reader of the rule file.")
+
+    @model_validator(mode="after")
+    def _says_what_changed(self) -> FormerSubject:
+        if self.id is None and self.subject is None:
+            raise ValueError("give the earlier id, the earlier subject, or both")
+        return self
+
+
 class RuleSpec(Located):
     """One check: metadata, match, severity and messages."""
 
@@ -168,11 +185,20 @@ class RuleSpec(Located):
         ),
     )
     messages: Messages
+    formerly: list[FormerSubject] = Field(
+        default_factory=list,
+        description=(
+            "Earlier ids or subjects of this check: a finding is also known by the "
+            "fingerprints it had then, so baselines and waivers written before still match."
+        ),
+    )
 
     def unknown_fields(self) -> list[str]:
         """Fields or placeholders this check names that its subject kind does not offer."""
         known = check_fields(self.match.over)
         named = [c.field for c in self.match.where] + list(self.subject)
+        for former in self.formerly:
+            named.extend(former.subject or ())
         for case in self.severity_when:
             named.extend(case.when)
         texts = [
