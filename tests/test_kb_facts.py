@@ -501,8 +501,9 @@ def test_an_eu_model_studio_customer_contracts_with_alibaba_netherlands(
     # Alibaba Cloud's own notice makes Alibaba (Netherlands) B.V. the provider of its cloud
     # services to EEA-resident or EEA-billed users from September 2021, replacing (Europe)
     # Limited; the Singapore company is the operator of neither Alibaba Cloud vendor any more.
-    # PRC law still reaches the Dutch operator through its stated parent, and the report marks
-    # the unconfirmed seat and the missing basis of control instead of hiding them.
+    # PRC law still reaches the Dutch operator through its stated parent's presence in mainland
+    # China, and the report marks the unconfirmed seat and the missing basis of control instead
+    # of hiding them.
     kb = load_knowledge_base()
     assert kb.vendors["alibaba-model-studio"].operator == "alibaba-netherlands"
     assert kb.vendors["alibaba-cloud"].operator == "alibaba-netherlands"
@@ -533,9 +534,10 @@ def test_an_eu_model_studio_customer_contracts_with_alibaba_netherlands(
         nodes for nodes in hops if any(node.startswith("operator ") for node in nodes)
     ]
     assert any(node.startswith("operator Alibaba (Netherlands) B.V. (NL)") for node in via_operator)
-    assert any(
-        node.startswith("parent Alibaba Group Holding Limited (KY)") for node in via_operator
-    )
+    assert (
+        "Alibaba Group Holding Limited (KY), which controls Alibaba (Netherlands) B.V., "
+        "does business in China"
+    ) in via_operator
     assert not any("Singapore" in node for nodes in hops for node in nodes)
     flagged = {
         f["subject"]["fact"]
@@ -550,7 +552,8 @@ def test_model_studio_european_union_mode_keeps_processing_in_the_eu(
 ) -> None:
     # Alibaba's regions page (2026-03-25) binds a European Union mode to Frankfurt with inference
     # limited to the EU. Declared, it removes the transfer to 'any country' that the default
-    # Global mode implies; PRC law still reaches the operator through its Alibaba parent.
+    # Global mode implies; PRC law still reaches the operator through its Alibaba parent's
+    # presence in mainland China.
     def audit(inventory: str, name: str) -> dict[str, Any]:
         folder = tmp_path / name
         folder.mkdir()
@@ -576,3 +579,74 @@ def test_model_studio_european_union_mode_keeps_processing_in_the_eu(
         f["subject"]["law"] for f in eu["findings"] if f["rule_id"] == "cn-state-access-exposure"
     }
     assert "cn-national-intelligence-law" in laws
+
+
+def test_model_studio_reaches_prc_law_through_presence_and_processing_not_a_hong_kong_seat(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Alibaba Group Holding Limited's head office is in Hong Kong (Form 20-F/A), where the PRC
+    # laws of the knowledge base are not applied (Basic Law Art. 18, Annex III). So its head
+    # office brings in the Hong Kong National Security Law, strongly; the PRC laws reach the
+    # model provider and the Dutch operator it controls only through the group's presence in
+    # mainland China, a contested reach rated at most medium, unless the deployment mode runs
+    # the model in mainland China, where they reach the operator territorially.
+    def reach(mode: str) -> tuple[set[tuple[str, str, str, str]], dict[str, str]]:
+        folder = tmp_path / mode
+        folder.mkdir()
+        inventory = _ALIBABA_INVENTORY.replace(
+            'region: "alibaba:eu-central-1"}',
+            f'region: "alibaba:eu-central-1", deployment: {mode}}}',
+        )
+        assert inventory != _ALIBABA_INVENTORY
+        (folder / "inventory.yaml").write_text(inventory, encoding="utf-8")
+        out = folder / "result.json"
+        args = ["audit", str(folder), "--json", str(out), "--today", "2026-12-06", "--quiet"]
+        with pytest.raises(SystemExit):
+            main(args)
+        capsys.readouterr()
+        result = json.loads(out.read_text(encoding="utf-8"))
+        exposures = {
+            (e["law"], e["party_role"], e["trigger"], e["strength"])
+            for e in result["exposures"]
+            if e["component"] == "llm" and e["jurisdiction"] in ("CN", "HK")
+        }
+        severities = {
+            f["subject"]["law"]: f["severity"]
+            for f in result["findings"]
+            if f["subject"].get("component") == "llm" and "law" in f["subject"]
+        }
+        return exposures, severities
+
+    through_presence = {
+        (law, role, "presence", "contested")
+        for law in (
+            "cn-counter-espionage-law",
+            "cn-data-security-law",
+            "cn-national-intelligence-law",
+        )
+        for role in ("model_provider", "operator")
+    }
+    hong_kong_seat = ("hk-national-security-law-art43", "model_provider", "incorporated", "strong")
+    for mode in ("European_Union", "Global"):
+        exposures, severities = reach(mode)
+        assert exposures == through_presence | {hong_kong_seat}, mode
+        assert severities == {
+            "cn-counter-espionage-law": "medium",
+            "cn-data-security-law": "medium",
+            "cn-national-intelligence-law": "medium",
+            "hk-national-security-law-art43": "high",
+        }, mode
+
+    exposures, severities = reach("Mainland_China")
+    territorial = {
+        (law, "operator", "territorial", "strong")
+        for law in (
+            "cn-counter-espionage-law",
+            "cn-cybersecurity-law",
+            "cn-data-security-law",
+            "cn-national-intelligence-law",
+        )
+    }
+    by_provider = {e for e in through_presence if e[1] == "model_provider"}
+    assert exposures == territorial | by_provider | {hong_kong_seat}
+    assert set(severities.values()) == {"high"}

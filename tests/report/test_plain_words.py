@@ -369,14 +369,14 @@ def test_vendor_show_says_how_a_law_reaches_in_words() -> None:
 
 def test_vendor_show_says_a_head_office_is_not_an_incorporation() -> None:
     # The incorporation trigger fires on either seat. Alibaba Group Holding Limited is a
-    # Cayman Islands company whose head office the knowledge base records in China: the sheet
+    # Cayman Islands company whose head office its Form 20-F/A puts in Hong Kong: the sheet
     # must not call it incorporated there.
     result = CliRunner().invoke(cli, ["vendor", "show", "alibaba-model-studio"])
     assert result.exit_code == 0, result.output
     laws = result.output.split("Laws that can reach data", 1)[1].split("\n\n", 1)[0]
-    assert "Alibaba Group Holding Limited is incorporated in China" not in laws
+    assert "Alibaba Group Holding Limited is incorporated in Hong Kong" not in laws
     assert (
-        "the model provider Alibaba Group Holding Limited has its head office in China "
+        "the model provider Alibaba Group Holding Limited has its head office in Hong Kong "
         "(incorporated in the Cayman Islands)"
     ) in laws
 
