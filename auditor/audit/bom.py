@@ -381,7 +381,7 @@ class _Builder:
             ):
                 label = f"{label} ({place.country})"  # words before codes
             props.append(_prop(location_property(role.value), label))
-            if place.kind is not PlaceKind.UNKNOWN and place.countries:
+            if place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE) and place.countries:
                 codes = ", ".join(sorted(place.countries))
                 props.append(_prop(location_property(role.value, country=True), codes))
         props += [_prop(Prop.HOLDS, a) for a in sorted(comp.holds)]

@@ -17,7 +17,6 @@ from auditor.exposure.triggers import Triggers
 from auditor.graph.build import Arrival
 from auditor.graph.resolve import (
     Party,
-    PlaceKind,
     ResolvedComponent,
     ResolvedEntity,
     party_reason_words,
@@ -94,13 +93,8 @@ def party_exposures(
     kb = context.kb
     # Only laws that can fire are tried: those that reach the entity itself, and for
     # the operator those of a country where the component acts or may act: each country
-    # of a residency zone counts (territorial).
-    acts_in = {
-        country
-        for place in rc.places.values()
-        if place.kind in (PlaceKind.COUNTRY, PlaceKind.ZONE)
-        for country in place.countries
-    }
+    # of a residency zone, and each a worldwide option names, counts (territorial).
+    acts_in = {country for place in rc.places.values() for country in place.countries}
     for party in rc.parties:
         entity = context.graph.entities.get(party.entity)
         reach = triggers.entity_reach(entity)

@@ -222,7 +222,8 @@ class Triggers:
                 for index, conf in self._applicable(law, TriggerKind.TERRITORIAL, entity)
             ]
         # A residency zone counts with each of its countries: an 'eu.' profile that may route
-        # to London is processing that may take place in the United Kingdom (issue 19).
+        # to London is processing that may take place in the United Kingdom (issue 19); so does
+        # a country a worldwide option names ("including mainland China").
         for index, conf, roles in territorial:
             for role in roles:
                 place = rc.places.get(role)
@@ -230,12 +231,16 @@ class Triggers:
                     continue
                 if place.kind is PlaceKind.COUNTRY:
                     text = f"{role.value} {place.in_words}: {place.reason}"
-                elif place.kind is PlaceKind.ZONE:
+                elif place.kind in (PlaceKind.ZONE, PlaceKind.GLOBAL):
                     country = self.control.graph.kb.country_name(law.jurisdiction)
+                    part = (
+                        f"part of the {place.label} zone"
+                        if place.kind is PlaceKind.ZONE
+                        else "named by the vendor among the places of its worldwide handling"
+                    )
                     text = (
                         f"{_MAY_BE.get(role, f'{role.value} may take place')} in "
-                        f"{country_in_sentence(country)} "
-                        f"(part of the {place.label} zone): {place.reason}"
+                        f"{country_in_sentence(country)} ({part}): {place.reason}"
                     )
                 else:
                     continue

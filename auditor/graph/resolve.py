@@ -57,7 +57,8 @@ class PlaceKind(enum.StrEnum):
 
     COUNTRY = "country"
     ZONE = "zone"  # one of several countries (e.g. the EU data zone)
-    GLOBAL = "global"  # anywhere the provider operates: not bounded
+    GLOBAL = "global"  # anywhere the provider operates: not bounded (``countries``: those
+    # the vendor names among its possible places, e.g. mainland China for a mode that says so)
     UNKNOWN = "unknown"
 
 
@@ -337,12 +338,19 @@ class Resolver:
                 base.kind, base.countries, base.label, f"{base.reason}; {where}", base.span
             )
         if scope is ProcessingScope.GLOBAL:
+            # Unbounded; the zones of a global option are places its vendor names among the
+            # possible ones ("worldwide, including mainland China"), so their laws can reach.
+            zones = [self.kb.zones[z] for z in option.zones if z in self.kb.zones]
+            named = frozenset().union(*(self.kb.zone_countries(z) for z in zones))
+            among = "; ".join(self.kb.zone_members_text(z) for z in zones)
             return Place(
                 PlaceKind.GLOBAL,
-                frozenset(),
+                named,
                 "anywhere",
-                f"{where}: may be handled in any region",
+                f"{where}: may be handled in any region"
+                + (f", {among} among them" if among else ""),
                 span,
+                zones[0].id if len(zones) == 1 else None,
             )
         if option.zones and scope in (ProcessingScope.DATA_ZONE, ProcessingScope.FIXED):
             return self._zoned(base, option, where, span)
