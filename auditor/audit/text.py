@@ -17,7 +17,7 @@ from auditor.kb import load_knowledge_base
 from auditor.kb.index import KnowledgeIndex
 from auditor.loader.files import JSON_READ_LIMIT, read_regular_file
 from auditor.model.document import result_from_document
-from auditor.model.findings import Finding
+from auditor.model.findings import Exposure, Finding
 from auditor.model.inventory import Inventory
 from auditor.model.kb import CatalogueEntity, DeploymentOption, LawStatus, ProcessingScope
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
@@ -63,12 +63,13 @@ _REACH_WORDS = {
 }
 
 
-def _reach_words(
-    trigger: str, entity: CatalogueEntity | None, jurisdiction: str, kb: KnowledgeIndex
-) -> str:
+def _reach_words(exp: Exposure, entity: CatalogueEntity | None, kb: KnowledgeIndex) -> str:
     """How a law reaches a party, ending in the country. The incorporation trigger fires on
     either seat, so a party incorporated elsewhere is said to have its head office there:
-    "has its head office in China (incorporated in the Cayman Islands)"."""
+    "has its head office in China (incorporated in the Cayman Islands)"; a place that is one
+    of several (a zone, or one a worldwide option names) is one where the party may handle
+    the data."""
+    trigger, jurisdiction = exp.trigger, exp.jurisdiction
     where = country_in_sentence(kb.country_name(jurisdiction))
     if (
         trigger == "incorporated"
@@ -78,6 +79,8 @@ def _reach_words(
     ):
         seat = country_in_sentence(kb.country_name(entity.country or ""))
         return f"has its head office in {where} (incorporated in {seat})"
+    if exp.possibly_there:
+        return f"may handle the data on the territory of {where}"
     return _REACH_WORDS.get(trigger, words(trigger) + " ({})").format(where)
 
 
@@ -208,7 +211,7 @@ def vendor_assessment(ident: str, rule_dirs: Sequence[Path] = ()) -> VendorAsses
                 trigger=exp.trigger,
                 via=f"{exp.party_role} {exp.party_name}",
                 reach=f"the {words(exp.party_role)} {exp.party_name} "
-                + _reach_words(exp.trigger, kb.entities.get(exp.party), exp.jurisdiction, kb),
+                + _reach_words(exp, kb.entities.get(exp.party), kb),
                 confidence=exp.confidence,
             ),
         )

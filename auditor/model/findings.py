@@ -106,6 +106,15 @@ class Exposure(StrictModel):
     confidence: str = Field(description="Weakest confidence of the facts this exposure rests on.")
     path: list[Hop]
 
+    @property
+    def possibly_there(self) -> bool:
+        """Territorial through a place the data may be handled in (one country of a residency
+        zone, or one a worldwide option names), not one it is known to be handled in: the
+        location step then says what "may" happen there."""
+        return self.trigger == "territorial" and any(
+            " may " in f" {h.node.split(':', 1)[0]} " for h in self.path if h.kind == "location"
+        )
+
 
 class TransferConclusion(enum.StrEnum):
     """Outcome of a GDPR Chapter V check for one transfer."""

@@ -262,7 +262,12 @@ def _root_cause(
             "transfer tool"
         )
     elif located:
-        aggravations.append(f"the data is stored or processed in {country_in_sentence(country)}")
+        territorial = [e for e in members if e.trigger == "territorial"]
+        maybe = bool(territorial) and all(e.possibly_there for e in territorial)
+        aggravations.append(
+            f"the data {'may be' if maybe else 'is'} stored or processed in "
+            f"{country_in_sentence(country)}"
+        )
     return RootCause(
         system=system,
         system_name=names.system(system),
@@ -273,7 +278,12 @@ def _root_cause(
         laws_text=join_words(laws),
         party_text=(
             f"the {words(first.party_role)} {first.party_name} "
-            f"{trigger_words_of(first.trigger).party} {country_in_sentence(country)}"
+            + (
+                "may handle the data on the territory of"
+                if first.possibly_there
+                else trigger_words_of(first.trigger).party
+            )
+            + f" {country_in_sentence(country)}"
         ),
         jurisdiction_name=country,
         mitigation_text=f"{mitigation} ({reason})" if reason else mitigation,

@@ -458,3 +458,28 @@ def test_the_plan_names_the_facts_to_check_again(
                 kind,
                 decision,
             )
+
+
+def test_a_zone_country_is_where_the_data_may_be_not_where_it_is(
+    outputs: dict[str, dict[str, str]],
+) -> None:
+    # Mistral's EU endpoint may process in any of its EU/EFTA data centres, Switzerland among
+    # them: page 1 says the operator may handle the data there, not that it does.
+    page = outputs["hospital"]["html"]
+    assert "Mistral AI SAS may handle the data on the territory of Switzerland" in page
+    assert "the data may be stored or processed in Switzerland" in page
+    assert "Mistral AI SAS handles the data on the territory of Switzerland" not in page
+    assert "the data is stored or processed in Switzerland" not in page
+
+
+def test_vendor_show_says_a_named_place_of_worldwide_inference_is_a_may() -> None:
+    # Model Studio's Global mode infers worldwide, mainland China named among its places: the
+    # PRC laws reach the operator through that place, as a place it may handle the data in.
+    result = CliRunner().invoke(cli, ["vendor", "show", "alibaba-model-studio"])
+    assert result.exit_code == 0, result.output
+    laws = result.output.split("Laws that can reach data", 1)[1].split("\n\n", 1)[0]
+    assert (
+        "PRC National Intelligence Law (in force): the operator Alibaba (Netherlands) B.V. "
+        "may handle the data on the territory of China"
+    ) in laws
+    assert "handles the data on the territory of China" not in laws
