@@ -625,3 +625,51 @@ def test_an_unknown_operator_found_under_its_old_rule_id_is_known(tmp_path: Path
     result = _audit(case, use_waivers=False, baseline_file=path)
     assert [f for f in result.findings if f.rule_id == "evidence-gap-operator"] == []
     assert result.summary.in_baseline == len(operator)
+
+
+_NUMERIA_COMPONENTS = [
+    ("courrier-assistant", "gru"),
+    ("courrier-assistant", "app"),
+    ("courrier-assistant", "llm"),
+    ("synthese-consultations", "batch"),
+    ("synthese-consultations", "llm"),
+]
+
+
+def test_subject_waivers_of_the_old_per_component_findings_waive_the_grouped_finding(
+    tmp_path: Path,
+) -> None:
+    # A waiver written as rule + subject for each component's old ownership finding is the same
+    # as a waiver of the fingerprint it named then: together they accept every asset.
+    def subject(system: str, component: str) -> dict[str, str]:
+        return {
+            "kind": "unknown_owner",
+            "system": system,
+            "component": component,
+            "entity": "numeria-services-sas",
+        }
+
+    def waiver(system: str, component: str) -> dict[str, object]:
+        return {"rule": "evidence-gap-ownership", "subject": subject(system, component)}
+
+    old = json.loads(BEFORE_ENTITY_GROUPING.read_text(encoding="utf-8"))
+    old_fps = {e["fingerprint"] for e in old["findings"]}
+    assert all(
+        fingerprint("evidence-gap-ownership", subject(*c)) in old_fps for c in _NUMERIA_COMPONENTS
+    )
+    every = _audit(
+        EXAMPLES / "ministry",
+        waivers_file=_waive(tmp_path, *(waiver(*c) for c in _NUMERIA_COMPONENTS)),
+    )
+    [grouped] = [f for f in every.findings if f.rule_id == "evidence-gap-ownership"]
+    assert grouped.waived
+    assert not any("matches no finding" in n for n in every.notices)
+
+    # one component's waiver left out: its data is not accepted, and the finding is reported
+    some = _audit(
+        EXAMPLES / "ministry",
+        waivers_file=_waive(tmp_path, *(waiver(*c) for c in _NUMERIA_COMPONENTS[:3])),
+    )
+    [grouped] = [f for f in some.findings if f.rule_id == "evidence-gap-ownership"]
+    assert not grouped.waived
+    assert any("affects data no waiver accepts" in n for n in some.notices)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from auditor.model.findings import Finding, Waiver
 from auditor.model.waivers import WaiverSpec
+from auditor.rules.engine import fingerprint
 
 # A finding's earlier fingerprints, each with the data assets it stood for (empty when its
 # fingerprint has not changed): see ``auditor.rules.engine.legacy_fingerprints``.
@@ -38,19 +39,33 @@ def _accepted(
                 return None
             accepted = set().union(*earlier) & assets
     else:
-        if spec.rule != finding.rule_id:
-            return None
-        accepted = set(assets)
-        for key, value in spec.subject.items():
-            if key == "data_asset" and key not in finding.subject:
-                if value not in assets:
-                    return None
-                accepted = {value}
-            elif finding.subject.get(key) != value:
+        by_subject = _by_subject(spec, finding, assets)
+        if by_subject is None:
+            # Written for the check's earlier id or subject (``formerly``): the same as a
+            # waiver of the fingerprint that rule and subject made then.
+            stood_for = legacy.get(fingerprint(spec.rule or "", spec.subject))
+            if stood_for is None:
                 return None
+            by_subject = set(stood_for) & assets
+        accepted = by_subject
     if spec.data_assets is not None:
         accepted &= set(spec.data_assets)
         if assets and not accepted:
+            return None
+    return accepted
+
+
+def _by_subject(spec: WaiverSpec, finding: Finding, assets: set[str]) -> set[str] | None:
+    """The assets a rule-and-subject waiver accepts of the finding as it is, or None."""
+    if spec.rule != finding.rule_id:
+        return None
+    accepted = set(assets)
+    for key, value in spec.subject.items():
+        if key == "data_asset" and key not in finding.subject:
+            if value not in assets:
+                return None
+            accepted = {value}
+        elif finding.subject.get(key) != value:
             return None
     return accepted
 
