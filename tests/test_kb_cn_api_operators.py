@@ -8,32 +8,15 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
+from tests.inventories import support_desk
 
-_INVENTORY = """\
-organisation: {name: Beispiel Handel GmbH, country: DE, entity: beispiel}
-entities:
-  - {id: beispiel, name: Beispiel Handel GmbH, country: DE, parents: []}
-data:
-  - id: tickets
-    name: Support tickets
-    categories: [user.name, user.contact.email]
-    subjects: [customer]
-systems:
-  - id: helpdesk
-    purpose: Support assistant
-    criticality: medium
-    components:
-      - {id: app, kind: application, operator: beispiel, country: DE, holds: [tickets]}
-      - {id: zai, kind: model_api, vendor: zhipu-ai}
-      - {id: bigmodel, kind: model_api, vendor: zhipu-ai-bigmodel}
-      - {id: kimi, kind: model_api, vendor: moonshot-ai}
-      - {id: kimi-cn, kind: model_api, vendor: moonshot-ai-cn}
-    flows:
-      - {from: app, to: zai, data: [tickets]}
-      - {from: app, to: bigmodel, data: [tickets]}
-      - {from: app, to: kimi, data: [tickets]}
-      - {from: app, to: kimi-cn, data: [tickets]}
-"""
+_INVENTORY = support_desk(
+    "Support assistant",
+    zai="vendor: zhipu-ai",
+    bigmodel="vendor: zhipu-ai-bigmodel",
+    kimi="vendor: moonshot-ai",
+    **{"kimi-cn": "vendor: moonshot-ai-cn"},
+)
 
 _PRC_LAWS = {
     "cn-national-intelligence-law",

@@ -17,6 +17,7 @@ from auditor.kb import load_knowledge_base
 from auditor.model.inventory import Inventory, Organisation
 from auditor.model.kb import AdequacyScope
 from auditor.resources import builtin_rules_dir
+from tests.inventories import support_desk
 
 
 def test_every_fact_has_source_date_and_confidence() -> None:
@@ -474,25 +475,10 @@ def test_the_startup_vertex_ai_path_says_what_control_of_google_cloud_emea_rests
     assert not any("do not state what control rests on" in node for node in via_operator)
 
 
-_ALIBABA_INVENTORY = """\
-organisation: {name: Beispiel Handel GmbH, country: DE, entity: beispiel}
-entities:
-  - {id: beispiel, name: Beispiel Handel GmbH, country: DE, parents: []}
-data:
-  - id: tickets
-    name: Support tickets
-    categories: [user.name, user.contact.email]
-    subjects: [customer]
-systems:
-  - id: helpdesk
-    purpose: Drafts answers to support tickets
-    criticality: medium
-    components:
-      - {id: app, kind: application, operator: beispiel, country: DE, holds: [tickets]}
-      - {id: llm, kind: model_api, vendor: alibaba-model-studio, region: "alibaba:eu-central-1"}
-    flows:
-      - {from: app, to: llm, data: [tickets]}
-"""
+_ALIBABA_INVENTORY = support_desk(
+    "Drafts answers to support tickets",
+    llm='vendor: alibaba-model-studio, region: "alibaba:eu-central-1"',
+)
 
 
 def test_an_eu_model_studio_customer_contracts_with_alibaba_netherlands(
