@@ -55,6 +55,8 @@ def problems(text: str) -> list[str]:
     """Unfilled placeholders, raw codes and empty subjects ("entity ;") in a text."""
     found = _PLACEHOLDER.findall(text) + code_tokens(text)
     found += re.findall(r"\b(?:entity|component|system) ;", text)
+    # A name ending in a full stop, then the sentence's own: "Banque de l'Alzette S.A.. It"
+    found += re.findall(r"\w\.\.(?!\.)\s", text)
     for pattern in _WORD_CODES:
         found += pattern.findall(text)
     return sorted(set(found))
