@@ -22,6 +22,7 @@ from auditor.model.inventory import Inventory
 from auditor.model.kb import CatalogueEntity, DeploymentOption, LawStatus, ProcessingScope
 from auditor.model.vendor import ChainRow, FactRow, VendorAssessment, VendorLaw
 from auditor.model.words import (
+    MAY_HANDLE_WORDS,
     country_in_sentence,
     generic,
     generic_title,
@@ -80,7 +81,7 @@ def _reach_words(exp: Exposure, entity: CatalogueEntity | None, kb: KnowledgeInd
         seat = country_in_sentence(kb.country_name(entity.country or ""))
         return f"has its head office in {where} (incorporated in {seat})"
     if exp.possibly_there:
-        return f"may handle the data on the territory of {where}"
+        return f"{MAY_HANDLE_WORDS} {where}"
     return _REACH_WORDS.get(trigger, words(trigger) + " ({})").format(where)
 
 

@@ -299,6 +299,11 @@ class TriggerWords:
     bom: str  # the AI-BOM's "how", with {} for the country: "incorporated in {}"
 
 
+# The territorial reach through a place that is one of several (a zone's country, or one a
+# worldwide option names): the party may handle the data there, not does (issue 17).
+MAY_HANDLE_WORDS = "may handle the data on the territory of"
+
+
 def trigger_words(trigger: TriggerKind) -> TriggerWords:
     """The phrasings of one trigger kind (a test walks every member)."""
     match trigger:

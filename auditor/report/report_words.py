@@ -23,6 +23,7 @@ from auditor.model.findings import (
 )
 from auditor.model.policy import SEVERITY_RANK, Severity
 from auditor.model.words import (
+    MAY_HANDLE_WORDS,
     RAW_CODES,
     code_tokens,
     country_in_sentence,
@@ -278,11 +279,7 @@ def _root_cause(
         laws_text=join_words(laws),
         party_text=(
             f"the {words(first.party_role)} {first.party_name} "
-            + (
-                "may handle the data on the territory of"
-                if first.possibly_there
-                else trigger_words_of(first.trigger).party
-            )
+            + (MAY_HANDLE_WORDS if first.possibly_there else trigger_words_of(first.trigger).party)
             + f" {country_in_sentence(country)}"
         ),
         jurisdiction_name=country,

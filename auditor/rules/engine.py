@@ -48,7 +48,16 @@ from auditor.model.words import (
     trigger_words_of,
     words,
 )
-from auditor.rules.schema import Condition, Op, Over, RuleSpec, Scalar, fill, row_placeholders
+from auditor.rules.schema import (
+    Condition,
+    Op,
+    Over,
+    RuleSpec,
+    Scalar,
+    components_text,
+    fill,
+    row_placeholders,
+)
 
 # Subject kinds whose rows are each about one data asset (``data_asset``): before findings
 # were grouped by root cause, their checks named ``data_asset`` in the subject.
@@ -546,21 +555,6 @@ def _row_assets(row: Row) -> Sequence[str]:
     return ()
 
 
-def components_text(rows: Sequence[Row]) -> str:
-    """The components a root cause's rows are about, by display name, grouped by system in
-    the order the rows came: "the A and the B of System X; the C of System Y" (empty for
-    rows about no component)."""
-    by_system: dict[str, list[str]] = {}
-    for row in rows:
-        system = getattr(row, "system_name", None)
-        component = getattr(row, "component_name", None)
-        if isinstance(system, str) and isinstance(component, str) and system and component:
-            names = by_system.setdefault(system, [])
-            if f"the {component}" not in names:
-                names.append(f"the {component}")
-    return "; ".join(f"{join_words(names)} of {system}" for system, names in by_system.items())
-
-
 def _path_key(path: list[Hop]) -> tuple[tuple[str, str, str | None, int | None], ...]:
     return tuple([(h.node, h.kind, h.file, h.line) for h in path if h.kind != "data"])
 
@@ -640,6 +634,17 @@ def _rule_findings(
     fingerprint_of = fingerprinter(rule.id, rule.subject)
     frameworks = list(rule.frameworks)  # one list for all the rule's findings: they are frozen
     getters = [attrgetter(name) for name in rule.subject]
+    # Only a check whose texts name every component pays for listing them (one does).
+    names_components = any(
+        "{components_text}" in text
+        for text in (
+            rule.title,
+            rule.messages.condition,
+            rule.messages.cause,
+            rule.messages.effect,
+            rule.remediation,
+        )
+    )
     for row in rows:
         if where(row):
             key = tuple([str(get(row)) for get in getters])
@@ -661,7 +666,8 @@ def _rule_findings(
             if affected
             else row_placeholders(row)
         )
-        values["components_text"] = components_text([r for _, r in items])
+        if names_components:
+            values["components_text"] = components_text([r for _, r in items])
         # The row's path is its exposure's (or its own) list: shared, as both are frozen.
         evidence = row.evidence
         file, line = _location(evidence)

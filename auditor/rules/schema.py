@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
+from collections.abc import Sequence
 
 from pydantic import Field, model_validator
 
@@ -28,6 +29,7 @@ from auditor.exposure.rows import (
 from auditor.model.common import Identifier, Located, StrictModel
 from auditor.model.findings import FrameworkRef
 from auditor.model.policy import Severity
+from auditor.model.words import join_words
 
 Scalar = str | int | float | bool
 
@@ -252,10 +254,24 @@ def fill(template: str, row: Row, finding: dict[str, str] | None = None) -> str:
     return pattern.format(row, finding if finding is not None else row_placeholders(row))
 
 
+def components_text(rows: Sequence[Row]) -> str:
+    """The components a root cause's rows are about, by display name, grouped by system in
+    the order the rows came: "the A and the B of System X; the C of System Y" (empty for
+    rows about no component)."""
+    by_system: dict[str, list[str]] = {}
+    for row in rows:
+        system = getattr(row, "system_name", None)
+        component = getattr(row, "component_name", None)
+        if isinstance(system, str) and isinstance(component, str) and system and component:
+            names = by_system.setdefault(system, [])
+            if f"the {component}" not in names:
+                names.append(f"the {component}")
+    return "; ".join(f"{join_words(names)} of {system}" for system, names in by_system.items())
+
+
 def row_placeholders(row: Row) -> dict[str, str]:
     """The finding placeholders of a finding of this one row: its own data asset(s)."""
-    system, component = getattr(row, "system_name", ""), getattr(row, "component_name", "")
-    reached = f"the {component} of {system}" if system and component else ""
+    reached = components_text([row])
     own = getattr(row, "data_asset", None)
     if own is not None:
         return {"data_assets_text": str(own), "data_assets_count": "1", "components_text": reached}
