@@ -277,6 +277,15 @@ def test_an_unknown_count_is_one_server_at_the_terraform_address(tmp_path: Path)
         'resource "kubectl_manifest" "llm" {\n'
         "  count     = var.enable_llm ? length(data.kubectl_file_documents.llm.documents) : 0\n"
         "  yaml_body = element(data.kubectl_file_documents.llm.documents, count.index)\n}\n",
+        # the switch written as a filtered 'for' whose 'if' names none of the loop's variables
+        *(
+            'data "kubectl_path_documents" "llm" { pattern = "../k8s/*.yaml" }\n'
+            'resource "kubectl_manifest" "llm" {\n'
+            "  for_each  = { for k, v in data.kubectl_path_documents.llm.manifests : k => v"
+            f" if {condition} }}\n"
+            "  yaml_body = each.value\n}\n"
+            for condition in ("var.enable_llm", "var.enable_llm && true")
+        ),
     ],
 )
 def test_documents_only_a_switched_off_resource_applies_are_no_servers(
@@ -334,36 +343,6 @@ def test_documents_a_resource_of_unknown_count_may_apply_are_reported_once(
     said = [n for n in data["notices"] if "may be applied by kubectl_manifest.llm" in n]
     assert len(said) == 2, data["notices"]
     assert all("reported once, from this file" in n for n in said)
-
-
-@pytest.mark.parametrize(
-    "for_each",
-    [
-        "{ for k, v in data.kubectl_path_documents.llm.manifests : k => v if var.enable_llm }",
-        "{ for k, v in data.kubectl_path_documents.llm.manifests : k => v if var.enable_llm && true }",
-    ],
-)
-def test_a_for_whose_if_is_a_switch_switches_the_documents_off(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], for_each: str
-) -> None:
-    """A switch written as a filtered 'for' (the 'if' names none of the loop's variables) is a
-    switch like 'var.on ? X : {}': switched off, the documents are Terraform's input and not
-    servers kubectl would run."""
-    root = _tree(
-        tmp_path,
-        'variable "enable_llm" { default = false }\n'
-        'data "kubectl_path_documents" "llm" { pattern = "../k8s/*.yaml" }\n'
-        'resource "kubectl_manifest" "llm" {\n'
-        f"  for_each  = {for_each}\n"
-        "  yaml_body = each.value\n}\n",
-        {"k8s/vllm.yaml": VLLM_DEPLOYMENT, "k8s/tgi.yaml": TGI},
-    )
-    with pytest.raises(SystemExit):
-        main(["scan", str(root), "--country", "DE", "--json", "-", "--quiet"])
-    data = json.loads(capsys.readouterr().out)
-    assert [r for r in data["inventory_register"] if r["kind"] == "inference_endpoint"] == []
-    said = [n for n in data["notices"] if "applied only by kubectl_manifest.llm" in n]
-    assert len(said) == 2, data["notices"]
 
 
 def test_a_for_whose_if_filters_items_is_not_a_switch(tmp_path: Path) -> None:
